@@ -1,0 +1,302 @@
+//! 2-d convolution (stride, zero padding, dilation, groups) forward and backward, as im2col /
+//! col2im around the packed gemm. Per image and group, with K = (inC/groups) * kH * kW and
+//! P = outH * outW:
+//!   forward:         out_g[outC/groups, P] = W_g[outC/groups, K] * col[K, P] (+ bias)
+//!   backward input:  col[K, P] = W_g^T * gradOut_g, then col2im adds col into gradInput
+//!   backward weight: gradW_g[outC/groups, K] += gradOut_g[outC/groups, P] * col^T
+//! A 1x1, stride-1, unpadded convolution uses the input plane itself as `col`.
+
+use crate::elementwise::{fill_raw, sum_raw};
+use crate::gemm::{sgemm, View};
+use crate::scratch::COLUMNS;
+use crate::simd::{load4, store4};
+
+#[derive(Clone, Copy)]
+pub struct Geometry {
+    batch: usize,
+    in_c: usize,
+    in_h: usize,
+    in_w: usize,
+    out_c: usize,
+    k_h: usize,
+    k_w: usize,
+    stride_h: usize,
+    stride_w: usize,
+    pad_h: usize,
+    pad_w: usize,
+    dil_h: usize,
+    dil_w: usize,
+    groups: usize,
+    out_h: usize,
+    out_w: usize,
+}
+
+impl Geometry {
+    fn in_per_group(&self) -> usize {
+        self.in_c / self.groups
+    }
+    fn out_per_group(&self) -> usize {
+        self.out_c / self.groups
+    }
+    /// Reduction length of the forward gemm.
+    fn k(&self) -> usize {
+        self.in_per_group() * self.k_h * self.k_w
+    }
+    fn out_plane(&self) -> usize {
+        self.out_h * self.out_w
+    }
+    fn in_plane(&self) -> usize {
+        self.in_h * self.in_w
+    }
+    fn is_pointwise(&self) -> bool {
+        self.k_h == 1
+            && self.k_w == 1
+            && self.stride_h == 1
+            && self.stride_w == 1
+            && self.pad_h == 0
+            && self.pad_w == 0
+            && self.out_h == self.in_h
+            && self.out_w == self.in_w
+    }
+    /// Output columns [lo, hi) whose input column ox*stride - pad + kx*dil is inside the row.
+    fn valid_ox(&self, kx: usize) -> (usize, usize) {
+        valid_range(self.out_w, self.in_w, self.stride_w, self.pad_w, kx * self.dil_w)
+    }
+    fn valid_oy(&self, ky: usize) -> (usize, usize) {
+        valid_range(self.out_h, self.in_h, self.stride_h, self.pad_h, ky * self.dil_h)
+    }
+}
+
+/// Outputs o in [lo, hi) with 0 <= o*stride - pad + offset < size.
+fn valid_range(out: usize, size: usize, stride: usize, pad: usize, offset: usize) -> (usize, usize) {
+    // o*stride >= pad - offset
+    let lo = if pad > offset { (pad - offset + stride - 1) / stride } else { 0 };
+    // o*stride + offset - pad <= size - 1  <=>  o*stride <= size - 1 + pad - offset
+    let hi = if size + pad > offset { ((size - 1 + pad - offset) / stride + 1).min(out) } else { 0 };
+    (lo.min(hi), hi)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn geometry(
+    batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k_h: usize, k_w: usize,
+    stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize,
+    groups: usize, out_h: usize, out_w: usize,
+) -> Geometry {
+    Geometry {
+        batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
+        groups: groups.max(1), out_h, out_w,
+    }
+}
+
+/// col[K, P] from the `in_per_group` channel planes starting at `src`.
+unsafe fn im2col(g: &Geometry, src: *const f32, col: *mut f32) {
+    let p = g.out_plane();
+    let mut r = 0;
+    for c in 0..g.in_per_group() {
+        let plane = src.add(c * g.in_plane());
+        for ky in 0..g.k_h {
+            let (oy_lo, oy_hi) = g.valid_oy(ky);
+            for kx in 0..g.k_w {
+                let dst = col.add(r * p);
+                let (ox_lo, ox_hi) = g.valid_ox(kx);
+                for oy in 0..g.out_h {
+                    let drow = dst.add(oy * g.out_w);
+                    if oy < oy_lo || oy >= oy_hi || ox_lo >= ox_hi {
+                        fill_raw(drow, g.out_w, 0.0);
+                        continue;
+                    }
+                    let iy = oy * g.stride_h + ky * g.dil_h - g.pad_h;
+                    let srow = plane.add(iy * g.in_w);
+                    fill_raw(drow, ox_lo, 0.0);
+                    let x_base = ox_lo * g.stride_w + kx * g.dil_w - g.pad_w;
+                    let n = ox_hi - ox_lo;
+                    if g.stride_w == 1 {
+                        copy(srow.add(x_base), drow.add(ox_lo), n);
+                    } else {
+                        for i in 0..n {
+                            *drow.add(ox_lo + i) = *srow.add(x_base + i * g.stride_w);
+                        }
+                    }
+                    fill_raw(drow.add(ox_hi), g.out_w - ox_hi, 0.0);
+                }
+                r += 1;
+            }
+        }
+    }
+}
+
+/// Adds col[K, P] into the `in_per_group` channel planes starting at `dst` (the inverse
+/// scatter of im2col).
+unsafe fn col2im_add(g: &Geometry, col: *const f32, dst: *mut f32) {
+    let p = g.out_plane();
+    let mut r = 0;
+    for c in 0..g.in_per_group() {
+        let plane = dst.add(c * g.in_plane());
+        for ky in 0..g.k_h {
+            let (oy_lo, oy_hi) = g.valid_oy(ky);
+            for kx in 0..g.k_w {
+                let src = col.add(r * p);
+                let (ox_lo, ox_hi) = g.valid_ox(kx);
+                if ox_lo < ox_hi {
+                    for oy in oy_lo..oy_hi {
+                        let srow = src.add(oy * g.out_w + ox_lo);
+                        let iy = oy * g.stride_h + ky * g.dil_h - g.pad_h;
+                        let x_base = ox_lo * g.stride_w + kx * g.dil_w - g.pad_w;
+                        let drow = plane.add(iy * g.in_w + x_base);
+                        let n = ox_hi - ox_lo;
+                        if g.stride_w == 1 {
+                            add_into(srow, drow, n);
+                        } else {
+                            for i in 0..n {
+                                *drow.add(i * g.stride_w) += *srow.add(i);
+                            }
+                        }
+                    }
+                }
+                r += 1;
+            }
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn copy(src: *const f32, dst: *mut f32, n: usize) {
+    let mut i = 0;
+    while i + 4 <= n {
+        store4(dst.add(i), load4(src.add(i)));
+        i += 4;
+    }
+    while i < n {
+        *dst.add(i) = *src.add(i);
+        i += 1;
+    }
+}
+
+#[inline(always)]
+unsafe fn add_into(src: *const f32, dst: *mut f32, n: usize) {
+    use core::arch::wasm32::f32x4_add;
+    let mut i = 0;
+    while i + 4 <= n {
+        store4(dst.add(i), f32x4_add(load4(dst.add(i)), load4(src.add(i))));
+        i += 4;
+    }
+    while i < n {
+        *dst.add(i) += *src.add(i);
+        i += 1;
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn conv2d_forward(
+    batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k_h: usize, k_w: usize,
+    stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize,
+    groups: usize, out_h: usize, out_w: usize,
+    input: *const f32, weight: *const f32, bias: *const f32, output: *mut f32,
+) {
+    let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    let (k, p, opg) = (g.k(), g.out_plane(), g.out_per_group());
+    if p == 0 || opg == 0 {
+        return;
+    }
+    let col = if g.is_pointwise() { core::ptr::null_mut() } else { COLUMNS.get(k * p) };
+    for n in 0..g.batch {
+        for grp in 0..g.groups {
+            let src = input.add((n * g.in_c + grp * g.in_per_group()) * g.in_plane());
+            let b_ptr = if col.is_null() {
+                src
+            } else {
+                im2col(&g, src, col);
+                col
+            };
+            let out = output.add((n * g.out_c + grp * opg) * p);
+            let mut beta = 0.0;
+            if !bias.is_null() {
+                for o in 0..opg {
+                    fill_raw(out.add(o * p), p, *bias.add(grp * opg + o));
+                }
+                beta = 1.0;
+            }
+            sgemm(
+                opg, p, k, 1.0,
+                View { ptr: weight.add(grp * opg * k), rs: k, cs: 1 },
+                View { ptr: b_ptr, rs: p, cs: 1 },
+                beta, out, p,
+            );
+        }
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn conv2d_backward_input(
+    batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k_h: usize, k_w: usize,
+    stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize,
+    groups: usize, out_h: usize, out_w: usize,
+    grad_output: *const f32, weight: *const f32, grad_input: *mut f32,
+) {
+    let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
+    let pointwise = g.is_pointwise();
+    if !pointwise || p == 0 || opg == 0 {
+        fill_raw(grad_input, g.batch * g.in_c * g.in_plane(), 0.0);
+    }
+    if p == 0 || k == 0 {
+        return;
+    }
+    let col = if pointwise { core::ptr::null_mut() } else { COLUMNS.get(k * p) };
+    for n in 0..g.batch {
+        for grp in 0..g.groups {
+            let dst = grad_input.add((n * g.in_c + grp * ipg) * g.in_plane());
+            let c_ptr = if col.is_null() { dst } else { col };
+            sgemm(
+                k, p, opg, 1.0,
+                View { ptr: weight.add(grp * opg * k), rs: 1, cs: k },
+                View { ptr: grad_output.add((n * g.out_c + grp * opg) * p), rs: p, cs: 1 },
+                0.0, c_ptr, p,
+            );
+            if !col.is_null() {
+                col2im_add(&g, col, dst);
+            }
+        }
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn conv2d_backward_weight(
+    batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k_h: usize, k_w: usize,
+    stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize,
+    groups: usize, out_h: usize, out_w: usize,
+    input: *const f32, grad_output: *const f32, grad_weight: *mut f32, grad_bias: *mut f32,
+) {
+    let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
+    fill_raw(grad_weight, g.out_c * k, 0.0);
+    if !grad_bias.is_null() {
+        fill_raw(grad_bias, g.out_c, 0.0);
+        for n in 0..g.batch {
+            for o in 0..g.out_c {
+                *grad_bias.add(o) += sum_raw(grad_output.add((n * g.out_c + o) * p), p);
+            }
+        }
+    }
+    if p == 0 || k == 0 || opg == 0 {
+        return;
+    }
+    let col = if g.is_pointwise() { core::ptr::null_mut() } else { COLUMNS.get(k * p) };
+    for n in 0..g.batch {
+        for grp in 0..g.groups {
+            let src = input.add((n * g.in_c + grp * ipg) * g.in_plane());
+            let b_ptr = if col.is_null() {
+                src
+            } else {
+                im2col(&g, src, col);
+                col
+            };
+            sgemm(
+                opg, k, p, 1.0,
+                View { ptr: grad_output.add((n * g.out_c + grp * opg) * p), rs: p, cs: 1 },
+                View { ptr: b_ptr, rs: 1, cs: p },
+                1.0, grad_weight.add(grp * opg * k), k,
+            );
+        }
+    }
+}

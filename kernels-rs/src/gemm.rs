@@ -1,0 +1,261 @@
+//! Single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, row-major.
+//!
+//! Goto/BLIS structure: op(B) is packed into KC x NR panels, op(A) into MR x KC panels (both
+//! zero-padded to whole panels, which also absorbs the transposes), and a 4x8 register-tiled
+//! micro-kernel in XNNPACK's wasmsimd "splat" style does the arithmetic: 8 f32x4
+//! accumulators, each A value broadcast, each B row of the panel loaded as two vectors.
+
+use crate::scratch::{PACK_A, PACK_B};
+use crate::simd::{load4, store4};
+use core::arch::wasm32::*;
+
+pub const MR: usize = 4;
+pub const NR: usize = 8;
+const KC: usize = 256;
+const MC: usize = 128;
+const NC: usize = 1024;
+
+/// A strided matrix view: element (r, c) is at `ptr[r * rs + c * cs]`.
+#[derive(Clone, Copy)]
+pub struct View {
+    pub ptr: *const f32,
+    pub rs: usize,
+    pub cs: usize,
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn gemm(
+    trans_a: i32,
+    trans_b: i32,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: *const f32,
+    b: *const f32,
+    beta: f32,
+    c: *mut f32,
+) {
+    // op(A) is m x k; A is stored m x k, or k x m when transposed.
+    let av = if trans_a != 0 { View { ptr: a, rs: 1, cs: m } } else { View { ptr: a, rs: k, cs: 1 } };
+    // op(B) is k x n; B is stored k x n, or n x k when transposed.
+    let bv = if trans_b != 0 { View { ptr: b, rs: 1, cs: k } } else { View { ptr: b, rs: n, cs: 1 } };
+    sgemm(m, n, k, alpha, av, bv, beta, c, n);
+}
+
+/// C (m x n, row stride ldc) = alpha * A * B + beta * C. beta == 0 never reads C.
+pub unsafe fn sgemm(m: usize, n: usize, k: usize, alpha: f32, a: View, b: View, beta: f32, c: *mut f32, ldc: usize) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 || alpha == 0.0 {
+        scale_matrix(m, n, beta, c, ldc);
+        return;
+    }
+    let mut jc = 0;
+    while jc < n {
+        let nc = (n - jc).min(NC);
+        let mut pc = 0;
+        while pc < k {
+            let kc = (k - pc).min(KC);
+            let beta_block = if pc == 0 { beta } else { 1.0 };
+            let pb = PACK_B.get(round_up(nc, NR) * kc);
+            pack_b(kc, nc, b, pc, jc, pb);
+            let mut ic = 0;
+            while ic < m {
+                let mc = (m - ic).min(MC);
+                let pa = PACK_A.get(round_up(mc, MR) * kc);
+                pack_a(mc, kc, a, ic, pc, pa);
+                let mut jr = 0;
+                while jr < nc {
+                    let nr = (nc - jr).min(NR);
+                    let mut ir = 0;
+                    while ir < mc {
+                        let mr = (mc - ir).min(MR);
+                        micro_kernel(
+                            kc,
+                            pa.add(ir * kc),
+                            pb.add(jr * kc),
+                            c.add((ic + ir) * ldc + jc + jr),
+                            ldc,
+                            mr,
+                            nr,
+                            alpha,
+                            beta_block,
+                        );
+                        ir += MR;
+                    }
+                    jr += NR;
+                }
+                ic += MC;
+            }
+            pc += KC;
+        }
+        jc += NC;
+    }
+}
+
+#[inline(always)]
+fn round_up(x: usize, to: usize) -> usize {
+    (x + to - 1) / to * to
+}
+
+/// C = beta * C, where beta == 0 writes zeros without reading C.
+unsafe fn scale_matrix(m: usize, n: usize, beta: f32, c: *mut f32, ldc: usize) {
+    if beta == 1.0 {
+        return;
+    }
+    for i in 0..m {
+        let row = c.add(i * ldc);
+        if beta == 0.0 {
+            crate::elementwise::fill_raw(row, n, 0.0);
+        } else {
+            crate::elementwise::scale_raw(row, n, beta);
+        }
+    }
+}
+
+/// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row panels: panel r holds
+/// `dst[r*MR*kc + p*MR + i]`, rows past `mc` zero.
+unsafe fn pack_a(mc: usize, kc: usize, a: View, i0: usize, p0: usize, dst: *mut f32) {
+    let mut ir = 0;
+    let mut out = dst;
+    while ir < mc {
+        let mr = (mc - ir).min(MR);
+        let base = a.ptr.add((i0 + ir) * a.rs + p0 * a.cs);
+        if mr == MR && a.rs == 1 {
+            // A transposed: the MR values of one column are contiguous.
+            for p in 0..kc {
+                let v = load4(base.add(p * a.cs));
+                store4(out.add(p * MR), v);
+            }
+        } else if mr == MR {
+            let r0 = base;
+            let r1 = base.add(a.rs);
+            let r2 = base.add(2 * a.rs);
+            let r3 = base.add(3 * a.rs);
+            for p in 0..kc {
+                let v = f32x4(*r0.add(p * a.cs), *r1.add(p * a.cs), *r2.add(p * a.cs), *r3.add(p * a.cs));
+                store4(out.add(p * MR), v);
+            }
+        } else {
+            for p in 0..kc {
+                for i in 0..MR {
+                    *out.add(p * MR + i) = if i < mr { *base.add(i * a.rs + p * a.cs) } else { 0.0 };
+                }
+            }
+        }
+        out = out.add(MR * kc);
+        ir += MR;
+    }
+}
+
+/// Packs rows [p0, p0+kc) x cols [j0, j0+nc) of B into NR-column panels: panel j holds
+/// `dst[j*NR*kc + p*NR + jj]`, columns past `nc` zero.
+unsafe fn pack_b(kc: usize, nc: usize, b: View, p0: usize, j0: usize, dst: *mut f32) {
+    let mut jr = 0;
+    let mut out = dst;
+    while jr < nc {
+        let nr = (nc - jr).min(NR);
+        let base = b.ptr.add(p0 * b.rs + (j0 + jr) * b.cs);
+        if nr == NR && b.cs == 1 {
+            for p in 0..kc {
+                let src = base.add(p * b.rs);
+                store4(out.add(p * NR), load4(src));
+                store4(out.add(p * NR + 4), load4(src.add(4)));
+            }
+        } else if nr == NR {
+            // B transposed: each of the NR columns is contiguous along p.
+            for jj in 0..NR {
+                let src = base.add(jj * b.cs);
+                for p in 0..kc {
+                    *out.add(p * NR + jj) = *src.add(p * b.rs);
+                }
+            }
+        } else {
+            for p in 0..kc {
+                for jj in 0..NR {
+                    *out.add(p * NR + jj) = if jj < nr { *base.add(p * b.rs + jj * b.cs) } else { 0.0 };
+                }
+            }
+        }
+        out = out.add(NR * kc);
+        jr += NR;
+    }
+}
+
+/// The 4x8 register tile: C[0..mr, 0..nr] = alpha * Apanel * Bpanel + beta * C.
+#[inline(always)]
+unsafe fn micro_kernel(
+    kc: usize,
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    mr: usize,
+    nr: usize,
+    alpha: f32,
+    beta: f32,
+) {
+    let mut c0l = f32x4_splat(0.0);
+    let mut c0h = f32x4_splat(0.0);
+    let mut c1l = f32x4_splat(0.0);
+    let mut c1h = f32x4_splat(0.0);
+    let mut c2l = f32x4_splat(0.0);
+    let mut c2h = f32x4_splat(0.0);
+    let mut c3l = f32x4_splat(0.0);
+    let mut c3h = f32x4_splat(0.0);
+    let mut pa = a;
+    let mut pb = b;
+    for _ in 0..kc {
+        let bl = load4(pb);
+        let bh = load4(pb.add(4));
+        let a0 = v128_load32_splat(pa as *const u32);
+        let a1 = v128_load32_splat(pa.add(1) as *const u32);
+        let a2 = v128_load32_splat(pa.add(2) as *const u32);
+        let a3 = v128_load32_splat(pa.add(3) as *const u32);
+        c0l = f32x4_add(c0l, f32x4_mul(a0, bl));
+        c0h = f32x4_add(c0h, f32x4_mul(a0, bh));
+        c1l = f32x4_add(c1l, f32x4_mul(a1, bl));
+        c1h = f32x4_add(c1h, f32x4_mul(a1, bh));
+        c2l = f32x4_add(c2l, f32x4_mul(a2, bl));
+        c2h = f32x4_add(c2h, f32x4_mul(a2, bh));
+        c3l = f32x4_add(c3l, f32x4_mul(a3, bl));
+        c3h = f32x4_add(c3h, f32x4_mul(a3, bh));
+        pa = pa.add(MR);
+        pb = pb.add(NR);
+    }
+    let acc = [c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h];
+    let va = f32x4_splat(alpha);
+    if mr == MR && nr == NR {
+        for i in 0..MR {
+            let row = c.add(i * ldc);
+            let mut lo = f32x4_mul(va, acc[2 * i]);
+            let mut hi = f32x4_mul(va, acc[2 * i + 1]);
+            if beta != 0.0 {
+                let vb = f32x4_splat(beta);
+                if beta == 1.0 {
+                    lo = f32x4_add(lo, load4(row));
+                    hi = f32x4_add(hi, load4(row.add(4)));
+                } else {
+                    lo = f32x4_add(lo, f32x4_mul(vb, load4(row)));
+                    hi = f32x4_add(hi, f32x4_mul(vb, load4(row.add(4))));
+                }
+            }
+            store4(row, lo);
+            store4(row.add(4), hi);
+        }
+    } else {
+        let mut tile = [0.0f32; MR * NR];
+        for (i, v) in acc.iter().enumerate() {
+            store4(tile.as_mut_ptr().add(i * 4), f32x4_mul(va, *v));
+        }
+        for i in 0..mr {
+            let row = c.add(i * ldc);
+            for j in 0..nr {
+                let t = tile[i * NR + j];
+                *row.add(j) = if beta == 0.0 { t } else { t + beta * *row.add(j) };
+            }
+        }
+    }
+}

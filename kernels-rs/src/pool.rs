@@ -1,0 +1,144 @@
+//! 2-d max-pooling with argmax (flat h * inWidth + w within the (n, c) plane), as PyTorch's CPU
+//! kernel: a cell replaces the running maximum when `value > max || isnan(value)`, so the first
+//! maximum in row-major window order wins and NaN wins over numbers; padding never wins.
+
+use crate::simd::{load4, store4};
+use core::arch::wasm32::*;
+
+#[no_mangle]
+pub unsafe extern "C" fn max_pool2d_forward(
+    batch: usize,
+    channels: usize,
+    in_h: usize,
+    in_w: usize,
+    k_h: usize,
+    k_w: usize,
+    stride_h: usize,
+    stride_w: usize,
+    pad_h: usize,
+    pad_w: usize,
+    out_h: usize,
+    out_w: usize,
+    input: *const f32,
+    output: *mut f32,
+    argmax: *mut i32,
+) {
+    let planes = batch * channels;
+    // Output columns [ox_lo, ox_hi) have windows entirely inside the row: those go 4 at a time.
+    let ox_lo = (pad_w + stride_w - 1) / stride_w;
+    let ox_hi = if in_w + pad_w >= k_w { ((in_w + pad_w - k_w) / stride_w + 1).min(out_w) } else { 0 };
+    for plane in 0..planes {
+        let src = input.add(plane * in_h * in_w);
+        let dst = output.add(plane * out_h * out_w);
+        let arg = argmax.add(plane * out_h * out_w);
+        for oy in 0..out_h {
+            let y0 = (oy * stride_h) as isize - pad_h as isize;
+            let y_start = y0.max(0) as usize;
+            let y_end = ((y0 + k_h as isize).min(in_h as isize)).max(y_start as isize) as usize;
+            let drow = dst.add(oy * out_w);
+            let arow = arg.add(oy * out_w);
+            let mut ox = 0;
+            while ox < out_w {
+                if ox >= ox_lo && ox + 4 <= ox_hi {
+                    pool4(src, in_w, y_start, y_end, ox * stride_w - pad_w, k_w, stride_w, drow.add(ox), arow.add(ox));
+                    ox += 4;
+                } else {
+                    pool1(src, in_w, y_start, y_end, ox, k_w, stride_w, pad_w, drow.add(ox), arow.add(ox));
+                    ox += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Four adjacent outputs whose windows start at columns x0, x0 + s, x0 + 2s, x0 + 3s.
+#[inline(always)]
+unsafe fn pool4(
+    src: *const f32,
+    in_w: usize,
+    y_start: usize,
+    y_end: usize,
+    x0: usize,
+    k_w: usize,
+    s: usize,
+    out: *mut f32,
+    arg: *mut i32,
+) {
+    let mut best = f32x4_splat(f32::NEG_INFINITY);
+    let first = (y_start * in_w + x0) as i32;
+    let step = s as i32;
+    let lane_offsets = i32x4(0, step, 2 * step, 3 * step);
+    let mut best_idx = i32x4_add(i32x4_splat(first), lane_offsets);
+    for y in y_start..y_end {
+        let row = src.add(y * in_w);
+        for kx in 0..k_w {
+            let x = x0 + kx;
+            let v = if s == 1 {
+                load4(row.add(x))
+            } else {
+                f32x4(*row.add(x), *row.add(x + s), *row.add(x + 2 * s), *row.add(x + 3 * s))
+            };
+            let take = v128_or(f32x4_gt(v, best), f32x4_ne(v, v));
+            let idx = i32x4_add(i32x4_splat((y * in_w + x) as i32), lane_offsets);
+            best = v128_bitselect(v, best, take);
+            best_idx = v128_bitselect(idx, best_idx, take);
+        }
+    }
+    store4(out, best);
+    core::ptr::write_unaligned(arg as *mut v128, best_idx);
+}
+
+#[inline(always)]
+unsafe fn pool1(
+    src: *const f32,
+    in_w: usize,
+    y_start: usize,
+    y_end: usize,
+    ox: usize,
+    k_w: usize,
+    s: usize,
+    pad_w: usize,
+    out: *mut f32,
+    arg: *mut i32,
+) {
+    let x0 = (ox * s) as isize - pad_w as isize;
+    let x_start = x0.max(0) as usize;
+    let x_end = ((x0 + k_w as isize).min(in_w as isize)).max(x_start as isize) as usize;
+    let mut best = f32::NEG_INFINITY;
+    let mut best_idx = y_start * in_w + x_start;
+    for y in y_start..y_end {
+        for x in x_start..x_end {
+            let v = *src.add(y * in_w + x);
+            if v > best || v.is_nan() {
+                best = v;
+                best_idx = y * in_w + x;
+            }
+        }
+    }
+    *out = best;
+    *arg = best_idx as i32;
+}
+
+/// gradInput = 0, then gradInput[plane][argmax] += gradOutput for each output cell.
+#[no_mangle]
+pub unsafe extern "C" fn max_pool2d_backward(
+    planes: usize,
+    in_plane: usize,
+    out_plane: usize,
+    grad_output: *const f32,
+    argmax: *const i32,
+    grad_input: *mut f32,
+) {
+    crate::elementwise::fill_raw(grad_input, planes * in_plane, 0.0);
+    for plane in 0..planes {
+        let gi = grad_input.add(plane * in_plane);
+        let go = grad_output.add(plane * out_plane);
+        let am = argmax.add(plane * out_plane);
+        for o in 0..out_plane {
+            let idx = *am.add(o);
+            if idx >= 0 && (idx as usize) < in_plane {
+                *gi.add(idx as usize) += *go.add(o);
+            }
+        }
+    }
+}
