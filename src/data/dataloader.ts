@@ -1,0 +1,169 @@
+/**
+ * DataLoader, as torch.utils.data.DataLoader: batches of a map-style dataset, optionally
+ * shuffled, optionally prepared ahead in worker threads.
+ *
+ * Shuffling draws a fresh permutation from the generator (default: the library's
+ * `defaultGenerator`) each time iteration starts, so `manualSeed(n)` reproduces the order, and
+ * a checkpoint that saves `epochStartState` can replay the epoch exactly with
+ * `generator.setState(state); loader.iter({ startBatch })`.
+ */
+import { defaultGenerator, type Generator, type GeneratorState } from '../random';
+import { Tensor } from '../tensor';
+import { collateRaw, type RawBatch } from './collate';
+import { WorkerPool } from './worker-pool';
+import type { Dataset, Image, Sample } from './types';
+
+export interface DataLoaderOptions<T, B> {
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Drop the last batch when it is smaller than batchSize. */
+  dropLast?: boolean;
+  /** Source of the shuffle permutation; default `defaultGenerator`. */
+  generator?: Generator;
+  /** Worker threads preparing batches ahead (0: in the consuming thread). */
+  numWorkers?: number;
+  /** Batches each worker keeps in flight (default 2, as PyTorch's prefetch_factor). */
+  prefetchFactor?: number;
+  /** Turns a list of samples into a batch; default stacks `[image, label]` samples into `[Tensor, Tensor]`. */
+  collate?: (samples: T[]) => B;
+}
+
+export interface IterOptions {
+  /** Skip this many batches of the epoch (resuming mid-epoch); skipped batches are not loaded. */
+  startBatch?: number;
+}
+
+/** `[inputs float32 [B, ...shape], labels int32 [B]]`. */
+export type Batch = [Tensor, Tensor];
+
+function rawToTensors(raw: RawBatch): Batch {
+  return [new Tensor(raw.inputs, raw.inputShape), new Tensor(raw.labels, [raw.labels.length])];
+}
+
+/** Stacks `[image, label]` samples into `[Tensor [B, ...shape], int32 Tensor [B]]`. */
+export function defaultCollate(samples: ReadonlyArray<Sample<Image>>): Batch {
+  return rawToTensors(collateRaw(samples));
+}
+
+export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIterable<B> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly numWorkers: number;
+  readonly prefetchFactor: number;
+  readonly generator: Generator;
+  private readonly collate?: (samples: T[]) => B;
+  /** Generator state just before the current (latest) epoch's permutation was drawn. */
+  epochStartState: GeneratorState | null = null;
+
+  constructor(readonly dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    this.batchSize = options.batchSize ?? 1;
+    this.shuffle = options.shuffle ?? false;
+    this.dropLast = options.dropLast ?? false;
+    this.numWorkers = options.numWorkers ?? 0;
+    this.prefetchFactor = options.prefetchFactor ?? 2;
+    this.generator = options.generator ?? defaultGenerator;
+    this.collate = options.collate;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${this.batchSize}`);
+    if (!Number.isInteger(this.numWorkers) || this.numWorkers < 0) throw new Error(`DataLoader: numWorkers must be a non-negative integer, got ${this.numWorkers}`);
+    if (!Number.isInteger(this.prefetchFactor) || this.prefetchFactor < 1) throw new Error(`DataLoader: prefetchFactor must be a positive integer, got ${this.prefetchFactor}`);
+    if (this.numWorkers > 0 && typeof dataset.workerSpec !== 'function') {
+      throw new Error('DataLoader: numWorkers > 0 needs a dataset with workerSpec() (a plain-data description a worker can rebuild it from)');
+    }
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The epoch's batches of dataset indices; draws the permutation now when shuffling. */
+  private plan(options: IterOptions): number[][] {
+    const n = this.dataset.length;
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (this.shuffle) {
+      this.epochStartState = this.generator.getState();
+      this.generator.shuffle(order);
+    }
+    const start = options.startBatch ?? 0;
+    if (!Number.isInteger(start) || start < 0) throw new Error(`DataLoader: startBatch must be a non-negative integer, got ${start}`);
+    const batches: number[][] = [];
+    for (let b = start; b < this.length; b++) batches.push(order.slice(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize)));
+    return batches;
+  }
+
+  private assemble(samples: T[]): B {
+    if (this.collate) return this.collate(samples);
+    return defaultCollate(samples as unknown as Sample<Image>[]) as unknown as B;
+  }
+
+  private fromWorker(reply: { raw?: RawBatch; samples?: unknown[] }): B {
+    return reply.raw ? (rawToTensors(reply.raw) as unknown as B) : this.assemble(reply.samples as T[]);
+  }
+
+  private startPool(batches: number[][]): WorkerPool {
+    const pool = new WorkerPool(this.dataset.workerSpec!(), this.numWorkers, this.collate ? 'samples' : 'raw');
+    const ahead = Math.min(batches.length, this.numWorkers * this.prefetchFactor);
+    for (let b = 0; b < ahead; b++) pool.submit({ batch: b, indices: batches[b] });
+    return pool;
+  }
+
+  /** Iterates one epoch. The shuffle permutation is drawn when this is called. */
+  iter(options: IterOptions = {}): IterableIterator<B> {
+    const batches = this.plan(options);
+    return this.numWorkers > 0 ? this.iterWorkers(batches) : this.iterInline(batches);
+  }
+
+  private *iterInline(batches: number[][]): IterableIterator<B> {
+    for (const indices of batches) yield this.assemble(indices.map((i) => this.dataset.get(i)));
+  }
+
+  private *iterWorkers(batches: number[][]): IterableIterator<B> {
+    if (batches.length === 0) return;
+    const pool = this.startPool(batches);
+    try {
+      const ahead = this.numWorkers * this.prefetchFactor;
+      for (let b = 0; b < batches.length; b++) {
+        const reply = pool.takeSync(b);
+        if (b + ahead < batches.length) pool.submit({ batch: b + ahead, indices: batches[b + ahead] });
+        yield this.fromWorker(reply);
+      }
+    } finally {
+      pool.close();
+    }
+  }
+
+  /** Iterates one epoch without blocking the event loop while workers prepare batches. */
+  iterAsync(options: IterOptions = {}): AsyncIterableIterator<B> {
+    const batches = this.plan(options);
+    return this.numWorkers > 0 ? this.iterWorkersAsync(batches) : this.iterInlineAsync(batches);
+  }
+
+  private async *iterInlineAsync(batches: number[][]): AsyncIterableIterator<B> {
+    yield* this.iterInline(batches);
+  }
+
+  private async *iterWorkersAsync(batches: number[][]): AsyncIterableIterator<B> {
+    if (batches.length === 0) return;
+    const pool = this.startPool(batches);
+    try {
+      const ahead = this.numWorkers * this.prefetchFactor;
+      for (let b = 0; b < batches.length; b++) {
+        const reply = await pool.takeAsync(b);
+        if (b + ahead < batches.length) pool.submit({ batch: b + ahead, indices: batches[b + ahead] });
+        yield this.fromWorker(reply);
+      }
+    } finally {
+      pool.close();
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<B> {
+    return this.iter();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<B> {
+    return this.iterAsync();
+  }
+}

@@ -1,0 +1,26 @@
+/** Data loading: datasets, transforms and the DataLoader (torch.utils.data + torchvision). */
+export type { Dataset, Image, ImageLayout, Sample, Spec } from './types';
+export { TensorDataset, Subset, type ArrayLike } from './dataset';
+export { DataLoader, defaultCollate, type Batch, type DataLoaderOptions, type IterOptions } from './dataloader';
+export { collateRaw, type RawBatch } from './collate';
+export { liveWorkerCount, workerScriptPath } from './worker-pool';
+export {
+  Compose, ToTensor, Normalize, Pad, transformFromSpec, applyTransform,
+  type Transform, type TransformLike,
+} from './transforms';
+export { ImageDataset } from './image-dataset';
+export {
+  CIFAR10, CIFAR10_CLASSES, CIFAR10_URL, CIFAR10_MD5, CIFAR10_DIR, cifar10Present, downloadCIFAR10, readCifarFiles,
+  type CIFAR10Options,
+} from './cifar10';
+export {
+  FashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, fashionMnistPresent, type FashionMNISTOptions,
+} from './fashion-mnist';
+export {
+  SyntheticCIFAR, SYNTHETIC_CLASSES, writeSyntheticCifar, syntheticCifarPresent,
+  type SyntheticOptions, type SyntheticCIFAROptions,
+} from './synthetic';
+export { parseIdx, encodeIdx, readMaybeGzip } from './idx';
+export { downloadFile, md5File, type DownloadOptions } from './download';
+export { safeExtract, unsafeEntryReason } from './extract';
+export { datasetFromSpec } from './registry';

@@ -1,0 +1,39 @@
+/**
+ * Entry point of a DataLoader worker thread (runs as compiled JS, dist/src/data/worker.js).
+ * Rebuilds the dataset from its spec, then answers each task (a batch number and its indices)
+ * with the collated batch, or the raw samples when the loader has a custom collate.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import { collateRaw } from './collate';
+import { datasetFromSpec } from './registry';
+import type { Dataset, Image } from './types';
+import type { WorkerInit, WorkerReply, WorkerTask } from './worker-pool';
+
+const init = workerData as WorkerInit;
+const signal = new Int32Array(init.signal);
+
+function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  init.port.postMessage(message, transfer);
+  Atomics.add(signal, init.slot, 1);
+  Atomics.notify(signal, init.slot);
+}
+
+let dataset: Dataset<unknown> | null = null;
+let setupError: string | null = null;
+try {
+  dataset = datasetFromSpec(init.dataset);
+} catch (e) {
+  setupError = `could not build the dataset: ${(e as Error).message}`;
+}
+
+parentPort!.on('message', (task: WorkerTask) => {
+  try {
+    if (!dataset) throw new Error(setupError ?? 'no dataset');
+    const samples = task.indices.map((i) => dataset!.get(i));
+    if (init.mode === 'samples') return reply({ batch: task.batch, samples });
+    const raw = collateRaw(samples as Array<[Image, number]>);
+    reply({ batch: task.batch, raw }, [raw.inputs.buffer as ArrayBuffer, raw.labels.buffer as ArrayBuffer]);
+  } catch (e) {
+    reply({ batch: task.batch, error: (e as Error).stack ?? String(e) });
+  }
+});
