@@ -9,6 +9,6 @@ const bytes = fs.readFileSync(path.join(__dirname, 'kernels_rs_bg.wasm'));
 const wasmModule = new WebAssembly.Module(bytes);
 const wasmInstance = new WebAssembly.Instance(wasmModule, {});
 
-module.exports = wasmInstance.exports;
+// The exports object is frozen; copy it so the module object can also carry __wasm.
+module.exports = Object.assign({}, wasmInstance.exports);
 module.exports.__wasm = wasmInstance.exports;
-module.exports.__wasmModule = wasmModule;

@@ -4,8 +4,8 @@
 //!   logp = log_softmax(logits)
 //!   nll  = sum_{i not ignored} w[y_i] * -logp[i, y_i] / W,   W = sum_{i not ignored} w[y_i]
 //!   smooth_i = -sum_c w[c] * logp[i, c]  (0 for ignored i; w = 1 without weights)
-//!   smooth = sum_i smooth_i / W with weights, sum_i smooth_i / batch without (torch's
-//!            smooth_loss.mean() counts ignored rows too)
+//!   smooth = sum_i smooth_i / W (checked against torch 1.13: without weights W is the number
+//!            of non-ignored rows, not the batch size)
 //!   loss = (1 - eps) * nll + eps / C * smooth
 
 use crate::simd::{load4, store4};
@@ -97,7 +97,7 @@ pub unsafe extern "C" fn cross_entropy_forward(
     if label_smoothing <= 0.0 {
         return nll;
     }
-    let smooth = if weight.is_null() { smooth / batch as f32 } else { smooth / total_weight };
+    let smooth = smooth / total_weight;
     (1.0 - label_smoothing) * nll + label_smoothing / classes as f32 * smooth
 }
 
@@ -125,8 +125,7 @@ pub unsafe extern "C" fn cross_entropy_backward(
     // d(loss)/d(logp[i, c]) = -nll_scale * w[y_i] * [c == y_i] - smooth_scale * w[c].
     let nll_scale = grad_loss * (1.0 - eps) / total_weight;
     let smooth_scale = if eps > 0.0 {
-        let denom = if weight.is_null() { batch as f32 } else { total_weight };
-        grad_loss * eps / classes as f32 / denom
+        grad_loss * eps / classes as f32 / total_weight
     } else {
         0.0
     };
