@@ -1,0 +1,9 @@
+/**
+ * The ops as functions, like torch.nn.functional: `F.relu(x)`, `F.conv2d(x, w, b, { stride })`,
+ * `F.maxPool2d(x, 2)`, `F.linear(x, w, b)`, `F.crossEntropy(logits, labels)`.
+ */
+export {
+  relu, conv2d, maxPool2d, linear, crossEntropy, nllLoss, logSoftmax, softmax,
+  flatten, matmul, add, sub, mul, div,
+} from './ops';
+export type { Conv2dOptions, MaxPool2dOptions, CrossEntropyLossOptions, NllLossOptions } from './ops';

@@ -1,0 +1,23 @@
+/**
+ * torchlet: PyTorch's training semantics in TypeScript, with the hot loops in WebAssembly SIMD.
+ *
+ *     import { nn, optim, F, tensor, manualSeed } from 'torchlet';
+ */
+export { Tensor } from './tensor';
+export type { DType, TensorData, NestedArray, BackwardOptions } from './tensor';
+export { tensor, fromArray, zeros, ones, full, rand, randn, randint, zerosLike, onesLike, arange } from './creation';
+export type { CreationOptions } from './creation';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd';
+export type { GradHook } from './autograd';
+export { manualSeed, Generator, defaultGenerator } from './random';
+export type { GeneratorState } from './random';
+export { setBackend, getBackend } from './backend';
+export type { Backend, BackendName } from './backend';
+export {
+  add, sub, mul, div, neg, sum, mean, argmax, eq, view, reshape, flatten, unsqueeze, squeeze,
+  matmul, relu, logSoftmax, softmax,
+} from './ops';
+export * as nn from './nn';
+export * as optim from './optim';
+export * as F from './functional';
+export * as models from './models';

@@ -1,0 +1,1 @@
+export { Net } from './seedNet';

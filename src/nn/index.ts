@@ -1,0 +1,10 @@
+/** torch.nn: modules, parameters, initialisation and the functional ops. */
+export { Module, zeroGradOf } from './module';
+export type { ZeroGradOptions, LoadStateDictResult, StateDict } from './module';
+export { Parameter } from './parameter';
+export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity } from './layers';
+export type { Conv2dModuleOptions } from './layers';
+export { Sequential, ModuleList } from './containers';
+export { CrossEntropyLoss, NLLLoss } from './loss';
+export * as init from './init';
+export * as functional from '../functional';

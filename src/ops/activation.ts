@@ -1,0 +1,20 @@
+/** relu on the backend kernels; backward masks by the saved output. */
+import { Tensor } from '../tensor';
+import { needsGrad, record } from '../autograd';
+import { getBackend } from '../backend';
+import { floatData } from './util';
+
+export function relu(input: Tensor): Tensor {
+  const x = floatData(input, 'relu', 'input');
+  const y = new Float32Array(x.length);
+  getBackend().reluForward(x, y);
+  const out = new Tensor(y, input.shape);
+  if (needsGrad(input)) {
+    record('ReluBackward', out, [input], [y], (g, saved) => {
+      const gx = new Float32Array(g.length);
+      getBackend().reluBackward(saved[0] as Float32Array, g, gx);
+      return [gx];
+    });
+  }
+  return out;
+}

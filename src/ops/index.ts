@@ -1,0 +1,13 @@
+/** Every differentiable op, forward and backward side by side, one file per op family. */
+export { add, sub, mul, div, neg, eq } from './elementwise';
+export { sum, mean, argmax } from './reduce';
+export { view, reshape, flatten, unsqueeze, squeeze, clone, transpose2d } from './shape';
+export { matmul, linear } from './matmul';
+export { conv2d } from './conv';
+export type { Conv2dOptions, Pair } from './conv';
+export { maxPool2d } from './pool';
+export type { MaxPool2dOptions } from './pool';
+export { relu } from './activation';
+export { logSoftmax, softmax } from './softmax';
+export { crossEntropy, nllLoss } from './loss';
+export type { CrossEntropyLossOptions, NllLossOptions } from './loss';

@@ -1,0 +1,124 @@
+/** Reductions: sum and mean (over everything or one dim), argmax (no gradient). */
+import { Tensor } from '../tensor';
+import { needsGrad, record } from '../autograd';
+import { normalizeDim } from './shape';
+import { floatData } from './util';
+
+/** The tensor viewed as [outer, size, inner] around `dim`. */
+function split(shape: readonly number[], dim: number): { outer: number; size: number; inner: number } {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < dim; i++) outer *= shape[i];
+  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
+  return { outer, size: shape[dim] ?? 1, inner };
+}
+
+function reducedShape(shape: readonly number[], dim: number, keepdim: boolean): number[] {
+  const out = [...shape];
+  if (keepdim) out[dim] = 1;
+  else out.splice(dim, 1);
+  return out;
+}
+
+function reduce(op: 'sum' | 'mean', input: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
+  if (op === 'sum' && input.dtype === 'int32') return sumInt(input, dim, keepdim);
+  const x = floatData(input, op, 'input');
+  const inShape = input.shape;
+  if (dim === undefined || dim === null) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i];
+    const n = x.length;
+    const scale = op === 'mean' ? 1 / n : 1;
+    const out = new Tensor(new Float32Array([op === 'mean' ? s / n : s]), keepdim ? inShape.map(() => 1) : []);
+    if (needsGrad(input)) {
+      record(op === 'sum' ? 'SumBackward' : 'MeanBackward', out, [input], [], (g) => {
+        const gi = new Float32Array(n);
+        gi.fill(g[0] * scale);
+        return [gi];
+      });
+    }
+    return out;
+  }
+  const d = normalizeDim(dim, inShape.length, op);
+  const { outer, size, inner } = split(inShape, d);
+  const scale = op === 'mean' ? 1 / size : 1;
+  const result = new Float32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      let s = 0;
+      for (let k = 0; k < size; k++) s += x[(o * size + k) * inner + j];
+      result[o * inner + j] = s * scale;
+    }
+  }
+  const out = new Tensor(result, inShape.length === 0 ? [] : reducedShape(inShape, d, keepdim));
+  if (needsGrad(input)) {
+    record(op === 'sum' ? 'SumBackward' : 'MeanBackward', out, [input], [], (g) => {
+      const gi = new Float32Array(outer * size * inner);
+      for (let o = 0; o < outer; o++) {
+        for (let k = 0; k < size; k++) {
+          for (let j = 0; j < inner; j++) gi[(o * size + k) * inner + j] = g[o * inner + j] * scale;
+        }
+      }
+      return [gi];
+    });
+  }
+  return out;
+}
+
+function sumInt(input: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
+  const x = input.data;
+  if (dim === undefined || dim === null) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i];
+    return new Tensor(new Int32Array([s]), keepdim ? input.shape.map(() => 1) : []);
+  }
+  const d = normalizeDim(dim, input.shape.length, 'sum');
+  const { outer, size, inner } = split(input.shape, d);
+  const result = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < size; k++) {
+      for (let j = 0; j < inner; j++) result[o * inner + j] += x[(o * size + k) * inner + j];
+    }
+  }
+  return new Tensor(result, input.shape.length === 0 ? [] : reducedShape(input.shape, d, keepdim));
+}
+
+/** Sum of all elements, or along dim (torch.sum). int32 input gives an int32 sum without gradient. */
+export function sum(input: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return reduce('sum', input, dim, keepdim);
+}
+
+/** Mean of all elements, or along dim (torch.mean). */
+export function mean(input: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return reduce('mean', input, dim, keepdim);
+}
+
+/** Index of the first maximum, over the flattened tensor or along dim, as int32 (torch.argmax). */
+export function argmax(input: Tensor, dim?: number | null, keepdim = false): Tensor {
+  const x = input.data;
+  if (dim === undefined || dim === null) {
+    let best = 0;
+    for (let i = 1; i < x.length; i++) if (x[i] > x[best] || (x[i] !== x[i] && x[best] === x[best])) best = i;
+    return new Tensor(new Int32Array([best]), keepdim ? input.shape.map(() => 1) : []);
+  }
+  const d = normalizeDim(dim, input.shape.length, 'argmax');
+  const { outer, size, inner } = split(input.shape, d);
+  const result = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * size * inner + j;
+      let best = 0;
+      let bestValue = x[base];
+      for (let k = 1; k < size; k++) {
+        const v = x[base + k * inner];
+        // NaN counts as the maximum, as in PyTorch.
+        if (v > bestValue || (v !== v && bestValue === bestValue)) {
+          best = k;
+          bestValue = v;
+        }
+      }
+      result[o * inner + j] = best;
+    }
+  }
+  return new Tensor(result, input.shape.length === 0 ? [] : reducedShape(input.shape, d, keepdim));
+}

@@ -1,0 +1,7 @@
+/** torch.optim: Optimizer, SGD, Adam. */
+export { Optimizer } from './optimizer';
+export type { ParamGroup, ParamGroupInput, ParamsInput, ParamState, StateValue, OptimizerStateDict } from './optimizer';
+export { SGD, sgd } from './sgd';
+export type { SGDOptions } from './sgd';
+export { Adam, adam } from './adam';
+export type { AdamOptions, AdamState } from './adam';

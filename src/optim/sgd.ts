@@ -1,0 +1,85 @@
+import { Tensor } from '../tensor';
+import { getBackend } from '../backend';
+import { Optimizer, ParamGroup, ParamsInput } from './optimizer';
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+/**
+ * torch.optim.SGD's update, for each parameter p with gradient grad:
+ *
+ *     g = grad + weightDecay * p
+ *     if momentum != 0:
+ *         buf = g                                   on the first step (no dampening)
+ *         buf = momentum * buf + (1 - dampening) * g  afterwards
+ *         g = nesterov ? g + momentum * buf : buf
+ *     p -= lr * g
+ *
+ * Parameters whose grad is null are skipped (their buffer is left alone); a zero grad still
+ * steps (momentum and weight decay still move the parameter). Buffers missing from
+ * `momentumBuffers` are created here and returned in place.
+ */
+export function sgd(params: Tensor[], grads: Array<Tensor | null>, momentumBuffers: Array<Float32Array | null>,
+  options: SGDOptions): void {
+  const backend = getBackend();
+  for (let i = 0; i < params.length; i++) {
+    const grad = grads[i];
+    if (grad === null) continue;
+    const p = params[i].data as Float32Array;
+    let buffer = momentumBuffers[i];
+    const firstStep = options.momentum !== 0 && buffer === null;
+    if (firstStep) buffer = momentumBuffers[i] = new Float32Array(p.length);
+    backend.sgdStep({ ...options, firstStep }, p, grad.data as Float32Array, options.momentum !== 0 ? buffer : null);
+  }
+}
+
+/** torch.optim.SGD(params, lr, momentum, dampening, weightDecay, nesterov); the rule is in `sgd`. */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    super(params, {
+      lr: options.lr ?? 1e-3,
+      momentum: options.momentum ?? 0,
+      dampening: options.dampening ?? 0,
+      nesterov: options.nesterov ?? false,
+      weightDecay: options.weightDecay ?? 0,
+    });
+  }
+
+  protected override validateGroup(g: ParamGroup<SGDOptions>): void {
+    if (!(g.lr >= 0)) throw new Error(`SGD: Invalid learning rate: ${g.lr}`);
+    if (!(g.momentum >= 0)) throw new Error(`SGD: Invalid momentum value: ${g.momentum}`);
+    if (!(g.weightDecay >= 0)) throw new Error(`SGD: Invalid weightDecay value: ${g.weightDecay}`);
+    if (!Number.isFinite(g.dampening)) throw new Error(`SGD: Invalid dampening value: ${g.dampening}`);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+      throw new Error('SGD: Nesterov momentum requires a momentum > 0 and zero dampening');
+    }
+  }
+
+  override step(closure?: () => number | Tensor): number | undefined {
+    const loss = this.evaluate(closure);
+    for (const group of this.paramGroups) {
+      const grads = group.params.map((p) => p.grad);
+      const buffers = group.params.map((p) => {
+        const b = this.state.get(p)?.momentumBuffer;
+        return b instanceof Tensor ? (b.data as Float32Array) : null;
+      });
+      const { params: _params, ...options } = group;
+      sgd(group.params, grads, buffers, options);
+      if (group.momentum !== 0) {
+        group.params.forEach((p, i) => {
+          const b = buffers[i];
+          if (b === null) return;
+          const s = this.stateOf(p);
+          const current = s.momentumBuffer;
+          if (!(current instanceof Tensor) || current.data !== b) s.momentumBuffer = new Tensor(b, p.shape);
+        });
+      }
+    }
+    return loss;
+  }
+}
