@@ -1,0 +1,215 @@
+/**
+ * Finite-difference gradient checks for every op, on both backends.
+ *
+ * For an op f and a fixed random projection R of its output, L(x) = sum(f(x) * R). The
+ * analytic gradient comes from f(x).backward(R); the numeric one from central differences
+ * (L(x + eps e_i) - L(x - eps e_i)) / (2 eps), with f evaluated in f32 and L summed in f64.
+ * eps = 1e-2 (f32 rounding of L is ~1e-7 |L| / eps; the truncation error is ~eps^2 f''').
+ * Tolerance: |analytic - numeric| <= 2e-3 + 1e-2 * |numeric| per element.
+ * Inputs stay away from the kinks of relu and max-pool (gaps larger than 2 eps).
+ */
+import { Tensor, noGrad, setBackend, F } from '../src';
+import * as ops from '../src/ops';
+import { Generator } from '../src/random';
+
+const EPS = 1e-2;
+const ATOL = 2e-3;
+const RTOL = 1e-2;
+
+const gen = new Generator(1234);
+
+function randomTensor(shape: number[], requiresGrad = true): Tensor {
+  const n = shape.reduce((p, d) => p * d, 1);
+  const d = new Float32Array(n);
+  for (let i = 0; i < n; i++) d[i] = gen.nextFloat() * 2 - 1;
+  return new Tensor(d, shape, { requiresGrad });
+}
+
+/** Values spaced 0.05 apart in random order: no ties, no value within 2 eps of another or of 0. */
+function distinctTensor(shape: number[], requiresGrad = true): Tensor {
+  const n = shape.reduce((p, d) => p * d, 1);
+  const values = Array.from({ length: n }, (_, i) => (i - Math.floor(n / 2)) * 0.05 + 0.025);
+  gen.shuffle(values);
+  return new Tensor(Float32Array.from(values), shape, { requiresGrad });
+}
+
+function labels(values: number[]): Tensor {
+  return new Tensor(Int32Array.from(values), [values.length]);
+}
+
+function projection(out: Tensor): Float32Array {
+  const r = new Float32Array(out.numel);
+  for (let i = 0; i < r.length; i++) r[i] = gen.nextFloat() * 2 - 1;
+  return r;
+}
+
+function project(out: Tensor, r: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < r.length; i++) s += out.data[i] * r[i];
+  return s;
+}
+
+/** Checks d(sum(f(inputs) * R))/d(input) for every input that requires grad. */
+function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
+  for (const x of inputs) x.grad = null;
+  const out = f(...inputs);
+  const r = projection(out);
+  out.backward(new Tensor(r, out.shape));
+  for (const [k, x] of inputs.entries()) {
+    if (!x.requiresGrad) continue;
+    expect(x.grad).not.toBeNull();
+    const analytic = x.grad!.data;
+    const data = x.data as Float32Array;
+    const numeric = new Float64Array(data.length);
+    noGrad(() => {
+      for (let i = 0; i < data.length; i++) {
+        const saved = data[i];
+        data[i] = saved + EPS;
+        const plus = project(f(...inputs), r);
+        data[i] = saved - EPS;
+        const minus = project(f(...inputs), r);
+        data[i] = saved;
+        numeric[i] = (plus - minus) / (2 * EPS);
+      }
+    });
+    for (let i = 0; i < data.length; i++) {
+      const err = Math.abs(analytic[i] - numeric[i]);
+      if (err > ATOL + RTOL * Math.abs(numeric[i])) {
+        throw new Error(`input ${k} element ${i}: analytic ${analytic[i]} vs numeric ${numeric[i]}`);
+      }
+    }
+  }
+}
+
+describe.each(['js', 'wasm'])('gradcheck on the %s backend', (backend) => {
+  beforeAll(() => {
+    setBackend(backend);
+  });
+
+  test('add with broadcasting (bias-like, scalar, both sides) and alpha', () => {
+    gradcheck((a, b) => ops.add(a, b), [randomTensor([3, 4]), randomTensor([4])]);
+    gradcheck((a, b) => ops.add(a, b, 2.5), [randomTensor([2, 1, 3]), randomTensor([4, 1])]);
+    gradcheck((a, b) => ops.add(a, b), [randomTensor([]), randomTensor([2, 3])]);
+    gradcheck((a) => a.add(3), [randomTensor([5])]);
+  });
+
+  test('sub', () => {
+    gradcheck((a, b) => ops.sub(a, b), [randomTensor([2, 3]), randomTensor([2, 3])]);
+    gradcheck((a, b) => a.sub(b), [randomTensor([2, 3]), randomTensor([3, 1, 1])]);
+  });
+
+  test('mul with broadcasting', () => {
+    gradcheck((a, b) => ops.mul(a, b), [randomTensor([2, 3]), randomTensor([2, 3])]);
+    gradcheck((a, b) => ops.mul(a, b), [randomTensor([2, 3, 4]), randomTensor([3, 1])]);
+    gradcheck((a, b) => ops.mul(a, b), [randomTensor([4]), randomTensor([1])]);
+    gradcheck((a) => a.mul(-1.5), [randomTensor([2, 2])]);
+  });
+
+  test('div by a scalar and by a tensor', () => {
+    gradcheck((a) => a.div(4), [randomTensor([2, 3])]);
+    const b = randomTensor([3]);
+    (b.data as Float32Array).forEach((v, i, d) => { d[i] = v > 0 ? v + 1 : v - 1; }); // away from 0
+    gradcheck((a, c) => ops.div(a, c), [randomTensor([2, 3]), b]);
+  });
+
+  test('neg and clone', () => {
+    gradcheck((a) => ops.neg(a), [randomTensor([3])]);
+    gradcheck((a) => a.clone().mul(2), [randomTensor([3])]);
+  });
+
+  test('sum and mean, over everything and over a dim', () => {
+    gradcheck((a) => a.sum(), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => a.sum(1), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => a.sum(-1, true), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => a.mean(), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => a.mean(0), [randomTensor([2, 3, 4])]);
+  });
+
+  test('view, reshape, flatten, unsqueeze, squeeze, t', () => {
+    gradcheck((a) => a.view(-1, 6).mul(a.view(4, 6)), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => a.reshape([3, 8]), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => a.flatten(1), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => ops.squeeze(ops.unsqueeze(a, 1), 1), [randomTensor([2, 3])]);
+    gradcheck((a) => a.t(), [randomTensor([2, 3])]);
+  });
+
+  test('matmul', () => {
+    gradcheck((a, b) => ops.matmul(a, b), [randomTensor([3, 4]), randomTensor([4, 5])]);
+    gradcheck((a, b) => a.matmul(b), [randomTensor([1, 7]), randomTensor([7, 2])]);
+  });
+
+  test('linear with and without bias, batched and 3-d input', () => {
+    gradcheck((x, w, b) => F.linear(x, w, b), [randomTensor([4, 5]), randomTensor([3, 5]), randomTensor([3])]);
+    gradcheck((x, w) => F.linear(x, w), [randomTensor([2, 2, 5]), randomTensor([3, 5])]);
+    gradcheck((x, w, b) => F.linear(x, w, b), [randomTensor([4, 5], false), randomTensor([3, 5]), randomTensor([3])]);
+  });
+
+  test('conv2d: plain, with bias', () => {
+    gradcheck((x, w, b) => F.conv2d(x, w, b), [randomTensor([2, 3, 6, 6]), randomTensor([4, 3, 3, 3]), randomTensor([4])]);
+  });
+
+  test('conv2d: stride 2, padding 2, non-square input and kernel', () => {
+    gradcheck((x, w, b) => F.conv2d(x, w, b, { stride: 2, padding: 2 }),
+      [randomTensor([1, 2, 5, 7]), randomTensor([3, 2, 3, 2]), randomTensor([3])]);
+    gradcheck((x, w) => F.conv2d(x, w, null, { stride: [1, 2], padding: [1, 0] }),
+      [randomTensor([2, 2, 4, 6]), randomTensor([2, 2, 2, 3])]);
+  });
+
+  test('conv2d: dilation and groups, bias only', () => {
+    gradcheck((x, w, b) => F.conv2d(x, w, b, { dilation: 2, groups: 2, padding: 1 }),
+      [randomTensor([1, 4, 6, 5]), randomTensor([4, 2, 2, 2]), randomTensor([4])]);
+    gradcheck((x, w, b) => F.conv2d(x, w, b), [randomTensor([1, 2, 4, 4], false), randomTensor([2, 2, 3, 3], false), randomTensor([2])]);
+  });
+
+  test('conv2d: unbatched input', () => {
+    gradcheck((x, w) => F.conv2d(x, w), [randomTensor([2, 4, 4]), randomTensor([3, 2, 2, 2])]);
+  });
+
+  test('maxPool2d: kernel 2, stride 1, padding 1, non-square', () => {
+    gradcheck((x) => F.maxPool2d(x, 2), [distinctTensor([2, 3, 4, 4])]);
+    gradcheck((x) => F.maxPool2d(x, [3, 2], 1), [distinctTensor([1, 2, 5, 4])]);
+    gradcheck((x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 }), [distinctTensor([1, 2, 5, 6])]);
+  });
+
+  test('relu', () => {
+    gradcheck((x) => F.relu(x), [distinctTensor([3, 7])]);
+  });
+
+  test('logSoftmax and softmax over several dims', () => {
+    gradcheck((x) => F.logSoftmax(x, 1), [randomTensor([3, 5])]);
+    gradcheck((x) => F.logSoftmax(x, 0), [randomTensor([3, 2, 2])]);
+    gradcheck((x) => F.softmax(x, -1), [randomTensor([2, 4])]);
+  });
+
+  test('crossEntropy: plain, class weights, ignoreIndex, label smoothing', () => {
+    const y = labels([0, 3, 2, 3]);
+    gradcheck((x) => F.crossEntropy(x, y), [randomTensor([4, 5])]);
+    const w = new Tensor(Float32Array.from([0.5, 1, 2, 1.5, 0.25]), [5]);
+    gradcheck((x) => F.crossEntropy(x, y, { weight: w }), [randomTensor([4, 5])]);
+    gradcheck((x) => F.crossEntropy(x, labels([1, -100, 4, 0]), { weight: w }), [randomTensor([4, 5])]);
+    gradcheck((x) => F.crossEntropy(x, labels([1, 7, 4, 0]), { ignoreIndex: 7, labelSmoothing: 0.2 }), [randomTensor([4, 5])]);
+    gradcheck((x) => F.crossEntropy(x, y, { weight: w, labelSmoothing: 0.1 }), [randomTensor([4, 5])]);
+  });
+
+  test('nllLoss: mean with weights, sum, none', () => {
+    const w = new Tensor(Float32Array.from([0.5, 1, 2]), [3]);
+    gradcheck((x) => F.nllLoss(x, labels([0, 2, 1]), { weight: w }), [randomTensor([3, 3])]);
+    gradcheck((x) => F.nllLoss(x, labels([0, -100, 1]), { reduction: 'sum' }), [randomTensor([3, 3])]);
+    gradcheck((x) => F.nllLoss(F.logSoftmax(x, 1), labels([0, 2, 1]), { reduction: 'none' }), [randomTensor([3, 3])]);
+  });
+
+  test('a tensor used on several paths sums its gradients', () => {
+    gradcheck((a) => ops.mul(a, a).add(a.view(3, 2).view(2, 3)).sub(F.relu(a.add(5))), [randomTensor([2, 3])]);
+    gradcheck((a, b) => { const h = a.matmul(b); return h.mul(h).add(h); }, [randomTensor([2, 3]), randomTensor([3, 2])]);
+  });
+
+  test('the seed Net end to end (conv, pool, relu, view, linear, crossEntropy)', () => {
+    // A small stack of every layer the seed uses, on inputs that keep away from kinks.
+    const x = distinctTensor([2, 1, 6, 6], false);
+    gradcheck((w1, b1, w2, b2) => {
+      let h = F.maxPool2d(F.relu(F.conv2d(x, w1, b1)), 2);
+      h = h.view(-1, 8);
+      return F.crossEntropy(F.linear(h, w2, b2), labels([1, 2]));
+    }, [randomTensor([2, 1, 3, 3]), randomTensor([2]), randomTensor([3, 8]), randomTensor([3])]);
+  });
+});
