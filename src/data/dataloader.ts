@@ -37,7 +37,11 @@ export interface IterOptions {
 export type Batch = [Tensor, Tensor];
 
 function rawToTensors(raw: RawBatch): Batch {
-  return [new Tensor(raw.inputs, raw.inputShape), new Tensor(raw.labels, [raw.labels.length])];
+  // Fresh views over the (transferred) buffers: arrays posted by a worker belong to the main
+  // realm, which is not the realm of a sandbox such as jest's, and the Tensor checks instanceof.
+  const inputs = new Float32Array(raw.inputs.buffer, raw.inputs.byteOffset, raw.inputs.length);
+  const labels = new Int32Array(raw.labels.buffer, raw.labels.byteOffset, raw.labels.length);
+  return [new Tensor(inputs, raw.inputShape), new Tensor(labels, [labels.length])];
 }
 
 /** Stacks `[image, label]` samples into `[Tensor [B, ...shape], int32 Tensor [B]]`. */
@@ -70,6 +74,8 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
     if (this.numWorkers > 0 && typeof dataset.workerSpec !== 'function') {
       throw new Error('DataLoader: numWorkers > 0 needs a dataset with workerSpec() (a plain-data description a worker can rebuild it from)');
     }
+    // Fail now, not at the first batch, when the dataset cannot be described to a worker.
+    if (this.numWorkers > 0) dataset.workerSpec!();
   }
 
   /** Number of batches per epoch. */
