@@ -1,0 +1,222 @@
+/**
+ * GFLOP/s of the heavy kernels, wasm backend vs the js reference, in one run:
+ *   npm run bench:kernels [-- options]
+ * gemm at 64^3, 256^3, 1024^3 and at the seed network's fully connected shapes (forward and
+ * both backward gemms, batch 4 and 64); conv2d forward / backward-input / backward-weight at
+ * the seed network's two convolutions (batch 4 and 64). Each case is warmed up, then timed
+ * over several repetitions; the table shows the median. Wasm times include copying the
+ * arguments into the module's memory and the results back, as the ops layer sees them.
+ */
+import * as os from 'os';
+import * as path from 'path';
+import type { Backend, Conv2dGeometry } from '../src/backend/backend';
+import { jsBackend } from '../src/backend/js';
+import { createWasmBackend } from '../src/backend/wasm';
+import { conv2dGeometry } from '../src/backend/validate';
+
+const HELP = `Usage: npm run bench:kernels [-- options]
+       node dist/scripts/bench-kernels.js [options]
+
+Measures GFLOP/s of gemm and conv2d (forward, backward-input, backward-weight), wasm backend
+vs the js reference, single-threaded, and prints one table with the wasm/js ratio.
+
+Options:
+  --filter <text>   only cases whose kernel or shape contains <text> (e.g. gemm, conv, 1024)
+  --no-js           skip the js reference (wasm only; much faster)
+  --time <seconds>  timing budget per case and backend after warm-up (default 0.4)
+  --help            print this help
+`;
+
+interface Options { filter: string | null; js: boolean; budgetSeconds: number }
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { filter: null, js: true, budgetSeconds: 0.4 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(HELP);
+      process.exit(0);
+    } else if (arg === '--no-js') o.js = false;
+    else if (arg === '--filter' && i + 1 < argv.length) o.filter = argv[++i];
+    else if (arg === '--time' && i + 1 < argv.length) {
+      o.budgetSeconds = Number(argv[++i]);
+      if (!(o.budgetSeconds > 0)) fail(`--time needs a positive number of seconds`);
+    } else fail(`unknown argument '${arg}'`);
+  }
+  return o;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench-kernels: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+interface Case {
+  kernel: string;
+  shape: string;
+  flops: number;
+  /** Returns a closure that runs the kernel once on `backend` with inputs prepared up front. */
+  prepare(backend: Backend): () => void;
+}
+
+function random(n: number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = Math.random() * 2 - 1;
+  return x;
+}
+
+function gemmCase(kernel: string, shape: string, transA: boolean, transB: boolean,
+  m: number, n: number, k: number): Case {
+  return {
+    kernel, shape: `${shape} (m=${m} n=${n} k=${k}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''})`,
+    flops: 2 * m * n * k,
+    prepare(backend) {
+      const a = random(m * k);
+      const b = random(k * n);
+      const c = new Float32Array(m * n);
+      return () => backend.gemm(transA, transB, m, n, k, 1, a, b, 0, c);
+    },
+  };
+}
+
+function convCases(name: string, g: Conv2dGeometry): Case[] {
+  const macs = g.batch * g.outChannels * g.outHeight * g.outWidth *
+    (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth;
+  const shape = `${name} N=${g.batch} ${g.inChannels}x${g.inHeight}x${g.inWidth} -> ` +
+    `${g.outChannels}x${g.outHeight}x${g.outWidth} k${g.kernelHeight}`;
+  const inSize = g.batch * g.inChannels * g.inHeight * g.inWidth;
+  const wSize = g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth;
+  const outSize = g.batch * g.outChannels * g.outHeight * g.outWidth;
+  return [
+    {
+      kernel: 'conv2d forward', shape, flops: 2 * macs,
+      prepare(backend) {
+        const input = random(inSize);
+        const weight = random(wSize);
+        const bias = random(g.outChannels);
+        const output = new Float32Array(outSize);
+        return () => backend.conv2dForward(g, input, weight, bias, output);
+      },
+    },
+    {
+      kernel: 'conv2d backward-input', shape, flops: 2 * macs,
+      prepare(backend) {
+        const gradOutput = random(outSize);
+        const weight = random(wSize);
+        const gradInput = new Float32Array(inSize);
+        return () => backend.conv2dBackwardInput(g, gradOutput, weight, gradInput);
+      },
+    },
+    {
+      kernel: 'conv2d backward-weight', shape, flops: 2 * macs,
+      prepare(backend) {
+        const input = random(inSize);
+        const gradOutput = random(outSize);
+        const gradWeight = new Float32Array(wSize);
+        const gradBias = new Float32Array(g.outChannels);
+        return () => backend.conv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias);
+      },
+    },
+  ];
+}
+
+function allCases(): Case[] {
+  const cases: Case[] = [];
+  for (const s of [64, 256, 1024]) cases.push(gemmCase('gemm', `${s}^3`, false, false, s, s, s));
+  // The seed network's fully connected layers, weight [out, in]: forward Y = X W^T,
+  // backward-input dX = dY W, backward-weight dW = dY^T X.
+  for (const batch of [4, 64]) {
+    for (const [name, inF, outF] of [['fc1', 400, 120], ['fc2', 120, 84], ['fc3', 84, 10]] as const) {
+      const label = `${name} ${inF}->${outF} N=${batch}`;
+      cases.push(gemmCase('gemm fc forward', label, false, true, batch, outF, inF));
+      cases.push(gemmCase('gemm fc backward-input', label, false, false, batch, inF, outF));
+      cases.push(gemmCase('gemm fc backward-weight', label, true, false, outF, inF, batch));
+    }
+  }
+  for (const batch of [4, 64]) {
+    cases.push(...convCases('conv1', conv2dGeometry({
+      batch, inChannels: 3, inHeight: 32, inWidth: 32, outChannels: 6, kernelSize: 5,
+    })));
+    cases.push(...convCases('conv2', conv2dGeometry({
+      batch, inChannels: 6, inHeight: 14, inWidth: 14, outChannels: 16, kernelSize: 5,
+    })));
+  }
+  return cases;
+}
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Median milliseconds per run. Warm-up runs until ~1/4 of the budget (at least one run) so
+ * the JIT / wasm tier-up has happened, then as many timed runs as fit the budget (3 to 50).
+ * A case slower than the budget gets 2 timed runs after its warm-up run, or 1 if it is more
+ * than 10x slower (the js reference at 1024^3).
+ */
+function time(run: () => void, budgetMs: number): { ms: number; reps: number } {
+  let t0 = now();
+  run();
+  let first = now() - t0;
+  const warmEnd = t0 + budgetMs / 4;
+  while (now() < warmEnd) {
+    t0 = now();
+    run();
+    first = Math.min(first, now() - t0);
+  }
+  const reps = first > 10 * budgetMs ? 1 : first > budgetMs ? 2 : Math.max(3, Math.min(50, Math.floor(budgetMs / Math.max(first, 1e-3))));
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    t0 = now();
+    run();
+    samples.push(now() - t0);
+  }
+  return { ms: median(samples), reps };
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+function main(): void {
+  const options = parseArgs(process.argv.slice(2));
+  const wasm = createWasmBackend();
+  const cpus = os.cpus();
+  const args = process.argv.slice(2).join(' ');
+  const script = path.relative(process.cwd(), process.argv[1]);
+  console.log(process.env.npm_lifecycle_event === 'bench:kernels'
+    ? `# npm run bench:kernels${args ? ` -- ${args}` : ''}   (node ${script}${args ? ` ${args}` : ''})`
+    : `# node ${script}${args ? ` ${args}` : ''}`);
+  console.log(`# node ${process.version} (${process.platform}-${process.arch}), ` +
+    `${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}, single-threaded, ${new Date().toISOString()}`);
+  console.log(`# median of timed runs after warm-up; wasm includes copies in/out of wasm memory; ` +
+    `GFLOP counts 2 flops per multiply-add`);
+  console.log();
+
+  const cases = allCases().filter((c) => options.filter === null ||
+    `${c.kernel} ${c.shape}`.includes(options.filter));
+  const header = [pad('kernel', 24), pad('shape', 44), pad('MFLOP', 8, true), pad('wasm ms', 10, true),
+    pad('wasm GF/s', 10, true), pad('js ms', 10, true), pad('js GF/s', 8, true), pad('wasm/js', 8, true)];
+  console.log(header.join(' '));
+  console.log(header.map((h) => '-'.repeat(h.length)).join(' '));
+  const budgetMs = options.budgetSeconds * 1000;
+  for (const c of cases) {
+    const w = time(c.prepare(wasm), budgetMs);
+    const wasmGflops = c.flops / (w.ms * 1e6);
+    let jsCells = [pad('-', 10, true), pad('-', 8, true), pad('-', 8, true)];
+    if (options.js) {
+      const j = time(c.prepare(jsBackend), budgetMs);
+      const jsGflops = c.flops / (j.ms * 1e6);
+      jsCells = [pad(j.ms.toFixed(3), 10, true), pad(jsGflops.toFixed(2), 8, true),
+        pad(`${(wasmGflops / jsGflops).toFixed(1)}x`, 8, true)];
+    }
+    console.log([pad(c.kernel, 24), pad(c.shape, 44), pad((c.flops / 1e6).toFixed(2), 8, true),
+      pad(w.ms.toFixed(3), 10, true), pad(wasmGflops.toFixed(2), 10, true), ...jsCells].join(' '));
+  }
+}
+
+main();
