@@ -43,7 +43,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       const message = (e as Error).message;
       errors.push(`attempt ${attempt}: ${message}`);
       if (attempt < attempts) {
-        process.stderr.write(`Download of ${url} failed (${message}); retrying (${attempt + 1}/${attempts})\n`);
+        if (options.progress !== false) process.stderr.write(`Download of ${url} failed (${message}); retrying (${attempt + 1}/${attempts})\n`);
         await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 1000));
       }
     }
