@@ -21,3 +21,4 @@ export * as nn from './nn';
 export * as optim from './optim';
 export * as F from './functional';
 export * as models from './models';
+export * as data from './data';
