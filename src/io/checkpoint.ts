@@ -38,8 +38,8 @@ export interface ModuleLike {
 }
 
 export interface OptimizerStateDict {
-  state: Record<string | number, Record<string, unknown>>;
-  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
+  state: Record<number, Record<string, unknown>>;
+  paramGroups: Array<object & { params: number[] }>;
 }
 
 /** What a checkpoint needs of an optimizer: PyTorch's state_dict / load_state_dict. */
@@ -225,7 +225,7 @@ export function loadCheckpoint(path: string, target: { model: ModuleLike; optimi
     }
     for (const [idx, entry] of Object.entries(meta.optimizer.scalarState ?? {})) {
       if (!validIndices.has(Number(idx))) throw new CheckpointError(`${path}: optimizer state refers to parameter ${idx}, which the optimizer does not have`);
-      Object.assign((state[idx] ??= {}), entry);
+      Object.assign((state[Number(idx)] ??= {}), entry);
     }
     optimizerState = { state, paramGroups: saved };
     optimizerTensors = pendingTensors;

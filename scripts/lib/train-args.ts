@@ -1,0 +1,172 @@
+/**
+ * Command-line flags of `npm run train` (node's util.parseArgs, strict). Every problem is a
+ * UsageError, which the script prints with a pointer to --help and turns into exit code 2.
+ */
+import { parseArgs } from 'util';
+
+export type DatasetChoice = 'auto' | 'cifar10' | 'fashion-mnist' | 'synthetic';
+
+export interface TrainConfig {
+  dataset: DatasetChoice;
+  dataDir: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  logEvery: number;
+  seed: number;
+  backend: 'wasm' | 'js' | null;
+  numWorkers: number;
+  threads: number;
+  save: string | null;
+  resume: string | null;
+  maxSteps: number | null;
+  runName: string | null;
+  runsDir: string;
+  syntheticTrainSize: number | null;
+  syntheticTestSize: number | null;
+  eval: boolean;
+  progress: 'auto' | 'on' | 'off';
+  help: boolean;
+  /** The flags given on the command line (long names), to tell defaults from choices. */
+  explicit: Set<string>;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const USAGE = `Usage: npm run train -- [options]
+
+Trains the seed recipe's Net (CrossEntropyLoss, SGD with momentum, batch 4, shuffled, two
+epochs, optimizer.zeroGrad() every step) and prints its running loss every --log-every batches
+exactly as the PyTorch recipe does, then test accuracy overall and per class.
+
+Data
+  --dataset NAME        auto | cifar10 | fashion-mnist | synthetic (default auto: CIFAR-10 when in
+                        --data-dir or downloadable, else Fashion-MNIST when installed, else synthetic)
+  --data-dir DIR        where data sets live or are written (default ./data)
+  --num-workers N       DataLoader worker threads (default 2, as the recipe's num_workers=2)
+  --synthetic-train-size N, --synthetic-test-size N
+                        size of the synthetic set (default 50000 / 10000, like CIFAR-10)
+
+Training
+  --epochs N            passes over the training set (default 2)
+  --batch-size N        mini-batch size (default 4)
+  --lr X                SGD learning rate (default 0.001)
+  --momentum X          SGD momentum (default 0.9)
+  --seed N              seeds init and shuffling (default 0)
+  --max-steps N         stop after N optimizer steps in total (counting resumed ones)
+  --backend NAME        wasm | js (default: wasm, or $TORCHLET_BACKEND)
+  --threads N           data-parallel threads; only 1 is implemented so far
+
+Output
+  --log-every N         print the running loss every N mini-batches (default 2000)
+  --run-name NAME       write runs/NAME/ (default: <timestamp>-<dataset>; a resumed run
+                        continues the run it came from when that directory exists)
+  --runs-dir DIR        parent of run directories (default ./runs)
+  --save PATH           also write the final checkpoint here
+  --resume PATH         continue exactly from a checkpoint (model, momentum, position, RNG)
+  --no-eval             skip the test-set evaluation at the end
+  --progress MODE       auto | on | off: progress bar (auto: only on a terminal)
+  --help                show this text
+
+Every run writes runs/<name>/metrics.jsonl, loss.svg and checkpoint.safetensors. Ctrl-C saves a
+checkpoint (to --save, or the run directory) and exits; resume it with --resume.`;
+
+function integer(name: string, value: string | undefined, def: number, min: number): number {
+  if (value === undefined) return def;
+  if (!/^[+]?\d+$/.test(value.trim())) throw new UsageError(`--${name} must be an integer, got '${value}'`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+function real(name: string, value: string | undefined, def: number, check: (x: number) => boolean, what: string): number {
+  if (value === undefined) return def;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || !check(x)) throw new UsageError(`--${name} must be ${what}, got '${value}'`);
+  return x;
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, choices: readonly T[], def: T): T {
+  if (value === undefined) return def;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${value}'`);
+  }
+  return value as T;
+}
+
+export function parseTrainArgs(argv: string[]): TrainConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        dataset: { type: 'string' },
+        'data-dir': { type: 'string' },
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        momentum: { type: 'string' },
+        'log-every': { type: 'string' },
+        seed: { type: 'string' },
+        backend: { type: 'string' },
+        'num-workers': { type: 'string' },
+        threads: { type: 'string' },
+        save: { type: 'string' },
+        resume: { type: 'string' },
+        'max-steps': { type: 'string' },
+        'run-name': { type: 'string' },
+        'runs-dir': { type: 'string' },
+        'synthetic-train-size': { type: 'string' },
+        'synthetic-test-size': { type: 'string' },
+        'no-eval': { type: 'boolean' },
+        progress: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    // parseArgs' messages already name the flag ("Unknown option '--foo'", ...).
+    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const s = (k: string) => v[k] as string | undefined;
+  for (const [k, value] of Object.entries(v)) {
+    if (typeof value === 'string' && value === '' && k !== 'run-name') throw new UsageError(`--${k} needs a value`);
+  }
+  const runName = s('run-name') ?? null;
+  if (runName !== null && (runName === '' || /[\\/]/.test(runName) || runName === '.' || runName === '..')) {
+    throw new UsageError(`--run-name must be a plain directory name (no slashes), got '${runName}'`);
+  }
+  const maxSteps = s('max-steps') === undefined ? null : integer('max-steps', s('max-steps'), 0, 1);
+  return {
+    dataset: oneOf('dataset', s('dataset'), ['auto', 'cifar10', 'fashion-mnist', 'synthetic'] as const, 'auto'),
+    dataDir: s('data-dir') ?? './data',
+    epochs: integer('epochs', s('epochs'), 2, 1),
+    batchSize: integer('batch-size', s('batch-size'), 4, 1),
+    lr: real('lr', s('lr'), 0.001, (x) => x > 0, 'a positive number'),
+    momentum: real('momentum', s('momentum'), 0.9, (x) => x >= 0 && x < 1, 'a number in [0, 1)'),
+    logEvery: integer('log-every', s('log-every'), 2000, 1),
+    seed: integer('seed', s('seed'), 0, 0),
+    backend: s('backend') === undefined ? null : oneOf('backend', s('backend'), ['wasm', 'js'] as const, 'wasm'),
+    numWorkers: integer('num-workers', s('num-workers'), 2, 0),
+    threads: integer('threads', s('threads'), 1, 1),
+    save: s('save') ?? null,
+    resume: s('resume') ?? null,
+    maxSteps,
+    runName,
+    runsDir: s('runs-dir') ?? './runs',
+    syntheticTrainSize: s('synthetic-train-size') === undefined ? null : integer('synthetic-train-size', s('synthetic-train-size'), 0, 5),
+    syntheticTestSize: s('synthetic-test-size') === undefined ? null : integer('synthetic-test-size', s('synthetic-test-size'), 0, 1),
+    eval: !(v['no-eval'] as boolean | undefined),
+    progress: oneOf('progress', s('progress'), ['auto', 'on', 'off'] as const, 'auto'),
+    help: Boolean(v.help),
+    explicit: new Set(Object.keys(v)),
+  };
+}

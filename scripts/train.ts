@@ -1,0 +1,268 @@
+/**
+ * `npm run train`: the seed recipe end to end (see ../../shared/seed and `--help`). The loop
+ * itself is `fit` in src/train; this file wires flags, data, output and checkpoints around it.
+ */
+import * as path from 'path';
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
+import { Net } from '../src/models';
+import { CrossEntropyLoss } from '../src/nn';
+import { SGD } from '../src/optim';
+import { DataLoader } from '../src/data';
+import { defaultGenerator, manualSeed } from '../src/random';
+import { getBackend, setBackend } from '../src/backend';
+import { saveCheckpoint, loadCheckpoint, readCheckpointState } from '../src/io/checkpoint';
+import { fit, evaluate, FitResult, LogRecord, TrainState } from '../src/train/loop';
+import { RunLog } from '../src/train/run-log';
+import { formatFixed } from '../src/train/format';
+import { parseTrainArgs, TrainConfig, UsageError, USAGE } from './lib/train-args';
+import { selectData } from './lib/train-data';
+
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+interface CheckpointExtra {
+  trainState: TrainState;
+  runName: string;
+  dataset: string;
+  batchSize: number;
+  seed: number;
+}
+
+function out(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+function timestamp(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** A per-epoch progress bar on a terminal; nothing otherwise. Loss lines go above the bar. */
+class Progress {
+  private multi: MultiBar | null = null;
+  private bar: SingleBar | null = null;
+  private windowStart = 0;
+  private windowImages = 0;
+  private rate = 0;
+
+  constructor(readonly enabled: boolean, readonly epochs: number) {}
+
+  startEpoch(epoch: number, done: number, total: number): void {
+    if (!this.enabled) return;
+    this.stopBar();
+    this.multi = new MultiBar({
+      format: 'epoch {epoch}/{epochs} |{bar}| {value}/{total} batches | loss {loss} | {rate} img/s | ETA {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      etaBuffer: 200,
+      fps: 5,
+      stream: process.stdout,
+    }, Presets.shades_classic);
+    this.bar = this.multi.create(total, done, { epoch: epoch + 1, epochs: this.epochs, loss: '-', rate: '-' });
+    this.windowStart = performance.now();
+    this.windowImages = 0;
+  }
+
+  step(batchIndex: number, runningMean: number, images: number): void {
+    if (!this.bar) return;
+    this.windowImages += images;
+    const now = performance.now();
+    if (now - this.windowStart > 1000) {
+      this.rate = (this.windowImages * 1000) / (now - this.windowStart);
+      this.windowStart = now;
+      this.windowImages = 0;
+    }
+    this.bar.update(batchIndex, { loss: formatFixed(runningMean, 3), rate: this.rate ? this.rate.toFixed(0) : '-' });
+  }
+
+  line(text: string): void {
+    if (this.multi) this.multi.log(text + '\n');
+    else out(text);
+  }
+
+  stopBar(): void {
+    this.multi?.stop();
+    this.multi = null;
+    this.bar = null;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let cfg: TrainConfig;
+  try {
+    cfg = parseTrainArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`train: ${e.message}\nRun \`npm run train -- --help\` for the flags.\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  if (cfg.help) {
+    out(USAGE);
+    return 0;
+  }
+  if (cfg.threads > 1) {
+    process.stderr.write(`train: --threads ${cfg.threads}: data-parallel training is not implemented yet; only --threads 1 works for now.\n`);
+    return EXIT_USAGE;
+  }
+  if (cfg.backend) setBackend(cfg.backend);
+
+  // Resuming: the checkpoint decides what the flags left open (data set, batch size, run name).
+  let resumed: ReturnType<typeof readCheckpointState> | null = null;
+  let resumedExtra: Partial<CheckpointExtra> = {};
+  if (cfg.resume) {
+    resumed = readCheckpointState(cfg.resume);
+    resumedExtra = resumed.extra as Partial<CheckpointExtra>;
+    if (!resumedExtra.trainState) throw new Error(`${cfg.resume}: the checkpoint has no training position (extra.trainState); it cannot be resumed`);
+    if (!cfg.explicit.has('dataset') && resumedExtra.dataset) cfg.dataset = resumedExtra.dataset as TrainConfig['dataset'];
+    if (resumedExtra.batchSize !== undefined) {
+      if (cfg.explicit.has('batch-size') && cfg.batchSize !== resumedExtra.batchSize) {
+        process.stderr.write(`train: --batch-size ${cfg.batchSize} differs from the checkpoint's ${resumedExtra.batchSize}; a resumed run keeps its batch size.\n`);
+        return EXIT_USAGE;
+      }
+      cfg.batchSize = resumedExtra.batchSize;
+    }
+  }
+
+  const data = await selectData(cfg.dataset, cfg.dataDir, {
+    trainSize: cfg.syntheticTrainSize ?? undefined,
+    testSize: cfg.syntheticTestSize ?? undefined,
+  }, (line) => process.stderr.write(line + '\n'));
+  out(`Training on ${data.label}: ${data.reason}`);
+
+  manualSeed(cfg.seed);
+  const net = new Net(data.inChannels);
+  const criterion = new CrossEntropyLoss();
+  const optimizer = new SGD(net.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
+
+  const trainloader = new DataLoader(data.trainset, { batchSize: cfg.batchSize, shuffle: true, numWorkers: cfg.numWorkers });
+  const testloader = new DataLoader(data.testset, { batchSize: cfg.batchSize, shuffle: false, numWorkers: cfg.numWorkers });
+
+  let state: TrainState | null = null;
+  if (cfg.resume) {
+    const ck = loadCheckpoint(cfg.resume, { model: net, optimizer });
+    if (ck.generatorState) defaultGenerator.setState(ck.generatorState);
+    state = (ck.extra as unknown as CheckpointExtra).trainState;
+    if (cfg.explicit.has('lr') || cfg.explicit.has('momentum')) {
+      // As PyTorch: load_state_dict restores the groups' options; flags given now override them.
+      for (const g of optimizer.paramGroups) {
+        if (cfg.explicit.has('lr')) g.lr = cfg.lr;
+        if (cfg.explicit.has('momentum')) g.momentum = cfg.momentum;
+      }
+    }
+    out(`Resumed from ${cfg.resume}: epoch ${state.epoch + 1}, batch ${state.batchIndex}, step ${state.step}`);
+  }
+
+  const runName = cfg.runName ?? resumedExtra.runName ?? `${timestamp()}-${data.name}`;
+  const runDir = path.join(cfg.runsDir, runName);
+  const runLog = new RunLog(runDir, `Running loss: seed Net on ${data.label === 'the synthetic CIFAR-format set' ? 'synthetic CIFAR' : data.label}`, {
+    resumeFromStep: state ? state.step : undefined,
+  });
+  const finalCheckpoint = path.join(runDir, 'checkpoint.safetensors');
+
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) {
+      process.stderr.write('\nSecond Ctrl-C: exiting without a checkpoint.\n');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    stopRequested = true;
+    process.stderr.write('\nCtrl-C: finishing this step and saving a checkpoint (press again to quit at once)...\n');
+  };
+  process.on('SIGINT', onSigint);
+
+  const showBar = cfg.progress === 'on' || (cfg.progress === 'auto' && Boolean(process.stdout.isTTY));
+  const progress = new Progress(showBar, cfg.epochs);
+  const save = (file: string, s: TrainState) => {
+    const extra: CheckpointExtra = { trainState: s, runName, dataset: data.name, batchSize: cfg.batchSize, seed: cfg.seed };
+    saveCheckpoint(file, {
+      model: net, optimizer, epoch: s.epoch, step: s.step, generatorState: defaultGenerator.getState(), extra: extra as unknown as Record<string, unknown>,
+    });
+  };
+
+  const backendName = getBackend().name;
+  const started = performance.now();
+  let result: FitResult;
+  try {
+    result = await fit({
+      model: net,
+      criterion,
+      optimizer,
+      trainloader,
+      epochs: cfg.epochs,
+      logEvery: cfg.logEvery,
+      maxSteps: cfg.maxSteps,
+      state,
+      shouldStop: () => stopRequested,
+      onEpochStart: ({ epoch, batchIndex, batches }) => progress.startEpoch(epoch, batchIndex, batches),
+      onStep: ({ state: s, images }) => {
+        const sinceLog = ((s.batchIndex - 1) % cfg.logEvery) + 1;
+        progress.step(s.batchIndex, s.runningLoss / sinceLog, cfg.batchSize);
+        void images;
+      },
+      onLog: (r: LogRecord) => {
+        runLog.write({ ...r, dataset: data.name, backend: backendName });
+        if (r.kind === 'log') progress.line(r.line!);
+      },
+    });
+  } finally {
+    progress.stopBar();
+    process.off('SIGINT', onSigint);
+  }
+  const trainSeconds = (performance.now() - started) / 1000;
+  const s = result.state;
+  const where = `epoch ${Math.min(s.epoch + 1, cfg.epochs)}, batch ${s.batchIndex}, step ${s.step}`;
+
+  if (result.stoppedBy === 'stopRequested') {
+    const file = cfg.save ?? finalCheckpoint;
+    save(file, s);
+    runLog.plot();
+    out(`Interrupted at ${where}; checkpoint saved to ${file}`);
+    out(`Resume with: npm run train -- --resume ${file}`);
+    return EXIT_INTERRUPTED;
+  }
+  if (result.stoppedBy === 'maxSteps') out(`Stopped at --max-steps ${cfg.maxSteps} (${where})`);
+  out('Finished Training');
+
+  save(finalCheckpoint, s);
+  if (cfg.save) save(cfg.save, s);
+  const imagesPerSecond = result.images / result.seconds;
+  const summary: Record<string, unknown> = {
+    kind: 'summary', step: s.step, epoch: s.epoch, dataset: data.name, backend: backendName,
+    trainSeconds: result.seconds, images: result.images, imagesPerSecond,
+  };
+
+  if (cfg.eval) {
+    const evalStart = performance.now();
+    const ev = await evaluate(net, testloader, data.classes.length);
+    const evalSeconds = (performance.now() - evalStart) / 1000;
+    // As PyTorch's CIFAR-10 tutorial prints them.
+    out(`Accuracy of the network on the ${ev.total} test images: ${Math.floor((100 * ev.correct) / ev.total)} %`);
+    data.classes.forEach((name, c) => {
+      const acc = ev.classTotal[c] ? (100 * ev.classCorrect[c]) / ev.classTotal[c] : 0;
+      out(`Accuracy for class: ${name.padEnd(5)} is ${formatFixed(acc, 1)} %`);
+    });
+    Object.assign(summary, {
+      testAccuracy: ev.correct / ev.total, testImages: ev.total, evalSeconds,
+      classAccuracy: Object.fromEntries(data.classes.map((n, c) => [n, ev.classTotal[c] ? ev.classCorrect[c] / ev.classTotal[c] : null])),
+    });
+  }
+  const total = (performance.now() - started) / 1000;
+  out(`Time: ${total.toFixed(1)} s in total, ${result.seconds.toFixed(1)} s training (${result.images} images, ${imagesPerSecond.toFixed(0)} images/s, ${backendName} backend)`);
+  runLog.write({ ...summary, kind: 'summary', totalSeconds: total, time: trainSeconds });
+  runLog.plot();
+  out(`Run written to ${runDir}/ (metrics.jsonl, loss.svg, checkpoint.safetensors)${cfg.save ? `; checkpoint also saved to ${cfg.save}` : ''}`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`train: ${(e as Error)?.message ?? e}\n`);
+    if (process.env.TORCHLET_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+    process.exit(1);
+  },
+);
