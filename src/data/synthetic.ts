@@ -94,8 +94,8 @@ const NORMALS = (() => {
 function drawRecord(label: number, g: Generator, out: Uint8Array, offset: number, mask: Uint8Array): void {
   const inside = patternMask(label, g);
   for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) mask[y * SIZE + x] = inside(x, y) ? 1 : 0;
-  const fg = hsvToRgb((label * 36 + (g.nextFloat() - 0.5) * 60 + 360) % 360, 0.55 + 0.45 * g.nextFloat(), 0.65 + 0.35 * g.nextFloat());
-  const bg = hsvToRgb(g.nextFloat() * 360, 0.5 * g.nextFloat(), 0.1 + 0.3 * g.nextFloat());
+  const fg = hsvToRgb((label * 36 + (g.nextFloat() - 0.5) * 60 + 360) % 360, 0.7 + 0.3 * g.nextFloat(), 0.85 + 0.15 * g.nextFloat());
+  const bg = hsvToRgb(g.nextFloat() * 360, 0.4 * g.nextFloat(), 0.05 + 0.2 * g.nextFloat());
   const noise = 255 * (0.04 + 0.04 * g.nextFloat());
   out[offset] = label;
   const plane = SIZE * SIZE;
