@@ -58,6 +58,17 @@ impl Geometry {
             && self.out_h == self.in_h
             && self.out_w == self.in_w
     }
+    /// Stride 1 with the output size the geometry implies: the implicit-gemm path applies.
+    fn direct_ok(&self) -> bool {
+        self.stride_h == 1
+            && self.stride_w == 1
+            && self.k_h > 0
+            && self.k_w > 0
+            && self.in_h + 2 * self.pad_h >= (self.k_h - 1) * self.dil_h + 1
+            && self.in_w + 2 * self.pad_w >= (self.k_w - 1) * self.dil_w + 1
+            && self.out_h == self.in_h + 2 * self.pad_h - (self.k_h - 1) * self.dil_h
+            && self.out_w == self.in_w + 2 * self.pad_w - (self.k_w - 1) * self.dil_w
+    }
     /// Output columns [lo, hi) whose input column ox*stride - pad + kx*dil is inside the row.
     fn valid_ox(&self, kx: usize) -> (usize, usize) {
         valid_range(self.out_w, self.in_w, self.stride_w, self.pad_w, kx * self.dil_w)
@@ -198,6 +209,12 @@ pub unsafe extern "C" fn conv2d_forward(
     if p == 0 || opg == 0 {
         return;
     }
+    if g.direct_ok() && !g.is_pointwise() && k > 0 {
+        return crate::conv_direct::conv_forward_stride1(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
+            g.dil_h, g.dil_w, g.out_h, g.out_w, input, weight, bias, output,
+        );
+    }
     let col = if g.is_pointwise() { core::ptr::null_mut() } else { COLUMNS.get(k * p) };
     for n in 0..g.batch {
         for grp in 0..g.groups {
@@ -236,6 +253,14 @@ pub unsafe extern "C" fn conv2d_backward_input(
     let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
+    if g.direct_ok() && !pointwise && p > 0 && opg > 0 && g.in_plane() > 0
+        && g.pad_h <= (g.k_h - 1) * g.dil_h && g.pad_w <= (g.k_w - 1) * g.dil_w
+    {
+        return crate::conv_direct::conv_backward_input_stride1(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
+            g.dil_h, g.dil_w, g.out_h, g.out_w, grad_output, weight, grad_input,
+        );
+    }
     if !pointwise || p == 0 || opg == 0 {
         fill_raw(grad_input, g.batch * g.in_c * g.in_plane(), 0.0);
     }
@@ -280,6 +305,12 @@ pub unsafe extern "C" fn conv2d_backward_weight(
     }
     if p == 0 || k == 0 || opg == 0 {
         return;
+    }
+    if g.direct_ok() && !g.is_pointwise() {
+        return crate::conv_direct::conv_backward_weight_stride1(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
+            g.dil_h, g.dil_w, g.out_h, g.out_w, input, grad_output, grad_weight,
+        );
     }
     let col = if g.is_pointwise() { core::ptr::null_mut() } else { COLUMNS.get(k * p) };
     for n in 0..g.batch {

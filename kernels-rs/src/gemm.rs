@@ -117,7 +117,7 @@ unsafe fn scale_matrix(m: usize, n: usize, beta: f32, c: *mut f32, ldc: usize) {
 
 /// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row panels: panel r holds
 /// `dst[r*MR*kc + p*MR + i]`, rows past `mc` zero.
-unsafe fn pack_a(mc: usize, kc: usize, a: View, i0: usize, p0: usize, dst: *mut f32) {
+pub unsafe fn pack_a(mc: usize, kc: usize, a: View, i0: usize, p0: usize, dst: *mut f32) {
     let mut ir = 0;
     let mut out = dst;
     while ir < mc {

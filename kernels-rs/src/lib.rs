@@ -6,6 +6,7 @@
 //! typed-array view held by JS: the loader re-creates views after each call.
 
 mod conv;
+mod conv_direct;
 mod elementwise;
 mod gemm;
 mod loss;

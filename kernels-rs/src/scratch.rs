@@ -46,7 +46,17 @@ pub static mut PACK_B: Scratch = Scratch::new();
 /// im2col / col2im columns for conv2d.
 pub static mut COLUMNS: Scratch = Scratch::new();
 
+/// Zero-padded copy of one image for the stride-1 implicit-gemm convolution.
+pub static mut DIRECT_SRC: Scratch = Scratch::new();
+/// Reduction offsets (u32) of the implicit-gemm convolution.
+pub static mut DIRECT_OFFSETS: Scratch = Scratch::new();
+/// Full-width output tile rows of the implicit-gemm convolution.
+pub static mut DIRECT_OUT: Scratch = Scratch::new();
+
 pub unsafe fn release_all() {
+    DIRECT_SRC.release();
+    DIRECT_OFFSETS.release();
+    DIRECT_OUT.release();
     PACK_A.release();
     PACK_B.release();
     COLUMNS.release();
