@@ -193,6 +193,8 @@ function main(): void {
     : `# node ${script}${args ? ` ${args}` : ''}`);
   console.log(`# node ${process.version} (${process.platform}-${process.arch}), ` +
     `${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}, single-threaded, ${new Date().toISOString()}`);
+  // Other processes on a 2-core machine skew every number: show how busy it was.
+  console.log(`# load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`);
   console.log(`# median of timed runs after warm-up; wasm includes copies in/out of wasm memory; ` +
     `GFLOP counts 2 flops per multiply-add`);
   console.log();
