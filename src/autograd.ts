@@ -118,10 +118,10 @@ interface PendingGrad {
   owned: boolean;
 }
 
-function accumulate(map: Map<Node | Tensor, PendingGrad>, key: Node | Tensor, grad: Float32Array): void {
+function accumulate(map: Map<Node | Tensor, PendingGrad>, key: Node | Tensor, grad: Float32Array, owned: boolean): void {
   const pending = map.get(key);
   if (pending === undefined) {
-    map.set(key, { data: grad, owned: false });
+    map.set(key, { data: grad, owned });
     return;
   }
   if (!pending.owned) {
@@ -204,14 +204,17 @@ export function runBackward(root: Tensor, gradient: Float32Array, retainGraph: b
       const edge = node.next[i];
       if (edge === null) continue;
       const g = inputGrads === null ? null : inputGrads[i];
+      // A backward function allocates fresh arrays, except when it hands the incoming gradient
+      // through (views, add) or returns one array for two inputs: those must not be added into.
+      const owned = g != null && g !== grad!.data && inputGrads!.indexOf(g) === i && inputGrads!.lastIndexOf(g) === i;
       if (edge instanceof Node) {
-        if (g != null) accumulate(pending, edge, g);
+        if (g != null) accumulate(pending, edge, g, owned);
         const left = dependencies.get(edge)! - 1;
         dependencies.set(edge, left);
         if (left === 0) ready.push(edge);
       } else if (g != null) {
         if (!pending.has(edge)) leaves.push(edge);
-        accumulate(pending, edge, g);
+        accumulate(pending, edge, g, owned);
       }
     }
   }

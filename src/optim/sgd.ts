@@ -63,21 +63,23 @@ export class SGD extends Optimizer<SGDOptions> {
   override step(closure?: () => number | Tensor): number | undefined {
     const loss = this.evaluate(closure);
     for (const group of this.paramGroups) {
-      const grads = group.params.map((p) => p.grad);
-      const buffers = group.params.map((p) => {
-        const b = this.state.get(p)?.momentumBuffer;
-        return b instanceof Tensor ? (b.data as Float32Array) : null;
-      });
-      const { params: _params, ...options } = group;
-      sgd(group.params, grads, buffers, options);
-      if (group.momentum !== 0) {
-        group.params.forEach((p, i) => {
-          const b = buffers[i];
-          if (b === null) return;
-          const s = this.stateOf(p);
-          const current = s.momentumBuffer;
-          if (!(current instanceof Tensor) || current.data !== b) s.momentumBuffer = new Tensor(b, p.shape);
-        });
+      const { params, lr, momentum, dampening, nesterov, weightDecay } = group;
+      const options = { lr, momentum, dampening, nesterov, weightDecay };
+      const grads: Array<Tensor | null> = new Array(params.length);
+      const buffers: Array<Float32Array | null> = new Array(params.length);
+      for (let i = 0; i < params.length; i++) {
+        grads[i] = params[i].grad;
+        const b = momentum !== 0 ? this.state.get(params[i])?.momentumBuffer : undefined;
+        buffers[i] = b instanceof Tensor ? (b.data as Float32Array) : null;
+      }
+      sgd(params, grads, buffers, options);
+      if (momentum === 0) continue;
+      for (let i = 0; i < params.length; i++) {
+        const b = buffers[i];
+        if (b === null) continue;
+        const s = this.stateOf(params[i]);
+        const current = s.momentumBuffer;
+        if (!(current instanceof Tensor) || current.data !== b) s.momentumBuffer = new Tensor(b, params[i].shape);
       }
     }
     return loss;
