@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Checks that torchlet works as a real npm package, the way a user gets it:
-#   build, `npm pack`, install the tarball into an empty folder, then
+#   build (`npm run build` in a staged copy of the project, leaving the shared dist/ alone),
+#   `npm pack`, install the tarball into an empty folder, then
 #   (a) a strict TypeScript consumer importing { Tensor, nn, optim, tensor } from 'torchlet'
 #       type-checks (`tsc --noEmit`, under both classic `node` and `node16` module resolution,
 #       the latter going through the package's `exports` map) and runs after compiling;
 #   (b) a plain-JavaScript consumer `require('torchlet')`, trains a tiny Linear model for one
-#       SGD step and prints the loss.
+#       SGD step and prints the loss, on the js and on the wasm backend (pkg/ from the tarball).
 # Exits non-zero on the first failure. TypeScript comes from this project's node_modules.
 # Usage: bash scripts/pack-check.sh [--keep]   (--keep leaves the temp folder for inspection)
 set -euo pipefail
@@ -25,16 +26,29 @@ step() { echo "pack-check: $*"; }
 
 [[ -x "$TSC" || -f "$TSC" ]] || { echo "pack-check: $TSC not found; run npm ci first" >&2; exit 1; }
 
-step "building"
-(cd "$ROOT" && npm run build --silent)
+# Pack from a staged copy of the project with its own build, so that the shared dist/ is never
+# rewritten while other tests (which run dist/ code) are reading it. The copy has everything
+# but node_modules, dist, .git and Rust build output; `npm pack` applies package.json's `files`.
+STAGE="$WORK/stage"
+mkdir -p "$STAGE"
+step "staging a copy of the project"
+(cd "$ROOT" && tar -cf - --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./kernels-rs/target .) \
+  | (cd "$STAGE" && tar -xf -)
+ln -s "$ROOT/node_modules" "$STAGE/node_modules"
+
+step "building (npm run build, into the staged copy)"
+(cd "$STAGE" && npm run build --silent -- --outDir "$STAGE/dist")
 
 step "packing"
-TARBALL_NAME="$(cd "$ROOT" && npm pack --silent --pack-destination "$WORK" | tail -n 1)"
+TARBALL_NAME="$(cd "$STAGE" && npm pack --silent --pack-destination "$WORK" | tail -n 1)"
 TARBALL="$WORK/$TARBALL_NAME"
 [[ -f "$TARBALL" ]] || { echo "pack-check: npm pack did not produce $TARBALL" >&2; exit 1; }
-step "$(tar -tzf "$TARBALL" | wc -l) files in $TARBALL_NAME"
-for required in package/package.json package/dist/src/index.js package/dist/src/index.d.ts; do
-  tar -tzf "$TARBALL" | grep -qx "$required" || { echo "pack-check: $required missing from the tarball" >&2; exit 1; }
+# List once (grep -q on a live `tar -t` pipe would SIGPIPE tar and trip pipefail).
+CONTENTS="$(tar -tzf "$TARBALL")"
+step "$(wc -l <<<"$CONTENTS") files in $TARBALL_NAME"
+for required in package/package.json package/dist/src/index.js package/dist/src/index.d.ts \
+  package/pkg/kernels_rs.js package/pkg/kernels_rs_bg.wasm; do
+  grep -qx "$required" <<<"$CONTENTS" || { echo "pack-check: $required missing from the tarball" >&2; exit 1; }
 done
 
 APP="$WORK/app"
@@ -113,28 +127,34 @@ node ts-out/main.js
 cat > main.js <<'EOF'
 'use strict';
 const torchlet = require('torchlet');
-const { nn, optim, tensor } = torchlet;
+const { nn, optim, tensor, manualSeed, setBackend } = torchlet;
 for (const name of ['Tensor', 'nn', 'optim', 'tensor']) {
   if (torchlet[name] === undefined) throw new Error(`torchlet.${name} is not exported`);
 }
 
-const model = new nn.Linear(4, 3);
-const criterion = new nn.CrossEntropyLoss();
-const optimizer = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
-const inputs = tensor([[0.1, 0.2, 0.3, 0.4], [-1, 0.5, 2, 0], [0, 0, 1, -1]]);
-const labels = [0, 2, 1];
+// Both backends, so the packed pkg/ WebAssembly is loaded from the installed tarball too.
+for (const backendName of ['js', 'wasm']) {
+  const backend = setBackend(backendName);
+  if (backend.name !== backendName) throw new Error(`setBackend('${backendName}') gave '${backend.name}'`);
+  manualSeed(0);
+  const model = new nn.Linear(4, 3);
+  const criterion = new nn.CrossEntropyLoss();
+  const optimizer = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+  const inputs = tensor([[0.1, 0.2, 0.3, 0.4], [-1, 0.5, 2, 0], [0, 0, 1, -1]]);
+  const labels = tensor([0, 2, 1], { dtype: 'int32' });
 
-const before = model.weight.toArray().flat(Infinity);
-optimizer.zeroGrad();
-const loss = criterion.forward(model.forward(inputs), labels);
-loss.backward();
-optimizer.step();
-const after = model.weight.toArray().flat(Infinity);
+  const before = model.weight.toArray().flat(Infinity);
+  optimizer.zeroGrad();
+  const loss = criterion.forward(model.forward(inputs), labels);
+  loss.backward();
+  optimizer.step();
+  const after = model.weight.toArray().flat(Infinity);
 
-const value = loss.item();
-if (!Number.isFinite(value)) throw new Error(`loss is not finite: ${value}`);
-if (before.every((v, i) => v === after[i])) throw new Error('optimizer.step() did not change the weights');
-console.log(`js consumer ok: loss ${value.toFixed(6)}`);
+  const value = loss.item();
+  if (!Number.isFinite(value)) throw new Error(`loss is not finite: ${value}`);
+  if (before.every((v, i) => v === after[i])) throw new Error('optimizer.step() did not change the weights');
+  console.log(`js consumer ok (${backendName} backend): loss ${value.toFixed(6)}`);
+}
 EOF
 
 step "running the plain-JavaScript consumer"

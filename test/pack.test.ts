@@ -19,5 +19,6 @@ test('npm pack: the tarball installs and works from TypeScript and JavaScript', 
   if (result.error) throw new Error(`pack-check.sh could not run: ${result.error.message}\n${output}`);
   if (result.status !== 0) throw new Error(`pack-check.sh exited with ${result.status}:\n${output}`);
   expect(output).toMatch(/ts consumer ok: loss [-\d.]+/);
-  expect(output).toMatch(/js consumer ok: loss [-\d.]+/);
+  expect(output).toMatch(/js consumer ok \(js backend\): loss [-\d.]+/);
+  expect(output).toMatch(/js consumer ok \(wasm backend\): loss [-\d.]+/);
 }, 180_000);
