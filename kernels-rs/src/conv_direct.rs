@@ -5,6 +5,11 @@
 //! off[p] = c*plane + ky*dil_h*ws + kx*dil_w. The x >= out_w positions are computed and thrown
 //! away (forward) or multiplied by zero (backward weight): that waste, (ws - out_w) / ws, buys
 //! contiguous f32x4 loads straight from the image.
+//!
+//! Backward-input stays im2col-style (gemm, then col2im in conv.rs): measured at the seed
+//! shapes it beat both the flipped-kernel forward convolution of the padded gradOutput (which
+//! multiplies many padding zeros) and a gemm with col2im fused into its stores (whose
+//! overlapping read-modify-write rows defeat store forwarding).
 
 use crate::gemm::{pack_a, View, MR, NR};
 use crate::scratch::{COLUMNS, DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A, PACK_B};
@@ -94,7 +99,12 @@ pub unsafe fn forward_image(
         let q = jt * NR;
         let mut ir = 0;
         while ir < rows {
-            kernel_gather_b(k, a_packed.add(ir * k), src.add(q), off, tmp.add(ir * ldt + q), ldt);
+            let acc = kernel_gather_b(k, a_packed.add(ir * k), src.add(q), off);
+            let c = tmp.add(ir * ldt + q);
+            for i in 0..MR {
+                store4(c.add(i * ldt), acc[2 * i]);
+                store4(c.add(i * ldt + 4), acc[2 * i + 1]);
+            }
             ir += MR;
         }
     }
@@ -119,9 +129,9 @@ pub unsafe fn forward_image(
     }
 }
 
-/// 4x8 tile: C[i, j] = sum_p Apanel[p, i] * src[off[p] + j] (C row stride ldc, full tile).
+/// 4x8 tile: acc[i][j] = sum_p Apanel[p, i] * src[off[p] + j], as [row0 lo, row0 hi, ...].
 #[inline(always)]
-unsafe fn kernel_gather_b(k: usize, a: *const f32, src: *const f32, off: *const u32, c: *mut f32, ldc: usize) {
+unsafe fn kernel_gather_b(k: usize, a: *const f32, src: *const f32, off: *const u32) -> [v128; 8] {
     let mut c0l = f32x4_splat(0.0);
     let mut c0h = f32x4_splat(0.0);
     let mut c1l = f32x4_splat(0.0);
@@ -149,14 +159,7 @@ unsafe fn kernel_gather_b(k: usize, a: *const f32, src: *const f32, off: *const 
         c3h = f32x4_add(c3h, f32x4_mul(a3, bh));
         pa = pa.add(MR);
     }
-    store4(c, c0l);
-    store4(c.add(4), c0h);
-    store4(c.add(ldc), c1l);
-    store4(c.add(ldc + 4), c1h);
-    store4(c.add(2 * ldc), c2l);
-    store4(c.add(2 * ldc + 4), c2h);
-    store4(c.add(3 * ldc), c3l);
-    store4(c.add(3 * ldc + 4), c3h);
+    [c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h]
 }
 
 /// Packs rows x K weights (row-major, row stride K) into MR-row panels in PACK_A.
@@ -309,47 +312,5 @@ unsafe fn kernel_gather_a(k: usize, rows: [*const f32; MR], b: *const f32, c: *m
         let row = c.add(i * ldc);
         store4(row, f32x4_add(load4(row), acc[2 * i]));
         store4(row.add(4), f32x4_add(load4(row.add(4)), acc[2 * i + 1]));
-    }
-}
-
-/// Backward-input of a stride-1 convolution as the forward convolution of gradOutput
-/// (zero-padded by (k-1)*dil - pad) with the flipped, transposed weights
-/// W'[c, o, ky, kx] = W[o, c, kH-1-ky, kW-1-kx]. Needs pad <= (k-1)*dil on both axes.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn conv_backward_input_stride1(
-    batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, groups: usize,
-    k_h: usize, k_w: usize, pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize,
-    out_h: usize, out_w: usize, grad_output: *const f32, weight: *const f32, grad_input: *mut f32,
-) {
-    let ipg = in_c / groups;
-    let opg = out_c / groups;
-    let pt = (k_h - 1) * dil_h - pad_h;
-    let pl = (k_w - 1) * dil_w - pad_w;
-    let d = Direct {
-        channels: opg, k_h, k_w, dil_h, dil_w,
-        hs: out_h + 2 * pt, ws: out_w + 2 * pl, out_h: in_h, out_w: in_w,
-    };
-    let k = d.k();
-    let taps = k_h * k_w;
-    let src_len = d.src_len();
-    let src = DIRECT_SRC.get(src_len);
-    let off = d.offsets();
-    let flipped = PACK_B.get(ipg * k);
-    for grp in 0..groups {
-        let wg = weight.add(grp * opg * ipg * taps);
-        for c in 0..ipg {
-            for o in 0..opg {
-                for t in 0..taps {
-                    *flipped.add(c * k + o * taps + t) = *wg.add((o * ipg + c) * taps + taps - 1 - t);
-                }
-            }
-        }
-        let a = pack_weights(ipg, k, flipped);
-        for n in 0..batch {
-            let go = grad_output.add((n * out_c + grp * opg) * out_h * out_w);
-            pad_planes(go, opg, out_h, out_w, pt, pl, d.hs, d.ws, src, src_len);
-            let gi = grad_input.add((n * in_c + grp * ipg) * in_h * in_w);
-            forward_image(&d, ipg, a, off, src, core::ptr::null(), gi);
-        }
     }
 }

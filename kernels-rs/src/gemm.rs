@@ -129,6 +129,24 @@ pub unsafe fn pack_a(mc: usize, kc: usize, a: View, i0: usize, p0: usize, dst: *
                 let v = load4(base.add(p * a.cs));
                 store4(out.add(p * MR), v);
             }
+        } else if mr == MR && a.cs == 1 {
+            // Four contiguous rows: transpose 4x4 blocks.
+            let r0 = base;
+            let r1 = base.add(a.rs);
+            let r2 = base.add(2 * a.rs);
+            let r3 = base.add(3 * a.rs);
+            let mut p = 0;
+            while p + 4 <= kc {
+                let t = transpose4([load4(r0.add(p)), load4(r1.add(p)), load4(r2.add(p)), load4(r3.add(p))]);
+                for (i, v) in t.iter().enumerate() {
+                    store4(out.add((p + i) * MR), *v);
+                }
+                p += 4;
+            }
+            while p < kc {
+                store4(out.add(p * MR), f32x4(*r0.add(p), *r1.add(p), *r2.add(p), *r3.add(p)));
+                p += 1;
+            }
         } else if mr == MR {
             let r0 = base;
             let r1 = base.add(a.rs);
@@ -164,8 +182,26 @@ unsafe fn pack_b(kc: usize, nc: usize, b: View, p0: usize, j0: usize, dst: *mut 
                 store4(out.add(p * NR), load4(src));
                 store4(out.add(p * NR + 4), load4(src.add(4)));
             }
+        } else if nr == NR && b.rs == 1 {
+            // B transposed: each of the NR columns is contiguous along p; transpose 4x4 blocks.
+            let col = |jj: usize| base.add(jj * b.cs);
+            let mut p = 0;
+            while p + 4 <= kc {
+                let lo = transpose4([load4(col(0).add(p)), load4(col(1).add(p)), load4(col(2).add(p)), load4(col(3).add(p))]);
+                let hi = transpose4([load4(col(4).add(p)), load4(col(5).add(p)), load4(col(6).add(p)), load4(col(7).add(p))]);
+                for i in 0..4 {
+                    store4(out.add((p + i) * NR), lo[i]);
+                    store4(out.add((p + i) * NR + 4), hi[i]);
+                }
+                p += 4;
+            }
+            while p < kc {
+                for jj in 0..NR {
+                    *out.add(p * NR + jj) = *col(jj).add(p);
+                }
+                p += 1;
+            }
         } else if nr == NR {
-            // B transposed: each of the NR columns is contiguous along p.
             for jj in 0..NR {
                 let src = base.add(jj * b.cs);
                 for p in 0..kc {
@@ -182,6 +218,21 @@ unsafe fn pack_b(kc: usize, nc: usize, b: View, p0: usize, j0: usize, dst: *mut 
         out = out.add(NR * kc);
         jr += NR;
     }
+}
+
+/// Rows r0..r3 in, columns out: out[i] = (r0[i], r1[i], r2[i], r3[i]).
+#[inline(always)]
+fn transpose4(r: [v128; 4]) -> [v128; 4] {
+    let a = i32x4_shuffle::<0, 4, 1, 5>(r[0], r[1]);
+    let b = i32x4_shuffle::<0, 4, 1, 5>(r[2], r[3]);
+    let c = i32x4_shuffle::<2, 6, 3, 7>(r[0], r[1]);
+    let d = i32x4_shuffle::<2, 6, 3, 7>(r[2], r[3]);
+    [
+        i32x4_shuffle::<0, 1, 4, 5>(a, b),
+        i32x4_shuffle::<2, 3, 6, 7>(a, b),
+        i32x4_shuffle::<0, 1, 4, 5>(c, d),
+        i32x4_shuffle::<2, 3, 6, 7>(c, d),
+    ]
 }
 
 /// The 4x8 register tile: C[0..mr, 0..nr] = alpha * Apanel * Bpanel + beta * C.
