@@ -26,6 +26,10 @@ interface CheckpointExtra {
   dataset: string;
   batchSize: number;
   seed: number;
+  /** Sizes of the data sets trained on, checked on resume; synthetic set options. */
+  trainImages: number;
+  syntheticTrainSize: number | null;
+  syntheticTestSize: number | null;
 }
 
 function out(line: string): void {
@@ -125,6 +129,8 @@ async function main(argv: string[]): Promise<number> {
       }
       cfg.batchSize = resumedExtra.batchSize;
     }
+    if (!cfg.explicit.has('synthetic-train-size') && resumedExtra.syntheticTrainSize != null) cfg.syntheticTrainSize = resumedExtra.syntheticTrainSize;
+    if (!cfg.explicit.has('synthetic-test-size') && resumedExtra.syntheticTestSize != null) cfg.syntheticTestSize = resumedExtra.syntheticTestSize;
   }
 
   const data = await selectData(cfg.dataset, cfg.dataDir, {
@@ -132,6 +138,10 @@ async function main(argv: string[]): Promise<number> {
     testSize: cfg.syntheticTestSize ?? undefined,
   }, (line) => process.stderr.write(line + '\n'));
   out(`Training on ${data.label}: ${data.reason}`);
+  if (resumedExtra.trainImages !== undefined && resumedExtra.trainImages !== data.trainset.length) {
+    throw new Error(`${cfg.resume}: the checkpoint was trained on ${resumedExtra.trainImages} images of ${resumedExtra.dataset}, ` +
+      `but this training set has ${data.trainset.length}; resuming needs the same data`);
+  }
 
   manualSeed(cfg.seed);
   const net = new Net(data.inChannels);
@@ -177,7 +187,10 @@ async function main(argv: string[]): Promise<number> {
   const showBar = cfg.progress === 'on' || (cfg.progress === 'auto' && Boolean(process.stdout.isTTY));
   const progress = new Progress(showBar, cfg.epochs);
   const save = (file: string, s: TrainState) => {
-    const extra: CheckpointExtra = { trainState: s, runName, dataset: data.name, batchSize: cfg.batchSize, seed: cfg.seed };
+    const extra: CheckpointExtra = {
+      trainState: s, runName, dataset: data.name, batchSize: cfg.batchSize, seed: cfg.seed, trainImages: data.trainset.length,
+      syntheticTrainSize: cfg.syntheticTrainSize, syntheticTestSize: cfg.syntheticTestSize,
+    };
     saveCheckpoint(file, {
       model: net, optimizer, epoch: s.epoch, step: s.step, generatorState: defaultGenerator.getState(), extra: extra as unknown as Record<string, unknown>,
     });
