@@ -324,6 +324,15 @@ const convCases: ConvCase[] = [
   { batch: 1, inChannels: 1, inHeight: 1, inWidth: 17, outChannels: 3, kernelSize: [1, 4], padding: [0, 3] },
   { batch: 0, inChannels: 3, inHeight: 6, inWidth: 6, outChannels: 4, kernelSize: 3 },
   { batch: 1, inChannels: 17, inHeight: 13, inWidth: 11, outChannels: 19, kernelSize: 3, padding: 1, bias: false },
+  // Padding wider than the kernel, 1-wide inputs, a kernel as wide as the input, odd widths.
+  { batch: 2, inChannels: 2, inHeight: 4, inWidth: 4, outChannels: 3, kernelSize: 2, padding: 3 },
+  { batch: 1, inChannels: 3, inHeight: 5, inWidth: 6, outChannels: 2, kernelSize: 1, padding: 2 },
+  { batch: 2, inChannels: 2, inHeight: 1, inWidth: 1, outChannels: 5, kernelSize: 3, padding: 1 },
+  { batch: 3, inChannels: 2, inHeight: 9, inWidth: 1, outChannels: 5, kernelSize: [3, 1], padding: [1, 0] },
+  { batch: 1, inChannels: 3, inHeight: 6, inWidth: 37, outChannels: 5, kernelSize: [2, 37] },
+  { batch: 3, inChannels: 1, inHeight: 8, inWidth: 41, outChannels: 9, kernelSize: 5, padding: [0, 2] },
+  { batch: 2, inChannels: 6, inHeight: 9, inWidth: 9, outChannels: 6, kernelSize: 3, padding: 1, dilation: 2, groups: 6 },
+  { batch: 2, inChannels: 8, inHeight: 7, inWidth: 7, outChannels: 4, kernelSize: 3, stride: [1, 2], groups: 2 },
   seedConv1(4),
   seedConv2(4),
   { ...seedConv2(1), bias: false },
@@ -742,12 +751,19 @@ describe('js reference: hand-computed cases', () => {
     expect(Array.from(y3)).toEqual([3, 430]);
   });
 
-  test('max-pool: first maximum wins, NaN wins, padding never wins', () => {
+  test('max-pool: first maximum wins, NaN wins (the last NaN, as torch 1.13), padding never wins', () => {
     const g = pool2dGeometry({ batch: 1, channels: 1, inHeight: 2, inWidth: 4, kernelSize: 2 });
     const out = nanFilled(2);
     const argmax = new Int32Array(2);
     ref.maxPool2dForward(g, new Float32Array([5, 1, 2, NaN, 3, 5, NaN, 2]), out, argmax);
-    expect(Array.from(argmax)).toEqual([0, 3]);
+    expect(Array.from(argmax)).toEqual([0, 6]);
+    // torch.nn.functional.max_pool2d(tensor([[[[nan, 1, nan, 2]]]]), (1, 4), return_indices=True)
+    // gives index 2.
+    const g4 = pool2dGeometry({ batch: 1, channels: 1, inHeight: 1, inWidth: 4, kernelSize: [1, 4] });
+    const out4 = new Float32Array(1);
+    const arg4 = new Int32Array(1);
+    ref.maxPool2dForward(g4, new Float32Array([NaN, 1, NaN, 2]), out4, arg4);
+    expect(arg4[0]).toBe(2);
     expect(out[0]).toBe(5);
     expect(out[1]).toBeNaN();
     const gp = pool2dGeometry({ batch: 1, channels: 1, inHeight: 1, inWidth: 2, kernelSize: 2, stride: 1, padding: 1 });

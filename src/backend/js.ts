@@ -138,9 +138,10 @@ function maxPool2dForward(g: Pool2dGeometry, input: Float32Array, output: Float3
             const iw = ow * g.strideW - g.padW + kw;
             if (iw < 0 || iw >= g.inWidth) continue;
             const v = input[nc * plane + ih * g.inWidth + iw];
-            // Strictly greater keeps the first maximum; the first NaN beats every number and
-            // is then never replaced (NaN > x and x > NaN are both false).
-            const takes = bestIndex < 0 || v > best || (v !== v && best === best);
+            // Exactly PyTorch's CPU rule `val > maxval || isnan(val)`: strictly greater keeps
+            // the first of equal maxima; a NaN beats every number, and a later NaN replaces an
+            // earlier one (torch 1.13 returns the last NaN's index).
+            const takes = bestIndex < 0 || v > best || v !== v;
             if (takes) {
               best = v;
               bestIndex = ih * g.inWidth + iw;
