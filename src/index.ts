@@ -22,3 +22,5 @@ export * as optim from './optim';
 export * as F from './functional';
 export * as models from './models';
 export * as data from './data';
+export * as io from './io';
+export * as train from './train';
