@@ -32,7 +32,7 @@ import {
   validateGemm, validateConv2dForward, validateConv2dBackwardInput, validateConv2dBackwardWeight,
   validateMaxPool2dForward, validateMaxPool2dBackward, validateReluForward, validateReluBackward,
   validateBiasAdd, validateBiasBackward, validateCrossEntropyForward, validateCrossEntropyBackward,
-  validateSgdStep, validateAxpy, validateConv2dGeometry,
+  validateSgdStep, validateAxpy, validateConv2dGeometry, withValidation,
 } from '../src/backend/validate';
 import { Generator } from '../src/random';
 
@@ -1004,6 +1004,28 @@ describe('validation errors name the op and the shapes', () => {
       .toThrow('crossEntropyForward: labelSmoothing must be in [0, 1], got 1.5');
     expect(() => validateCrossEntropyBackward(o, logits, new Int32Array(3), 1, new Float32Array(11))).toThrow(
       'crossEntropyBackward: gradLogits has 11 elements, expected 12 for shape [3, 4]');
+  });
+
+  test('withValidation(wasm) checks before calling into the kernel, and otherwise delegates', () => {
+    const checked = withValidation(candidate);
+    expect(checked.name).toBe(candidate.name);
+    const c = nanFilled(4);
+    checked.gemm(false, false, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]), 0, c);
+    expect(Array.from(c)).toEqual([19, 22, 43, 50]);
+    const untouched = nanFilled(4);
+    expect(() => checked.gemm(false, false, 2, 2, 3, 1, new Float32Array(4), new Float32Array(4), 0, untouched))
+      .toThrow('gemm: A has 4 elements, expected 6 for shape [2, 3], op(A) [2, 3]');
+    expect(untouched.every(Number.isNaN)).toBe(true);
+    const o: CrossEntropyOptions = { batch: 2, classes: 3, weight: null, ignoreIndex: -100, labelSmoothing: 0 };
+    expect(() => checked.crossEntropyForward(o, new Float32Array(6), new Int32Array([0, 3]), new Float32Array(6)))
+      .toThrow(/crossEntropyForward: target 3 at index 1 is out of range \[0, 3\)/);
+    expect(checked.crossEntropyForward(o, new Float32Array(6), new Int32Array([0, 2]), new Float32Array(6)))
+      .toBeCloseTo(Math.log(3), 6);
+    const g = pool2dGeometry({ batch: 1, channels: 1, inHeight: 2, inWidth: 2, kernelSize: 2 });
+    expect(() => checked.maxPool2dBackward(g, new Float32Array(1), new Int32Array([4]), new Float32Array(4)))
+      .toThrow('maxPool2dBackward: argmax[0] = 4 is outside the input plane [0, 4) of [1, 1, 2, 2]');
+    expect(() => checked.conv2dForward({ ...conv2dGeometry(conv), padH: -1 }, new Float32Array(384),
+      new Float32Array(108), null, new Float32Array(288))).toThrow(/conv2dForward: padH must be an integer >= 0/);
   });
 
   test('element-wise and optimizer errors', () => {

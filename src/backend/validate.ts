@@ -3,7 +3,7 @@
  * each kernel, so a backend (in particular wasm, which would read or write out of bounds) can
  * assume consistent sizes. Every error names the op and the shapes involved.
  */
-import type { Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdOptions } from './backend';
+import type { Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdOptions } from './backend';
 import { convOutputSize } from './backend';
 
 function fail(op: string, message: string): never {
@@ -373,4 +373,80 @@ export function validateSgdStep(o: SgdOptions, param: Float32Array, grad: Float3
 
 export function validateAxpy(x: Float32Array, y: Float32Array): void {
   validateSameLength('axpy', { x, y });
+}
+
+// ---------------------------------------------------------------------------------- wrapper
+
+/**
+ * `backend` with every kernel's arguments checked first (the validators above). Put it around
+ * the wasm backend where inputs are not already validated by the ops layer: a wrong length
+ * there means reads and writes outside the arrays inside wasm memory, never an exception.
+ * The checks cost O(size of the index arrays) per call (targets, argmax), nothing per FLOP.
+ */
+export function withValidation(backend: Backend): Backend {
+  return {
+    name: backend.name,
+    gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
+      validateGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+      backend.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+    },
+    conv2dForward(g, input, weight, bias, output) {
+      validateConv2dForward(g, input, weight, bias, output);
+      backend.conv2dForward(g, input, weight, bias, output);
+    },
+    conv2dBackwardInput(g, gradOutput, weight, gradInput) {
+      validateConv2dBackwardInput(g, gradOutput, weight, gradInput);
+      backend.conv2dBackwardInput(g, gradOutput, weight, gradInput);
+    },
+    conv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias) {
+      validateConv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias);
+      backend.conv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias);
+    },
+    maxPool2dForward(g, input, output, argmax) {
+      validateMaxPool2dForward(g, input, output, argmax);
+      backend.maxPool2dForward(g, input, output, argmax);
+    },
+    maxPool2dBackward(g, gradOutput, argmax, gradInput) {
+      validateMaxPool2dBackward(g, gradOutput, argmax, gradInput);
+      backend.maxPool2dBackward(g, gradOutput, argmax, gradInput);
+    },
+    reluForward(x, y) {
+      validateReluForward(x, y);
+      backend.reluForward(x, y);
+    },
+    reluBackward(y, gradY, gradX) {
+      validateReluBackward(y, gradY, gradX);
+      backend.reluBackward(y, gradY, gradX);
+    },
+    biasAdd(x, bias, outer, channels, inner) {
+      validateBiasAdd(x, bias, outer, channels, inner);
+      backend.biasAdd(x, bias, outer, channels, inner);
+    },
+    biasBackward(gradY, gradBias, outer, channels, inner) {
+      validateBiasBackward(gradY, gradBias, outer, channels, inner);
+      backend.biasBackward(gradY, gradBias, outer, channels, inner);
+    },
+    crossEntropyForward(o, logits, targets, logProbs) {
+      validateCrossEntropyForward(o, logits, targets, logProbs);
+      return backend.crossEntropyForward(o, logits, targets, logProbs);
+    },
+    crossEntropyBackward(o, logProbs, targets, gradLoss, gradLogits) {
+      validateCrossEntropyBackward(o, logProbs, targets, gradLoss, gradLogits);
+      backend.crossEntropyBackward(o, logProbs, targets, gradLoss, gradLogits);
+    },
+    sgdStep(o, param, grad, momentumBuffer) {
+      validateSgdStep(o, param, grad, momentumBuffer);
+      backend.sgdStep(o, param, grad, momentumBuffer);
+    },
+    fill(x, value) {
+      backend.fill(x, value);
+    },
+    scale(x, alpha) {
+      backend.scale(x, alpha);
+    },
+    axpy(alpha, x, y) {
+      validateAxpy(x, y);
+      backend.axpy(alpha, x, y);
+    },
+  };
 }
