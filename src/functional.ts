@@ -4,6 +4,6 @@
  */
 export {
   relu, conv2d, maxPool2d, linear, crossEntropy, nllLoss, logSoftmax, softmax,
-  flatten, matmul, add, sub, mul, div,
+  flatten, matmul, add, sub, mul, div, sigmoid, tanh,
 } from './ops';
 export type { Conv2dOptions, MaxPool2dOptions, CrossEntropyLossOptions, NllLossOptions } from './ops';

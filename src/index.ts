@@ -15,7 +15,7 @@ export { setBackend, getBackend } from './backend';
 export type { Backend, BackendName } from './backend';
 export {
   add, sub, mul, div, neg, sum, mean, argmax, eq, view, reshape, flatten, unsqueeze, squeeze,
-  matmul, relu, logSoftmax, softmax,
+  matmul, relu, logSoftmax, softmax, exp, log, sqrt, pow, sigmoid, tanh,
 } from './ops';
 export * as nn from './nn';
 export * as optim from './optim';

@@ -11,6 +11,7 @@ import * as reduce from './ops/reduce';
 import * as shapeOps from './ops/shape';
 import * as matmulOps from './ops/matmul';
 import * as activation from './ops/activation';
+import * as unary from './ops/unary';
 import * as softmaxOps from './ops/softmax';
 
 export type DType = 'float32' | 'int32';
@@ -300,6 +301,30 @@ export class Tensor {
 
   relu(): Tensor {
     return activation.relu(this);
+  }
+
+  exp(): Tensor {
+    return unary.exp(this);
+  }
+
+  log(): Tensor {
+    return unary.log(this);
+  }
+
+  sqrt(): Tensor {
+    return unary.sqrt(this);
+  }
+
+  pow(exponent: number): Tensor {
+    return unary.pow(this, exponent);
+  }
+
+  sigmoid(): Tensor {
+    return unary.sigmoid(this);
+  }
+
+  tanh(): Tensor {
+    return unary.tanh(this);
   }
 
   logSoftmax(dim: number): Tensor {

@@ -175,6 +175,15 @@ describe.each(['js', 'wasm'])('gradcheck on the %s backend', (backend) => {
     gradcheck((x) => F.relu(x), [distinctTensor([3, 7])]);
   });
 
+  test('exp, log, sqrt, pow, sigmoid, tanh', () => {
+    gradcheck((a) => a.exp(), [randomTensor([2, 3])]);
+    const positive = randomTensor([2, 3]);
+    (positive.data as Float32Array).forEach((v, i, d) => { d[i] = Math.abs(v) + 0.5; });
+    gradcheck((a) => a.log().add(a.sqrt()).add(a.pow(-1.5)), [positive]);
+    gradcheck((a) => a.pow(2).add(a.pow(3)), [randomTensor([4])]);
+    gradcheck((a) => a.sigmoid().mul(a.tanh()), [randomTensor([2, 3])]);
+  });
+
   test('logSoftmax and softmax over several dims', () => {
     gradcheck((x) => F.logSoftmax(x, 1), [randomTensor([3, 5])]);
     gradcheck((x) => F.logSoftmax(x, 0), [randomTensor([3, 2, 2])]);

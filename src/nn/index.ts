@@ -2,7 +2,7 @@
 export { Module, zeroGradOf } from './module';
 export type { ZeroGradOptions, LoadStateDictResult, StateDict } from './module';
 export { Parameter } from './parameter';
-export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity } from './layers';
+export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity, Sigmoid, Tanh } from './layers';
 export type { Conv2dModuleOptions } from './layers';
 export { Sequential, ModuleList } from './containers';
 export { CrossEntropyLoss, NLLLoss } from './loss';

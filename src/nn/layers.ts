@@ -1,7 +1,7 @@
 /** The layers of the seed's network: Conv2d, Linear, MaxPool2d, ReLU, Flatten. */
 import { Tensor } from '../tensor';
 import { Generator } from '../random';
-import { conv2d, linear, maxPool2d, relu, flatten } from '../ops';
+import { conv2d, linear, maxPool2d, relu, flatten, sigmoid, tanh } from '../ops';
 import type { Pair } from '../ops';
 import { Module } from './module';
 import { Parameter } from './parameter';
@@ -161,5 +161,19 @@ export class Flatten extends Module {
 export class Identity extends Module {
   override forward(input: Tensor): Tensor {
     return input;
+  }
+}
+
+/** torch.nn.Sigmoid. */
+export class Sigmoid extends Module {
+  override forward(input: Tensor): Tensor {
+    return sigmoid(input);
+  }
+}
+
+/** torch.nn.Tanh. */
+export class Tanh extends Module {
+  override forward(input: Tensor): Tensor {
+    return tanh(input);
   }
 }

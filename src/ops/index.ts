@@ -8,6 +8,7 @@ export type { Conv2dOptions, Pair } from './conv';
 export { maxPool2d } from './pool';
 export type { MaxPool2dOptions } from './pool';
 export { relu } from './activation';
+export { exp, log, sqrt, pow, sigmoid, tanh } from './unary';
 export { logSoftmax, softmax } from './softmax';
 export { crossEntropy, nllLoss } from './loss';
 export type { CrossEntropyLossOptions, NllLossOptions } from './loss';
