@@ -136,7 +136,9 @@ async function main(argv: string[]): Promise<number> {
   const data = await selectData(cfg.dataset, cfg.dataDir, {
     trainSize: cfg.syntheticTrainSize ?? undefined,
     testSize: cfg.syntheticTestSize ?? undefined,
-  }, (line) => process.stderr.write(line + '\n'));
+    offline: cfg.offline,
+    log: (line) => process.stderr.write(line + '\n'),
+  });
   out(`Training on ${data.label}: ${data.reason}`);
   if (resumedExtra.trainImages !== undefined && resumedExtra.trainImages !== data.trainset.length) {
     throw new Error(`${cfg.resume}: the checkpoint was trained on ${resumedExtra.trainImages} images of ${resumedExtra.dataset}, ` +

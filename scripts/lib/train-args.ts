@@ -26,6 +26,7 @@ export interface TrainConfig {
   syntheticTrainSize: number | null;
   syntheticTestSize: number | null;
   eval: boolean;
+  offline: boolean;
   progress: 'auto' | 'on' | 'off';
   help: boolean;
   /** The flags given on the command line (long names), to tell defaults from choices. */
@@ -49,6 +50,7 @@ Data
   --dataset NAME        auto | cifar10 | fashion-mnist | synthetic (default auto: CIFAR-10 when in
                         --data-dir or downloadable, else Fashion-MNIST when installed, else synthetic)
   --data-dir DIR        where data sets live or are written (default ./data)
+  --offline             never try to download CIFAR-10
   --num-workers N       DataLoader worker threads (default 2, as the recipe's num_workers=2)
   --synthetic-train-size N, --synthetic-test-size N
                         size of the synthetic set (default 50000 / 10000, like CIFAR-10)
@@ -127,6 +129,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
         'synthetic-train-size': { type: 'string' },
         'synthetic-test-size': { type: 'string' },
         'no-eval': { type: 'boolean' },
+        offline: { type: 'boolean' },
         progress: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -165,6 +168,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     syntheticTrainSize: s('synthetic-train-size') === undefined ? null : integer('synthetic-train-size', s('synthetic-train-size'), 0, 5),
     syntheticTestSize: s('synthetic-test-size') === undefined ? null : integer('synthetic-test-size', s('synthetic-test-size'), 0, 1),
     eval: !(v['no-eval'] as boolean | undefined),
+    offline: Boolean(v.offline),
     progress: oneOf('progress', s('progress'), ['auto', 'on', 'off'] as const, 'auto'),
     help: Boolean(v.help),
     explicit: new Set(Object.keys(v)),

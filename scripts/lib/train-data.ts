@@ -64,17 +64,17 @@ function cifar(dataDir: string, reason: string): TrainData {
   };
 }
 
-function fashion(dataDir: string, reason: string): TrainData {
+function fashion(dataDir: string, reason: string, systemDir: string | null): TrainData {
   // 28x28 padded by 2 on every side to 32x32 (zeros, i.e. -1 after normalising), so the seed's
   // Net (16 * 5 * 5 features after two conv+pool) runs unchanged.
   const transform = new Compose([new Pad(2), new ToTensor(), new Normalize([0.5], [0.5])]);
-  const trainset = new FashionMNIST({ root: dataDir, train: true, transform });
+  const trainset = new FashionMNIST({ root: dataDir, train: true, transform, systemDir });
   return {
     name: 'fashion-mnist',
     label: 'Fashion-MNIST',
     reason: `${reason} (${path.dirname(trainset.files.images)}, padded to 32x32, 1 input channel)`,
     trainset,
-    testset: new FashionMNIST({ root: dataDir, train: false, transform }),
+    testset: new FashionMNIST({ root: dataDir, train: false, transform, systemDir }),
     classes: trainset.classes,
     inChannels: 1,
   };
@@ -95,23 +95,35 @@ function synthetic(dataDir: string, reason: string, sizes: { trainSize?: number;
   };
 }
 
-export async function selectData(
-  choice: DatasetChoice,
-  dataDir: string,
-  sizes: { trainSize?: number; testSize?: number } = {},
-  log: (line: string) => void = () => {},
-): Promise<TrainData> {
+export interface SelectOptions {
+  /** Synthetic set sizes. */
+  trainSize?: number;
+  testSize?: number;
+  /** Never try to download CIFAR-10 (auto then goes straight to the fallbacks). */
+  offline?: boolean;
+  /** Where an installed Fashion-MNIST is looked for (default Debian's directory; null: nowhere). */
+  fashionSystemDir?: string | null;
+  log?: (line: string) => void;
+}
+
+export async function selectData(choice: DatasetChoice, dataDir: string, options: SelectOptions = {}): Promise<TrainData> {
+  const sizes = { trainSize: options.trainSize, testSize: options.testSize };
+  const log = options.log ?? (() => {});
+  const systemDir = options.fashionSystemDir === undefined ? FASHION_MNIST_SYSTEM_DIR : options.fashionSystemDir;
   switch (choice) {
     case 'cifar10':
-      if (!cifar10Present(dataDir)) await downloadCIFAR10(dataDir, { attempts: 3 });
+      if (!cifar10Present(dataDir)) {
+        if (options.offline) throw new Error(`CIFAR-10 is not in ${dataDir} (${path.join(dataDir, 'cifar-10-batches-bin')}) and --offline forbids downloading it`);
+        await downloadCIFAR10(dataDir, { attempts: 3 });
+      }
       return cifar(dataDir, `--dataset cifar10`);
     case 'fashion-mnist':
-      return fashion(dataDir, '--dataset fashion-mnist');
+      return fashion(dataDir, '--dataset fashion-mnist', systemDir);
     case 'synthetic':
       return synthetic(dataDir, '--dataset synthetic', sizes);
     case 'auto': {
       if (cifar10Present(dataDir)) return cifar(dataDir, `--dataset auto: CIFAR-10 found in ${dataDir}`);
-      const probe = await probeUrl(CIFAR10_URL, 5000);
+      const probe = options.offline ? '--offline' : await probeUrl(CIFAR10_URL, 5000);
       if (probe === null) {
         log(`CIFAR-10 is not in ${dataDir}; downloading it from ${CIFAR10_URL}`);
         try {
@@ -122,10 +134,10 @@ export async function selectData(
         }
       }
       const why = `CIFAR-10 is not in ${dataDir} and cannot be downloaded (${probe ?? 'download failed'})`;
-      if (fashionMnistPresent(dataDir, true) && fashionMnistPresent(dataDir, false)) {
-        return fashion(dataDir, `--dataset auto: ${why}; Fashion-MNIST is installed`);
+      if (fashionMnistPresent(dataDir, true, systemDir) && fashionMnistPresent(dataDir, false, systemDir)) {
+        return fashion(dataDir, `--dataset auto: ${why}; Fashion-MNIST is installed`, systemDir);
       }
-      return synthetic(dataDir, `--dataset auto: ${why}, and Fashion-MNIST is not installed (${FASHION_MNIST_SYSTEM_DIR}); using the synthetic set`, sizes);
+      return synthetic(dataDir, `--dataset auto: ${why}, and Fashion-MNIST is not installed (${systemDir ?? 'no system directory'}); using the synthetic set`, sizes);
     }
   }
 }
