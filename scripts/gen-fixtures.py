@@ -196,8 +196,10 @@ def conv_case(name, in_shape, out_channels, kernel, stride, padding, dilation, g
     return case
 
 
-def maxpool_case(name, in_shape, kernel, stride, padding):
-    x = leaf(torch.randn(*in_shape))
+def maxpool_case(name, in_shape, kernel, stride, padding, integer_valued=False):
+    # Integer-valued input has ties inside windows: PyTorch takes the first maximum in window
+    # (row-major) order, and the backward routes the whole gradient there.
+    x = leaf(torch.randint(-2, 3, in_shape).float() if integer_valued else torch.randn(*in_shape))
     y = F.max_pool2d(x, kernel, stride=stride, padding=padding)
     r = torch.randn(y.shape)
     (y * r).sum().backward()
@@ -206,6 +208,17 @@ def maxpool_case(name, in_shape, kernel, stride, padding):
         "kernel": list(kernel), "stride": list(stride), "padding": list(padding),
         "input": arr(x), "output": arr(y), "r": arr(r), "grad_input": arr(x.grad),
     }
+
+
+def relu_case(name, in_shape):
+    # Exact zeros in the input: PyTorch's relu gradient there is 0.
+    x = torch.randn(*in_shape)
+    x[x.abs() < 0.5] = 0.0
+    x = leaf(x)
+    y = F.relu(x)
+    r = torch.randn(y.shape)
+    (y * r).sum().backward()
+    return {"op": "relu", "name": name, "input": arr(x), "output": arr(y), "r": arr(r), "grad_input": arr(x.grad)}
 
 
 def cross_entropy_case(name, batch, classes, weight, ignore_index, label_smoothing, ignored_rows):
@@ -322,6 +335,12 @@ def gen_ops():
         optim_case("Adam", "adam", {"lr": 0.01}),
         optim_case("Adam betas (0.8, 0.99), eps 1e-6, weight decay 0.1", "adam",
                    {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+        # Appended after the cases above so that their random draws stay the same.
+        maxpool_case("ties (integer-valued input), kernel 3, stride 2, padding 1", (2, 2, 7, 6), (3, 3), (2, 2), (1, 1),
+                     integer_valued=True),
+        maxpool_case("ties (integer-valued input), kernel 2, stride 2", (1, 3, 6, 8), (2, 2), (2, 2), (0, 0),
+                     integer_valued=True),
+        relu_case("relu with exact zeros", (3, 4, 5)),
     ]
     write("ops.json", {
         "description": "Single ops with unusual settings (PyTorch " + torch.__version__ + "). Gradients "

@@ -79,6 +79,10 @@ interface LogSoftmaxCase {
   op: 'logSoftmax'; name: string; dim: number;
   input: ArrayJson; output: ArrayJson; r: ArrayJson; grad_input: ArrayJson;
 }
+interface ReluCase {
+  op: 'relu'; name: string;
+  input: ArrayJson; output: ArrayJson; r: ArrayJson; grad_input: ArrayJson;
+}
 interface OptimCase {
   op: 'sgd' | 'adam'; name: string;
   options: {
@@ -89,7 +93,7 @@ interface OptimCase {
   a: ArrayJson[]; b: ArrayJson[]; initial: ArrayJson[];
   losses: number[]; grads: ArrayJson[][]; params_after_step: ArrayJson[][];
 }
-type OpCase = ConvCase | MaxPoolCase | CrossEntropyCase | LinearCase | LogSoftmaxCase | OptimCase;
+type OpCase = ConvCase | MaxPoolCase | ReluCase | CrossEntropyCase | LinearCase | LogSoftmaxCase | OptimCase;
 
 const netFixture = readFixture<NetFixture>('net.json');
 const opCases = readFixture<{ cases: OpCase[] }>('ops.json').cases;
@@ -228,6 +232,16 @@ describe.each(BACKENDS)('parity with PyTorch 1.13 (%s backend)', (backend) => {
       const pool = new nn.MaxPool2d(c.kernel, c.stride, c.padding);
       const y = pool.forward(toTensor(f32(c.input)));
       expectClose('output', y.data, f32(c.output), TOL, y.shape);
+    });
+  });
+
+  describe('relu', () => {
+    test.each(casesOf<ReluCase>('relu'))('%s', (_name, c) => {
+      const x = toTensor(f32(c.input), true);
+      const y = F.relu(x);
+      expectClose('output', y.data, f32(c.output), TOL, y.shape);
+      y.mul(toTensor(f32(c.r))).sum().backward();
+      expectClose('grad input', gradOf('input', x), f32(c.grad_input), TOL);
     });
   });
 
