@@ -44,7 +44,7 @@ class FakeSGD implements OptimizerLike {
     this.state = {};
     for (const [k, v] of Object.entries(sd.state)) this.state[Number(k)] = { momentumBuffer: v.momentumBuffer as Tensor };
     sd.paramGroups.forEach((g, i) => {
-      this.groups[i].lr = (g as { lr: number }).lr;
+      this.groups[i].lr = (g as unknown as { lr: number }).lr;
     });
   }
 }
