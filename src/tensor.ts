@@ -146,7 +146,8 @@ export class Tensor {
       if (!(gradient instanceof Tensor) || gradient.dtype !== 'float32') {
         throw new Error('backward: gradient must be a float32 Tensor');
       }
-      if (gradient.numel !== this.numel || (gradient.shape.length !== this.shape.length && gradient.numel !== 1)) {
+      const sameShape = gradient.shape.length === this.shape.length && gradient.shape.every((d, i) => d === this.shape[i]);
+      if (!sameShape && !(gradient.numel === 1 && this.numel === 1)) {
         throw new Error(`backward: Mismatch in shape: gradient has a shape of ${shapeString(gradient.shape)} ` +
           `and output has a shape of ${shapeString(this.shape)}`);
       }

@@ -35,6 +35,7 @@ describe('backward', () => {
     y.backward(tensor([1, 10]));
     expect(arr(x.grad)).toEqual([2, 20]);
     expect(() => x.mul(2).backward(tensor([1, 2, 3]))).toThrow(/Mismatch in shape/);
+    expect(() => zeros([2, 3], { requiresGrad: true }).mul(2).backward(zeros(3, 2))).toThrow(/\[3, 2\] and output has a shape of \[2, 3\]/);
   });
 
   test('a tensor that does not require grad cannot backward', () => {
