@@ -253,6 +253,12 @@ pub unsafe extern "C" fn conv2d_backward_input(
     let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
+    if g.direct_ok() && !pointwise && p > 0 && opg > 0 && g.in_plane() > 0 {
+        return crate::conv_direct::conv_backward_input_stride1(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
+            g.dil_h, g.dil_w, g.out_h, g.out_w, grad_output, weight, grad_input,
+        );
+    }
     if !pointwise || p == 0 || opg == 0 {
         fill_raw(grad_input, g.batch * g.in_c * g.in_plane(), 0.0);
     }
