@@ -28,6 +28,8 @@ interface CheckpointExtra {
   seed: number;
   /** Sizes of the data sets trained on, checked on resume; synthetic set options. */
   trainImages: number;
+  epochs: number;
+  logEvery: number;
   syntheticTrainSize: number | null;
   syntheticTestSize: number | null;
 }
@@ -129,6 +131,9 @@ async function main(argv: string[]): Promise<number> {
       }
       cfg.batchSize = resumedExtra.batchSize;
     }
+    // A resumed run keeps the length and log interval it was started with unless told otherwise.
+    if (!cfg.explicit.has('epochs') && resumedExtra.epochs !== undefined) cfg.epochs = resumedExtra.epochs;
+    if (!cfg.explicit.has('log-every') && resumedExtra.logEvery !== undefined) cfg.logEvery = resumedExtra.logEvery;
     if (!cfg.explicit.has('synthetic-train-size') && resumedExtra.syntheticTrainSize != null) cfg.syntheticTrainSize = resumedExtra.syntheticTrainSize;
     if (!cfg.explicit.has('synthetic-test-size') && resumedExtra.syntheticTestSize != null) cfg.syntheticTestSize = resumedExtra.syntheticTestSize;
   }
@@ -191,6 +196,7 @@ async function main(argv: string[]): Promise<number> {
   const save = (file: string, s: TrainState) => {
     const extra: CheckpointExtra = {
       trainState: s, runName, dataset: data.name, batchSize: cfg.batchSize, seed: cfg.seed, trainImages: data.trainset.length,
+      epochs: cfg.epochs, logEvery: cfg.logEvery,
       syntheticTrainSize: cfg.syntheticTrainSize, syntheticTestSize: cfg.syntheticTestSize,
     };
     saveCheckpoint(file, {

@@ -103,7 +103,8 @@ test('resume through the CLI: 120 steps equal 60, saved, then resumed for 60, bi
   const half = train([...common, '--max-steps', '60', '--run-name', 'half', '--save', path.join(dir, 'half.safetensors')]);
   expect(half.status).toBe(0);
   expect(half.stdout).toMatch(/^Stopped at --max-steps 60 \(epoch 1, batch 60, step 60\)$/m);
-  const rest = train(['--data-dir', dataDir, '--log-every', '20', '--no-eval', '--num-workers', '2', '--max-steps', '120', '--resume', path.join(dir, 'half.safetensors')]);
+  // Data set, its size, batch size, log interval and run name all come from the checkpoint.
+  const rest = train(['--no-eval', '--num-workers', '2', '--max-steps', '120', '--resume', path.join(dir, 'half.safetensors')]);
   expect(rest.stderr).toBe('');
   expect(rest.status).toBe(0);
   expect(rest.stdout).toMatch(/^Resumed from .*half\.safetensors: epoch 1, batch 60, step 60$/m);
