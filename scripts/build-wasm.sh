@@ -30,7 +30,7 @@ for tool in "$cargo_bin" "$rustc_bin"; do
 done
 command -v wasm-opt >/dev/null || { echo "build-wasm: wasm-opt not found (apt-get install binaryen)" >&2; exit 1; }
 
-cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+cargo_home="${CARGO_HOME:-${HOME:-/root}/.cargo}"
 export RUSTC="$rustc_bin"
 export CARGO_TARGET_DIR="$target_dir"
 export SOURCE_DATE_EPOCH=0
