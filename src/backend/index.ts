@@ -39,3 +39,12 @@ export function getBackend(): Backend {
   if (current === null) current = load(parseName(process.env[BACKEND_ENV] ?? 'wasm'));
   return current;
 }
+
+/**
+ * Profiling and memory probes of the wasm backend (for `npm run bench` and leak checks):
+ * `setBackendProfiling(true)` turns on per-call timers; `getBackendProfile()` returns cumulative
+ * { calls, kernelMs, copyMs, byKernel } since `resetBackendProfile()`; `wasmMemoryBytes()` is the
+ * byte length of this thread's wasm linear memory (0 before the module loads).
+ */
+export type { BackendProfile } from './wasm';
+export { setBackendProfiling, getBackendProfile, resetBackendProfile, wasmMemoryBytes } from './wasm';
