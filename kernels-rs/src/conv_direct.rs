@@ -10,7 +10,7 @@
 //! it runs at ~35 GFLOP/s, against ~27-30 for gemm + a separate col2im and ~16-27 for the
 //! flipped-kernel forward convolution of the padded gradOutput (which multiplies many zeros).
 
-use crate::gemm::{pack_a, View, MR, NR};
+use crate::gemm::{MR, NR};
 use crate::scratch::{COLUMNS, DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A, PACK_B};
 use crate::simd::{load4, store4};
 use core::arch::wasm32::*;
@@ -82,29 +82,40 @@ pub unsafe fn pad_planes(
     }
 }
 
+/// Rows per panel of the forward implicit gemm: 6 output channels fill one panel exactly (the
+/// seed's conv1) and 16 take two panels of 8; otherwise 4-row panels.
+pub fn forward_panel_rows(rows: usize) -> usize {
+    if rows % 4 != 0 && rows % 3 == 0 {
+        3
+    } else {
+        4
+    }
+}
+
 /// out[o, y*out_w + x] = sum_p A[o, p] * src[off[p] + y*ws + x] (+ bias[o]) for one image:
-/// `a` is the packed weights (MR-row panels over the full K), `src` the padded image.
+/// `a` is the packed weights (`pr`-row panels over the full K, see pack_weights_rows), `src`
+/// the padded image.
 pub unsafe fn forward_image(
-    d: &Direct, rows: usize, a_packed: *const f32, off: *const u32, src: *const f32,
+    d: &Direct, rows: usize, pr: usize, a_packed: *const f32, off: *const u32, src: *const f32,
     bias: *const f32, out: *mut f32,
 ) {
     let k = d.k();
     let pos = d.positions();
     let tiles = (pos + NR - 1) / NR;
-    let rows_padded = (rows + MR - 1) / MR * MR;
+    let rows_padded = (rows + pr - 1) / pr * pr;
     let ldt = tiles * NR;
     let tmp = DIRECT_OUT.get(rows_padded * ldt);
     for jt in 0..tiles {
         let q = jt * NR;
         let mut ir = 0;
         while ir < rows {
-            let acc = kernel_gather_b(k, a_packed.add(ir * k), src.add(q), off);
             let c = tmp.add(ir * ldt + q);
-            for i in 0..MR {
-                store4(c.add(i * ldt), acc[2 * i]);
-                store4(c.add(i * ldt + 4), acc[2 * i + 1]);
+            let ap = a_packed.add(ir * k);
+            match pr {
+                3 => tile_rows::<3>(k, ap, src.add(q), off, c, ldt),
+                _ => tile_rows::<4>(k, ap, src.add(q), off, c, ldt),
             }
-            ir += MR;
+            ir += pr;
         }
     }
     // Compact the ws-wide rows to out_w and add the bias.
@@ -126,6 +137,46 @@ pub unsafe fn forward_image(
             }
         }
     }
+}
+
+/// R x 8 tile, stored: C[i][j] = sum_p Apanel[p, i] * src[off[p] + j].
+#[inline(always)]
+unsafe fn tile_rows<const R: usize>(k: usize, a: *const f32, src: *const f32, off: *const u32, c: *mut f32, ldc: usize) {
+    let mut lo = [f32x4_splat(0.0); R];
+    let mut hi = [f32x4_splat(0.0); R];
+    let mut pa = a;
+    for p in 0..k {
+        let pb = src.add(*off.add(p) as usize);
+        let bl = load4(pb);
+        let bh = load4(pb.add(4));
+        for i in 0..R {
+            let ai = v128_load32_splat(pa.add(i) as *const u32);
+            lo[i] = f32x4_add(lo[i], f32x4_mul(ai, bl));
+            hi[i] = f32x4_add(hi[i], f32x4_mul(ai, bh));
+        }
+        pa = pa.add(R);
+    }
+    for i in 0..R {
+        store4(c.add(i * ldc), lo[i]);
+        store4(c.add(i * ldc + 4), hi[i]);
+    }
+}
+
+/// Packs rows x K weights (row-major, row stride K) into `pr`-row panels: dst[panel][p][i],
+/// rows past `rows` zero.
+pub unsafe fn pack_weights_rows(rows: usize, k: usize, w: *const f32, pr: usize) -> *const f32 {
+    let padded = (rows + pr - 1) / pr * pr;
+    let pa = PACK_A.get(padded * k);
+    for panel in 0..padded / pr {
+        let dst = pa.add(panel * pr * k);
+        for p in 0..k {
+            for i in 0..pr {
+                let r = panel * pr + i;
+                *dst.add(p * pr + i) = if r < rows { *w.add(r * k + p) } else { 0.0 };
+            }
+        }
+    }
+    pa
 }
 
 /// 4x8 tile: acc[i][j] = sum_p Apanel[p, i] * src[off[p] + j], as [row0 lo, row0 hi, ...].
@@ -161,13 +212,6 @@ unsafe fn kernel_gather_b(k: usize, a: *const f32, src: *const f32, off: *const 
     [c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h]
 }
 
-/// Packs rows x K weights (row-major, row stride K) into MR-row panels in PACK_A.
-pub unsafe fn pack_weights(rows: usize, k: usize, w: *const f32) -> *const f32 {
-    let pa = PACK_A.get((rows + MR - 1) / MR * MR * k);
-    pack_a(rows, k, View { ptr: w, rs: k, cs: 1 }, 0, 0, pa);
-    pa
-}
-
 /// Forward convolution of one group over the whole batch (stride 1).
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn conv_forward_stride1(
@@ -187,13 +231,14 @@ pub unsafe fn conv_forward_stride1(
     let src = DIRECT_SRC.get(src_len);
     let off = d.offsets();
     for grp in 0..groups {
-        let a = pack_weights(opg, k, weight.add(grp * opg * k));
+        let pr = forward_panel_rows(opg);
+        let a = pack_weights_rows(opg, k, weight.add(grp * opg * k), pr);
         let b = if bias.is_null() { bias } else { bias.add(grp * opg) };
         for n in 0..batch {
             let img = input.add((n * in_c + grp * ipg) * in_h * in_w);
             pad_planes(img, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, src, src_len);
             let out = output.add((n * out_c + grp * opg) * out_h * out_w);
-            forward_image(&d, opg, a, off, src, b, out);
+            forward_image(&d, opg, pr, a, off, src, b, out);
         }
     }
 }
