@@ -1,0 +1,104 @@
+/** Flags of `npm run bench` (see USAGE). Problems print the usage and exit 2. */
+
+export interface BenchConfig {
+  quick: boolean;
+  epoch: boolean;
+  memory: boolean;
+  torch: boolean;
+  /** Thread counts measured (default 1 and 2). */
+  threads: number[];
+  /** Batch sizes of the step measurements (default 4 and 64). */
+  batches: number[];
+  /** Steps of the memory run and the step at which the first sample is taken. */
+  memorySteps: number;
+  memoryFirst: number;
+  /** DataLoader workers of the epoch run (as `npm run train`'s --num-workers). */
+  numWorkers: number;
+  /** Optimizer steps of the epoch run (15,000 = one epoch of Fashion-MNIST at batch 4). */
+  epochSteps: number | null;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run bench [-- options]
+       node dist/scripts/bench.js [options]
+
+Measures the seed recipe's Net (CrossEntropyLoss, SGD lr 0.001 momentum 0.9) in torchlet and,
+when python3 can import torch, in PyTorch in the same run (scripts/bench-torch.py and
+scripts/bench-torch-fmnist.py, with OpenBLAS-openmp when installed), and prints one markdown
+table with the ratios:
+
+  - training step on in-memory data, batch 4 and 64 (warm-up, then the median of several
+    timed runs of a fixed number of steps), 1 thread and 2 threads (data-parallel);
+  - forward only (no graph), same shapes;
+  - where a 1-thread step's time goes: inside WASM kernels, copying between JS and WASM
+    memory, and JS (autograd and bookkeeping = the rest);
+  - one epoch of Fashion-MNIST (15,000 steps of batch 4), run as \`npm run train -- --dataset
+    fashion-mnist --epochs 1\`, with test accuracy, beside PyTorch's same recipe;
+  - memory: a 10,000-step run's WASM memory, JS heap (after GC) and RSS at step 1,000 and
+    10,000, and peak memory.
+
+Options
+  --quick            fewer steps everywhere (a smoke run of about a minute; numbers are rough)
+  --skip-epoch       no Fashion-MNIST epoch
+  --skip-memory      no 10,000-step memory run
+  --no-torch         do not run PyTorch even when it is installed
+  --threads LIST     thread counts to measure, e.g. 1 or 1,2 (default 1,2)
+  --batches LIST     batch sizes of the step measurements (default 4,64)
+  --memory-steps N   length of the memory run (default 10000; --quick 3000)
+  --epoch-steps N    stop the epoch run after N steps (default: the whole epoch)
+  --num-workers N    DataLoader workers of the epoch run (default 2, as npm run train)
+  --help             show this text`;
+
+export class BenchUsageError extends Error {}
+
+function list(name: string, value: string): number[] {
+  const items = value.split(',').map((s) => s.trim());
+  const nums = items.map(Number);
+  if (items.length === 0 || nums.some((n, i) => !/^\d+$/.test(items[i]) || n < 1)) {
+    throw new BenchUsageError(`--${name} needs a comma-separated list of positive integers, got '${value}'`);
+  }
+  return [...new Set(nums)];
+}
+
+function positive(name: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new BenchUsageError(`--${name} needs a positive integer, got '${value}'`);
+  return Number(value);
+}
+
+function nonNegative(name: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new BenchUsageError(`--${name} needs an integer >= 0, got '${value}'`);
+  return Number(value);
+}
+
+export function parseBenchArgs(argv: string[]): BenchConfig {
+  const c: BenchConfig = {
+    quick: false, epoch: true, memory: true, torch: true, threads: [1, 2], batches: [4, 64],
+    memorySteps: 10000, memoryFirst: 1000, numWorkers: 2, epochSteps: null, help: false,
+  };
+  let memorySteps: number | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new BenchUsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--help': case '-h': c.help = true; break;
+      case '--quick': c.quick = true; break;
+      case '--skip-epoch': c.epoch = false; break;
+      case '--skip-memory': c.memory = false; break;
+      case '--no-torch': c.torch = false; break;
+      case '--threads': c.threads = list('threads', value()); break;
+      case '--batches': c.batches = list('batches', value()); break;
+      case '--memory-steps': memorySteps = positive('memory-steps', value()); break;
+      case '--epoch-steps': c.epochSteps = positive('epoch-steps', value()); break;
+      case '--num-workers': c.numWorkers = nonNegative('num-workers', value()); break;
+      default: throw new BenchUsageError(`unknown option '${arg}'`);
+    }
+  }
+  c.memorySteps = memorySteps ?? (c.quick ? 3000 : 10000);
+  c.memoryFirst = Math.min(1000, c.memorySteps);
+  if (c.quick && c.epochSteps === null) c.epochSteps = 3000;
+  return c;
+}

@@ -1,0 +1,210 @@
+/**
+ * torchlet's side of `npm run bench`: step timings, the kernel/copy/JS profile split, and the
+ * flat-memory run. The backend's profiling helpers (setBackendProfiling, getBackendProfile,
+ * resetBackendProfile, wasmMemoryBytes) are looked up at run time, so the bench still runs
+ * (reporting "n/a") on a backend without them.
+ */
+import * as v8 from 'v8';
+import * as vm from 'vm';
+import { Net } from '../../src/models';
+import { CrossEntropyLoss } from '../../src/nn';
+import { SGD } from '../../src/optim';
+import { manualSeed } from '../../src/random';
+import { randn, randint } from '../../src/creation';
+import { noGrad } from '../../src/autograd';
+import type { Tensor } from '../../src/tensor';
+import * as backendModule from '../../src/backend';
+
+/** The data-parallel trainer (src/parallel), looked up at run time. */
+interface DataParallelLike {
+  forwardBackward(inputs: Tensor, labels: Tensor): Promise<number>;
+  forward(inputs: Tensor): Promise<Tensor>;
+  close(): Promise<void>;
+}
+interface ParallelModule {
+  DataParallel: { create(o: { model: Net; criterion: CrossEntropyLoss; threads: number }): Promise<DataParallelLike> };
+}
+export function parallelModule(): ParallelModule | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require('../../src/parallel') as ParallelModule;
+  } catch {
+    return null;
+  }
+}
+
+interface Profile { kernelMs: number; copyMs: number }
+interface ProfilingApi {
+  setBackendProfiling(on: boolean): void;
+  getBackendProfile(): Profile;
+  resetBackendProfile(): void;
+}
+
+const backendApi = backendModule as unknown as Partial<ProfilingApi> & { wasmMemoryBytes?: () => number };
+
+export function profilingAvailable(): boolean {
+  return typeof backendApi.setBackendProfiling === 'function' && typeof backendApi.getBackendProfile === 'function' &&
+    typeof backendApi.resetBackendProfile === 'function' && backendModule.getBackend().name === 'wasm';
+}
+
+export function wasmBytes(): number | null {
+  return typeof backendApi.wasmMemoryBytes === 'function' ? backendApi.wasmMemoryBytes() : null;
+}
+
+/** A real gc() (the bench is started without --expose-gc). */
+let gcFn: (() => void) | null = null;
+export function gc(): void {
+  if (!gcFn) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFn = vm.runInNewContext('gc') as () => void;
+  }
+  gcFn();
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export interface Timing {
+  /** Median over the timed runs of the ms per step. */
+  ms: number;
+  runs: number[];
+}
+
+/** Warm-up, then `repeats` runs of `steps` steps; the median run's ms per step. */
+export async function timeSteps(step: () => unknown, warmup: number, steps: number, repeats: number): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) {
+    const r = step();
+    if (r instanceof Promise) await r;
+  }
+  const runs: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) {
+      const res = step();
+      if (res instanceof Promise) await res;
+    }
+    runs.push((performance.now() - t0) / steps);
+  }
+  return { ms: median(runs), runs };
+}
+
+export interface Setup {
+  net: Net;
+  criterion: CrossEntropyLoss;
+  optimizer: SGD;
+  inputs: Tensor;
+  labels: Tensor;
+}
+
+export function setup(batch: number): Setup {
+  manualSeed(0);
+  const net = new Net(3);
+  const criterion = new CrossEntropyLoss();
+  const optimizer = new SGD(net.parameters(), { lr: 0.001, momentum: 0.9 });
+  const inputs = randn(batch, 3, 32, 32);
+  const labels = randint(0, 10, [batch]);
+  return { net, criterion, optimizer, inputs, labels };
+}
+
+/** One training step of the recipe; returns the loss. */
+export function trainStep(s: Setup): number {
+  s.optimizer.zeroGrad();
+  const loss = s.criterion.forward(s.net.forward(s.inputs), s.labels);
+  loss.backward();
+  s.optimizer.step();
+  return loss.item();
+}
+
+export function forwardStep(s: Setup): void {
+  noGrad(() => s.net.forward(s.inputs));
+}
+
+export interface StepPlan { warmup: number; steps: number; repeats: number }
+
+export function plan(batch: number, quick: boolean): StepPlan {
+  // About 0.3 s per timed run on the full bench at today's speeds.
+  const steps = batch <= 8 ? 400 : Math.max(20, Math.round(1600 / batch));
+  return quick
+    ? { warmup: Math.max(5, steps >> 3), steps: Math.max(10, steps >> 2), repeats: 3 }
+    : { warmup: Math.max(20, steps >> 1), steps, repeats: 5 };
+}
+
+export interface ProfileSplit {
+  /** ms per step in the profiled run (timers on). */
+  ms: number;
+  kernelShare: number;
+  copyShare: number;
+  jsShare: number;
+}
+
+/** Runs `steps` steps with the backend's timers on and splits the wall time. */
+export function profileSteps(step: () => void, steps: number): ProfileSplit | null {
+  if (!profilingAvailable()) return null;
+  const api = backendApi as ProfilingApi;
+  api.resetBackendProfile();
+  api.setBackendProfiling(true);
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < steps; i++) step();
+  } finally {
+    api.setBackendProfiling(false);
+  }
+  const total = performance.now() - t0;
+  const p = api.getBackendProfile();
+  api.resetBackendProfile();
+  const kernelShare = p.kernelMs / total;
+  const copyShare = p.copyMs / total;
+  return { ms: total / steps, kernelShare, copyShare, jsShare: Math.max(0, 1 - kernelShare - copyShare) };
+}
+
+export interface ParallelTiming { train: Timing; forward: Timing }
+
+/** Data-parallel step timings with `threads` threads (the main thread is one of them). */
+export async function timeParallel(batch: number, threads: number, p: StepPlan): Promise<ParallelTiming> {
+  const parallel = parallelModule();
+  if (!parallel) throw new Error('src/parallel is not built');
+  const s = setup(batch);
+  const dp = await parallel.DataParallel.create({ model: s.net, criterion: s.criterion, threads });
+  try {
+    const train = await timeSteps(async () => {
+      s.optimizer.zeroGrad();
+      await dp.forwardBackward(s.inputs, s.labels);
+      s.optimizer.step();
+    }, p.warmup, p.steps, p.repeats);
+    const forward = await timeSteps(() => dp.forward(s.inputs), p.warmup, p.steps, p.repeats);
+    return { train, forward };
+  } finally {
+    await dp.close();
+  }
+}
+
+export interface MemorySample { step: number; wasmBytes: number | null; heapUsed: number; rss: number; external: number }
+
+export interface MemoryRun {
+  samples: MemorySample[];
+  peakHeapUsed: number;
+  msPerStep: number;
+}
+
+/** `total` training steps at batch 4; samples (after a GC) at `first` and `total`. */
+export function memoryRun(total: number, first: number, onProgress?: (step: number) => void): MemoryRun {
+  const s = setup(4);
+  const samples: MemorySample[] = [];
+  let peakHeapUsed = 0;
+  const sample = (step: number) => {
+    gc();
+    const m = process.memoryUsage();
+    samples.push({ step, wasmBytes: wasmBytes(), heapUsed: m.heapUsed, rss: m.rss, external: m.external });
+  };
+  const t0 = performance.now();
+  for (let step = 1; step <= total; step++) {
+    trainStep(s);
+    if (step % 100 === 0) peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
+    if (step === first || step === total) sample(step);
+    if (onProgress && step % 2500 === 0) onProgress(step);
+  }
+  return { samples, peakHeapUsed, msPerStep: (performance.now() - t0) / total };
+}

@@ -1,0 +1,105 @@
+/**
+ * Finding and running PyTorch for `npm run bench`. The strongest configuration on these
+ * machines is Debian's python3-torch with OpenBLAS-openmp: LD_LIBRARY_PATH points at it and
+ * the machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE presets are unset so that OpenBLAS picks
+ * its AVX-512 kernels.
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const OPENBLAS_OPENMP = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+
+export interface TorchRuntime {
+  python: string;
+  version: string;
+  env: NodeJS.ProcessEnv;
+  /** How to reproduce a run by hand (the environment part). */
+  envPrefix: string;
+  blas: string;
+}
+
+export function findTorch(): TorchRuntime | null {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  let envPrefix = '';
+  let blas = 'the default BLAS';
+  if (fs.existsSync(OPENBLAS_OPENMP)) {
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    env.LD_LIBRARY_PATH = OPENBLAS_OPENMP + (process.env.LD_LIBRARY_PATH ? `:${process.env.LD_LIBRARY_PATH}` : '');
+    envPrefix = `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH=${OPENBLAS_OPENMP} `;
+    blas = 'OpenBLAS-openmp';
+  }
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { env, encoding: 'utf8', timeout: 60000 });
+    if (r.status === 0) return { python, version: r.stdout.trim(), env, envPrefix, blas };
+  }
+  return null;
+}
+
+export function scriptPath(name: string): string {
+  // dist/scripts/lib/ -> scripts/ of the package (the .py files are not compiled).
+  for (const dir of [path.join(__dirname, '..', '..', '..', 'scripts'), path.join(__dirname, '..')]) {
+    const file = path.join(dir, name);
+    if (fs.existsSync(file)) return file;
+  }
+  throw new Error(`bench: ${name} not found next to ${__dirname}`);
+}
+
+export interface TorchStep {
+  trainStepMs: number;
+  forwardMs: number;
+}
+
+export function torchStep(rt: TorchRuntime, threads: number, batch: number, steps: number, repeats: number): TorchStep {
+  const args = [scriptPath('bench-torch.py'), '--threads', String(threads), '--batch', String(batch), '--steps', String(steps), '--repeats', String(repeats)];
+  const r = spawnSync(rt.python, args, { env: rt.env, encoding: 'utf8', timeout: 600000 });
+  if (r.status !== 0) throw new Error(`bench-torch.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const json = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return { trainStepMs: json.trainStepMs, forwardMs: json.forwardMs };
+}
+
+export interface EpochResult {
+  trainSeconds: number;
+  testAccuracy: number;
+  losses: number[];
+  steps: number;
+  lines: string[];
+}
+
+/** Runs a child process, echoing its stdout lines with a prefix; resolves with all lines. */
+export function runEchoing(cmd: string, args: string[], env: NodeJS.ProcessEnv, prefix: string): Promise<{ code: number | null; lines: string[]; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    let pending = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      pending += chunk;
+      const parts = pending.split('\n');
+      pending = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        if (!line.startsWith('RESULT ')) process.stdout.write(`${prefix}${line}\n`);
+      }
+    });
+    child.stderr.on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (pending) lines.push(pending);
+      resolve({ code, lines, stderr });
+    });
+  });
+}
+
+export async function torchEpoch(rt: TorchRuntime, maxSteps: number | null): Promise<EpochResult> {
+  const args = [scriptPath('bench-torch-fmnist.py'), '--threads', '1'];
+  if (maxSteps) args.push('--max-steps', String(maxSteps));
+  const r = await runEchoing(rt.python, args, rt.env, '  torch | ');
+  const result = r.lines.find((l) => l.startsWith('RESULT '));
+  if (r.code !== 0 || !result) throw new Error(`bench-torch-fmnist.py failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const json = JSON.parse(result.slice('RESULT '.length));
+  return { trainSeconds: json.trainSeconds, testAccuracy: json.testAccuracy, losses: json.losses, steps: json.steps, lines: r.lines };
+}
