@@ -425,6 +425,9 @@ const poolCases: PoolCase[] = [
   { batch: 2, channels: 3, inHeight: 9, inWidth: 7, kernelSize: 2, values: 'ties' },
   { batch: 2, channels: 3, inHeight: 9, inWidth: 10, kernelSize: 3, stride: 2, padding: 1, values: 'special' },
   { batch: 4, channels: 2, inHeight: 6, inWidth: 6, kernelSize: 2, values: 'special' },
+  // 2x2 stride 2 has its own SIMD path (8 floats per row pair); odd sizes leave a scalar tail.
+  { batch: 2, channels: 3, inHeight: 11, inWidth: 21, kernelSize: 2, values: 'special' },
+  { batch: 2, channels: 3, inHeight: 10, inWidth: 18, kernelSize: 2, values: 'ties' },
   { batch: 0, channels: 2, inHeight: 4, inWidth: 4, kernelSize: 2 },
   seedPool1(4),
   seedPool2(4),

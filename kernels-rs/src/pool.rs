@@ -24,6 +24,9 @@ pub unsafe extern "C" fn max_pool2d_forward(
     argmax: *mut i32,
 ) {
     let planes = batch * channels;
+    if k_h == 2 && k_w == 2 && stride_h == 2 && stride_w == 2 && pad_h == 0 && pad_w == 0 && 2 * out_h <= in_h {
+        return pool_2x2(planes, in_h, in_w, out_h, out_w, input, output, argmax);
+    }
     // Output columns [ox_lo, ox_hi) have windows entirely inside the row: those go 4 at a time.
     let ox_lo = (pad_w + stride_w - 1) / stride_w;
     let ox_hi = if in_w + pad_w >= k_w { ((in_w + pad_w - k_w) / stride_w + 1).min(out_w) } else { 0 };
@@ -86,6 +89,59 @@ unsafe fn pool4(
     }
     store4(out, best);
     core::ptr::write_unaligned(arg as *mut v128, best_idx);
+}
+
+/// The common 2x2, stride-2, unpadded case: each row pair is read 8 floats at a time and split
+/// into even and odd columns, visiting the window in row-major order as pool4 does.
+#[allow(clippy::too_many_arguments)]
+unsafe fn pool_2x2(
+    planes: usize, in_h: usize, in_w: usize, out_h: usize, out_w: usize,
+    input: *const f32, output: *mut f32, argmax: *mut i32,
+) {
+    let lane_offsets = i32x4(0, 2, 4, 6);
+    for plane in 0..planes {
+        let src = input.add(plane * in_h * in_w);
+        let dst = output.add(plane * out_h * out_w);
+        let arg = argmax.add(plane * out_h * out_w);
+        for oy in 0..out_h {
+            let y = 2 * oy;
+            let r0 = src.add(y * in_w);
+            let r1 = r0.add(in_w);
+            let drow = dst.add(oy * out_w);
+            let arow = arg.add(oy * out_w);
+            let mut ox = 0;
+            while ox + 4 <= out_w && 2 * ox + 8 <= in_w {
+                let x = 2 * ox;
+                let a0 = load4(r0.add(x));
+                let a1 = load4(r0.add(x + 4));
+                let b0 = load4(r1.add(x));
+                let b1 = load4(r1.add(x + 4));
+                let base = i32x4_add(i32x4_splat((y * in_w + x) as i32), lane_offsets);
+                // Window order: (y, x), (y, x+1), (y+1, x), (y+1, x+1).
+                let mut best = i32x4_shuffle::<0, 2, 4, 6>(a0, a1);
+                let mut best_idx = base;
+                let cands = [
+                    (i32x4_shuffle::<1, 3, 5, 7>(a0, a1), 1),
+                    (i32x4_shuffle::<0, 2, 4, 6>(b0, b1), in_w as i32),
+                    (i32x4_shuffle::<1, 3, 5, 7>(b0, b1), in_w as i32 + 1),
+                ];
+                // Starting from the first cell equals starting from -inf: it always wins there.
+                for (v, d) in cands {
+                    let take = v128_or(f32x4_gt(v, best), f32x4_ne(v, v));
+                    // PyTorch's rule: a cell wins when `v > max || isnan(v)`.
+                    best = v128_bitselect(v, best, take);
+                    best_idx = v128_bitselect(i32x4_add(base, i32x4_splat(d)), best_idx, take);
+                }
+                store4(drow.add(ox), best);
+                core::ptr::write_unaligned(arow.add(ox) as *mut v128, best_idx);
+                ox += 4;
+            }
+            while ox < out_w {
+                pool1(src, in_w, y, y + 2, ox, 2, 2, 0, drow.add(ox), arow.add(ox));
+                ox += 1;
+            }
+        }
+    }
 }
 
 #[inline(always)]
