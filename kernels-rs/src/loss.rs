@@ -129,6 +129,17 @@ pub unsafe extern "C" fn cross_entropy_backward(
     } else {
         0.0
     };
+    // W = sum of the class weights, once and in f64: C same-sign f32 additions would round
+    // C times without cancelling (C * u instead of sqrt(C) * u at C = 1000).
+    let smooth_total = if smooth_scale != 0.0 {
+        let mut weight_sum = 0.0f64;
+        for c in 0..classes {
+            weight_sum += class_weight(weight, c) as f64;
+        }
+        smooth_scale as f64 * weight_sum
+    } else {
+        0.0
+    };
     for i in 0..batch {
         let out = grad_logits.add(i * classes);
         let row = log_probs.add(i * classes);
@@ -140,12 +151,7 @@ pub unsafe extern "C" fn cross_entropy_backward(
         let t = t as usize;
         // g[c] = dL/dlogp[c]; dL/dlogit[j] = g[j] - softmax[j] * sum_c g[c].
         let g_target = -nll_scale * class_weight(weight, t);
-        let mut g_sum = g_target;
-        if smooth_scale != 0.0 {
-            for c in 0..classes {
-                g_sum -= smooth_scale * class_weight(weight, c);
-            }
-        }
+        let g_sum = (g_target as f64 - smooth_total) as f32;
         let vsum = f32x4_splat(g_sum);
         let vsmooth = f32x4_splat(smooth_scale);
         let mut j = 0;
