@@ -13,6 +13,31 @@ import * as path from 'path';
 import type {
   Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdOptions,
 } from './backend';
+import {
+  validateGemm, validateConv2dGeometry, validateConv2dForward, validateConv2dBackwardInput,
+  validateConv2dBackwardWeight, validatePool2dGeometry, validateMaxPool2dForward,
+  validateMaxPool2dBackward, validateReluForward, validateReluBackward, validateBiasAdd,
+  validateBiasBackward, validateCrossEntropyForward, validateCrossEntropyBackward, validateSgdStep,
+  validateAxpy,
+} from './validate';
+
+/**
+ * The last line of defence before wasm memory: every call checks, with a few integer compares,
+ * that the arrays are as long as the sizes the kernel will use (a kernel trusts its sizes and
+ * would otherwise read or write past its region). Only on a mismatch does the full validator
+ * of validate.ts run, to throw its descriptive error.
+ */
+function invalid(op: string, describe: () => void): never {
+  describe();
+  throw new Error(`${op}: array lengths do not match the sizes given`);
+}
+
+function convSizes(g: Conv2dGeometry): [number, number, number] {
+  validateConv2dGeometry(g);
+  return [g.batch * g.inChannels * g.inHeight * g.inWidth,
+    g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth,
+    g.batch * g.outChannels * g.outHeight * g.outWidth];
+}
 
 /** Raw exports of pkg/kernels_rs.js; pointers are byte offsets into `memory`, null is 0. */
 interface KernelExports {
@@ -242,6 +267,9 @@ class WasmBackend implements Backend {
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void {
+    if (a.length !== m * k || b.length !== k * n || c.length !== m * n || !(m >= 0 && n >= 0 && k >= 0)) {
+      invalid('gemm', () => validateGemm(transA, transB, m, n, k, alpha, a, b, beta, c));
+    }
     profStart();
     const [pa, pb, pc] = this.regions([a.byteLength, b.byteLength, c.byteLength]);
     this.put(pa, a);
@@ -256,6 +284,11 @@ class WasmBackend implements Backend {
 
   conv2dForward(g: Conv2dGeometry, input: Float32Array, weight: Float32Array,
     bias: Float32Array | null, output: Float32Array): void {
+    const [inSize, wSize, outSize] = convSizes(g);
+    if (input.length !== inSize || weight.length !== wSize || output.length !== outSize ||
+      (bias !== null && bias.length !== g.outChannels)) {
+      invalid('conv2d', () => validateConv2dForward(g, input, weight, bias, output));
+    }
     profStart();
     const [pi, pw, pb, po] = this.regions([input.byteLength, weight.byteLength,
       bias ? bias.byteLength : 0, output.byteLength]);
@@ -271,6 +304,10 @@ class WasmBackend implements Backend {
 
   conv2dBackwardInput(g: Conv2dGeometry, gradOutput: Float32Array, weight: Float32Array,
     gradInput: Float32Array): void {
+    const [inSize, wSize, outSize] = convSizes(g);
+    if (gradInput.length !== inSize || weight.length !== wSize || gradOutput.length !== outSize) {
+      invalid('conv2dBackwardInput', () => validateConv2dBackwardInput(g, gradOutput, weight, gradInput));
+    }
     profStart();
     const [pgo, pw, pgi] = this.regions([gradOutput.byteLength, weight.byteLength, gradInput.byteLength]);
     this.put(pgo, gradOutput);
@@ -284,6 +321,11 @@ class WasmBackend implements Backend {
 
   conv2dBackwardWeight(g: Conv2dGeometry, input: Float32Array, gradOutput: Float32Array,
     gradWeight: Float32Array, gradBias: Float32Array | null): void {
+    const [inSize, wSize, outSize] = convSizes(g);
+    if (input.length !== inSize || gradWeight.length !== wSize || gradOutput.length !== outSize ||
+      (gradBias !== null && gradBias.length !== g.outChannels)) {
+      invalid('conv2dBackwardWeight', () => validateConv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias));
+    }
     profStart();
     const [pi, pgo, pgw, pgb] = this.regions([input.byteLength, gradOutput.byteLength,
       gradWeight.byteLength, gradBias ? gradBias.byteLength : 0]);
@@ -298,6 +340,12 @@ class WasmBackend implements Backend {
   }
 
   maxPool2dForward(g: Pool2dGeometry, input: Float32Array, output: Float32Array, argmax: Int32Array): void {
+    validatePool2dGeometry(g);
+    const outSize = g.batch * g.channels * g.outHeight * g.outWidth;
+    if (input.length !== g.batch * g.channels * g.inHeight * g.inWidth || output.length !== outSize ||
+      argmax.length !== outSize) {
+      invalid('maxPool2d', () => validateMaxPool2dForward(g, input, output, argmax));
+    }
     profStart();
     const [pi, po, pa] = this.regions([input.byteLength, output.byteLength, argmax.byteLength]);
     this.put(pi, input);
@@ -312,6 +360,12 @@ class WasmBackend implements Backend {
 
   maxPool2dBackward(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array,
     gradInput: Float32Array): void {
+    validatePool2dGeometry(g);
+    const outSize = g.batch * g.channels * g.outHeight * g.outWidth;
+    if (gradInput.length !== g.batch * g.channels * g.inHeight * g.inWidth || gradOutput.length !== outSize ||
+      argmax.length !== outSize) {
+      invalid('maxPool2dBackward', () => validateMaxPool2dBackward(g, gradOutput, argmax, gradInput));
+    }
     profStart();
     const [pgo, pa, pgi] = this.regions([gradOutput.byteLength, argmax.byteLength, gradInput.byteLength]);
     this.put(pgo, gradOutput);
@@ -325,6 +379,7 @@ class WasmBackend implements Backend {
   }
 
   reluForward(x: Float32Array, y: Float32Array): void {
+    if (y.length !== x.length) invalid('relu', () => validateReluForward(x, y));
     profStart();
     const [p] = this.regions([x.byteLength]);
     this.put(p, x);
@@ -336,6 +391,9 @@ class WasmBackend implements Backend {
   }
 
   reluBackward(y: Float32Array, gradY: Float32Array, gradX: Float32Array): void {
+    if (gradY.length !== y.length || gradX.length !== y.length) {
+      invalid('reluBackward', () => validateReluBackward(y, gradY, gradX));
+    }
     profStart();
     const [py, pgy] = this.regions([y.byteLength, gradY.byteLength]);
     this.put(py, y);
@@ -348,6 +406,9 @@ class WasmBackend implements Backend {
   }
 
   biasAdd(x: Float32Array, bias: Float32Array, outer: number, channels: number, inner: number): void {
+    if (x.length !== outer * channels * inner || bias.length !== channels || !(outer >= 0 && inner >= 0)) {
+      invalid('biasAdd', () => validateBiasAdd(x, bias, outer, channels, inner));
+    }
     profStart();
     const [px, pb] = this.regions([x.byteLength, bias.byteLength]);
     this.put(px, x);
@@ -361,6 +422,9 @@ class WasmBackend implements Backend {
 
   biasBackward(gradY: Float32Array, gradBias: Float32Array, outer: number, channels: number,
     inner: number): void {
+    if (gradY.length !== outer * channels * inner || gradBias.length !== channels || !(outer >= 0 && inner >= 0)) {
+      invalid('biasBackward', () => validateBiasBackward(gradY, gradBias, outer, channels, inner));
+    }
     profStart();
     const [pgy, pgb] = this.regions([gradY.byteLength, gradBias.byteLength]);
     this.put(pgy, gradY);
@@ -373,6 +437,10 @@ class WasmBackend implements Backend {
 
   crossEntropyForward(o: CrossEntropyOptions, logits: Float32Array, targets: Int32Array,
     logProbs: Float32Array): number {
+    if (logits.length !== o.batch * o.classes || logProbs.length !== logits.length ||
+      targets.length !== o.batch || (o.weight !== null && o.weight.length !== o.classes)) {
+      invalid('crossEntropy', () => validateCrossEntropyForward(o, logits, targets, logProbs));
+    }
     profStart();
     const [pl, pt, pw, plp] = this.regions([logits.byteLength, targets.byteLength,
       o.weight ? o.weight.byteLength : 0, logProbs.byteLength]);
@@ -390,6 +458,10 @@ class WasmBackend implements Backend {
 
   crossEntropyBackward(o: CrossEntropyOptions, logProbs: Float32Array, targets: Int32Array,
     gradLoss: number, gradLogits: Float32Array): void {
+    if (logProbs.length !== o.batch * o.classes || gradLogits.length !== logProbs.length ||
+      targets.length !== o.batch || (o.weight !== null && o.weight.length !== o.classes)) {
+      invalid('crossEntropyBackward', () => validateCrossEntropyBackward(o, logProbs, targets, gradLoss, gradLogits));
+    }
     profStart();
     const [plp, pt, pw, pg] = this.regions([logProbs.byteLength, targets.byteLength,
       o.weight ? o.weight.byteLength : 0, gradLogits.byteLength]);
@@ -406,6 +478,9 @@ class WasmBackend implements Backend {
 
   sgdStep(o: SgdOptions, param: Float32Array, grad: Float32Array,
     momentumBuffer: Float32Array | null): void {
+    if (grad.length !== param.length || (o.momentum !== 0 && (momentumBuffer === null || momentumBuffer.length !== param.length))) {
+      invalid('sgdStep', () => validateSgdStep(o, param, grad, momentumBuffer));
+    }
     profStart();
     const useBuffer = momentumBuffer !== null && o.momentum !== 0;
     const [pp, pg, pm] = this.regions([param.byteLength, grad.byteLength,
@@ -439,6 +514,7 @@ class WasmBackend implements Backend {
   }
 
   axpy(alpha: number, x: Float32Array, y: Float32Array): void {
+    if (x.length !== y.length) invalid('axpy', () => validateAxpy(x, y));
     profStart();
     const [px, py] = this.regions([x.byteLength, y.byteLength]);
     this.put(px, x);
