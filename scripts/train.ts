@@ -110,10 +110,6 @@ async function main(argv: string[]): Promise<number> {
     out(USAGE);
     return 0;
   }
-  if (cfg.threads > 1) {
-    process.stderr.write(`train: --threads ${cfg.threads}: data-parallel training is not implemented yet; only --threads 1 works for now.\n`);
-    return EXIT_USAGE;
-  }
   if (cfg.backend) setBackend(cfg.backend);
 
   // Resuming: the checkpoint decides what the flags left open (data set, batch size, run name).
@@ -145,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
     log: (line) => process.stderr.write(line + '\n'),
   });
   out(`Training on ${data.label}: ${data.reason}`);
+  if (cfg.threads > 1) out(`Data-parallel over ${cfg.threads} threads (the main thread and ${cfg.threads - 1} worker${cfg.threads > 2 ? 's' : ''})`);
   if (resumedExtra.trainImages !== undefined && resumedExtra.trainImages !== data.trainset.length) {
     throw new Error(`${cfg.resume}: the checkpoint was trained on ${resumedExtra.trainImages} images of ${resumedExtra.dataset}, ` +
       `but this training set has ${data.trainset.length}; resuming needs the same data`);
@@ -216,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
       epochs: cfg.epochs,
       logEvery: cfg.logEvery,
       maxSteps: cfg.maxSteps,
+      threads: cfg.threads,
       state,
       shouldStop: () => stopRequested,
       onEpochStart: ({ epoch, batchIndex, batches }) => progress.startEpoch(epoch, batchIndex, batches),

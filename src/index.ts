@@ -24,3 +24,4 @@ export * as models from './models';
 export * as data from './data';
 export * as io from './io';
 export * as train from './train';
+export * as parallel from './parallel';

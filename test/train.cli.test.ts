@@ -136,7 +136,7 @@ describe('bad flags: a clear message and exit code 2', () => {
     [['--epochs'], /--epochs.*argument missing/],
     [['stray'], /Unexpected argument 'stray'/],
     [['--run-name', '../x'], /--run-name must be a plain directory name/],
-    [['--threads', '4'], /--threads 4: data-parallel training is not implemented yet/],
+    [['--threads', '0'], /--threads must be an integer >= 1, got '0'/],
   ])('%j', (args, message) => {
     const r = train(args as string[]);
     expect(r.status).toBe(2);

@@ -63,7 +63,8 @@ Training
   --seed N              seeds init and shuffling (default 0)
   --max-steps N         stop after N optimizer steps in total (counting resumed ones)
   --backend NAME        wasm | js (default: wasm, or $TORCHLET_BACKEND)
-  --threads N           data-parallel threads; only 1 is implemented so far
+  --threads N           data-parallel threads (default 1): each batch is split across N threads,
+                        gradients summed before one optimizer step (same result as 1 thread)
 
 Output
   --log-every N         print the running loss every N mini-batches (default 2000)

@@ -29,6 +29,8 @@ import { Tensor } from '../tensor';
 import { Generator, GeneratorState } from '../random';
 import { noGrad } from '../autograd';
 import { formatLossLine } from './format';
+import { Module } from '../nn';
+import { DataParallel, type ModelSpec } from '../parallel';
 
 export type Batch = readonly [Tensor, Tensor] | { 0: Tensor; 1: Tensor };
 export type BatchSource = Iterable<Batch> | AsyncIterable<Batch>;
@@ -111,6 +113,14 @@ export interface FitOptions {
   onEpochStart?: (info: { epoch: number; batchIndex: number; batches: number }) => void;
   onStep?: (info: { state: TrainState; loss: number; images: number; batches: number }) => void;
   onEpochEnd?: (info: { epoch: number }) => void;
+  /**
+   * Data-parallel threads (default 1): each batch is split across this many threads (the main
+   * thread and `threads - 1` worker replicas), their gradients summed into the model's `.grad`
+   * before the one optimizer step. Needs an nn.Module and CrossEntropyLoss (see src/parallel).
+   */
+  threads?: number;
+  /** How worker threads rebuild the model (inferred for the seed Net). */
+  modelSpec?: ModelSpec;
 }
 
 export interface FitResult {
@@ -156,8 +166,25 @@ function currentLr(optimizer: StepOptimizer): number {
 const YIELD_EVERY_MS = 40;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Trains for `epochs` epochs (or until `maxSteps`/`shouldStop`), from `state` if given. */
+/**
+ * Trains for `epochs` epochs (or until `maxSteps`/`shouldStop`), from `state` if given. With
+ * `threads` > 1 the worker threads live for this call only: they are shut down when it
+ * returns, throws, or is stopped.
+ */
 export async function fit(o: FitOptions): Promise<FitResult> {
+  const threads = o.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`fit: threads must be a positive integer, got ${threads}`);
+  if (threads === 1) return fitWith(o, null);
+  if (!(o.model instanceof Module)) throw new Error('fit: threads > 1 needs the model to be an nn.Module');
+  const parallel = await DataParallel.create({ model: o.model, criterion: o.criterion, threads, modelSpec: o.modelSpec });
+  try {
+    return await fitWith(o, parallel);
+  } finally {
+    await parallel.close();
+  }
+}
+
+async function fitWith(o: FitOptions, parallel: DataParallel | null): Promise<FitResult> {
   const { model, criterion, optimizer, trainloader } = o;
   const traceEvery = o.traceEvery ?? 100;
   const batches = trainloader.length;
@@ -193,13 +220,18 @@ export async function fit(o: FitOptions): Promise<FitResult> {
       optimizer.zeroGrad();
 
       // forward + backward + optimize
-      const outputs = model.forward(inputs);
-      const loss = criterion.forward(outputs, labels);
-      loss.backward();
+      let lossValue: number;
+      if (parallel) {
+        lossValue = await parallel.forwardBackward(inputs, labels);
+      } else {
+        const outputs = model.forward(inputs);
+        const loss = criterion.forward(outputs, labels);
+        loss.backward();
+        lossValue = loss.item();
+      }
       optimizer.step();
 
       // print statistics
-      const lossValue = loss.item();
       state.runningLoss += lossValue;
       state.traceLoss += lossValue;
       state.batchIndex += 1;

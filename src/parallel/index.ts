@@ -1,0 +1,7 @@
+/** Data-parallel training over worker_threads (see data-parallel.ts). */
+export { DataParallel, liveReplicaCount, replicaScriptPath } from './data-parallel';
+export type { DataParallelOptions } from './data-parallel';
+export { shardSizes, shardLossFactors } from './shards';
+export type { LossWeighting } from './shards';
+export { modelSpecOf, criterionSpecOf } from './spec';
+export type { ModelSpec, CriterionSpec } from './spec';

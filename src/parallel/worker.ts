@@ -1,0 +1,118 @@
+/**
+ * A replica thread of DataParallel (runs as compiled JS, dist/src/parallel/worker.js): its own
+ * wasm instance and model. It blocks on the command word in shared memory; for each command it
+ * copies the broadcast weights into its model, runs its shard, and writes back the shard's
+ * mean loss and gradients (train step) or outputs (forward), then marks the command done.
+ */
+import { receiveMessageOnPort, workerData } from 'worker_threads';
+import { setBackend } from '../backend';
+import { noGrad } from '../autograd';
+import { Tensor } from '../tensor';
+import { buildCriterion, buildModel } from './spec';
+import {
+  Command, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, SEQ, slot, Status, type WorkerInit,
+} from './layout';
+
+const init = workerData as WorkerInit;
+const j = init.index;
+const control = new Int32Array(init.control);
+const losses = new Float64Array(init.losses);
+const weights = new Float32Array(init.weights);
+const total = init.params.reduce((a, p) => a + p.numel, 0);
+const gradFloats = new Float32Array(init.grads, 0, total);
+const gradFlags = new Int32Array(init.grads, 4 * total, init.params.length);
+let io = new SharedArrayBuffer(0);
+let ioGeneration = 0;
+
+function fail(error: unknown, field: Field.Ready | Field.Done, value: number): void {
+  init.port.postMessage({ error: (error as Error)?.stack ?? String(error) });
+  control[slot(j, Field.Status)] = Status.Failed;
+  Atomics.store(control, slot(j, field), value);
+  Atomics.notify(control, slot(j, field));
+}
+
+function setup() {
+  setBackend(init.backend);
+  const model = buildModel(init.model);
+  const criterion = buildCriterion(init.criterion);
+  const named = model.namedParameters();
+  const mismatch = named.length !== init.params.length
+    ? `the replica has ${named.length} parameters, the main model ${init.params.length}`
+    : named.map(([name, p], i) => {
+      const e = init.params[i];
+      return name !== e.name || p.numel !== e.numel || p.shape.join(',') !== e.shape.join(',')
+        ? `parameter ${i} is ${name} [${p.shape.join(', ')}] in the replica but ${e.name} [${e.shape.join(', ')}] in the main model` : '';
+    }).find((m) => m !== '');
+  if (mismatch) throw new Error(`the model spec builds a different model: ${mismatch}`);
+  return { model, criterion, params: named.map(([, p]) => p) };
+}
+
+function run(): void {
+  let replica: ReturnType<typeof setup>;
+  try {
+    replica = setup();
+  } catch (e) {
+    fail(e, Field.Ready, -1);
+    return;
+  }
+  const { model, criterion, params } = replica;
+  Atomics.store(control, slot(j, Field.Ready), 1);
+  Atomics.notify(control, slot(j, Field.Ready));
+
+  let last = 0;
+  for (;;) {
+    Atomics.wait(control, SEQ, last);
+    const seq = Atomics.load(control, SEQ);
+    if (seq === last) continue;
+    last = seq;
+    const kind = control[KIND] as Command;
+    if (kind === Command.Stop) break;
+    try {
+      control[slot(j, Field.Status)] = Status.Ok;
+      const generation = Atomics.load(control, slot(j, Field.IoGeneration));
+      while (ioGeneration !== generation) {
+        const m = receiveMessageOnPort(init.port);
+        if (!m) throw new Error('io buffer announced but not received');
+        io = (m.message as { io: SharedArrayBuffer }).io;
+        ioGeneration += 1;
+      }
+      const n = control[slot(j, Field.Rows)];
+      if (n > 0) {
+        const dims = Array.from({ length: control[NDIM] }, (_, d) => control[DIMS + d]);
+        const sample = dims.reduce((a, b) => a * b, 1);
+        for (let i = 0; i < params.length; i++) {
+          const e = init.params[i];
+          (params[i].data as Float32Array).set(weights.subarray(e.offset, e.offset + e.numel));
+        }
+        const inputs = new Tensor(ioInputs(io, n, sample).slice(), [n, ...dims]);
+        if (kind === Command.TrainStep) {
+          const labels = new Tensor(ioLabels(io, n).slice(), [n]);
+          model.zeroGrad();
+          const loss = criterion.forward(model.forward(inputs), labels);
+          loss.backward();
+          for (let i = 0; i < params.length; i++) {
+            const g = params[i].grad;
+            gradFlags[i] = g ? 1 : 0;
+            if (g) gradFloats.set(g.data as Float32Array, init.params[i].offset);
+          }
+          losses[j] = loss.item();
+        } else {
+          const out = noGrad(() => model.forward(inputs) as Tensor).data as Float32Array;
+          control[slot(j, Field.OutputElements)] = out.length;
+          if (4 * out.length <= io.byteLength) new Float32Array(io, 0, out.length).set(out);
+          else {
+            init.port.postMessage({ output: out });
+            control[slot(j, Field.Status)] = Status.OutputPosted;
+          }
+        }
+      }
+      Atomics.store(control, slot(j, Field.Done), seq);
+      Atomics.notify(control, slot(j, Field.Done));
+    } catch (e) {
+      fail(e, Field.Done, seq);
+    }
+  }
+  init.port.close();
+}
+
+run();
