@@ -11,7 +11,7 @@
 //! flipped-kernel forward convolution of the padded gradOutput (which multiplies many zeros).
 
 use crate::gemm::{MR, NR};
-use crate::scratch::{COLUMNS, DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A, PACK_B};
+use crate::scratch::{DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A};
 use crate::simd::{load4, store4};
 use core::arch::wasm32::*;
 
@@ -243,10 +243,14 @@ pub unsafe fn conv_forward_stride1(
     }
 }
 
-/// Backward-weight of one stride-1 convolution: gradW[o, p] = sum_{n, q} gO[n, o, q] *
-/// src_n[off[p] + q], computed as gradW^T[K, O] with A rows gathered from the padded image (4
-/// pointers, one broadcast each) and B the packed gradOutput^T (NR output channels per panel,
-/// zero at the discarded x >= out_w positions).
+/// Backward-weight of one stride-1 convolution as dot products over the output positions:
+/// gradW[o, p] = sum_{n, y, x} gO[n, o, y, x] * src_n[off[p] + y*ws + x], vectorised along x
+/// (4 positions per f32x4), an RO x RP register tile of (output channel, reduction offset)
+/// pairs reduced horizontally once per chunk of images (2 x 4 measured fastest: 3-row tiles
+/// run out of V8's 16 xmm registers and spill). No lane is wasted on padding the output
+/// channels (6 = 3 tiles of 2 rows); only the row tail out_w..round_up(out_w, 4) is
+/// multiplied by zeros (gO rows are copied zero-padded to a multiple of 4 when needed).
+/// Chunks of images are sized to stay in L1. Accumulates into grad_weight (zeroed by the caller).
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn conv_backward_weight_stride1(
     batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, groups: usize,
@@ -260,103 +264,178 @@ pub unsafe fn conv_backward_weight_stride1(
         hs: in_h + 2 * pad_h, ws: in_w + 2 * pad_w, out_h, out_w,
     };
     let k = d.k();
-    let pos = d.positions();
-    let src_len = d.src_len();
-    let src = DIRECT_SRC.get(src_len);
+    // Each padded image has slack after its planes: reads run up to 3 floats past a row's
+    // out_w valid positions (see src_len).
+    let src_img = d.src_len();
     let off = d.offsets();
-    let o_panels = (opg + NR - 1) / NR;
-    let k_padded = (k + MR - 1) / MR * MR;
-    let ldt = o_panels * NR;
-    // gradW^T accumulator [k_padded, ldt].
-    let acc = COLUMNS.get(k_padded * ldt);
-    let packed_go = PACK_B.get(o_panels * NR * pos);
+    let ow4 = (out_w + 3) / 4 * 4;
+    let need_pack = ow4 != out_w;
+    let plane = out_h * out_w;
+    let g_img_packed = opg * out_h * ow4;
+    let per_img = src_img + if need_pack { g_img_packed } else { opg * plane };
+    let chunk = (16384 / per_img.max(1)).max(1).min(batch.max(1));
+    let src = DIRECT_SRC.get(src_img * chunk);
+    let gpack = if need_pack { DIRECT_OUT.get(g_img_packed * chunk) } else { core::ptr::null_mut() };
+    let (ro, rp) = bw_tile(opg, k);
     for grp in 0..groups {
-        crate::elementwise::fill_raw(acc, k_padded * ldt, 0.0);
-        for n in 0..batch {
-            let img = input.add((n * in_c + grp * ipg) * in_h * in_w);
-            pad_planes(img, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, src, src_len);
-            let go = grad_output.add((n * out_c + grp * opg) * out_h * out_w);
-            pack_grad_output(&d, opg, go, packed_go);
-            let mut ir = 0;
-            while ir < k {
-                // Rows past K read offset 0 (valid memory) into padded accumulator rows.
-                let mut rows = [src as *const f32; MR];
-                for (i, r) in rows.iter_mut().enumerate() {
-                    if ir + i < k {
-                        *r = src.add(*off.add(ir + i) as usize);
+        let gw = grad_weight.add(grp * opg * k);
+        let mut n0 = 0;
+        while n0 < batch {
+            let nc = chunk.min(batch - n0);
+            for i in 0..nc {
+                let img = input.add(((n0 + i) * in_c + grp * ipg) * in_h * in_w);
+                pad_planes(img, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, src.add(i * src_img), src_img);
+            }
+            let go0 = grad_output.add((n0 * out_c + grp * opg) * plane);
+            let t = if need_pack {
+                crate::elementwise::fill_raw(gpack, g_img_packed * nc, 0.0);
+                for i in 0..nc {
+                    for o in 0..opg {
+                        for y in 0..out_h {
+                            copy_row(
+                                go0.add((i * out_c + o) * plane + y * out_w),
+                                gpack.add(i * g_img_packed + (o * out_h + y) * ow4),
+                                out_w,
+                            );
+                        }
                     }
                 }
-                for jp in 0..o_panels {
-                    kernel_gather_a(pos, rows, packed_go.add(jp * NR * pos), acc.add(ir * ldt + jp * NR), ldt);
+                DotTile { g: gpack, g_img: g_img_packed, g_ch: out_h * ow4, g_row: ow4, nimg: nc, out_h, ow4, x_img: src_img, x_row: d.ws }
+            } else {
+                DotTile { g: go0, g_img: out_c * plane, g_ch: plane, g_row: out_w, nimg: nc, out_h, ow4, x_img: src_img, x_row: d.ws }
+            };
+            match (ro, rp) {
+                (2, 4) => dot_tiles::<2, 4>(&t, opg, k, src, off, gw),
+                (2, 3) => dot_tiles::<2, 3>(&t, opg, k, src, off, gw),
+                _ => dot_tiles::<2, 2>(&t, opg, k, src, off, gw),
+            }
+            n0 += nc;
+        }
+    }
+}
+
+/// Register tile (output-channel rows, reduction columns) of backward-weight: the candidate
+/// with the fewest padded (wasted) pairs, weighed by operand loads per multiply-add.
+fn bw_tile(opg: usize, k: usize) -> (usize, usize) {
+    let cands: [(usize, usize); 3] = [(2, 4), (2, 3), (2, 2)];
+    let mut best = cands[0];
+    let mut best_cost = usize::MAX;
+    for &(ro, rp) in cands.iter() {
+        let padded = (opg + ro - 1) / ro * ro * ((k + rp - 1) / rp * rp);
+        // Small tiles reload operands more often: weigh by (ro + rp) / (ro * rp).
+        let cost = padded * (ro + rp) * 1000 / (ro * rp);
+        if cost < best_cost {
+            best_cost = cost;
+            best = (ro, rp);
+        }
+    }
+    best
+}
+
+/// Geometry of one chunk of images for the backward-weight dot products: gO of output
+/// channel o, image i, row y starts at g + i*g_img + o*g_ch + y*g_row (ow4 valid-or-zero
+/// floats); the padded source row of reduction offset p at src + i*x_img + off[p] + y*x_row.
+struct DotTile {
+    g: *const f32,
+    g_img: usize,
+    g_ch: usize,
+    g_row: usize,
+    nimg: usize,
+    out_h: usize,
+    ow4: usize,
+    x_img: usize,
+    x_row: usize,
+}
+
+unsafe fn dot_tiles<const RO: usize, const RP: usize>(
+    t: &DotTile, opg: usize, k: usize, src: *const f32, off: *const u32, gw: *mut f32,
+) {
+    let mut o0 = 0;
+    while o0 < opg {
+        let mut gp = [t.g; RO];
+        for (i, g) in gp.iter_mut().enumerate() {
+            // Rows past opg repeat the last row; their sums are dropped.
+            *g = t.g.add((o0 + i).min(opg - 1) * t.g_ch);
+        }
+        let mut p0 = 0;
+        while p0 < k {
+            let mut xp = [src as *const f32; RP];
+            for (j, x) in xp.iter_mut().enumerate() {
+                *x = src.add(*off.add((p0 + j).min(k - 1)) as usize);
+            }
+            let acc = match t.ow4 {
+                4 => dot_tile::<RO, RP, 1>(t, gp, xp),
+                8 => dot_tile::<RO, RP, 2>(t, gp, xp),
+                12 => dot_tile::<RO, RP, 0>(t, gp, xp),
+                16 => dot_tile::<RO, RP, 4>(t, gp, xp),
+                _ => dot_tile::<RO, RP, 0>(t, gp, xp),
+            };
+            for i in 0..RO {
+                if o0 + i >= opg {
+                    break;
                 }
-                ir += MR;
+                let row = gw.add((o0 + i) * k + p0);
+                if RP == 4 && p0 + 4 <= k {
+                    let s = hsum4([acc[i][0], acc[i][1 % RP], acc[i][2 % RP], acc[i][3 % RP]]);
+                    store4(row, f32x4_add(load4(row), s));
+                } else {
+                    for j in 0..RP {
+                        if p0 + j < k {
+                            *row.add(j) += hsum(acc[i][j]);
+                        }
+                    }
+                }
             }
+            p0 += RP;
         }
-        // gradW[o, p] = acc[p, o].
-        let gw = grad_weight.add(grp * opg * k);
-        for o in 0..opg {
-            for p in 0..k {
-                *gw.add(o * k + p) = *acc.add(p * ldt + o);
-            }
-        }
+        o0 += RO;
     }
 }
 
-/// Packs gO[rows, out_h*out_w] as NR-channel panels over the ws-wide positions:
-/// dst[panel][q][j] = gO[panel*NR + j, y*out_w + x] for q = y*ws + x, zero when x >= out_w
-/// or the channel is past `rows`.
-unsafe fn pack_grad_output(d: &Direct, rows: usize, go: *const f32, dst: *mut f32) {
-    let pos = d.positions();
-    let panels = (rows + NR - 1) / NR;
-    crate::elementwise::fill_raw(dst, panels * NR * pos, 0.0);
-    let plane = d.out_h * d.out_w;
-    for o in 0..rows {
-        let panel = dst.add((o / NR) * NR * pos + o % NR);
-        let src = go.add(o * plane);
-        for y in 0..d.out_h {
-            for x in 0..d.out_w {
-                *panel.add((y * d.ws + x) * NR) = *src.add(y * d.out_w + x);
-            }
-        }
-    }
-}
-
-/// 4x8 tile, accumulating: C[i, j] += sum_q rows[i][q] * B[q, j] over `k` positions.
+/// XV > 0: rows of exactly XV vectors (unrolled); 0: t.ow4 / 4 vectors.
 #[inline(always)]
-unsafe fn kernel_gather_a(k: usize, rows: [*const f32; MR], b: *const f32, c: *mut f32, ldc: usize) {
-    let mut c0l = f32x4_splat(0.0);
-    let mut c0h = f32x4_splat(0.0);
-    let mut c1l = f32x4_splat(0.0);
-    let mut c1h = f32x4_splat(0.0);
-    let mut c2l = f32x4_splat(0.0);
-    let mut c2h = f32x4_splat(0.0);
-    let mut c3l = f32x4_splat(0.0);
-    let mut c3h = f32x4_splat(0.0);
-    let (r0, r1, r2, r3) = (rows[0], rows[1], rows[2], rows[3]);
-    let mut pb = b;
-    for q in 0..k {
-        let bl = load4(pb);
-        let bh = load4(pb.add(4));
-        let a0 = v128_load32_splat(r0.add(q) as *const u32);
-        let a1 = v128_load32_splat(r1.add(q) as *const u32);
-        let a2 = v128_load32_splat(r2.add(q) as *const u32);
-        let a3 = v128_load32_splat(r3.add(q) as *const u32);
-        c0l = f32x4_add(c0l, f32x4_mul(a0, bl));
-        c0h = f32x4_add(c0h, f32x4_mul(a0, bh));
-        c1l = f32x4_add(c1l, f32x4_mul(a1, bl));
-        c1h = f32x4_add(c1h, f32x4_mul(a1, bh));
-        c2l = f32x4_add(c2l, f32x4_mul(a2, bl));
-        c2h = f32x4_add(c2h, f32x4_mul(a2, bh));
-        c3l = f32x4_add(c3l, f32x4_mul(a3, bl));
-        c3h = f32x4_add(c3h, f32x4_mul(a3, bh));
-        pb = pb.add(NR);
+unsafe fn dot_tile<const RO: usize, const RP: usize, const XV: usize>(
+    t: &DotTile, gp: [*const f32; RO], xp: [*const f32; RP],
+) -> [[v128; RP]; RO] {
+    let mut acc = [[f32x4_splat(0.0); RP]; RO];
+    for img in 0..t.nimg {
+        let gi = img * t.g_img;
+        let xi = img * t.x_img;
+        for y in 0..t.out_h {
+            let go = gi + y * t.g_row;
+            let xo = xi + y * t.x_row;
+            let n = if XV > 0 { XV * 4 } else { t.ow4 };
+            let mut x = 0;
+            while x < n {
+                let mut gv = [f32x4_splat(0.0); RO];
+                for i in 0..RO {
+                    gv[i] = load4(gp[i].add(go + x));
+                }
+                for j in 0..RP {
+                    let xv = load4(xp[j].add(xo + x));
+                    for i in 0..RO {
+                        acc[i][j] = f32x4_add(acc[i][j], f32x4_mul(gv[i], xv));
+                    }
+                }
+                x += 4;
+            }
+        }
     }
-    let acc = [c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h];
-    for i in 0..MR {
-        let row = c.add(i * ldc);
-        store4(row, f32x4_add(load4(row), acc[2 * i]));
-        store4(row.add(4), f32x4_add(load4(row.add(4)), acc[2 * i + 1]));
-    }
+    acc
+}
+
+#[inline(always)]
+fn hsum(v: v128) -> f32 {
+    (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v)) + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v))
+}
+
+/// (sum a0, sum a1, sum a2, sum a3).
+#[inline(always)]
+fn hsum4(a: [v128; 4]) -> v128 {
+    // s01 = (a0_0+a0_2, a1_0+a1_2, a0_1+a0_3, a1_1+a1_3); s23 likewise.
+    let s01 = f32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a[0], a[1]), i32x4_shuffle::<2, 6, 3, 7>(a[0], a[1]));
+    let s23 = f32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a[2], a[3]), i32x4_shuffle::<2, 6, 3, 7>(a[2], a[3]));
+    f32x4_add(i32x4_shuffle::<0, 1, 4, 5>(s01, s23), i32x4_shuffle::<2, 3, 6, 7>(s01, s23))
 }
 
 /// Backward-input of a stride-1 convolution with col2im fused into the gemm: for reduction
