@@ -438,13 +438,16 @@ fn hsum4(a: [v128; 4]) -> v128 {
     f32x4_add(i32x4_shuffle::<0, 1, 4, 5>(s01, s23), i32x4_shuffle::<2, 3, 6, 7>(s01, s23))
 }
 
-/// Backward-input of a stride-1 convolution with col2im fused into the gemm: for reduction
-/// row p = (c, ky, kx) and full-width position q (q = y*ws + x over the padded input width ws),
-/// col[p, q] = sum_o W[o, p] * gO[o, q] is added straight into the padded gradInput at
-/// off[p] + q. gO is laid out ws-wide with zeros at x >= out_w, so those lanes add nothing.
-/// The rows of each 4-row panel are taken kx-major, so that their 8-float windows sit at least
-/// a row apart: adjacent kx would overlap by 7 floats and stall every read-modify-write on
-/// store-to-load forwarding.
+/// Backward-input of a stride-1 convolution with col2im fused into the gemm, the kx taps
+/// folded into the reduction: for each input channel c and kernel row ky (a gemm row) and each
+/// full-width position q = y*ws + ix (ws the padded input width),
+///   T[(c, ky), q] = sum_{o, kx} W[o, c, ky, kx] * gO[o, y, ix - kx*dil_w]
+/// is added into the padded gradInput at c*plane + ky*dil_h*ws + q. gO is laid out in rows of
+/// ws floats with its out_w values at columns lp.. (lp = (k_w-1)*dil_w) and zeros before, so
+/// the shifted read of tap kx is the contiguous run at q + lp - kx*dil_w, and columns outside
+/// the row read zeros (of this row or the next). The reduction is out_c*k_w long instead of
+/// out_c (the plain col2im-fused gemm), so the read-modify-write of gradInput is amortised
+/// over k_w times more arithmetic.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn conv_backward_input_stride1(
     batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, groups: usize,
@@ -461,40 +464,46 @@ pub unsafe fn conv_backward_input_stride1(
     let taps = k_h * k_w;
     let pos = d.positions();
     let tiles = (pos + NR - 1) / NR;
-    let go_stride = tiles * NR;
-    let k_padded = (k + MR - 1) / MR * MR;
-    // Reduction rows in kx-major order: row r -> (kx, c, ky); off[r] its offset in the padded
-    // gradInput, src_row[r] its column in W_g[o, :].
-    let off = DIRECT_OFFSETS.get(2 * k_padded) as *mut u32;
-    let src_row = off.add(k_padded);
-    let mut r = 0;
-    for kx in 0..k_w {
-        for c in 0..ipg {
-            for ky in 0..k_h {
-                *off.add(r) = (c * d.hs * d.ws + ky * dil_h * d.ws + kx * dil_w) as u32;
-                *src_row.add(r) = (c * taps + ky * k_w + kx) as u32;
-                r += 1;
-            }
+    let lp = (k_w - 1) * dil_w;
+    // Each gO plane: out_h rows of ws, then zeros for the last tile's reads past the end.
+    let go_stride = tiles * NR + lp + NR;
+    let rows = ipg * k_h;
+    let rows_padded = (rows + MR - 1) / MR * MR;
+    let red = opg * k_w;
+    // Store offset of gemm row (c, ky) in the padded gradInput; read offset of reduction
+    // index (o, kx) in the laid-out gO.
+    let off = DIRECT_OFFSETS.get(rows_padded + red) as *mut u32;
+    let b_off = off.add(rows_padded);
+    for c in 0..ipg {
+        for ky in 0..k_h {
+            *off.add(c * k_h + ky) = (c * d.hs * d.ws + ky * dil_h * d.ws) as u32;
+        }
+    }
+    for o in 0..opg {
+        for kx in 0..k_w {
+            *b_off.add(o * k_w + kx) = (o * go_stride + lp - kx * dil_w) as u32;
         }
     }
     // Padded gradInput planes, plus slack for the last tile's lanes.
     let dst_len = d.src_len();
     let dst = DIRECT_SRC.get(dst_len);
-    // gO, ws-wide, each plane padded with zeros to whole tiles; b_off[o] = start of plane o.
-    let go_pad = DIRECT_OUT.get(opg * go_stride + opg);
-    let b_off = go_pad.add(opg * go_stride) as *mut u32;
-    for o in 0..opg {
-        *b_off.add(o) = (o * go_stride) as u32;
-    }
-    let a = PACK_A.get(k_padded * opg);
+    let go_pad = DIRECT_OUT.get(opg * go_stride);
+    let a = PACK_A.get(rows_padded * red);
     for grp in 0..groups {
-        // A = W_g^T (K x opg) in MR-row panels of the permuted rows: a[panel][o][i].
+        // A[(c, ky), (o, kx)] = W_g[o, c, ky, kx] in MR-row panels: a[panel][(o, kx)][i].
         let wg = weight.add(grp * opg * k);
-        for pr in (0..k_padded).step_by(MR) {
+        for pr in (0..rows_padded).step_by(MR) {
             for o in 0..opg {
-                for i in 0..MR {
-                    *a.add(pr * opg + o * MR + i) =
-                        if pr + i < k { *wg.add(o * k + *src_row.add(pr + i) as usize) } else { 0.0 };
+                for kx in 0..k_w {
+                    for i in 0..MR {
+                        let r = pr + i;
+                        *a.add(pr * red + (o * k_w + kx) * MR + i) = if r < rows {
+                            let (c, ky) = (r / k_h, r % k_h);
+                            *wg.add(o * k + c * taps + ky * k_w + kx)
+                        } else {
+                            0.0
+                        };
+                    }
                 }
             }
         }
@@ -503,18 +512,18 @@ pub unsafe fn conv_backward_input_stride1(
             crate::elementwise::fill_raw(go_pad, opg * go_stride, 0.0);
             for o in 0..opg {
                 for y in 0..out_h {
-                    copy_row(go.add((o * out_h + y) * out_w), go_pad.add(o * go_stride + y * d.ws), out_w);
+                    copy_row(go.add((o * out_h + y) * out_w), go_pad.add(o * go_stride + y * d.ws + lp), out_w);
                 }
             }
             crate::elementwise::fill_raw(dst, dst_len, 0.0);
             let mut ir = 0;
-            while ir < k {
-                let rows = (k - ir).min(MR);
-                let a_panel = a.add(ir * opg);
+            while ir < rows {
+                let live = (rows - ir).min(MR);
+                let a_panel = a.add(ir * red);
                 for jt in 0..tiles {
                     let q = jt * NR;
-                    let acc = kernel_gather_b(opg, a_panel, go_pad.add(q), b_off);
-                    for i in 0..rows {
+                    let acc = kernel_gather_b(red, a_panel, go_pad.add(q), b_off);
+                    for i in 0..live {
                         let t = dst.add(*off.add(ir + i) as usize + q);
                         store4(t, f32x4_add(load4(t), acc[2 * i]));
                         store4(t.add(4), f32x4_add(load4(t.add(4)), acc[2 * i + 1]));
