@@ -159,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
   let memory: MemoryRun | null = null;
   if (cfg.memory) {
     out(`\nMemory run: ${cfg.memorySteps} training steps at batch 4 ...`);
-    memory = memoryRun(cfg.memorySteps, cfg.memoryFirst, (step) => out(`  step ${step}`));
+    memory = await memoryRun(cfg.memorySteps, cfg.memoryFirst, (step) => out(`  step ${step}`));
     out(`  ${memory.msPerStep.toFixed(3)} ms/step over the run`);
   }
 
@@ -216,7 +216,8 @@ async function main(argv: string[]): Promise<number> {
     lines.push('|---|---|---|');
     lines.push(`| WASM linear memory (MB) | ${mb(a.wasmBytes)} | ${mb(b.wasmBytes)} |`);
     lines.push(`| JS heap used (MB) | ${mb(a.heapUsed)} | ${mb(b.heapUsed)} |`);
-    lines.push(`| external + array buffers (MB) | ${mb(a.external)} | ${mb(b.external)} |`);
+    lines.push(`| ArrayBuffers (MB) | ${mb(a.arrayBuffers)} | ${mb(b.arrayBuffers)} |`);
+    lines.push(`| external, ArrayBuffers included (MB) | ${mb(a.external)} | ${mb(b.external)} |`);
     lines.push(`| RSS (MB) | ${mb(a.rss)} | ${mb(b.rss)} |`);
     lines.push('');
   }
