@@ -111,30 +111,14 @@ unsafe fn pool_2x2(
             let arow = arg.add(oy * out_w);
             let mut ox = 0;
             while ox + 4 <= out_w && 2 * ox + 8 <= in_w {
-                let x = 2 * ox;
-                let a0 = load4(r0.add(x));
-                let a1 = load4(r0.add(x + 4));
-                let b0 = load4(r1.add(x));
-                let b1 = load4(r1.add(x + 4));
-                let base = i32x4_add(i32x4_splat((y * in_w + x) as i32), lane_offsets);
-                // Window order: (y, x), (y, x+1), (y+1, x), (y+1, x+1).
-                let mut best = i32x4_shuffle::<0, 2, 4, 6>(a0, a1);
-                let mut best_idx = base;
-                let cands = [
-                    (i32x4_shuffle::<1, 3, 5, 7>(a0, a1), 1),
-                    (i32x4_shuffle::<0, 2, 4, 6>(b0, b1), in_w as i32),
-                    (i32x4_shuffle::<1, 3, 5, 7>(b0, b1), in_w as i32 + 1),
-                ];
-                // Starting from the first cell equals starting from -inf: it always wins there.
-                for (v, d) in cands {
-                    let take = v128_or(f32x4_gt(v, best), f32x4_ne(v, v));
-                    // PyTorch's rule: a cell wins when `v > max || isnan(v)`.
-                    best = v128_bitselect(v, best, take);
-                    best_idx = v128_bitselect(i32x4_add(base, i32x4_splat(d)), best_idx, take);
-                }
-                store4(drow.add(ox), best);
-                core::ptr::write_unaligned(arow.add(ox) as *mut v128, best_idx);
+                pool4_2x2(r0, r1, y, in_w, ox, lane_offsets, drow, arow);
                 ox += 4;
+            }
+            // The tail as one more vector overlapping the last: recomputing a cell gives the
+            // same value and index.
+            if ox < out_w && out_w >= 4 && 2 * out_w <= in_w {
+                pool4_2x2(r0, r1, y, in_w, out_w - 4, lane_offsets, drow, arow);
+                ox = out_w;
             }
             while ox < out_w {
                 pool1(src, in_w, y, y + 2, ox, 2, 2, 0, drow.add(ox), arow.add(ox));
@@ -142,6 +126,35 @@ unsafe fn pool_2x2(
             }
         }
     }
+}
+
+/// Four 2x2 windows starting at output column ox of output row y/2 (rows r0, r1).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn pool4_2x2(r0: *const f32, r1: *const f32, y: usize, in_w: usize, ox: usize, lane_offsets: v128, drow: *mut f32, arow: *mut i32) {
+    let x = 2 * ox;
+    let a0 = load4(r0.add(x));
+    let a1 = load4(r0.add(x + 4));
+    let b0 = load4(r1.add(x));
+    let b1 = load4(r1.add(x + 4));
+    let base = i32x4_add(i32x4_splat((y * in_w + x) as i32), lane_offsets);
+    // Window order: (y, x), (y, x+1), (y+1, x), (y+1, x+1).
+    let mut best = i32x4_shuffle::<0, 2, 4, 6>(a0, a1);
+    let mut best_idx = base;
+    let cands = [
+        (i32x4_shuffle::<1, 3, 5, 7>(a0, a1), 1),
+        (i32x4_shuffle::<0, 2, 4, 6>(b0, b1), in_w as i32),
+        (i32x4_shuffle::<1, 3, 5, 7>(b0, b1), in_w as i32 + 1),
+    ];
+    // Starting from the first cell equals starting from -inf: it always wins there.
+    for (v, d) in cands {
+        let take = v128_or(f32x4_gt(v, best), f32x4_ne(v, v));
+        // PyTorch's rule: a cell wins when `v > max || isnan(v)`.
+        best = v128_bitselect(v, best, take);
+        best_idx = v128_bitselect(i32x4_add(base, i32x4_splat(d)), best_idx, take);
+    }
+    store4(drow.add(ox), best);
+    core::ptr::write_unaligned(arow.add(ox) as *mut v128, best_idx);
 }
 
 #[inline(always)]
