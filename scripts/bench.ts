@@ -104,10 +104,8 @@ async function main(argv: string[]): Promise<number> {
   const trainRows: StepRow[] = [];
   const forwardRows: StepRow[] = [];
   const profiles: Array<{ label: string; p: ProfileSplit | null }> = [];
-  const torchSteps = new Map<string, TorchStep | null>();
   const parallelOk = parallelModule() !== null;
 
-  // torchlet first, all in this process, while nothing else of ours runs.
   for (const threads of cfg.threads) {
     for (const batch of cfg.batches) {
       const p = plan(batch, cfg.quick);
@@ -133,27 +131,19 @@ async function main(argv: string[]): Promise<number> {
       }
       out(`torchlet  threads ${threads} batch ${String(batch).padStart(3)}: train ${ms(train?.ms)} ms/step (runs ${train?.runs.map((x) => x.toFixed(3)).join(' ') ?? '-'}), ` +
         `forward ${ms(forward?.ms)} ms${note ? `  [${note}]` : ''}`);
-      trainRows.push({ label: 'training step', batch, threads, ours: train?.ms ?? null, torch: null, note });
-      forwardRows.push({ label: 'forward only', batch, threads, ours: forward?.ms ?? null, torch: null, note });
-    }
-  }
-
-  if (torch) {
-    for (const threads of cfg.threads) {
-      for (const batch of cfg.batches) {
-        const p = plan(batch, cfg.quick);
-        let r: TorchStep | null = null;
+      // PyTorch right after, on the same shapes, so both see about the same machine load.
+      let theirs: TorchStep | null = null;
+      if (torch) {
         try {
-          r = torchStep(torch, threads, batch, p.steps, p.repeats);
-          out(`PyTorch   threads ${threads} batch ${String(batch).padStart(3)}: train ${ms(r.trainStepMs)} ms/step, forward ${ms(r.forwardMs)} ms`);
+          theirs = torchStep(torch, threads, batch, p.steps, p.repeats);
+          out(`PyTorch   threads ${threads} batch ${String(batch).padStart(3)}: train ${ms(theirs.trainStepMs)} ms/step, forward ${ms(theirs.forwardMs)} ms`);
         } catch (e) {
           out(`PyTorch   threads ${threads} batch ${batch}: failed: ${(e as Error).message}`);
         }
-        torchSteps.set(`${threads}/${batch}`, r);
       }
+      trainRows.push({ label: 'training step', batch, threads, ours: train?.ms ?? null, torch: theirs?.trainStepMs ?? null, note });
+      forwardRows.push({ label: 'forward only', batch, threads, ours: forward?.ms ?? null, torch: theirs?.forwardMs ?? null, note });
     }
-    for (const row of trainRows) row.torch = torchSteps.get(`${row.threads}/${row.batch}`)?.trainStepMs ?? null;
-    for (const row of forwardRows) row.torch = torchSteps.get(`${row.threads}/${row.batch}`)?.forwardMs ?? null;
   }
 
   let memory: MemoryRun | null = null;

@@ -27,6 +27,7 @@ import { Module, CrossEntropyLoss } from '../nn';
 import { noGrad } from '../autograd';
 import { getBackend } from '../backend';
 import { shardLossFactors, shardSizes } from './shards';
+import { SpinWait } from './spin';
 import { criterionSpecOf, modelSpecOf, type CriterionSpec, type ModelSpec } from './spec';
 import {
   Command, controlLength, DIMS, Field, ioBytes, ioInputs, ioLabels, KIND, MAX_DIMS, NDIM, paramTable, SEQ, slot, Status,
@@ -70,7 +71,6 @@ export function replicaScriptPath(): string {
 }
 
 const WAIT_SLICE_MS = 20;
-const SPIN_MS = 1;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class DataParallel {
@@ -93,6 +93,7 @@ export class DataParallel {
   private failure: Error | null = null;
   private closed = false;
   private seq = 0;
+  private readonly spinner = new SpinWait(0.5);
 
   private constructor(o: DataParallelOptions) {
     if (!Number.isInteger(o.threads) || o.threads < 1) throw new Error(`DataParallel: threads must be a positive integer, got ${o.threads}`);
@@ -222,10 +223,7 @@ export class DataParallel {
     for (let j = 0; j < this.workers.length; j++) {
       const done = slot(j, Field.Done);
       // The shards are the same size, so the worker is usually about done: spin briefly first.
-      const until = performance.now() + SPIN_MS;
-      for (let i = 1; Atomics.load(this.control, done) !== this.seq; i++) {
-        if ((i & 63) === 0 && performance.now() > until) break;
-      }
+      this.spinner.spin(() => Atomics.load(this.control, done) === this.seq);
       for (;;) {
         const seen = Atomics.load(this.control, done);
         if (seen === this.seq) break;

@@ -9,6 +9,7 @@ import { setBackend } from '../backend';
 import { noGrad } from '../autograd';
 import { Tensor } from '../tensor';
 import { buildCriterion, buildModel } from './spec';
+import { SpinWait } from './spin';
 import {
   Command, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, SEQ, slot, Status, type WorkerInit,
 } from './layout';
@@ -47,23 +48,14 @@ function setup() {
   return { model, criterion, params: named.map(([, p]) => p) };
 }
 
-/**
- * Spins on the command word for a little while before sleeping: between two training steps
- * the main thread only reduces, steps the optimizer and fetches the next batch, and a futex
- * wake-up costs more than that gap is worth at small batches.
- */
-const SPIN_MS = 2;
+/** Between two training steps the main thread only reduces, steps and fetches a batch. */
+const spinner = new SpinWait(0.5);
 function waitForCommand(last: number): number {
-  const until = performance.now() + SPIN_MS;
-  for (let i = 1; ; i++) {
-    const seq = Atomics.load(control, SEQ);
-    if (seq !== last) return seq;
-    if ((i & 63) === 0 && performance.now() > until) break;
-  }
+  spinner.spin(() => Atomics.load(control, SEQ) !== last);
   for (;;) {
-    Atomics.wait(control, SEQ, last);
     const seq = Atomics.load(control, SEQ);
     if (seq !== last) return seq;
+    Atomics.wait(control, SEQ, last);
   }
 }
 
