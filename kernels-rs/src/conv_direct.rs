@@ -94,61 +94,78 @@ pub fn forward_panel_rows(rows: usize) -> usize {
 
 /// out[o, y*out_w + x] = sum_p A[o, p] * src[off[p] + y*ws + x] (+ bias[o]) for one image:
 /// `a` is the packed weights (`pr`-row panels over the full K, see pack_weights_rows), `src`
-/// the padded image.
+/// the padded image. Each register tile is `pr` output channels x two 4-position vectors that
+/// may sit anywhere in the output (each row is cut into vectors at x = 0, 4, ..., the last one
+/// shifted back to end at out_w, overlapping its neighbour), so no lane computes a discarded
+/// x >= out_w position and results are stored straight into the output.
 pub unsafe fn forward_image(
     d: &Direct, rows: usize, pr: usize, a_packed: *const f32, off: *const u32, src: *const f32,
     bias: *const f32, out: *mut f32,
 ) {
     let k = d.k();
-    let pos = d.positions();
-    let tiles = (pos + NR - 1) / NR;
-    let rows_padded = (rows + pr - 1) / pr * pr;
-    let ldt = tiles * NR;
-    let tmp = DIRECT_OUT.get(rows_padded * ldt);
-    for jt in 0..tiles {
-        let q = jt * NR;
+    let nv_row = (d.out_w + 3) / 4;
+    let nv = d.out_h * nv_row;
+    let plane = d.out_h * d.out_w;
+    // Output position of vector v (its source offset is y*ws + x).
+    let at = |v: usize| -> (usize, usize) {
+        let (y, j) = (v / nv_row, v % nv_row);
+        let x = if d.out_w >= 4 { (4 * j).min(d.out_w - 4) } else { 0 };
+        (y, x)
+    };
+    let mut v = 0;
+    while v < nv {
+        let (y0, x0) = at(v);
+        let (y1, x1) = at((v + 1).min(nv - 1));
+        let s0 = src.add(y0 * d.ws + x0);
+        let s1 = src.add(y1 * d.ws + x1);
         let mut ir = 0;
         while ir < rows {
-            let c = tmp.add(ir * ldt + q);
             let ap = a_packed.add(ir * k);
+            let mut acc = [f32x4_splat(0.0); 8];
             match pr {
-                3 => tile_rows::<3>(k, ap, src.add(q), off, c, ldt),
-                _ => tile_rows::<4>(k, ap, src.add(q), off, c, ldt),
+                3 => tile_rows2::<3>(k, ap, s0, s1, off, &mut acc),
+                _ => tile_rows2::<4>(k, ap, s0, s1, off, &mut acc),
+            }
+            for i in 0..pr.min(rows - ir) {
+                let o = ir + i;
+                let b = if bias.is_null() { 0.0 } else { *bias.add(o) };
+                let vb = f32x4_splat(b);
+                let po = out.add(o * plane);
+                store_vec(po, y0 * d.out_w + x0, d.out_w, f32x4_add(acc[2 * i], vb));
+                if v + 1 < nv {
+                    store_vec(po, y1 * d.out_w + x1, d.out_w, f32x4_add(acc[2 * i + 1], vb));
+                }
             }
             ir += pr;
         }
+        v += 2;
     }
-    // Compact the ws-wide rows to out_w and add the bias.
-    let plane = d.out_h * d.out_w;
-    for o in 0..rows {
-        let b = if bias.is_null() { 0.0 } else { *bias.add(o) };
-        let vb = f32x4_splat(b);
-        for y in 0..d.out_h {
-            let s = tmp.add(o * ldt + y * d.ws);
-            let t = out.add(o * plane + y * d.out_w);
-            let mut i = 0;
-            while i + 4 <= d.out_w {
-                store4(t.add(i), f32x4_add(load4(s.add(i)), vb));
-                i += 4;
-            }
-            while i < d.out_w {
-                *t.add(i) = *s.add(i) + b;
-                i += 1;
-            }
+}
+
+/// Stores the lanes of `val` that fall inside a row of `out_w` (all four when out_w >= 4).
+#[inline(always)]
+unsafe fn store_vec(plane: *mut f32, at: usize, out_w: usize, val: v128) {
+    if out_w >= 4 {
+        store4(plane.add(at), val);
+    } else {
+        let mut t = [0.0f32; 4];
+        store4(t.as_mut_ptr(), val);
+        for (i, x) in t.iter().enumerate().take(out_w) {
+            *plane.add(at + i) = *x;
         }
     }
 }
 
-/// R x 8 tile, stored: C[i][j] = sum_p Apanel[p, i] * src[off[p] + j].
+/// R x (4 + 4) tile: acc[2i] = sum_p Apanel[p, i] * s0[off[p] ..+4], acc[2i+1] likewise on s1.
 #[inline(always)]
-unsafe fn tile_rows<const R: usize>(k: usize, a: *const f32, src: *const f32, off: *const u32, c: *mut f32, ldc: usize) {
+unsafe fn tile_rows2<const R: usize>(k: usize, a: *const f32, s0: *const f32, s1: *const f32, off: *const u32, acc: &mut [v128; 8]) {
     let mut lo = [f32x4_splat(0.0); R];
     let mut hi = [f32x4_splat(0.0); R];
     let mut pa = a;
     for p in 0..k {
-        let pb = src.add(*off.add(p) as usize);
-        let bl = load4(pb);
-        let bh = load4(pb.add(4));
+        let o = *off.add(p) as usize;
+        let bl = load4(s0.add(o));
+        let bh = load4(s1.add(o));
         for i in 0..R {
             let ai = v128_load32_splat(pa.add(i) as *const u32);
             lo[i] = f32x4_add(lo[i], f32x4_mul(ai, bl));
@@ -157,8 +174,8 @@ unsafe fn tile_rows<const R: usize>(k: usize, a: *const f32, src: *const f32, of
         pa = pa.add(R);
     }
     for i in 0..R {
-        store4(c.add(i * ldc), lo[i]);
-        store4(c.add(i * ldc + 4), hi[i]);
+        acc[2 * i] = lo[i];
+        acc[2 * i + 1] = hi[i];
     }
 }
 
