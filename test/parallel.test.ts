@@ -173,4 +173,17 @@ describe('refused settings and failures', () => {
     }
     await expect(dp.forwardBackward(randn(2, 3, 32, 32), tensor([0, 1], { dtype: 'int32' }))).rejects.toThrow(/already closed/);
   });
+
+  test('a worker that dies is reported instead of hanging the main thread', async () => {
+    const { net } = setup();
+    const dp = await DataParallel.create({ model: net, criterion: new CrossEntropyLoss(), threads: 2 });
+    try {
+      // Kill the replica from outside, as a crash would.
+      await (dp as unknown as { workers: Array<{ terminate(): Promise<number> }> }).workers[0].terminate();
+      const [x, y] = batches(1, 4)[0];
+      await expect(dp.forwardBackward(x, y)).rejects.toThrow(/DataParallel: worker 1 exited unexpectedly/);
+    } finally {
+      await dp.close();
+    }
+  });
 });
