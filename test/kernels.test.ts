@@ -333,6 +333,11 @@ const convCases: ConvCase[] = [
   { batch: 3, inChannels: 1, inHeight: 8, inWidth: 41, outChannels: 9, kernelSize: 5, padding: [0, 2] },
   { batch: 2, inChannels: 6, inHeight: 9, inWidth: 9, outChannels: 6, kernelSize: 3, padding: 1, dilation: 2, groups: 6 },
   { batch: 2, inChannels: 8, inHeight: 7, inWidth: 7, outChannels: 4, kernelSize: 3, stride: [1, 2], groups: 2 },
+  // Backward-weight paths: lanes over x (out_w a multiple of 4, batch not), lanes over images
+  // with a partly empty last quad (out_w not a multiple of 4), groups.
+  { batch: 3, inChannels: 4, inHeight: 7, inWidth: 10, outChannels: 5, kernelSize: 3 },
+  { batch: 6, inChannels: 4, inHeight: 9, inWidth: 11, outChannels: 6, kernelSize: 3, padding: 1, groups: 2 },
+  { batch: 5, inChannels: 2, inHeight: 6, inWidth: 9, outChannels: 3, kernelSize: [2, 3], dilation: [2, 1] },
   seedConv1(4),
   seedConv2(4),
   { ...seedConv2(1), bias: false },

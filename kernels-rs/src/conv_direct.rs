@@ -11,7 +11,7 @@
 //! flipped-kernel forward convolution of the padded gradOutput (which multiplies many zeros).
 
 use crate::gemm::{MR, NR};
-use crate::scratch::{DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A};
+use crate::scratch::{COLUMNS, DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A};
 use crate::simd::{load4, store4};
 use core::arch::wasm32::*;
 
@@ -261,13 +261,14 @@ pub unsafe fn conv_forward_stride1(
 }
 
 /// Backward-weight of one stride-1 convolution as dot products over the output positions:
-/// gradW[o, p] = sum_{n, y, x} gO[n, o, y, x] * src_n[off[p] + y*ws + x], vectorised along x
-/// (4 positions per f32x4), an RO x RP register tile of (output channel, reduction offset)
-/// pairs reduced horizontally once per chunk of images (2 x 4 measured fastest: 3-row tiles
-/// run out of V8's 16 xmm registers and spill). No lane is wasted on padding the output
-/// channels (6 = 3 tiles of 2 rows); only the row tail out_w..round_up(out_w, 4) is
-/// multiplied by zeros (gO rows are copied zero-padded to a multiple of 4 when needed).
-/// Chunks of images are sized to stay in L1. Accumulates into grad_weight (zeroed by the caller).
+/// gradW[o, p] = sum_{n, y, x} gO[n, o, y, x] * src_n[off[p] + y*ws + x], with an RO x RP
+/// register tile of (output channel, reduction offset) pairs reduced horizontally once per
+/// chunk of images (2 x 4 measured fastest: 3-row tiles run out of V8's 16 xmm registers and
+/// spill). The f32x4 lanes run over 4 images (backward_weight_quads: every position a whole
+/// vector, whatever out_w) or, when out_w is a multiple of 4 and the batch is not, over 4
+/// adjacent x positions of one image (chunks of images sized to stay in L1). No lane is
+/// wasted on padding the output channels (6 = 3 tiles of 2 rows). Accumulates into
+/// grad_weight (zeroed by the caller).
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn conv_backward_weight_stride1(
     batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, groups: usize,
@@ -285,15 +286,17 @@ pub unsafe fn conv_backward_weight_stride1(
     // out_w valid positions (see src_len).
     let src_img = d.src_len();
     let off = d.offsets();
-    let ow4 = (out_w + 3) / 4 * 4;
-    let need_pack = ow4 != out_w;
     let plane = out_h * out_w;
-    let g_img_packed = opg * out_h * ow4;
-    let per_img = src_img + if need_pack { g_img_packed } else { opg * plane };
+    let (ro, rp) = bw_tile(opg, k);
+    // Lanes over images (every position a whole vector, aligned loads) measured faster even
+    // when rows split evenly into vectors (conv1 b64: 52 vs 49 GFLOP/s); rows are kept for a
+    // batch that would leave quad lanes empty.
+    if out_w % 4 != 0 || batch % 4 == 0 {
+        return backward_weight_quads(&d, batch, in_c, out_c, groups, pad_h, pad_w, input, grad_output, grad_weight, ro, rp);
+    }
+    let per_img = src_img + opg * plane;
     let chunk = (16384 / per_img.max(1)).max(1).min(batch.max(1));
     let src = DIRECT_SRC.get(src_img * chunk);
-    let gpack = if need_pack { DIRECT_OUT.get(g_img_packed * chunk) } else { core::ptr::null_mut() };
-    let (ro, rp) = bw_tile(opg, k);
     for grp in 0..groups {
         let gw = grad_weight.add(grp * opg * k);
         let mut n0 = 0;
@@ -304,30 +307,88 @@ pub unsafe fn conv_backward_weight_stride1(
                 pad_planes(img, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, src.add(i * src_img), src_img);
             }
             let go0 = grad_output.add((n0 * out_c + grp * opg) * plane);
-            let t = if need_pack {
-                crate::elementwise::fill_raw(gpack, g_img_packed * nc, 0.0);
-                for i in 0..nc {
-                    for o in 0..opg {
-                        for y in 0..out_h {
-                            copy_row(
-                                go0.add((i * out_c + o) * plane + y * out_w),
-                                gpack.add(i * g_img_packed + (o * out_h + y) * ow4),
-                                out_w,
-                            );
-                        }
-                    }
-                }
-                DotTile { g: gpack, g_img: g_img_packed, g_ch: out_h * ow4, g_row: ow4, nimg: nc, out_h, ow4, x_img: src_img, x_row: d.ws }
-            } else {
-                DotTile { g: go0, g_img: out_c * plane, g_ch: plane, g_row: out_w, nimg: nc, out_h, ow4, x_img: src_img, x_row: d.ws }
+            let t = DotTile {
+                g: go0, g_img: out_c * plane, g_ch: plane, g_row: out_w, nimg: nc, out_h, row: out_w,
+                x_img: src_img, x_row: d.ws, x_scale: 1,
             };
-            match (ro, rp) {
-                (2, 4) => dot_tiles::<2, 4>(&t, opg, k, src, off, gw),
-                (2, 3) => dot_tiles::<2, 3>(&t, opg, k, src, off, gw),
-                _ => dot_tiles::<2, 2>(&t, opg, k, src, off, gw),
-            }
+            run_dot_tiles(&t, ro, rp, opg, k, src, off, gw);
             n0 += nc;
         }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_dot_tiles(t: &DotTile, ro: usize, rp: usize, opg: usize, k: usize, src: *const f32, off: *const u32, gw: *mut f32) {
+    match (ro, rp) {
+        (2, 4) => dot_tiles::<2, 4>(t, opg, k, src, off, gw),
+        (2, 3) => dot_tiles::<2, 3>(t, opg, k, src, off, gw),
+        _ => dot_tiles::<2, 2>(t, opg, k, src, off, gw),
+    }
+}
+
+/// Backward-weight when out_w is not a multiple of 4: the lanes run over 4 images instead of 4
+/// adjacent positions. Each quad of images is interleaved (padded source planes and gO,
+/// element e of image l at 4*e + l; images past the batch are zeros), so every output position
+/// is one whole vector and no lane is wasted on a row tail.
+#[allow(clippy::too_many_arguments)]
+unsafe fn backward_weight_quads(
+    d: &Direct, batch: usize, in_c: usize, out_c: usize, groups: usize, pad_h: usize, pad_w: usize,
+    input: *const f32, grad_output: *const f32, grad_weight: *mut f32, ro: usize, rp: usize,
+) {
+    let ipg = in_c / groups;
+    let opg = out_c / groups;
+    let (in_h, in_w) = (d.hs - 2 * pad_h, d.ws - 2 * pad_w);
+    let k = d.k();
+    let off = d.offsets();
+    let plane = d.out_h * d.out_w;
+    let src_img = (d.channels * d.hs * d.ws + 3) / 4 * 4;
+    let g_img = (opg * plane + 3) / 4 * 4;
+    // Four padded images, then their interleaving; gO interleaved.
+    let tmp = COLUMNS.get(4 * (src_img + g_img));
+    let tmp_g = tmp.add(4 * src_img);
+    let xi = DIRECT_SRC.get(4 * src_img);
+    let gi = DIRECT_OUT.get(4 * g_img);
+    for grp in 0..groups {
+        let gw = grad_weight.add(grp * opg * k);
+        let mut n0 = 0;
+        while n0 < batch {
+            let nc = 4.min(batch - n0);
+            for l in 0..4 {
+                let dst = tmp.add(l * src_img);
+                let gdst = tmp_g.add(l * g_img);
+                if l < nc {
+                    let img = input.add(((n0 + l) * in_c + grp * ipg) * in_h * in_w);
+                    pad_planes(img, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, dst, src_img);
+                    copy_row(grad_output.add(((n0 + l) * out_c + grp * opg) * plane), gdst, opg * plane);
+                    crate::elementwise::fill_raw(gdst.add(opg * plane), g_img - opg * plane, 0.0);
+                } else {
+                    crate::elementwise::fill_raw(dst, src_img, 0.0);
+                    crate::elementwise::fill_raw(gdst, g_img, 0.0);
+                }
+            }
+            interleave4(tmp, src_img, xi);
+            interleave4(tmp_g, g_img, gi);
+            let t = DotTile {
+                g: gi, g_img: 0, g_ch: 4 * plane, g_row: 4 * d.out_w, nimg: 1, out_h: d.out_h,
+                row: 4 * d.out_w, x_img: 0, x_row: 4 * d.ws, x_scale: 4,
+            };
+            run_dot_tiles(&t, ro, rp, opg, k, xi, off, gw);
+            n0 += nc;
+        }
+    }
+}
+
+/// dst[4*e + l] = src[l*len + e] for e < len (a multiple of 4), l < 4.
+unsafe fn interleave4(src: *const f32, len: usize, dst: *mut f32) {
+    let mut e = 0;
+    while e < len {
+        let t = crate::gemm::transpose4([
+            load4(src.add(e)), load4(src.add(len + e)), load4(src.add(2 * len + e)), load4(src.add(3 * len + e)),
+        ]);
+        for (i, v) in t.iter().enumerate() {
+            store4(dst.add(4 * (e + i)), *v);
+        }
+        e += 4;
     }
 }
 
@@ -350,8 +411,8 @@ fn bw_tile(opg: usize, k: usize) -> (usize, usize) {
 }
 
 /// Geometry of one chunk of images for the backward-weight dot products: gO of output
-/// channel o, image i, row y starts at g + i*g_img + o*g_ch + y*g_row (ow4 valid-or-zero
-/// floats); the padded source row of reduction offset p at src + i*x_img + off[p] + y*x_row.
+/// channel o, image i, row y starts at g + i*g_img + o*g_ch + y*g_row; the padded source row of reduction offset p at src + i*x_img + off[p]*x_scale +
+/// y*x_row; each row is `row` floats of multiples of 4.
 struct DotTile {
     g: *const f32,
     g_img: usize,
@@ -359,9 +420,10 @@ struct DotTile {
     g_row: usize,
     nimg: usize,
     out_h: usize,
-    ow4: usize,
+    row: usize,
     x_img: usize,
     x_row: usize,
+    x_scale: usize,
 }
 
 unsafe fn dot_tiles<const RO: usize, const RP: usize>(
@@ -378,15 +440,9 @@ unsafe fn dot_tiles<const RO: usize, const RP: usize>(
         while p0 < k {
             let mut xp = [src as *const f32; RP];
             for (j, x) in xp.iter_mut().enumerate() {
-                *x = src.add(*off.add((p0 + j).min(k - 1)) as usize);
+                *x = src.add(*off.add((p0 + j).min(k - 1)) as usize * t.x_scale);
             }
-            let acc = match t.ow4 {
-                4 => dot_tile::<RO, RP, 1>(t, gp, xp),
-                8 => dot_tile::<RO, RP, 2>(t, gp, xp),
-                12 => dot_tile::<RO, RP, 0>(t, gp, xp),
-                16 => dot_tile::<RO, RP, 4>(t, gp, xp),
-                _ => dot_tile::<RO, RP, 0>(t, gp, xp),
-            };
+            let acc = dot_tile::<RO, RP>(t, gp, xp);
             for i in 0..RO {
                 if o0 + i >= opg {
                     break;
@@ -409,9 +465,8 @@ unsafe fn dot_tiles<const RO: usize, const RP: usize>(
     }
 }
 
-/// XV > 0: rows of exactly XV vectors (unrolled); 0: t.ow4 / 4 vectors.
 #[inline(always)]
-unsafe fn dot_tile<const RO: usize, const RP: usize, const XV: usize>(
+unsafe fn dot_tile<const RO: usize, const RP: usize>(
     t: &DotTile, gp: [*const f32; RO], xp: [*const f32; RP],
 ) -> [[v128; RP]; RO] {
     let mut acc = [[f32x4_splat(0.0); RP]; RO];
@@ -421,9 +476,8 @@ unsafe fn dot_tile<const RO: usize, const RP: usize, const XV: usize>(
         for y in 0..t.out_h {
             let go = gi + y * t.g_row;
             let xo = xi + y * t.x_row;
-            let n = if XV > 0 { XV * 4 } else { t.ow4 };
             let mut x = 0;
-            while x < n {
+            while x < t.row {
                 let mut gv = [f32x4_splat(0.0); RO];
                 for i in 0..RO {
                     gv[i] = load4(gp[i].add(go + x));

@@ -222,7 +222,7 @@ unsafe fn pack_b(kc: usize, nc: usize, b: View, p0: usize, j0: usize, dst: *mut 
 
 /// Rows r0..r3 in, columns out: out[i] = (r0[i], r1[i], r2[i], r3[i]).
 #[inline(always)]
-fn transpose4(r: [v128; 4]) -> [v128; 4] {
+pub fn transpose4(r: [v128; 4]) -> [v128; 4] {
     let a = i32x4_shuffle::<0, 4, 1, 5>(r[0], r[1]);
     let b = i32x4_shuffle::<0, 4, 1, 5>(r[2], r[3]);
     let c = i32x4_shuffle::<2, 6, 3, 7>(r[0], r[1]);
