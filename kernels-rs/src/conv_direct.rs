@@ -378,6 +378,20 @@ unsafe fn backward_weight_quads(
     }
 }
 
+/// dst[l*len + e] = src[4*e + l] for e < len (a multiple of 4), l < 4: the inverse of interleave4.
+unsafe fn deinterleave4(src: *const f32, len: usize, dst: *mut f32) {
+    let mut e = 0;
+    while e < len {
+        let t = crate::gemm::transpose4([
+            load4(src.add(4 * e)), load4(src.add(4 * e + 4)), load4(src.add(4 * e + 8)), load4(src.add(4 * e + 12)),
+        ]);
+        for (l, v) in t.iter().enumerate() {
+            store4(dst.add(l * len + e), *v);
+        }
+        e += 4;
+    }
+}
+
 /// dst[4*e + l] = src[l*len + e] for e < len (a multiple of 4), l < 4.
 unsafe fn interleave4(src: *const f32, len: usize, dst: *mut f32) {
     let mut e = 0;
@@ -531,6 +545,9 @@ pub unsafe fn conv_backward_input_stride1(
         channels: ipg, k_h, k_w, dil_h, dil_w,
         hs: in_h + 2 * pad_h, ws: in_w + 2 * pad_w, out_h, out_w,
     };
+    if prefer_quads_backward_input(batch, opg, k_w, out_h, out_w, in_w + 2 * pad_w) {
+        return backward_input_quads(&d, batch, in_c, out_c, groups, pad_h, pad_w, grad_output, weight, grad_input);
+    }
     let k = d.k();
     let taps = k_h * k_w;
     let pos = d.positions();
@@ -611,6 +628,143 @@ pub unsafe fn conv_backward_input_stride1(
             }
         }
     }
+}
+
+/// Backward-input: lanes over images (backward_input_quads) or the kx-folded gemm below, by a
+/// cost model fitted to the seed shapes (batch 64: conv1, 6 output channels, runs the folded
+/// gemm at 43 GFLOP/s and quads at 33; conv2, 16 channels and 29% discarded row tails, 36 vs
+/// 46): quads lose empty lanes of the last quad and pay a read-modify-write per out_c-long
+/// reduction; the folded gemm computes whole padded rows (tiles of 8 over out_h * ws) and
+/// reads zeros for the taps outside gO, amortising its read-modify-write over out_c * k_w.
+fn prefer_quads_backward_input(batch: usize, opg: usize, k_w: usize, out_h: usize, out_w: usize, ws: usize) -> bool {
+    if batch == 0 || opg == 0 || out_w == 0 {
+        return false;
+    }
+    let rmw = 3.3f32;
+    let positions = ((out_h * ws + NR - 1) / NR * NR) as f32;
+    let fold = positions / (out_h * out_w) as f32 * (1.0 + rmw / (opg * k_w) as f32);
+    let quads = ((batch + 3) / 4 * 4) as f32 / batch as f32 * (1.0 + rmw / opg as f32);
+    quads < fold
+}
+
+/// Backward-input with the f32x4 lanes over 4 interleaved images (element e of image l at
+/// 4*e + l): for every reduction row p = (c, ky, kx) and output position q = (y, x),
+/// col[p, q] = sum_o W[o, p] * gO[o, q] (one vector: 4 images) is added into the padded,
+/// interleaved gradInput at off[p] + y*ws + x. Only real output positions are visited (no
+/// discarded row tails, no zero taps), every access is one aligned vector, and two targets
+/// of a tile that coincide are the same whole vector (store-to-load forwarding stays exact).
+#[allow(clippy::too_many_arguments)]
+unsafe fn backward_input_quads(
+    d: &Direct, batch: usize, in_c: usize, out_c: usize, groups: usize, pad_h: usize, pad_w: usize,
+    grad_output: *const f32, weight: *const f32, grad_input: *mut f32,
+) {
+    let ipg = in_c / groups;
+    let opg = out_c / groups;
+    let (in_h, in_w) = (d.hs - 2 * pad_h, d.ws - 2 * pad_w);
+    let k = d.k();
+    let k_padded = (k + MR - 1) / MR * MR;
+    let off = d.offsets();
+    let plane = d.out_h * d.out_w;
+    let src_img = (d.channels * d.hs * d.ws + 3) / 4 * 4;
+    let g_img = (opg * plane + 3) / 4 * 4;
+    let tmp = COLUMNS.get(4 * src_img.max(g_img));
+    let gi = DIRECT_SRC.get(4 * src_img);
+    let go = DIRECT_OUT.get(4 * g_img);
+    let a = PACK_A.get(k_padded * opg);
+    for grp in 0..groups {
+        // A = W_g^T in MR-row panels: a[panel][o][i] = W_g[o, panel*MR + i].
+        let wg = weight.add(grp * opg * k);
+        for pr in (0..k_padded).step_by(MR) {
+            for o in 0..opg {
+                for i in 0..MR {
+                    *a.add(pr * opg + o * MR + i) = if pr + i < k { *wg.add(o * k + pr + i) } else { 0.0 };
+                }
+            }
+        }
+        let mut n0 = 0;
+        while n0 < batch {
+            let nc = 4.min(batch - n0);
+            for l in 0..4 {
+                let gdst = tmp.add(l * g_img);
+                if l < nc {
+                    copy_row(grad_output.add(((n0 + l) * out_c + grp * opg) * plane), gdst, opg * plane);
+                    crate::elementwise::fill_raw(gdst.add(opg * plane), g_img - opg * plane, 0.0);
+                } else {
+                    crate::elementwise::fill_raw(gdst, g_img, 0.0);
+                }
+            }
+            interleave4(tmp, g_img, go);
+            crate::elementwise::fill_raw(gi, 4 * src_img, 0.0);
+            let g_ch = 4 * plane;
+            let mut q0 = 0;
+            while q0 < plane {
+                let q1 = (q0 + 1).min(plane - 1);
+                let t0 = (q0 / d.out_w) * d.ws + q0 % d.out_w;
+                let t1 = (q1 / d.out_w) * d.ws + q1 % d.out_w;
+                let b0 = go.add(4 * q0);
+                let b1 = go.add(4 * q1);
+                let mut ir = 0;
+                while ir < k {
+                    let acc = kernel_two_vectors(opg, a.add(ir * opg), b0, b1, g_ch);
+                    for i in 0..(k - ir).min(MR) {
+                        let o = *off.add(ir + i) as usize;
+                        let p = gi.add(4 * (o + t0));
+                        store4(p, f32x4_add(load4(p), acc[2 * i]));
+                        if q1 != q0 {
+                            let p = gi.add(4 * (o + t1));
+                            store4(p, f32x4_add(load4(p), acc[2 * i + 1]));
+                        }
+                    }
+                    ir += MR;
+                }
+                q0 += 2;
+            }
+            // De-interleave, then crop the padding away.
+            deinterleave4(gi, src_img, tmp);
+            for l in 0..nc {
+                let src = tmp.add(l * src_img);
+                let dst = grad_input.add(((n0 + l) * in_c + grp * ipg) * in_h * in_w);
+                for c in 0..ipg {
+                    for y in 0..in_h {
+                        copy_row(src.add(c * d.hs * d.ws + (y + pad_h) * d.ws + pad_w), dst.add((c * in_h + y) * in_w), in_w);
+                    }
+                }
+            }
+            n0 += nc;
+        }
+    }
+}
+
+/// 4 x (1 + 1) tile: acc[2i] = sum_o A[o, i] * b0[o*stride ..+4], acc[2i+1] likewise on b1.
+#[inline(always)]
+unsafe fn kernel_two_vectors(k: usize, a: *const f32, b0: *const f32, b1: *const f32, stride: usize) -> [v128; 8] {
+    let mut c0l = f32x4_splat(0.0);
+    let mut c0h = f32x4_splat(0.0);
+    let mut c1l = f32x4_splat(0.0);
+    let mut c1h = f32x4_splat(0.0);
+    let mut c2l = f32x4_splat(0.0);
+    let mut c2h = f32x4_splat(0.0);
+    let mut c3l = f32x4_splat(0.0);
+    let mut c3h = f32x4_splat(0.0);
+    let mut pa = a;
+    for o in 0..k {
+        let bl = load4(b0.add(o * stride));
+        let bh = load4(b1.add(o * stride));
+        let a0 = v128_load32_splat(pa as *const u32);
+        let a1 = v128_load32_splat(pa.add(1) as *const u32);
+        let a2 = v128_load32_splat(pa.add(2) as *const u32);
+        let a3 = v128_load32_splat(pa.add(3) as *const u32);
+        c0l = f32x4_add(c0l, f32x4_mul(a0, bl));
+        c0h = f32x4_add(c0h, f32x4_mul(a0, bh));
+        c1l = f32x4_add(c1l, f32x4_mul(a1, bl));
+        c1h = f32x4_add(c1h, f32x4_mul(a1, bh));
+        c2l = f32x4_add(c2l, f32x4_mul(a2, bl));
+        c2h = f32x4_add(c2h, f32x4_mul(a2, bh));
+        c3l = f32x4_add(c3l, f32x4_mul(a3, bl));
+        c3h = f32x4_add(c3h, f32x4_mul(a3, bh));
+        pa = pa.add(MR);
+    }
+    [c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h]
 }
 
 #[inline(always)]
