@@ -338,6 +338,10 @@ const convCases: ConvCase[] = [
   { batch: 3, inChannels: 4, inHeight: 7, inWidth: 10, outChannels: 5, kernelSize: 3 },
   { batch: 6, inChannels: 4, inHeight: 9, inWidth: 11, outChannels: 6, kernelSize: 3, padding: 1, groups: 2 },
   { batch: 5, inChannels: 2, inHeight: 6, inWidth: 9, outChannels: 3, kernelSize: [2, 3], dilation: [2, 1] },
+  // Backward-input over interleaved image quads (many output channels, narrow rows), with a
+  // partly empty last quad, padding, groups and dilation.
+  { batch: 6, inChannels: 4, inHeight: 8, inWidth: 8, outChannels: 32, kernelSize: 5, padding: 1, groups: 2 },
+  { batch: 7, inChannels: 3, inHeight: 9, inWidth: 9, outChannels: 12, kernelSize: 3, padding: 1, dilation: 2 },
   seedConv1(4),
   seedConv2(4),
   { ...seedConv2(1), bias: false },
