@@ -1,38 +1,43 @@
 /**
- * Spin-then-sleep waiting with an adaptive spin budget.
+ * Spin-then-sleep waiting that backs off when spinning does not pay.
  *
- * Waking a thread asleep in Atomics.wait costs about 0.15 ms on these VMs, as much as a whole
- * batch-4 shard, and the waits between two steps are short, so both sides spin first. But
- * when the machine is oversubscribed (another process on a core) a spinning thread steals the
- * very time slice the thread it waits for needs: spinning made a 2-thread step 2-3x slower
- * under load. So the budget halves whenever a spin runs out, doubles back when spins pay off,
- * and is probed at full size every PROBE_EVERY waits so that it recovers once the load goes.
+ * On these VMs Atomics.notify to a thread asleep in Atomics.wait takes ~0.13 ms and the
+ * sleeper needs another ~0.18 ms to run: more than a whole batch-4 shard. The waits between
+ * two steps are short, so both sides spin first (up to `maxMs`). But on an oversubscribed
+ * machine (another process on a core) a spinning thread steals the time slice of the thread
+ * it waits for: fixed 2 ms spins made 2-thread steps 2-3x slower under load. So after a spin
+ * that runs out, the next 1, 2, 4, ... 64 waits go straight to sleep; a spin that succeeds
+ * resets that.
  */
-const PROBE_EVERY = 128;
+const MAX_SKIP = 64;
 
 export class SpinWait {
-  private budgetMs: number;
-  private waits = 0;
+  private skip = 0;
+  private penalty = 1;
 
-  constructor(private readonly maxMs: number) {
-    this.budgetMs = maxMs;
-  }
+  constructor(private readonly maxMs: number) {}
 
-  /** Spins until `done()` or the budget runs out; true when `done()` held. */
+  /** Spins until `done()` or the budget runs out (or not at all while backing off). */
   spin(done: () => boolean): boolean {
-    this.waits += 1;
-    const budget = this.waits % PROBE_EVERY === 0 ? this.maxMs : this.budgetMs;
-    if (budget <= 0) return done();
-    const until = performance.now() + budget;
+    if (done()) return true;
+    if (this.skip > 0) {
+      this.skip -= 1;
+      return false;
+    }
+    const until = performance.now() + this.maxMs;
     for (let i = 1; ; i++) {
       if (done()) {
-        this.budgetMs = Math.min(this.maxMs, Math.max(this.budgetMs * 2, this.maxMs / 16));
+        this.penalty = 1;
         return true;
       }
       if ((i & 31) === 0 && performance.now() > until) {
-        this.budgetMs = this.budgetMs < this.maxMs / 64 ? 0 : this.budgetMs / 2;
+        this.skip = this.penalty;
+        this.penalty = Math.min(MAX_SKIP, 2 * this.penalty);
         return false;
       }
     }
   }
+
+  /** Ends a wait begun by `spin` (kept for callers; the backoff needs no timing). */
+  finished(): void {}
 }

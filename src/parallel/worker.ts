@@ -49,12 +49,15 @@ function setup() {
 }
 
 /** Between two training steps the main thread only reduces, steps and fetches a batch. */
-const spinner = new SpinWait(0.5);
+const spinner = new SpinWait(1);
 function waitForCommand(last: number): number {
   spinner.spin(() => Atomics.load(control, SEQ) !== last);
   for (;;) {
     const seq = Atomics.load(control, SEQ);
-    if (seq !== last) return seq;
+    if (seq !== last) {
+      spinner.finished();
+      return seq;
+    }
     Atomics.wait(control, SEQ, last);
   }
 }
