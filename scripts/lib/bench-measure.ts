@@ -125,11 +125,14 @@ export function forwardStep(s: Setup): void {
 export interface StepPlan { warmup: number; steps: number; repeats: number }
 
 export function plan(batch: number, quick: boolean): StepPlan {
-  // About 0.3 s per timed run on the full bench at today's speeds.
-  const steps = batch <= 8 ? 400 : Math.max(20, Math.round(1600 / batch));
+  // About 0.2-0.3 s per timed run. The warm-up is long on purpose: V8 reaches its optimising
+  // tier only after a few hundred steps (the first runs were 1.5x slower with 100 warm-up
+  // steps), and the data-parallel waits settle after that.
+  const steps = batch <= 8 ? 400 : Math.max(20, Math.round(2560 / batch));
+  const warmup = batch <= 8 ? 1000 : Math.max(50, 2 * steps);
   return quick
-    ? { warmup: Math.max(5, steps >> 3), steps: Math.max(10, steps >> 2), repeats: 3 }
-    : { warmup: Math.max(20, steps >> 1), steps, repeats: 5 };
+    ? { warmup: Math.max(20, warmup >> 2), steps: Math.max(10, steps >> 2), repeats: 3 }
+    : { warmup, steps, repeats: 7 };
 }
 
 export interface ProfileSplit {
