@@ -166,8 +166,9 @@ describe('refused settings and failures', () => {
       // Label 10 of 10 classes sits in the worker's shard (rows 2..3).
       await expect(dp.forwardBackward(x, tensor([1, 2, 3, 10], { dtype: 'int32' }))).rejects.toThrow(/DataParallel: worker 1: .*/);
       net.zeroGrad();
-      const loss = await dp.forwardBackward(x, tensor([1, 2, 3, 4], { dtype: 'int32' }));
-      expect(Number.isFinite(loss)).toBe(true);
+      const pending = dp.forwardBackward(x, tensor([1, 2, 3, 4], { dtype: 'int32' }));
+      await expect(dp.forward(x)).rejects.toThrow(/has not finished; await it first/);
+      expect(Number.isFinite(await pending)).toBe(true);
     } finally {
       await dp.close();
     }

@@ -187,7 +187,9 @@ export class DataParallel {
   private check(): void {
     if (this.closed) throw new Error('DataParallel: already closed');
     if (this.failure) throw this.failure;
+    if (this.busy) throw new Error('DataParallel: a previous forwardBackward/forward has not finished; await it first');
   }
+  private busy = false;
 
   /** Writes the main model's weights and each worker's shard, then wakes the workers. */
   private dispatch(kind: Command, inputs: Tensor, labels: Int32Array | null, sizes: number[], active: boolean[]): number {
@@ -248,6 +250,15 @@ export class DataParallel {
    */
   async forwardBackward(inputs: Tensor, labels: Tensor): Promise<number> {
     this.check();
+    this.busy = true;
+    try {
+      return await this.forwardBackwardNow(inputs, labels);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async forwardBackwardNow(inputs: Tensor, labels: Tensor): Promise<number> {
     const batch = inputs.shape[0];
     if (labels.dtype !== 'int32' || labels.shape.length !== 1 || labels.shape[0] !== batch) {
       throw new Error(`DataParallel: labels must be int32 of shape [${batch}], got ${labels.dtype} [${labels.shape.join(', ')}]`);
@@ -306,6 +317,15 @@ export class DataParallel {
   /** `model(inputs)` without recording a graph, computed in shards; the outputs concatenated. */
   async forward(inputs: Tensor): Promise<Tensor> {
     this.check();
+    this.busy = true;
+    try {
+      return await this.forwardNow(inputs);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async forwardNow(inputs: Tensor): Promise<Tensor> {
     const batch = inputs.shape[0];
     if (this.workers.length === 0 || batch < 2) return noGrad(() => this.model.forward(inputs) as Tensor);
     const sizes = shardSizes(batch, this.threads);
