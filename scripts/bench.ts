@@ -220,8 +220,8 @@ async function main(argv: string[]): Promise<number> {
     for (const e of epochs) {
       const r = e.ours;
       lines.push(r
-        ? `| torchlet, npm run train --threads ${e.threads} | ${r.trainSeconds.toFixed(1)} | ${(100 * r.testAccuracy).toFixed(2)} % | ${r.losses.length ? r.losses[r.losses.length - 1].toFixed(3) : 'n/a'} | ${ratio(r.trainSeconds, torchEpochResult?.trainSeconds)} |`
-        : `| torchlet, npm run train --threads ${e.threads} | failed: ${e.oursError} | | | |`);
+        ? `| torchlet, npm run train -- --threads ${e.threads} --num-workers ${cfg.numWorkers} | ${r.trainSeconds.toFixed(1)} | ${(100 * r.testAccuracy).toFixed(2)} % | ${r.losses.length ? r.losses[r.losses.length - 1].toFixed(3) : 'n/a'} | ${ratio(r.trainSeconds, torchEpochResult?.trainSeconds)} |`
+        : `| torchlet, npm run train -- --threads ${e.threads} --num-workers ${cfg.numWorkers} | failed: ${e.oursError} | | | |`);
     }
     if (torchEpochResult) {
       const r = torchEpochResult;
