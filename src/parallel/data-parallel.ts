@@ -239,7 +239,6 @@ export class DataParallel {
           if (this.failure) throw this.failure;
         }
       }
-      this.spinner.finished();
       if (this.control[slot(j, Field.Status)] === Status.Failed) throw new Error(`DataParallel: worker ${j + 1}: ${this.takeError(j)}`);
     }
   }

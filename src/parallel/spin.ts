@@ -37,7 +37,4 @@ export class SpinWait {
       }
     }
   }
-
-  /** Ends a wait begun by `spin` (kept for callers; the backoff needs no timing). */
-  finished(): void {}
 }

@@ -54,10 +54,7 @@ function waitForCommand(last: number): number {
   spinner.spin(() => Atomics.load(control, SEQ) !== last);
   for (;;) {
     const seq = Atomics.load(control, SEQ);
-    if (seq !== last) {
-      spinner.finished();
-      return seq;
-    }
+    if (seq !== last) return seq;
     Atomics.wait(control, SEQ, last);
   }
 }
