@@ -187,6 +187,20 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('\nCtrl-C: finishing this step and saving a checkpoint (press again to quit at once)...\n');
   };
   process.on('SIGINT', onSigint);
+  let checkpointSaved = false;
+  let interruptedAfterTraining = false;
+  const skipEvaluation = () => {
+    process.stderr.write(`\nCtrl-C: evaluation skipped; the trained model is in ${finalCheckpoint}\n`);
+    runLog.plot();
+  };
+  const onSigintAfterTraining = () => {
+    if (!checkpointSaved) {
+      interruptedAfterTraining = true;
+      return;
+    }
+    skipEvaluation();
+    process.exit(EXIT_INTERRUPTED);
+  };
 
   const showBar = cfg.progress === 'on' || (cfg.progress === 'auto' && Boolean(process.stdout.isTTY));
   const progress = new Progress(showBar, cfg.epochs);
@@ -230,6 +244,9 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     progress.stopBar();
     process.off('SIGINT', onSigint);
+    // From here on the trained model is (about to be) in the final checkpoint: Ctrl-C lets the
+    // save finish, then skips the evaluation; the run's plot is still written.
+    process.on('SIGINT', onSigintAfterTraining);
   }
   const trainSeconds = (performance.now() - started) / 1000;
   const s = result.state;
@@ -248,6 +265,11 @@ async function main(argv: string[]): Promise<number> {
 
   save(finalCheckpoint, s);
   if (cfg.save) save(cfg.save, s);
+  checkpointSaved = true;
+  if (interruptedAfterTraining) {
+    skipEvaluation();
+    return EXIT_INTERRUPTED;
+  }
   const imagesPerSecond = result.images / result.seconds;
   const summary: Record<string, unknown> = {
     kind: 'summary', step: s.step, epoch: s.epoch, dataset: data.name, backend: backendName,

@@ -162,6 +162,27 @@ describe('CIFAR-10 download', () => {
     expect(new CIFAR10({ root, train: false }).length).toBe(2);
   });
 
+  test('an incomplete folder from an interrupted run is replaced whole; nothing half-extracted is left', async () => {
+    behaviour = (_n, res) => serve(res, archive);
+    const root = path.join(tmp, 'data');
+    const dir = path.join(root, 'cifar-10-batches-bin');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'data_batch_1.bin'), Buffer.alloc(100)); // truncated, others missing
+    expect(cifar10Present(root)).toBe(false);
+    await downloadCIFAR10(root, options());
+    expect(requests).toBe(1);
+    expect(new CIFAR10({ root, train: true }).length).toBe(10);
+    expect(fs.readdirSync(root)).toEqual(['cifar-10-batches-bin']);
+  });
+
+  test('an archive without the CIFAR-10 files is refused and leaves nothing behind', async () => {
+    const other = tarball([{ path: 'something-else/readme.txt', body: Buffer.from('hello') }]);
+    behaviour = (_n, res) => serve(res, other);
+    const root = path.join(tmp, 'data');
+    await expect(downloadCIFAR10(root, { ...options(), md5: md5(other) })).rejects.toThrow(/did not contain cifar-10-batches-bin\//);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
   test('MD5 mismatch on every attempt fails cleanly: clear error, nothing extracted, no temp files', async () => {
     const tampered = cifarArchive();
     tampered[tampered.length - 20] ^= 0xff;

@@ -189,6 +189,30 @@ test('Ctrl-C saves a checkpoint that resumes', async () => {
   expect(r.stdout).toMatch(new RegExp(`step ${step + 10}\\)$`, 'm'));
 });
 
+test('Ctrl-C during the final evaluation skips it: the checkpoint is already saved, the plot is written', async () => {
+  const child = spawn(process.execPath, [script, '--data-dir', dataDir, '--dataset', 'synthetic', '--synthetic-train-size', '40',
+    '--synthetic-test-size', '4000', '--backend', 'js', '--epochs', '1', '--num-workers', '0', '--run-name', 'sigint-eval'], { cwd: dir });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (/Finished Training/.test(stdout)) resolve();
+    });
+    child.stderr.on('data', (d) => { stderr += d; });
+    exited.then(() => resolve());
+  });
+  child.kill('SIGINT');
+  const code = await exited;
+  expect(stderr).toMatch(/Ctrl-C: evaluation skipped; the trained model is in .*checkpoint\.safetensors/);
+  expect(code).toBe(130);
+  expect(stdout).not.toMatch(/Accuracy of the network/);
+  const run = path.join(dir, 'runs', 'sigint-eval');
+  expect(fs.existsSync(path.join(run, 'checkpoint.safetensors'))).toBe(true);
+  expect(fs.readFileSync(path.join(run, 'loss.svg'), 'utf8')).toMatch(/^<\?xml|^<svg/);
+});
+
 // Optional (PyTorch is never a test dependency): the checkpoint's model tensors load with
 // load_state_dict(strict=True) into PyTorch's Net and give the same logits.
 const systemPython = '/usr/bin/python3';
@@ -202,17 +226,11 @@ const hasTorch = fs.existsSync(systemPython) &&
   const x = tensor(Float32Array.from(input)).view(2, 3, 32, 32);
   const ours = Array.from(noGrad(() => net.forward(x)).data);
   const py = `
-import json, struct, sys, math, torch, torch.nn as nn, torch.nn.functional as F
+import json, struct, sys, math, torch
 import xml.dom.minidom
 xml.dom.minidom.parse(sys.argv[2])  # loss.svg is well-formed XML
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 6, 5); self.pool = nn.MaxPool2d(2, 2); self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120); self.fc2 = nn.Linear(120, 84); self.fc3 = nn.Linear(84, 10)
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x))); x = self.pool(F.relu(self.conv2(x)))
-        x = x.view(-1, 16 * 5 * 5); x = F.relu(self.fc1(x)); x = F.relu(self.fc2(x)); return self.fc3(x)
+sys.path.insert(0, sys.argv[3])
+from seed_net import Net
 raw = open(sys.argv[1], 'rb').read()
 n, = struct.unpack('<Q', raw[:8]); header = json.loads(raw[8:8 + n]); buf = bytearray(raw[8 + n:])
 sd = {k: torch.frombuffer(buf[e['data_offsets'][0]:e['data_offsets'][1]], dtype=torch.float32).reshape(e['shape'])
@@ -221,7 +239,7 @@ net = Net(); net.load_state_dict(sd, strict=True)
 x = torch.tensor([math.sin(i * 0.37) for i in range(2 * 3 * 32 * 32)], dtype=torch.float32).view(2, 3, 32, 32)
 print(json.dumps(net(x).detach().flatten().tolist()))
 `;
-  const r = spawnSync(systemPython, ['-c', py, file, path.join(dir, 'runs', 'e2e', 'loss.svg')], { encoding: 'utf8', timeout: 60000 });
+  const r = spawnSync(systemPython, ['-c', py, file, path.join(dir, 'runs', 'e2e', 'loss.svg'), path.join(root, 'scripts')], { encoding: 'utf8', timeout: 60000 });
   expect(r.stderr).toBe('');
   const theirs = JSON.parse(r.stdout) as number[];
   expect(theirs).toHaveLength(20);

@@ -103,7 +103,8 @@ export interface Backend {
   /**
    * output = max over each window; argmax = flat index (h * inWidth + w) of the max within its
    * (n, c) input plane. The first maximum in window order (row-major) wins; NaN wins over numbers
-   * (as in PyTorch). Padding cells never win.
+   * and a later NaN over an earlier one (PyTorch's CPU rule `val > max || isnan(val)`, so torch
+   * 1.13 reports the last NaN's index). Padding cells never win.
    */
   maxPool2dForward(g: Pool2dGeometry, input: Float32Array, output: Float32Array, argmax: Int32Array): void;
   /** gradInput = 0, then gradInput[plane][argmax] += gradOutput for each output cell. */

@@ -38,6 +38,8 @@ export interface CIFAR10Options {
   retryDelayMs?: number;
   /** Download progress on stderr (default true). */
   progress?: boolean;
+  /** Give up on a connection that sends nothing for this long (default 60 s). */
+  timeoutMs?: number;
 }
 
 /** True when every CIFAR-10 binary file is present under `root`. */
@@ -48,8 +50,10 @@ export function cifar10Present(root: string): boolean {
 
 /**
  * Downloads and extracts CIFAR-10 into `root` unless it is already there. The archive goes to a
- * temporary file, is checked against its MD5, and only then extracted (safely); it is deleted
- * afterwards.
+ * temporary file, is checked against its MD5, and only then extracted (safely) into a temporary
+ * folder inside `root`; the complete `cifar-10-batches-bin/` is then renamed into place, so an
+ * interrupted run never leaves a half-written folder that looks present. A previous incomplete
+ * folder is replaced. The archive and the temporary folders are deleted afterwards.
  */
 export async function downloadCIFAR10(root: string, options: Omit<CIFAR10Options, 'root' | 'train' | 'transform'> = {}): Promise<void> {
   if (cifar10Present(root)) return;
@@ -63,13 +67,24 @@ export async function downloadCIFAR10(root: string, options: Omit<CIFAR10Options
       attempts: options.attempts,
       retryDelayMs: options.retryDelayMs,
       progress: options.progress,
+      timeoutMs: options.timeoutMs,
     });
-    await safeExtract(archive, root);
+    // Same file system as the destination, so the final rename is atomic.
+    const staging = fs.mkdtempSync(path.join(root, '.cifar10-extract-'));
+    try {
+      await safeExtract(archive, staging);
+      if (!cifar10Present(staging)) {
+        throw new Error(`${url}: the archive did not contain ${CIFAR10_DIR}/ with ${[...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].join(', ')}`);
+      }
+      const dest = path.join(root, CIFAR10_DIR);
+      // An incomplete folder from an earlier run is moved aside (into staging, deleted below).
+      if (fs.existsSync(dest)) fs.renameSync(dest, path.join(staging, 'previous-incomplete'));
+      fs.renameSync(path.join(staging, CIFAR10_DIR), dest);
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
   } finally {
     fs.rmSync(tmpDir, { recursive: true, force: true });
-  }
-  if (!cifar10Present(root)) {
-    throw new Error(`${url}: the archive did not contain ${CIFAR10_DIR}/ with ${[...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].join(', ')}`);
   }
 }
 
