@@ -7,13 +7,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawn, spawnSync, SpawnSyncReturns } from 'child_process';
+import { spawnSync, SpawnSyncReturns } from 'child_process';
 import { Net } from '../src/models';
 import { SGD } from '../src/optim';
 import { loadCheckpoint } from '../src/io/checkpoint';
 import { loadFile } from '../src/io/safetensors';
 import { tensor } from '../src/creation';
 import { noGrad } from '../src/autograd';
+import { interruptWhen } from './helpers/interrupt';
 
 const root = path.resolve(__dirname, '..');
 const script = path.join(root, 'dist', 'scripts', 'train.js');
@@ -164,21 +165,8 @@ describe('bad flags: a clear message and exit code 2', () => {
 
 test('Ctrl-C saves a checkpoint that resumes', async () => {
   const ckpt = path.join(dir, 'interrupted.safetensors');
-  const child = spawn(process.execPath, [script, '--data-dir', dataDir, ...SMALL, '--epochs', '50', '--log-every', '50', '--num-workers', '0',
-    '--run-name', 'sigint', '--save', ckpt], { cwd: dir });
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (/loss:/.test(stdout)) resolve();
-    });
-    child.stderr.on('data', (d) => { stderr += d; });
-    exited.then(() => resolve());
-  });
-  child.kill('SIGINT');
-  const code = await exited;
+  const { code, stdout, stderr } = await interruptWhen(script, ['--data-dir', dataDir, ...SMALL, '--epochs', '50', '--log-every', '50',
+    '--num-workers', '0', '--run-name', 'sigint', '--save', ckpt], dir, /loss:/);
   expect(stderr).toMatch(/Ctrl-C: finishing this step and saving a checkpoint/);
   expect(code).toBe(130);
   expect(stdout).toMatch(/^Interrupted at epoch \d+, batch \d+, step \d+; checkpoint saved to .*interrupted\.safetensors$/m);
@@ -190,21 +178,9 @@ test('Ctrl-C saves a checkpoint that resumes', async () => {
 });
 
 test('Ctrl-C during the final evaluation skips it: the checkpoint is already saved, the plot is written', async () => {
-  const child = spawn(process.execPath, [script, '--data-dir', dataDir, '--dataset', 'synthetic', '--synthetic-train-size', '40',
-    '--synthetic-test-size', '4000', '--backend', 'js', '--epochs', '1', '--num-workers', '0', '--run-name', 'sigint-eval'], { cwd: dir });
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (/Finished Training/.test(stdout)) resolve();
-    });
-    child.stderr.on('data', (d) => { stderr += d; });
-    exited.then(() => resolve());
-  });
-  child.kill('SIGINT');
-  const code = await exited;
+  // The js backend makes the evaluation of 4,000 images take seconds.
+  const { code, stdout, stderr } = await interruptWhen(script, ['--data-dir', dataDir, '--dataset', 'synthetic', '--synthetic-train-size', '40',
+    '--synthetic-test-size', '4000', '--backend', 'js', '--epochs', '1', '--num-workers', '0', '--run-name', 'sigint-eval'], dir, /Finished Training/);
   expect(stderr).toMatch(/Ctrl-C: evaluation skipped; the trained model is in .*checkpoint\.safetensors/);
   expect(code).toBe(130);
   expect(stdout).not.toMatch(/Accuracy of the network/);

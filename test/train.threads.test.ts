@@ -6,8 +6,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawn, spawnSync, SpawnSyncReturns } from 'child_process';
+import { spawnSync, SpawnSyncReturns } from 'child_process';
 import { loadFile } from '../src/io/safetensors';
+import { interruptWhen } from './helpers/interrupt';
 
 const root = path.resolve(__dirname, '..');
 const script = path.join(root, 'dist', 'scripts', 'train.js');
@@ -62,21 +63,8 @@ test('--threads 2 prints the losses of --threads 1 and evaluates; resume with th
 
 test('Ctrl-C with --threads 2 saves a checkpoint and exits 130 (workers shut down)', async () => {
   const ckpt = path.join(dir, 'interrupted.safetensors');
-  const child = spawn(process.execPath, [script, '--data-dir', dataDir, ...COMMON, '--epochs', '50', '--threads', '2',
-    '--run-name', 'sigint', '--save', ckpt], { cwd: dir });
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (/loss:/.test(stdout)) resolve();
-    });
-    child.stderr.on('data', (d) => { stderr += d; });
-    exited.then(() => resolve());
-  });
-  child.kill('SIGINT');
-  const code = await exited;
+  const { code, stdout, stderr } = await interruptWhen(script, ['--data-dir', dataDir, ...COMMON, '--epochs', '50', '--threads', '2',
+    '--run-name', 'sigint', '--save', ckpt], dir, /loss:/);
   expect(stderr).toMatch(/Ctrl-C: finishing this step and saving a checkpoint/);
   expect(code).toBe(130);
   expect(stdout).toMatch(/^Interrupted at epoch \d+, batch \d+, step \d+; checkpoint saved to .*interrupted\.safetensors$/m);
