@@ -16,13 +16,20 @@ from seed_net import Net
 
 
 def time_loop(fn, steps, repeats):
+    """Median over the runs of ms per step; and the 50th/90th percentiles of single steps."""
     per_step = []
+    single = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = last = time.perf_counter()
         for _ in range(steps):
             fn()
-        per_step.append((time.perf_counter() - start) / steps * 1e3)
-    return statistics.median(per_step)
+            now = time.perf_counter()
+            single.append((now - last) * 1e3)
+            last = now
+        per_step.append((last - start) / steps * 1e3)
+    single.sort()
+    rank = lambda q: single[min(len(single) - 1, int(q * len(single)))]
+    return statistics.median(per_step), rank(0.5), rank(0.9)
 
 
 def main():
@@ -53,13 +60,15 @@ def main():
 
     for _ in range(max(20, args.steps // 5)):
         train_step()
-    train_ms = time_loop(train_step, args.steps, args.repeats)
-    forward_ms = time_loop(forward_only, args.steps, args.repeats)
+    train_ms, train_p50, train_p90 = time_loop(train_step, args.steps, args.repeats)
+    forward_ms, _, _ = time_loop(forward_only, args.steps, args.repeats)
     print(json.dumps({
         "torch": torch.__version__,
         "threads": args.threads,
         "batch": args.batch,
         "trainStepMs": train_ms,
+        "trainStepP50Ms": train_p50,
+        "trainStepP90Ms": train_p90,
         "forwardMs": forward_ms,
     }))
 

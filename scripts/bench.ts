@@ -30,6 +30,9 @@ interface StepRow {
   ours: number | null;
   torch: number | null;
   note?: string;
+  /** Single-step percentiles [p50, p90] (training steps only). */
+  oursSpread?: [number, number] | null;
+  torchSpread?: [number, number] | null;
 }
 
 interface EpochRow {
@@ -141,7 +144,11 @@ async function main(argv: string[]): Promise<number> {
           out(`PyTorch   threads ${threads} batch ${batch}: failed: ${(e as Error).message}`);
         }
       }
-      trainRows.push({ label: 'training step', batch, threads, ours: train?.ms ?? null, torch: theirs?.trainStepMs ?? null, note });
+      trainRows.push({
+        label: 'training step', batch, threads, ours: train?.ms ?? null, torch: theirs?.trainStepMs ?? null, note,
+        oursSpread: train ? [train.stepP50, train.stepP90] : null,
+        torchSpread: theirs && theirs.trainStepP50Ms != null ? [theirs.trainStepP50Ms, theirs.trainStepP90Ms] : null,
+      });
       forwardRows.push({ label: 'forward only', batch, threads, ours: forward?.ms ?? null, torch: theirs?.forwardMs ?? null, note });
     }
   }
@@ -190,6 +197,14 @@ async function main(argv: string[]): Promise<number> {
     for (const r of [...rows].sort((a, b) => a.batch - b.batch || a.threads - b.threads)) {
       lines.push(`| ${r.label} | ${r.batch} | ${r.threads} | ${ms(r.ours)} | ${ms(r.torch)} | ${ratio(r.ours, r.torch)} | ${perSecond(r.batch, r.ours)} | ${perSecond(r.batch, r.torch)} |`);
     }
+  }
+  lines.push('');
+  lines.push('| single training steps, ms | batch | threads | torchlet p50 | PyTorch p50 | ratio | torchlet p90 | PyTorch p90 |');
+  lines.push('|---|---|---|---|---|---|---|---|');
+  for (const r of [...trainRows].sort((a, b) => a.batch - b.batch || a.threads - b.threads)) {
+    const [o50, o90] = r.oursSpread ?? [null, null];
+    const [t50, t90] = r.torchSpread ?? [null, null];
+    lines.push(`| training step | ${r.batch} | ${r.threads} | ${ms(o50)} | ${ms(t50)} | ${ratio(o50, t50)} | ${ms(o90)} | ${ms(t90)} |`);
   }
   lines.push('');
   if (profiles.length) {

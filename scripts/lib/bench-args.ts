@@ -29,6 +29,8 @@ table with the ratios:
 
   - training step on in-memory data, batch 4 and 64 (warm-up, then the median of several
     timed runs of a fixed number of steps), 1 thread and 2 threads (data-parallel);
+  - the spread of single training steps (50th and 90th percentiles), both libraries: on a
+    2-core machine two threads that meet every step lose whenever a core is taken away;
   - forward only (no graph), same shapes;
   - where a 1-thread step's time goes: inside WASM kernels, copying between JS and WASM
     memory, and JS (autograd and bookkeeping = the rest);

@@ -71,24 +71,40 @@ export interface Timing {
   /** Median over the timed runs of the ms per step. */
   ms: number;
   runs: number[];
+  /** Percentiles of the single steps' times over all timed runs. */
+  stepP50: number;
+  stepP90: number;
 }
 
-/** Warm-up, then `repeats` runs of `steps` steps; the median run's ms per step. */
+/** The q-quantile (0..1) of `sorted`, nearest rank. */
+export const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/**
+ * Warm-up, then `repeats` runs of `steps` steps; the median run's ms per step, and the spread of
+ * single steps (two threads that meet every step are as slow as the later one: the tail shows
+ * how often a core was taken away).
+ */
 export async function timeSteps(step: () => unknown, warmup: number, steps: number, repeats: number): Promise<Timing> {
   for (let i = 0; i < warmup; i++) {
     const r = step();
     if (r instanceof Promise) await r;
   }
   const runs: number[] = [];
+  const single: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
+    let last = t0;
     for (let i = 0; i < steps; i++) {
       const res = step();
       if (res instanceof Promise) await res;
+      const now = performance.now();
+      single.push(now - last);
+      last = now;
     }
-    runs.push((performance.now() - t0) / steps);
+    runs.push((last - t0) / steps);
   }
-  return { ms: median(runs), runs };
+  single.sort((a, b) => a - b);
+  return { ms: median(runs), runs, stepP50: quantile(single, 0.5), stepP90: quantile(single, 0.9) };
 }
 
 export interface Setup {
@@ -127,9 +143,12 @@ export interface StepPlan { warmup: number; steps: number; repeats: number }
 export function plan(batch: number, quick: boolean): StepPlan {
   // About 0.2-0.3 s per timed run. The warm-up is long on purpose: V8 reaches its optimising
   // tier only after a few hundred steps (the first runs were 1.5x slower with 100 warm-up
-  // steps), and the data-parallel waits settle after that.
+  // steps), and the data-parallel waits settle after that. At batch 64 with 2 threads, 80
+  // warm-up steps left V8's background compiler threads busy into the timed runs, competing
+  // for the 2 cores: 3.7-3.8 ms/step with a p90 step of 5.8-6.1 ms, against 3.05-3.13 ms and
+  // a p90 of 3.3-3.4 ms after 1,000 warm-up steps (same machine, back to back).
   const steps = batch <= 8 ? 400 : Math.max(20, Math.round(2560 / batch));
-  const warmup = batch <= 8 ? 1000 : Math.max(50, 2 * steps);
+  const warmup = batch <= 8 ? 1000 : Math.max(600, 2 * steps);
   return quick
     ? { warmup: Math.max(20, warmup >> 2), steps: Math.max(10, steps >> 2), repeats: 3 }
     : { warmup, steps, repeats: 7 };

@@ -48,6 +48,9 @@ export function scriptPath(name: string): string {
 
 export interface TorchStep {
   trainStepMs: number;
+  /** Percentiles of single training steps. */
+  trainStepP50Ms: number;
+  trainStepP90Ms: number;
   forwardMs: number;
 }
 
@@ -56,7 +59,7 @@ export function torchStep(rt: TorchRuntime, threads: number, batch: number, step
   const r = spawnSync(rt.python, args, { env: rt.env, encoding: 'utf8', timeout: 600000 });
   if (r.status !== 0) throw new Error(`bench-torch.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const json = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  return { trainStepMs: json.trainStepMs, forwardMs: json.forwardMs };
+  return { trainStepMs: json.trainStepMs, trainStepP50Ms: json.trainStepP50Ms, trainStepP90Ms: json.trainStepP90Ms, forwardMs: json.forwardMs };
 }
 
 export interface EpochResult {
