@@ -11,7 +11,8 @@
 //! flipped-kernel forward convolution of the padded gradOutput (which multiplies many zeros).
 
 use crate::gemm::{MR, NR};
-use crate::scratch::{COLUMNS, DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A};
+use crate::scratch::{DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A};
+use crate::quads::{deinterleave_cropped, interleave_padded, Quad};
 use crate::simd::{load4, store4};
 use core::arch::wasm32::*;
 
@@ -282,7 +283,6 @@ unsafe fn forward_quads(
     let plane = d.out_h * d.out_w;
     let src_img = (d.channels * d.hs * d.ws + 3) / 4 * 4;
     let o_img = (opg * plane + 3) / 4 * 4;
-    let tmp = COLUMNS.get(4 * src_img.max(o_img));
     let xi = DIRECT_SRC.get(4 * src_img);
     let oi = DIRECT_OUT.get(4 * o_img);
     let pr = forward_panel_rows(opg);
@@ -291,16 +291,8 @@ unsafe fn forward_quads(
         let mut n0 = 0;
         while n0 < batch {
             let nc = 4.min(batch - n0);
-            for l in 0..4 {
-                let dst = tmp.add(l * src_img);
-                if l < nc {
-                    let img = input.add(((n0 + l) * in_c + grp * ipg) * in_h * in_w);
-                    pad_planes(img, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, dst, src_img);
-                } else {
-                    crate::elementwise::fill_raw(dst, src_img, 0.0);
-                }
-            }
-            interleave4(tmp, src_img, xi);
+            let x_quad = Quad { base: input.add((n0 * in_c + grp * ipg) * in_h * in_w), stride: in_c * in_h * in_w, count: nc };
+            interleave_padded(&x_quad, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, xi, src_img);
             let mut q0 = 0;
             while q0 < plane {
                 let q1 = (q0 + 1).min(plane - 1);
@@ -315,23 +307,18 @@ unsafe fn forward_quads(
                         _ => tile_rows2::<4>(k, ap, xi.add(4 * t0), xi.add(4 * t1), off, &mut acc),
                     }
                     for i in 0..pr.min(opg - ir) {
+                        let o = grp * opg + ir + i;
+                        let vb = f32x4_splat(if bias.is_null() { 0.0 } else { *bias.add(o) });
                         let po = oi.add(4 * (ir + i) * plane);
-                        store4(po.add(4 * q0), acc[2 * i]);
-                        store4(po.add(4 * q1), acc[2 * i + 1]);
+                        store4(po.add(4 * q0), f32x4_add(acc[2 * i], vb));
+                        store4(po.add(4 * q1), f32x4_add(acc[2 * i + 1], vb));
                     }
                     ir += pr;
                 }
                 q0 += 2;
             }
-            deinterleave4(oi, o_img, tmp);
-            for l in 0..nc {
-                let src = tmp.add(l * o_img);
-                let dst = output.add(((n0 + l) * out_c + grp * opg) * plane);
-                for o in 0..opg {
-                    let b = if bias.is_null() { 0.0 } else { *bias.add(grp * opg + o) };
-                    add_scalar_row(src.add(o * plane), dst.add(o * plane), plane, b);
-                }
-            }
+            let o_quad = Quad { base: output.add((n0 * out_c + grp * opg) * plane), stride: out_c * plane, count: nc };
+            deinterleave_cropped(oi, 1, 1, opg * plane, 0, 0, 1, opg * plane, &o_quad);
             n0 += nc;
         }
     }
@@ -347,20 +334,6 @@ fn forward_prefers_quads(batch: usize, out_w: usize) -> bool {
     let rows = ((out_w + 3) / 4 * 4) as f32 / out_w as f32;
     let quads = ((batch + 3) / 4 * 4) as f32 / batch as f32 * 1.05;
     quads < rows
-}
-
-#[inline(always)]
-unsafe fn add_scalar_row(src: *const f32, dst: *mut f32, n: usize, b: f32) {
-    let vb = f32x4_splat(b);
-    let mut x = 0;
-    while x + 4 <= n {
-        store4(dst.add(x), f32x4_add(load4(src.add(x)), vb));
-        x += 4;
-    }
-    while x < n {
-        *dst.add(x) = *src.add(x) + b;
-        x += 1;
-    }
 }
 
 /// Backward-weight of one stride-1 convolution as dot products over the output positions:
@@ -446,9 +419,6 @@ unsafe fn backward_weight_quads(
     let plane = d.out_h * d.out_w;
     let src_img = (d.channels * d.hs * d.ws + 3) / 4 * 4;
     let g_img = (opg * plane + 3) / 4 * 4;
-    // Four padded images, then their interleaving; gO interleaved.
-    let tmp = COLUMNS.get(4 * (src_img + g_img));
-    let tmp_g = tmp.add(4 * src_img);
     let xi = DIRECT_SRC.get(4 * src_img);
     let gi = DIRECT_OUT.get(4 * g_img);
     for grp in 0..groups {
@@ -456,21 +426,10 @@ unsafe fn backward_weight_quads(
         let mut n0 = 0;
         while n0 < batch {
             let nc = 4.min(batch - n0);
-            for l in 0..4 {
-                let dst = tmp.add(l * src_img);
-                let gdst = tmp_g.add(l * g_img);
-                if l < nc {
-                    let img = input.add(((n0 + l) * in_c + grp * ipg) * in_h * in_w);
-                    pad_planes(img, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, dst, src_img);
-                    copy_row(grad_output.add(((n0 + l) * out_c + grp * opg) * plane), gdst, opg * plane);
-                    crate::elementwise::fill_raw(gdst.add(opg * plane), g_img - opg * plane, 0.0);
-                } else {
-                    crate::elementwise::fill_raw(dst, src_img, 0.0);
-                    crate::elementwise::fill_raw(gdst, g_img, 0.0);
-                }
-            }
-            interleave4(tmp, src_img, xi);
-            interleave4(tmp_g, g_img, gi);
+            let x_quad = Quad { base: input.add((n0 * in_c + grp * ipg) * in_h * in_w), stride: in_c * in_h * in_w, count: nc };
+            interleave_padded(&x_quad, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, xi, src_img);
+            let g_quad = Quad { base: grad_output.add((n0 * out_c + grp * opg) * plane), stride: out_c * plane, count: nc };
+            interleave_padded(&g_quad, 1, 1, opg * plane, 0, 0, 1, opg * plane, gi, g_img);
             let t = DotTile {
                 g: gi, g_img: 0, g_ch: 4 * plane, g_row: 4 * d.out_w, nimg: 1, out_h: d.out_h,
                 row: 4 * d.out_w, x_img: 0, x_row: 4 * d.ws, x_scale: 4,
@@ -478,34 +437,6 @@ unsafe fn backward_weight_quads(
             run_dot_tiles(&t, ro, rp, opg, k, xi, off, gw);
             n0 += nc;
         }
-    }
-}
-
-/// dst[l*len + e] = src[4*e + l] for e < len (a multiple of 4), l < 4: the inverse of interleave4.
-unsafe fn deinterleave4(src: *const f32, len: usize, dst: *mut f32) {
-    let mut e = 0;
-    while e < len {
-        let t = crate::gemm::transpose4([
-            load4(src.add(4 * e)), load4(src.add(4 * e + 4)), load4(src.add(4 * e + 8)), load4(src.add(4 * e + 12)),
-        ]);
-        for (l, v) in t.iter().enumerate() {
-            store4(dst.add(l * len + e), *v);
-        }
-        e += 4;
-    }
-}
-
-/// dst[4*e + l] = src[l*len + e] for e < len (a multiple of 4), l < 4.
-unsafe fn interleave4(src: *const f32, len: usize, dst: *mut f32) {
-    let mut e = 0;
-    while e < len {
-        let t = crate::gemm::transpose4([
-            load4(src.add(e)), load4(src.add(len + e)), load4(src.add(2 * len + e)), load4(src.add(3 * len + e)),
-        ]);
-        for (i, v) in t.iter().enumerate() {
-            store4(dst.add(4 * (e + i)), *v);
-        }
-        e += 4;
     }
 }
 
@@ -770,7 +701,6 @@ unsafe fn backward_input_quads(
     let plane = d.out_h * d.out_w;
     let src_img = (d.channels * d.hs * d.ws + 3) / 4 * 4;
     let g_img = (opg * plane + 3) / 4 * 4;
-    let tmp = COLUMNS.get(4 * src_img.max(g_img));
     let gi = DIRECT_SRC.get(4 * src_img);
     let go = DIRECT_OUT.get(4 * g_img);
     let a = PACK_A.get(k_padded * opg);
@@ -787,16 +717,8 @@ unsafe fn backward_input_quads(
         let mut n0 = 0;
         while n0 < batch {
             let nc = 4.min(batch - n0);
-            for l in 0..4 {
-                let gdst = tmp.add(l * g_img);
-                if l < nc {
-                    copy_row(grad_output.add(((n0 + l) * out_c + grp * opg) * plane), gdst, opg * plane);
-                    crate::elementwise::fill_raw(gdst.add(opg * plane), g_img - opg * plane, 0.0);
-                } else {
-                    crate::elementwise::fill_raw(gdst, g_img, 0.0);
-                }
-            }
-            interleave4(tmp, g_img, go);
+            let g_quad = Quad { base: grad_output.add((n0 * out_c + grp * opg) * plane), stride: out_c * plane, count: nc };
+            interleave_padded(&g_quad, 1, 1, opg * plane, 0, 0, 1, opg * plane, go, g_img);
             crate::elementwise::fill_raw(gi, 4 * src_img, 0.0);
             let g_ch = 4 * plane;
             let mut q0 = 0;
@@ -822,17 +744,8 @@ unsafe fn backward_input_quads(
                 }
                 q0 += 2;
             }
-            // De-interleave, then crop the padding away.
-            deinterleave4(gi, src_img, tmp);
-            for l in 0..nc {
-                let src = tmp.add(l * src_img);
-                let dst = grad_input.add(((n0 + l) * in_c + grp * ipg) * in_h * in_w);
-                for c in 0..ipg {
-                    for y in 0..in_h {
-                        copy_row(src.add(c * d.hs * d.ws + (y + pad_h) * d.ws + pad_w), dst.add((c * in_h + y) * in_w), in_w);
-                    }
-                }
-            }
+            let x_quad = Quad { base: grad_input.add((n0 * in_c + grp * ipg) * in_h * in_w), stride: in_c * in_h * in_w, count: nc };
+            deinterleave_cropped(gi, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, &x_quad);
             n0 += nc;
         }
     }

@@ -11,6 +11,7 @@ mod elementwise;
 mod gemm;
 mod loss;
 mod pool;
+mod quads;
 mod scratch;
 mod simd;
 mod sgd;
