@@ -107,16 +107,23 @@ pub unsafe fn forward_image(
     let nv_row = (d.out_w + 3) / 4;
     let nv = d.out_h * nv_row;
     let plane = d.out_h * d.out_w;
-    // Output position of vector v (its source offset is y*ws + x).
-    let at = |v: usize| -> (usize, usize) {
-        let (y, j) = (v / nv_row, v % nv_row);
+    // Output position (y, x) of the next vector, as row y and vector j in the row (counted,
+    // not divided: the tiles are short at the seed shapes, so per-tile work shows).
+    let (mut y, mut j) = (0, 0);
+    let mut next = || -> (usize, usize) {
         let x = if d.out_w >= 4 { (4 * j).min(d.out_w - 4) } else { 0 };
-        (y, x)
+        let at = (y, x);
+        j += 1;
+        if j == nv_row {
+            j = 0;
+            y += 1;
+        }
+        at
     };
     let mut v = 0;
     while v < nv {
-        let (y0, x0) = at(v);
-        let (y1, x1) = at((v + 1).min(nv - 1));
+        let (y0, x0) = next();
+        let (y1, x1) = if v + 1 < nv { next() } else { (y0, x0) };
         let s0 = src.add(y0 * d.ws + x0);
         let s1 = src.add(y1 * d.ws + x1);
         let mut ir = 0;
@@ -257,8 +264,14 @@ pub unsafe fn conv_forward_stride1(
         let b = if bias.is_null() { bias } else { bias.add(grp * opg) };
         for n in 0..batch {
             let img = input.add((n * in_c + grp * ipg) * in_h * in_w);
-            pad_planes(img, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, src, src_len);
             let out = output.add((n * out_c + grp * opg) * out_h * out_w);
+            // Unpadded, with rows of at least one vector, every read of forward_image stays
+            // inside the image: it is read in place.
+            if pad_h == 0 && pad_w == 0 && out_w >= 4 {
+                forward_image(&d, opg, pr, a, off, img, b, out);
+                continue;
+            }
+            pad_planes(img, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, src, src_len);
             forward_image(&d, opg, pr, a, off, src, b, out);
         }
     }
