@@ -298,7 +298,11 @@ unsafe fn forward_quads(
     let o_img = (opg * plane + 3) / 4 * 4;
     let xi = DIRECT_SRC.get(4 * src_img);
     let oi = DIRECT_OUT.get(4 * o_img);
-    let pr = forward_panel_rows(opg);
+    // Channels in pairs (none padded) x 4 adjacent positions when rows split into whole groups
+    // of 4 and 4-row panels would pad: conv1's 6 channels as 3 pairs instead of 2 panels of 3
+    // (8 accumulators, not 6: the 6 add chains of a 3-row tile leave the adds no slack).
+    let pairs = opg % 4 != 0 && opg % 2 == 0 && d.out_w % 4 == 0;
+    let pr = if pairs { 2 } else { forward_panel_rows(opg) };
     for grp in 0..groups {
         let a = pack_weights_rows(opg, k, weight.add(grp * opg * k), pr);
         let mut n0 = 0;
@@ -306,7 +310,10 @@ unsafe fn forward_quads(
             let nc = 4.min(batch - n0);
             let x_quad = Quad { base: input.add((n0 * in_c + grp * ipg) * in_h * in_w), stride: in_c * in_h * in_w, count: nc };
             interleave_padded(&x_quad, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, xi, src_img);
-            let mut q0 = 0;
+            if pairs {
+                forward_quads_pairs(d, opg, k, a, off, xi, bias.add(if bias.is_null() { 0 } else { grp * opg }), oi);
+            }
+            let mut q0 = if pairs { plane } else { 0 };
             while q0 < plane {
                 let q1 = (q0 + 1).min(plane - 1);
                 let t0 = (q0 / d.out_w) * d.ws + q0 % d.out_w;
@@ -335,6 +342,57 @@ unsafe fn forward_quads(
             n0 += nc;
         }
     }
+}
+
+/// forward_quads' tiles of 2 output channels x 4 adjacent positions of one row (out_w a
+/// multiple of 4, opg even): the four position vectors are constant offsets from one address.
+#[allow(clippy::too_many_arguments)]
+unsafe fn forward_quads_pairs(
+    d: &Direct, opg: usize, k: usize, a: *const f32, off: *const u32, xi: *const f32, bias: *const f32, oi: *mut f32,
+) {
+    let plane = d.out_h * d.out_w;
+    for y in 0..d.out_h {
+        for x in (0..d.out_w).step_by(4) {
+            let s = xi.add(4 * (y * d.ws + x));
+            let q = y * d.out_w + x;
+            for ir in (0..opg).step_by(2) {
+                let acc = tile_pair_adjacent(k, a.add(ir * k), s, off);
+                for i in 0..2 {
+                    let vb = f32x4_splat(if bias.is_null() { 0.0 } else { *bias.add(ir + i) });
+                    let po = oi.add(4 * ((ir + i) * plane + q));
+                    for j in 0..4 {
+                        store4(po.add(4 * j), f32x4_add(acc[4 * i + j], vb));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// 2 x 4 tile: acc[4i + j] = sum_p Apanel[p, i] * s[off[p] + 4j ..+4].
+#[inline(always)]
+unsafe fn tile_pair_adjacent(k: usize, a: *const f32, s: *const f32, off: *const u32) -> [v128; 8] {
+    let mut c = [f32x4_splat(0.0); 8];
+    let mut pa = a;
+    for p in 0..k {
+        let b = s.add(*off.add(p) as usize);
+        let b0 = load4(b);
+        let b1 = load4(b.add(4));
+        let b2 = load4(b.add(8));
+        let b3 = load4(b.add(12));
+        let a0 = v128_load32_splat(pa as *const u32);
+        let a1 = v128_load32_splat(pa.add(1) as *const u32);
+        c[0] = f32x4_add(c[0], f32x4_mul(a0, b0));
+        c[1] = f32x4_add(c[1], f32x4_mul(a0, b1));
+        c[2] = f32x4_add(c[2], f32x4_mul(a0, b2));
+        c[3] = f32x4_add(c[3], f32x4_mul(a0, b3));
+        c[4] = f32x4_add(c[4], f32x4_mul(a1, b0));
+        c[5] = f32x4_add(c[5], f32x4_mul(a1, b1));
+        c[6] = f32x4_add(c[6], f32x4_mul(a1, b2));
+        c[7] = f32x4_add(c[7], f32x4_mul(a1, b3));
+        pa = pa.add(2);
+    }
+    c
 }
 
 /// Rows cut into overlapping 4-wide vectors (forward_image) vs quads of images: the first
