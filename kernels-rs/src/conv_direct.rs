@@ -652,7 +652,7 @@ pub unsafe fn conv_backward_input_stride1(
         channels: ipg, k_h, k_w, dil_h, dil_w,
         hs: in_h + 2 * pad_h, ws: in_w + 2 * pad_w, out_h, out_w,
     };
-    if prefer_quads_backward_input(batch, opg, k_w, out_h, out_w, in_w + 2 * pad_w) {
+    if prefer_quads_backward_input(batch, ipg, opg, k_h, k_w, out_h, out_w, in_h + 2 * pad_h, in_w + 2 * pad_w) {
         return backward_input_quads(&d, batch, in_c, out_c, groups, pad_h, pad_w, grad_output, weight, grad_input);
     }
     let k = d.k();
@@ -737,29 +737,40 @@ pub unsafe fn conv_backward_input_stride1(
     }
 }
 
-/// Backward-input: lanes over images (backward_input_quads) or the kx-folded gemm below, by a
-/// cost model fitted to the seed shapes (batch 64: conv1, 6 output channels, runs the folded
-/// gemm at 43 GFLOP/s and quads at 33; conv2, 16 channels and 29% discarded row tails, 36 vs
-/// 46): quads lose empty lanes of the last quad and pay a read-modify-write per out_c-long
-/// reduction; the folded gemm computes whole padded rows (tiles of 8 over out_h * ws) and
-/// reads zeros for the taps outside gO, amortising its read-modify-write over out_c * k_w.
-fn prefer_quads_backward_input(batch: usize, opg: usize, k_w: usize, out_h: usize, out_w: usize, ws: usize) -> bool {
-    if batch == 0 || opg == 0 || out_w == 0 {
+/// Backward-input: lanes over images with the ky taps folded (backward_input_quads) or the
+/// kx-folded gemm above, by a cost model fitted to the seed shapes: quads lose the empty lanes
+/// of the last quad and the padding rows of the last panel of MR (c, kx) rows, and pay a
+/// read-modify-write per reduction of out_c times the ky taps valid for an input row (on
+/// average out_h * k_h / hs); the folded gemm computes whole padded rows (tiles of 8 over
+/// out_h * ws) and reads zeros for the taps outside gO, amortising its read-modify-write over
+/// out_c * k_w.
+#[allow(clippy::too_many_arguments)]
+fn prefer_quads_backward_input(
+    batch: usize, ipg: usize, opg: usize, k_h: usize, k_w: usize, out_h: usize, out_w: usize, hs: usize, ws: usize,
+) -> bool {
+    if batch == 0 || opg == 0 || out_w == 0 || hs == 0 {
         return false;
     }
     let rmw = 3.3f32;
     let positions = ((out_h * ws + NR - 1) / NR * NR) as f32;
     let fold = positions / (out_h * out_w) as f32 * (1.0 + rmw / (opg * k_w) as f32);
-    let quads = ((batch + 3) / 4 * 4) as f32 / batch as f32 * (1.0 + rmw / opg as f32);
+    let rows = (ipg * k_w) as f32;
+    let rows_padded = ((ipg * k_w + MR - 1) / MR * MR) as f32;
+    let taps = (out_h * k_h) as f32 / hs as f32;
+    let quads = ((batch + 3) / 4 * 4) as f32 / batch as f32 * rows_padded / rows * (1.0 + rmw / (opg as f32 * taps));
     quads < fold
 }
 
 /// Backward-input with the f32x4 lanes over 4 interleaved images (element e of image l at
-/// 4*e + l): for every reduction row p = (c, ky, kx) and output position q = (y, x),
-/// col[p, q] = sum_o W[o, p] * gO[o, q] (one vector: 4 images) is added into the padded,
-/// interleaved gradInput at off[p] + y*ws + x. Only real output positions are visited (no
-/// discarded row tails, no zero taps), every access is one aligned vector, and two targets
-/// of a tile that coincide are the same whole vector (store-to-load forwarding stays exact).
+/// 4*e + l) and the ky taps folded into the reduction: for each gemm row (c, kx) and padded
+/// input position (iy, x), x < out_w,
+///   T[(c, kx), (iy, x)] = sum_{ky, o} W[o, c, ky, kx] * gO[o, iy - ky*dil_h, x]
+/// is added into the padded, interleaved gradInput at c*plane + iy*ws + x + kx*dil_w. A tile
+/// (two adjacent positions of one row iy) reduces only over the ky whose gO row exists, so no
+/// multiply-add is wasted, and the read-modify-write of gradInput is amortised over out_c
+/// times the valid ky (out_c alone without the folding: 21% slower at conv2). Every access is
+/// one aligned vector.
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn backward_input_quads(
     d: &Direct, batch: usize, in_c: usize, out_c: usize, groups: usize, pad_h: usize, pad_w: usize,
@@ -768,22 +779,42 @@ unsafe fn backward_input_quads(
     let ipg = in_c / groups;
     let opg = out_c / groups;
     let (in_h, in_w) = (d.hs - 2 * pad_h, d.ws - 2 * pad_w);
+    let (k_h, k_w, dil_h) = (d.k_h, d.k_w, d.dil_h);
     let k = d.k();
-    let k_padded = (k + MR - 1) / MR * MR;
-    let off = d.offsets();
+    let rows = ipg * k_w;
+    let rows_padded = (rows + MR - 1) / MR * MR;
+    let red = k_h * opg;
     let plane = d.out_h * d.out_w;
     let src_img = (d.channels * d.hs * d.ws + 3) / 4 * 4;
     let g_img = (opg * plane + 3) / 4 * 4;
     let gi = DIRECT_SRC.get(4 * src_img);
-    let go = DIRECT_OUT.get(4 * g_img);
-    let a = PACK_A.get(k_padded * opg);
+    // Slack: a lone last position also reads the next one.
+    let go = DIRECT_OUT.get(4 * (g_img + 4));
+    let a = PACK_A.get(rows_padded * red);
+    // Store offset (in positions) of gemm row (c, kx) in the padded gradInput; read offset of
+    // reduction index (ky, o) in gO, from the row of tap k_h - 1 (so none is negative).
+    let row_off = DIRECT_OFFSETS.get(rows_padded + red) as *mut u32;
+    let b_off = row_off.add(rows_padded);
+    for r in 0..rows {
+        *row_off.add(r) = ((r / k_w) * d.hs * d.ws + (r % k_w) * d.dil_w) as u32;
+    }
+    for ky in 0..k_h {
+        for o in 0..opg {
+            *b_off.add(ky * opg + o) = (4 * (o * plane + (k_h - 1 - ky) * dil_h * d.out_w)) as u32;
+        }
+    }
+    let last_tap = 4 * (k_h - 1) * dil_h * d.out_w;
     for grp in 0..groups {
-        // A = W_g^T in MR-row panels: a[panel][o][i] = W_g[o, panel*MR + i].
+        // A[(c, kx), (ky, o)] = W_g[o, c, ky, kx] in MR-row panels: a[panel][ky][o][i].
         let wg = weight.add(grp * opg * k);
-        for pr in (0..k_padded).step_by(MR) {
-            for o in 0..opg {
-                for i in 0..MR {
-                    *a.add(pr * opg + o * MR + i) = if pr + i < k { *wg.add(o * k + pr + i) } else { 0.0 };
+        for pr in (0..rows_padded).step_by(MR) {
+            for ky in 0..k_h {
+                for o in 0..opg {
+                    for i in 0..MR {
+                        let r = pr + i;
+                        *a.add(pr * red + (ky * opg + o) * MR + i) =
+                            if r < rows { *wg.add(o * k + (r / k_w) * k_h * k_w + ky * k_w + r % k_w) } else { 0.0 };
+                    }
                 }
             }
         }
@@ -793,67 +824,39 @@ unsafe fn backward_input_quads(
             let g_quad = Quad { base: grad_output.add((n0 * out_c + grp * opg) * plane), stride: out_c * plane, count: nc };
             interleave_padded(&g_quad, 1, 1, opg * plane, 0, 0, 1, opg * plane, go, g_img);
             crate::elementwise::fill_raw(gi, 4 * src_img, 0.0);
-            let g_ch = 4 * plane;
-            let mut q0 = 0;
-            while q0 < plane {
-                let q1 = (q0 + 1).min(plane - 1);
-                let t0 = (q0 / d.out_w) * d.ws + q0 % d.out_w;
-                let t1 = (q1 / d.out_w) * d.ws + q1 % d.out_w;
-                let b0 = go.add(4 * q0);
-                let b1 = go.add(4 * q1);
-                let mut ir = 0;
-                while ir < k {
-                    let acc = kernel_two_vectors(opg, a.add(ir * opg), b0, b1, g_ch);
-                    for i in 0..(k - ir).min(MR) {
-                        let o = *off.add(ir + i) as usize;
-                        let p = gi.add(4 * (o + t0));
-                        store4(p, f32x4_add(load4(p), acc[2 * i]));
-                        if q1 != q0 {
-                            let p = gi.add(4 * (o + t1));
-                            store4(p, f32x4_add(load4(p), acc[2 * i + 1]));
-                        }
-                    }
-                    ir += MR;
+            for iy in 0..d.hs {
+                // Taps with 0 <= iy - ky*dil_h < out_h.
+                let lo = ((iy + 1).saturating_sub(d.out_h) + dil_h - 1) / dil_h;
+                let hi = (iy / dil_h + 1).min(k_h);
+                if lo >= hi {
+                    continue;
                 }
-                q0 += 2;
+                for x in (0..d.out_w).step_by(2) {
+                    // Position x + 1 is the next vector (read even past the row's end: the
+                    // next row, or the slack; its sums are dropped then).
+                    let pair = x + 1 < d.out_w;
+                    let b = go.wrapping_add(4 * (iy * d.out_w + x)).wrapping_sub(last_tap);
+                    let t = iy * d.ws + x;
+                    let mut ir = 0;
+                    while ir < rows {
+                        let acc = kernel_gather_b((hi - lo) * opg, a.add(ir * red + lo * opg * MR), b, b_off.add(lo * opg));
+                        for i in 0..(rows - ir).min(MR) {
+                            let p = gi.add(4 * (*row_off.add(ir + i) as usize + t));
+                            store4(p, f32x4_add(load4(p), acc[2 * i]));
+                            if pair {
+                                let p = p.add(4);
+                                store4(p, f32x4_add(load4(p), acc[2 * i + 1]));
+                            }
+                        }
+                        ir += MR;
+                    }
+                }
             }
             let x_quad = Quad { base: grad_input.add((n0 * in_c + grp * ipg) * in_h * in_w), stride: in_c * in_h * in_w, count: nc };
             deinterleave_cropped(gi, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, &x_quad);
             n0 += nc;
         }
     }
-}
-
-/// 4 x (1 + 1) tile: acc[2i] = sum_o A[o, i] * b0[o*stride ..+4], acc[2i+1] likewise on b1.
-#[inline(always)]
-unsafe fn kernel_two_vectors(k: usize, a: *const f32, b0: *const f32, b1: *const f32, stride: usize) -> [v128; 8] {
-    let mut c0l = f32x4_splat(0.0);
-    let mut c0h = f32x4_splat(0.0);
-    let mut c1l = f32x4_splat(0.0);
-    let mut c1h = f32x4_splat(0.0);
-    let mut c2l = f32x4_splat(0.0);
-    let mut c2h = f32x4_splat(0.0);
-    let mut c3l = f32x4_splat(0.0);
-    let mut c3h = f32x4_splat(0.0);
-    let mut pa = a;
-    for o in 0..k {
-        let bl = load4(b0.add(o * stride));
-        let bh = load4(b1.add(o * stride));
-        let a0 = v128_load32_splat(pa as *const u32);
-        let a1 = v128_load32_splat(pa.add(1) as *const u32);
-        let a2 = v128_load32_splat(pa.add(2) as *const u32);
-        let a3 = v128_load32_splat(pa.add(3) as *const u32);
-        c0l = f32x4_add(c0l, f32x4_mul(a0, bl));
-        c0h = f32x4_add(c0h, f32x4_mul(a0, bh));
-        c1l = f32x4_add(c1l, f32x4_mul(a1, bl));
-        c1h = f32x4_add(c1h, f32x4_mul(a1, bh));
-        c2l = f32x4_add(c2l, f32x4_mul(a2, bl));
-        c2h = f32x4_add(c2h, f32x4_mul(a2, bh));
-        c3l = f32x4_add(c3l, f32x4_mul(a3, bl));
-        c3h = f32x4_add(c3h, f32x4_mul(a3, bh));
-        pa = pa.add(MR);
-    }
-    [c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h]
 }
 
 #[inline(always)]
