@@ -2,6 +2,7 @@
  * `npm run train`: the seed recipe end to end (see ../../shared/seed and `--help`). The loop
  * itself is `fit` in src/train; this file wires flags, data, output and checkpoints around it.
  */
+import * as os from 'os';
 import * as path from 'path';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { Net } from '../src/models';
@@ -141,7 +142,12 @@ async function main(argv: string[]): Promise<number> {
     log: (line) => process.stderr.write(line + '\n'),
   });
   out(`Training on ${data.label}: ${data.reason}`);
-  if (cfg.threads > 1) out(`Data-parallel over ${cfg.threads} threads (the main thread and ${cfg.threads - 1} worker${cfg.threads > 2 ? 's' : ''})`);
+  if (cfg.threads > 1) {
+    out(`Data-parallel over ${cfg.threads} threads (the main thread and ${cfg.threads - 1} worker${cfg.threads > 2 ? 's' : ''})`);
+    const cpus = os.cpus().length;
+    // Threads that meet every step wait for the slowest: more of them than cores only slows down.
+    if (cfg.threads > cpus) process.stderr.write(`train: warning: --threads ${cfg.threads} is more than the ${cpus} CPU${cpus === 1 ? "" : "s"} of this machine; expect it to be slower than --threads ${cpus}\n`);
+  }
   if (resumedExtra.trainImages !== undefined && resumedExtra.trainImages !== data.trainset.length) {
     throw new Error(`${cfg.resume}: the checkpoint was trained on ${resumedExtra.trainImages} images of ${resumedExtra.dataset}, ` +
       `but this training set has ${data.trainset.length}; resuming needs the same data`);

@@ -34,12 +34,14 @@ function train(args: string[]): SpawnSyncReturns<string> {
   });
 }
 
+// On a 1-CPU machine train warns that 2 threads exceed the CPUs; nothing else may be printed.
+const problems = (stderr: string): string => stderr.replace(/^train: warning: --threads \d+ is more than the \d+ CPUs? .*\n/m, '');
 const losses = (stdout: string): number[] => [...stdout.matchAll(/^\[\d+, +\d+\] loss: (\d+\.\d{3})$/gm)].map((m) => Number(m[1]));
 
 test('--threads 2 prints the losses of --threads 1 and evaluates; resume with threads is exact', () => {
   const one = train(['--max-steps', '100', '--run-name', 'one']);
   const two = train(['--max-steps', '100', '--run-name', 'two', '--threads', '2']);
-  expect(two.stderr).toBe('');
+  expect(problems(two.stderr)).toBe('');
   expect(two.status).toBe(0);
   expect(two.stdout).toMatch(/^Data-parallel over 2 threads \(the main thread and 1 worker\)$/m);
   expect(two.stdout).toMatch(/^Accuracy of the network on the 100 test images: \d+ %$/m);
@@ -51,7 +53,7 @@ test('--threads 2 prints the losses of --threads 1 and evaluates; resume with th
   const half = train(['--max-steps', '50', '--run-name', 'half', '--threads', '2', '--no-eval', '--save', path.join(dir, 'half.safetensors')]);
   expect(half.status).toBe(0);
   const rest = train(['--max-steps', '100', '--threads', '2', '--no-eval', '--resume', path.join(dir, 'half.safetensors')]);
-  expect(rest.stderr).toBe('');
+  expect(problems(rest.stderr)).toBe('');
   expect(rest.status).toBe(0);
   expect([...losses(half.stdout), ...losses(rest.stdout)]).toEqual(b);
   const whole = loadFile(path.join(dir, 'runs', 'two', 'checkpoint.safetensors'));
