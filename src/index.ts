@@ -12,9 +12,10 @@ export type { GradHook } from './autograd';
 export { manualSeed, Generator, defaultGenerator } from './random';
 export type { GeneratorState } from './random';
 export { setBackend, getBackend } from './backend';
+export type { ValuesIndices } from './ops';
 export type { Backend, BackendName } from './backend';
 export {
-  add, sub, mul, div, neg, sum, mean, argmax, eq, view, reshape, flatten, unsqueeze, squeeze,
+  add, sub, mul, div, neg, sum, mean, max, min, argmax, eq, view, reshape, flatten, unsqueeze, squeeze,
   matmul, relu, logSoftmax, softmax, exp, log, sqrt, pow, sigmoid, tanh,
 } from './ops';
 export * as nn from './nn';

@@ -8,6 +8,8 @@
 import { runBackward, Node, GradHook } from './autograd';
 import * as elementwise from './ops/elementwise';
 import * as reduce from './ops/reduce';
+import * as minmax from './ops/minmax';
+import type { ValuesIndices } from './ops/minmax';
 import * as shapeOps from './ops/shape';
 import * as matmulOps from './ops/matmul';
 import * as activation from './ops/activation';
@@ -281,9 +283,28 @@ export class Tensor {
     return reduce.mean(this, dim, keepdim);
   }
 
+  /**
+   * The largest element (0-d), or along dim `[values, indices]` (also `.values`/`.indices`,
+   * indices int32) as torch's namedtuple: `const [, predicted] = outputs.max(1)`.
+   */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): ValuesIndices;
+  max(dim?: number | null, keepdim?: boolean): Tensor | ValuesIndices;
+  max(dim?: number | null, keepdim = false): Tensor | ValuesIndices {
+    return minmax.max(this, dim, keepdim);
+  }
+
+  /** As max, for the smallest element. */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): ValuesIndices;
+  min(dim?: number | null, keepdim?: boolean): Tensor | ValuesIndices;
+  min(dim?: number | null, keepdim = false): Tensor | ValuesIndices {
+    return minmax.min(this, dim, keepdim);
+  }
+
   /** Index of the first maximum (over everything, or along dim); int32, not differentiable. */
   argmax(dim?: number | null, keepdim = false): Tensor {
-    return reduce.argmax(this, dim, keepdim);
+    return minmax.argmax(this, dim, keepdim);
   }
 
   /** Elementwise equality as an int32 tensor of 0/1 (broadcasting), e.g. for accuracy. */

@@ -6,7 +6,7 @@
  * (L(x + eps e_i) - L(x - eps e_i)) / (2 eps), with f evaluated in f32 and L summed in f64.
  * eps = 1e-2 (f32 rounding of L is ~1e-7 |L| / eps; the truncation error is ~eps^2 f''').
  * Tolerance: |analytic - numeric| <= 2e-3 + 1e-2 * |numeric| per element.
- * Inputs stay away from the kinks of relu and max-pool (gaps larger than 2 eps).
+ * Inputs stay away from the kinks of relu, max-pool, max and min (gaps larger than 2 eps).
  */
 import { Tensor, noGrad, setBackend, F } from '../src';
 import * as ops from '../src/ops';
@@ -220,5 +220,21 @@ describe.each(['js', 'wasm'])('gradcheck on the %s backend', (backend) => {
       h = h.view(-1, 8);
       return F.crossEntropy(F.linear(h, w2, b2), labels([1, 2]));
     }, [randomTensor([2, 1, 3, 3]), randomTensor([2]), randomTensor([3, 8]), randomTensor([3])]);
+  });
+});
+
+// Ops added later get their own block, after the one above, so that the inputs the tests above
+// draw from the shared generator stay what they were.
+describe.each(['js', 'wasm'])('gradcheck of later ops on the %s backend', (backend) => {
+  beforeAll(() => {
+    setBackend(backend);
+  });
+
+  test('max and min, over everything and along a dim', () => {
+    gradcheck((a) => a.max(), [distinctTensor([2, 3, 4])]);
+    gradcheck((a) => a.min(), [distinctTensor([5])]);
+    gradcheck((a) => a.max(1).values, [distinctTensor([2, 3, 4])]);
+    gradcheck((a) => ops.min(a, -1, true)[0], [distinctTensor([2, 3, 4])]);
+    gradcheck((a) => a.max(0)[0].mul(a.min(0)[0]), [distinctTensor([4, 3])]);
   });
 });

@@ -1,6 +1,8 @@
 /** Every differentiable op, forward and backward side by side, one file per op family. */
 export { add, sub, mul, div, neg, eq } from './elementwise';
-export { sum, mean, argmax } from './reduce';
+export { sum, mean } from './reduce';
+export { max, min, argmax } from './minmax';
+export type { ValuesIndices } from './minmax';
 export { view, reshape, flatten, unsqueeze, squeeze, clone, transpose2d } from './shape';
 export { matmul, linear } from './matmul';
 export { conv2d } from './conv';

@@ -1,11 +1,11 @@
-/** Reductions: sum and mean (over everything or one dim), argmax (no gradient). */
+/** Reductions: sum and mean (over everything or one dim). max, min and argmax are in minmax.ts. */
 import { Tensor } from '../tensor';
 import { needsGrad, record } from '../autograd';
 import { normalizeDim } from './shape';
 import { floatData } from './util';
 
 /** The tensor viewed as [outer, size, inner] around `dim`. */
-function split(shape: readonly number[], dim: number): { outer: number; size: number; inner: number } {
+export function split(shape: readonly number[], dim: number): { outer: number; size: number; inner: number } {
   let outer = 1;
   let inner = 1;
   for (let i = 0; i < dim; i++) outer *= shape[i];
@@ -13,7 +13,7 @@ function split(shape: readonly number[], dim: number): { outer: number; size: nu
   return { outer, size: shape[dim] ?? 1, inner };
 }
 
-function reducedShape(shape: readonly number[], dim: number, keepdim: boolean): number[] {
+export function reducedShape(shape: readonly number[], dim: number, keepdim: boolean): number[] {
   const out = [...shape];
   if (keepdim) out[dim] = 1;
   else out.splice(dim, 1);
@@ -91,34 +91,4 @@ export function sum(input: Tensor, dim?: number | null, keepdim = false): Tensor
 /** Mean of all elements, or along dim (torch.mean). */
 export function mean(input: Tensor, dim?: number | null, keepdim = false): Tensor {
   return reduce('mean', input, dim, keepdim);
-}
-
-/** Index of the first maximum, over the flattened tensor or along dim, as int32 (torch.argmax). */
-export function argmax(input: Tensor, dim?: number | null, keepdim = false): Tensor {
-  const x = input.data;
-  if (dim === undefined || dim === null) {
-    let best = 0;
-    for (let i = 1; i < x.length; i++) if (x[i] > x[best] || (x[i] !== x[i] && x[best] === x[best])) best = i;
-    return new Tensor(new Int32Array([best]), keepdim ? input.shape.map(() => 1) : []);
-  }
-  const d = normalizeDim(dim, input.shape.length, 'argmax');
-  const { outer, size, inner } = split(input.shape, d);
-  const result = new Int32Array(outer * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < inner; j++) {
-      const base = o * size * inner + j;
-      let best = 0;
-      let bestValue = x[base];
-      for (let k = 1; k < size; k++) {
-        const v = x[base + k * inner];
-        // NaN counts as the maximum, as in PyTorch.
-        if (v > bestValue || (v !== v && bestValue === bestValue)) {
-          best = k;
-          bestValue = v;
-        }
-      }
-      result[o * inner + j] = best;
-    }
-  }
-  return new Tensor(result, input.shape.length === 0 ? [] : reducedShape(input.shape, d, keepdim));
 }

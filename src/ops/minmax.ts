@@ -1,0 +1,144 @@
+/**
+ * max, min and argmax, as torch 1.13 on the CPU: the first occurrence wins a tie and NaN beats
+ * every number (so a NaN anywhere makes the result NaN, at the first NaN's index).
+ */
+import { Tensor, TensorData, shapeString } from '../tensor';
+import { needsGrad, record } from '../autograd';
+import { normalizeDim } from './shape';
+import { split, reducedShape } from './reduce';
+import { fail } from './util';
+
+type Extreme = 'max' | 'min';
+
+/** torch.return_types.max/min: destructures as `[values, indices]` and names both fields. */
+export type ValuesIndices = [Tensor, Tensor] & { readonly values: Tensor; readonly indices: Tensor };
+
+/** Whether v replaces best as the running extreme; strict, so that the first occurrence stays. */
+function beats(kind: Extreme, v: number, best: number): boolean {
+  if (v !== v) return best === best;
+  return kind === 'max' ? v > best : v < best;
+}
+
+function checkNonEmpty(op: string, input: Tensor, d: number | null): void {
+  if (d === null && input.numel === 0) {
+    fail(op, `Expected reduction dim to be specified for input.numel() == 0 (shape ${shapeString(input.shape)}). ` +
+      "Specify the reduction dim with the 'dim' argument.");
+  }
+  if (d !== null && input.shape.length > 0 && input.shape[d] === 0) {
+    fail(op, `Expected reduction dim ${d} to have non-zero size (shape ${shapeString(input.shape)})`);
+  }
+}
+
+/** Index (within the dim) of the extreme of every [outer, inner] line around `dim`. */
+function extremeIndices(kind: Extreme, x: TensorData, shape: readonly number[], d: number): Int32Array {
+  const { outer, size, inner } = split(shape, d);
+  const result = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * size * inner + j;
+      let best = 0;
+      let bestValue = x[base];
+      for (let k = 1; k < size; k++) {
+        const v = x[base + k * inner];
+        if (beats(kind, v, bestValue)) {
+          best = k;
+          bestValue = v;
+        }
+      }
+      result[o * inner + j] = best;
+    }
+  }
+  return result;
+}
+
+/** The flat index of the extreme over all elements. */
+function extremeIndex(kind: Extreme, x: TensorData): number {
+  return extremeIndices(kind, x, [x.length], 0)[0];
+}
+
+function emptyLike(x: TensorData, n: number): TensorData {
+  return x instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
+}
+
+/**
+ * The extreme over all elements as a 0-d tensor. Its gradient is shared evenly by every element
+ * equal to it (all NaNs when it is NaN): torch 1.13's evenly_distribute_backward.
+ */
+function extremeAll(kind: Extreme, input: Tensor): Tensor {
+  checkNonEmpty(kind, input, null);
+  const x = input.data;
+  const value = x[extremeIndex(kind, x)];
+  const data = emptyLike(x, 1);
+  data[0] = value;
+  const out = new Tensor(data, []);
+  if (needsGrad(input)) {
+    record(kind === 'max' ? 'MaxBackward' : 'MinBackward', out, [input], [x], (g, saved) => {
+      const xs = saved[0] as Float32Array;
+      const isNaN = value !== value;
+      let ties = 0;
+      for (let i = 0; i < xs.length; i++) if (isNaN ? xs[i] !== xs[i] : xs[i] === value) ties++;
+      const gi = new Float32Array(xs.length);
+      const share = g[0] / ties;
+      for (let i = 0; i < xs.length; i++) if (isNaN ? xs[i] !== xs[i] : xs[i] === value) gi[i] = share;
+      return [gi];
+    });
+  }
+  return out;
+}
+
+/** values and int32 indices along dim; the gradient of values flows to the indexed elements. */
+function extremeAlong(kind: Extreme, input: Tensor, dim: number, keepdim: boolean): ValuesIndices {
+  const inShape = input.shape;
+  const d = normalizeDim(dim, inShape.length, kind);
+  checkNonEmpty(kind, input, d);
+  const x = input.data;
+  const index = extremeIndices(kind, x, inShape, d);
+  const { size, inner } = split(inShape, d);
+  const values = emptyLike(x, index.length);
+  // Line (o, j) starts at o * size * inner + j, and p = o * inner + j.
+  const at = (p: number): number => (p - (p % inner)) * size + (p % inner) + index[p] * inner;
+  for (let p = 0; p < index.length; p++) values[p] = x[at(p)];
+  const outShape = inShape.length === 0 ? [] : reducedShape(inShape, d, keepdim);
+  const valuesTensor = new Tensor(values, outShape);
+  if (needsGrad(input)) {
+    const n = x.length;
+    record(kind === 'max' ? 'MaxBackward' : 'MinBackward', valuesTensor, [input], [], (g) => {
+      const gi = new Float32Array(n);
+      for (let p = 0; p < g.length; p++) gi[at(p)] = g[p];
+      return [gi];
+    });
+  }
+  const indices = new Tensor(index, outShape);
+  return Object.assign([valuesTensor, indices] as [Tensor, Tensor], { values: valuesTensor, indices });
+}
+
+/**
+ * torch.max: without dim, the largest element as a 0-d tensor; with dim, `[values, indices]`
+ * (also `.values`, `.indices`) with indices int32, so `const [, predicted] = max(outputs, 1)`.
+ */
+export function max(input: Tensor): Tensor;
+export function max(input: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(input: Tensor, dim?: number | null, keepdim?: boolean): Tensor | ValuesIndices;
+export function max(input: Tensor, dim?: number | null, keepdim = false): Tensor | ValuesIndices {
+  return dim === undefined || dim === null ? extremeAll('max', input) : extremeAlong('max', input, dim, keepdim);
+}
+
+/** torch.min: as max, for the smallest element. */
+export function min(input: Tensor): Tensor;
+export function min(input: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(input: Tensor, dim?: number | null, keepdim?: boolean): Tensor | ValuesIndices;
+export function min(input: Tensor, dim?: number | null, keepdim = false): Tensor | ValuesIndices {
+  return dim === undefined || dim === null ? extremeAll('min', input) : extremeAlong('min', input, dim, keepdim);
+}
+
+/** Index of the first maximum, over the flattened tensor or along dim, as int32 (torch.argmax). */
+export function argmax(input: Tensor, dim?: number | null, keepdim = false): Tensor {
+  if (dim === undefined || dim === null) {
+    checkNonEmpty('argmax', input, null);
+    return new Tensor(new Int32Array([extremeIndex('max', input.data)]), keepdim ? input.shape.map(() => 1) : []);
+  }
+  const d = normalizeDim(dim, input.shape.length, 'argmax');
+  checkNonEmpty('argmax', input, d);
+  return new Tensor(extremeIndices('max', input.data, input.shape, d),
+    input.shape.length === 0 ? [] : reducedShape(input.shape, d, keepdim));
+}
