@@ -16,6 +16,7 @@ export type { ValuesIndices } from './ops';
 export type { Backend, BackendName } from './backend';
 export {
   add, sub, mul, div, neg, sum, mean, max, min, argmax, eq, view, reshape, flatten, unsqueeze, squeeze,
+  permute, transpose,
   matmul, relu, logSoftmax, softmax, exp, log, sqrt, pow, sigmoid, tanh,
 } from './ops';
 export * as nn from './nn';

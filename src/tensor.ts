@@ -11,6 +11,7 @@ import * as reduce from './ops/reduce';
 import * as minmax from './ops/minmax';
 import type { ValuesIndices } from './ops/minmax';
 import * as shapeOps from './ops/shape';
+import * as permuteOps from './ops/permute';
 import * as matmulOps from './ops/matmul';
 import * as activation from './ops/activation';
 import * as unary from './ops/unary';
@@ -316,9 +317,19 @@ export class Tensor {
     return matmulOps.matmul(this, other);
   }
 
-  /** Transpose of a 2-d tensor (a copy, differentiable). */
+  /** Transpose of a 2-d tensor, i.e. transpose(0, 1) (a copy, differentiable). */
   t(): Tensor {
-    return shapeOps.transpose2d(this);
+    return permuteOps.transpose2d(this);
+  }
+
+  /** Dims dim0 and dim1 swapped, as a contiguous copy (this library has no strided views). */
+  transpose(dim0: number, dim1: number): Tensor {
+    return permuteOps.transpose(this, dim0, dim1);
+  }
+
+  /** Dims reordered, `permute(2, 0, 1)` or `permute([2, 0, 1])`, as a contiguous copy. */
+  permute(...dims: Array<number | readonly number[]>): Tensor {
+    return permuteOps.permute(this, shapeArgs(dims));
   }
 
   relu(): Tensor {

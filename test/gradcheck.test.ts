@@ -237,4 +237,11 @@ describe.each(['js', 'wasm'])('gradcheck of later ops on the %s backend', (backe
     gradcheck((a) => ops.min(a, -1, true)[0], [distinctTensor([2, 3, 4])]);
     gradcheck((a) => a.max(0)[0].mul(a.min(0)[0]), [distinctTensor([4, 3])]);
   });
+
+  test('permute, transpose and t', () => {
+    gradcheck((a) => a.permute(2, 0, 1), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => ops.permute(a, [1, 3, 0, 2]).mul(ops.permute(a, [1, 3, 0, 2])), [randomTensor([2, 1, 3, 2])]);
+    gradcheck((a) => a.transpose(0, -1), [randomTensor([2, 3, 4])]);
+    gradcheck((a, b) => a.transpose(0, 1).matmul(b.t()), [randomTensor([3, 2]), randomTensor([4, 3])]);
+  });
 });

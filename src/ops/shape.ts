@@ -4,7 +4,7 @@
  */
 import { Tensor, numelOf } from '../tensor';
 import { needsGrad, record } from '../autograd';
-import { fail, floatData, shapeString } from './util';
+import { fail, shapeString } from './util';
 
 /** dim in [-ndim, ndim) to [0, ndim). */
 export function normalizeDim(dim: number, ndim: number, op: string): number {
@@ -96,24 +96,5 @@ export function squeeze(input: Tensor, dim?: number): Tensor {
 export function clone(input: Tensor): Tensor {
   const out = new Tensor(input.data.slice(), input.shape);
   if (input.dtype === 'float32' && needsGrad(input)) record('CloneBackward', out, [input], [], (g) => [g]);
-  return out;
-}
-
-function transposeData(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
-  }
-  return out;
-}
-
-/** Transpose of a 2-d tensor, copied (tensors here have no strides). */
-export function transpose2d(input: Tensor): Tensor {
-  const x = floatData(input, 't', 'input');
-  if (input.shape.length < 2) return clone(input);
-  if (input.shape.length !== 2) fail('t', `expects a tensor with <= 2 dimensions, got shape ${shapeString(input.shape)}`);
-  const [rows, cols] = input.shape;
-  const out = new Tensor(transposeData(x, rows, cols), [cols, rows]);
-  if (needsGrad(input)) record('TBackward', out, [input], [], (g) => [transposeData(g, cols, rows)]);
   return out;
 }
