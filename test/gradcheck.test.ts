@@ -244,4 +244,9 @@ describe.each(['js', 'wasm'])('gradcheck of later ops on the %s backend', (backe
     gradcheck((a) => a.transpose(0, -1), [randomTensor([2, 3, 4])]);
     gradcheck((a, b) => a.transpose(0, 1).matmul(b.t()), [randomTensor([3, 2]), randomTensor([4, 3])]);
   });
+
+  test('dropout, with the mask drawn again from the same seed on every evaluation', () => {
+    gradcheck((a) => F.dropout(a, 0.4, true, new Generator(7)), [randomTensor([3, 5])]);
+    gradcheck((a) => F.dropout(a.mul(a), 0.5, true, new Generator(8)).sum(1), [randomTensor([2, 6])]);
+  });
 });

@@ -4,6 +4,7 @@ export type { ZeroGradOptions, LoadStateDictResult, StateDict } from './module';
 export { Parameter } from './parameter';
 export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity, Sigmoid, Tanh } from './layers';
 export type { Conv2dModuleOptions } from './layers';
+export { Dropout } from './dropout';
 export { Sequential, ModuleList } from './containers';
 export { CrossEntropyLoss, NLLLoss } from './loss';
 export * as init from './init';

@@ -11,6 +11,7 @@ export type { Conv2dOptions, Pair } from './conv';
 export { maxPool2d } from './pool';
 export type { MaxPool2dOptions } from './pool';
 export { relu } from './activation';
+export { dropout } from './dropout';
 export { exp, log, sqrt, pow, sigmoid, tanh } from './unary';
 export { logSoftmax, softmax } from './softmax';
 export { crossEntropy, nllLoss } from './loss';

@@ -1,0 +1,47 @@
+/**
+ * dropout, as torch 1.13's CPU path: in training, a mask that keeps each element with
+ * probability 1 - p, scaled by 1 / (1 - p), multiplies the input (so a dropped NaN stays NaN,
+ * as x * 0 does in PyTorch); backward multiplies by the same mask. The mask is drawn from the
+ * library's seeded generator, so `manualSeed` makes it reproducible.
+ */
+import { Tensor } from '../tensor';
+import { needsGrad, record } from '../autograd';
+import { Generator, defaultGenerator } from '../random';
+import { fail, floatData } from './util';
+
+/** PyTorch's check of the probability, shared by F.dropout and nn.Dropout. */
+export function checkDropoutProbability(op: string, p: number): void {
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
+    fail(op, `dropout probability has to be between 0 and 1, but got ${p}`);
+  }
+}
+
+/**
+ * Zeroes each element with probability p and scales the rest by 1 / (1 - p) when training;
+ * returns the input itself when not training or when p = 0 (as PyTorch, drawing no numbers).
+ */
+export function dropout(input: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+  checkDropoutProbability('dropout', p);
+  const x = floatData(input, 'dropout', 'input');
+  if (!training || p === 0 || x.length === 0) return input;
+  const mask = new Float32Array(x.length);
+  // p = 1 multiplies by zeros (PyTorch special-cases it: 1 / (1 - p) would be infinite).
+  if (p < 1) {
+    const keep = 1 - p;
+    const scale = 1 / keep;
+    for (let i = 0; i < mask.length; i++) mask[i] = generator.nextFloat() < keep ? scale : 0;
+  }
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < y.length; i++) y[i] = x[i] * mask[i];
+  const out = new Tensor(y, input.shape);
+  if (needsGrad(input)) {
+    // PyTorch's CPU dropout is input * mask, hence its grad_fn's name.
+    record('MulBackward', out, [input], [mask], (g, saved) => {
+      const m = saved[0] as Float32Array;
+      const gi = new Float32Array(g.length);
+      for (let i = 0; i < gi.length; i++) gi[i] = g[i] * m[i];
+      return [gi];
+    });
+  }
+  return out;
+}
