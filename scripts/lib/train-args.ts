@@ -65,7 +65,7 @@ Training
   --backend NAME        wasm | js (default: wasm, or $TORCHLET_BACKEND)
   --threads N           data-parallel threads (default 1): each batch is split across N threads,
                         gradients summed before one optimizer step (same result as 1 thread);
-                        pays off at larger batches (1.5x at batch 64 on 2 cores), not at batch 4
+                        pays off from batch 8 (1.3x at batch 8, 1.7x at 64 on 2 cores), not at 4
 
 Output
   --log-every N         print the running loss every N mini-batches (default 2000)
