@@ -146,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     out(`Data-parallel over ${cfg.threads} threads (the main thread and ${cfg.threads - 1} worker${cfg.threads > 2 ? 's' : ''})`);
     const cpus = os.cpus().length;
     // Threads that meet every step wait for the slowest: more of them than cores only slows down.
-    if (cfg.threads > cpus) process.stderr.write(`train: warning: --threads ${cfg.threads} is more than the ${cpus} CPU${cpus === 1 ? "" : "s"} of this machine; expect it to be slower than --threads ${cpus}\n`);
+    if (cfg.threads > cpus) process.stderr.write(`train: warning: --threads ${cfg.threads} is more than the ${cpus} CPU${cpus === 1 ? '' : 's'} of this machine; expect it to be slower than --threads ${cpus}\n`);
   }
   if (resumedExtra.trainImages !== undefined && resumedExtra.trainImages !== data.trainset.length) {
     throw new Error(`${cfg.resume}: the checkpoint was trained on ${resumedExtra.trainImages} images of ${resumedExtra.dataset}, ` +

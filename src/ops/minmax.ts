@@ -74,12 +74,12 @@ function extremeAll(kind: Extreme, input: Tensor): Tensor {
   if (needsGrad(input)) {
     record(kind === 'max' ? 'MaxBackward' : 'MinBackward', out, [input], [x], (g, saved) => {
       const xs = saved[0] as Float32Array;
-      const isNaN = value !== value;
-      let ties = 0;
-      for (let i = 0; i < xs.length; i++) if (isNaN ? xs[i] !== xs[i] : xs[i] === value) ties++;
+      const ties = value !== value ? (v: number) => v !== v : (v: number) => v === value;
+      let count = 0;
+      for (let i = 0; i < xs.length; i++) if (ties(xs[i])) count++;
       const gi = new Float32Array(xs.length);
-      const share = g[0] / ties;
-      for (let i = 0; i < xs.length; i++) if (isNaN ? xs[i] !== xs[i] : xs[i] === value) gi[i] = share;
+      const share = g[0] / count;
+      for (let i = 0; i < xs.length; i++) if (ties(xs[i])) gi[i] = share;
       return [gi];
     });
   }
