@@ -1,20 +1,25 @@
 /**
- * The tape. Every differentiable op that sees an input requiring grad records a `Node`: the
- * edges to its inputs, the tensors it saved for backward, and a backward function turning the
- * gradient of its output into gradients of its inputs. `backward()` walks the nodes in reverse
- * topological order and ADDS into each leaf's `.grad`, never overwriting it (PyTorch's
- * semantics: that is why `zeroGrad()` exists).
+ * The tape. Every differentiable op is an `OpDef`: a name (PyTorch's grad_fn name), and a
+ * backward that turns the gradient of the output into gradients of the inputs from a typed
+ * state the forward chose to keep. When an op runs on inputs that need grad, `record` hangs a
+ * `Node` on its output: the edges to the inputs' nodes, the state, and the version of every
+ * tensor the state saved.
  *
- * Gradients flow between nodes as plain Float32Arrays; they become Tensors only where a user
- * sees them (leaf `.grad`, hooks).
+ * The engine, not each op:
+ * - checks that no saved tensor was modified in place since it was saved (PyTorch's version
+ *   counter error);
+ * - sums a gradient given in the output's broadcast shape down to the input's shape (ops that
+ *   broadcast say so with `broadcasts: true`);
+ * - releases the state after backward (unless retainGraph), so nothing saved outlives it;
+ * - ADDS into each leaf's `.grad`, never overwriting it (that is why `zeroGrad()` exists).
+ *
+ * Backward functions are module-level and see only their state, so a node holds exactly what
+ * its state holds. Gradients flow between nodes as plain Float32Arrays; they become Tensors
+ * only where a user sees them (leaf `.grad`, hooks).
  */
-import { Tensor } from './tensor';
-
-/**
- * Gradients of a node's inputs from the gradient of its output, in input order. `saved` is
- * what the op recorded; `null` entries mean "no gradient for this input".
- */
-export type BackwardFn = (gradOutput: Float32Array, saved: readonly unknown[]) => ReadonlyArray<Float32Array | null>;
+import { Tensor, shapeString, numelOf } from './tensor';
+import { reduceTo } from './ops/broadcast';
+import type { TensorData } from './storage';
 
 /** A tensor hook: receives the gradient, may return a replacement. */
 export type GradHook = (grad: Tensor) => Tensor | void | undefined;
@@ -22,72 +27,227 @@ export type GradHook = (grad: Tensor) => Tensor | void | undefined;
 /** Where a node sends each input's gradient: the producing node, a leaf, or nowhere. */
 export type Edge = Node | Tensor | null;
 
+/**
+ * A tensor kept for backward, with the version it had when saved. Read its values through
+ * `values`/`ints` (dense, row-major); the engine has checked its version before backward runs.
+ */
+export class SavedTensor {
+  version: number;
+  constructor(public tensor: Tensor, /** Output of the node that saves it (for the error message). */ readonly outputOf: string | null = null) {
+    this.version = tensor._versionCounter.value;
+  }
+
+  /** @internal */
+  _replace(t: Tensor): void {
+    this.tensor = t;
+    this.version = t._versionCounter.value;
+  }
+
+  get values(): Float32Array {
+    return this.tensor._dense() as Float32Array;
+  }
+
+  get ints(): Int32Array {
+    return this.tensor._dense() as Int32Array;
+  }
+
+  get shape(): readonly number[] {
+    return this.tensor.shape;
+  }
+
+  /** PyTorch's error when the tensor changed in place after it was saved. */
+  check(): void {
+    const now = this.tensor._versionCounter.value;
+    if (now === this.version) return;
+    const t = this.tensor;
+    const kind = t.dtype === 'int32' ? 'torch.IntTensor' : 'torch.FloatTensor';
+    const producer = t.gradFn !== null ? `, which is output 0 of ${t.gradFn.name},` : '';
+    throw new Error('one of the variables needed for gradient computation has been modified by an inplace ' +
+      `operation: [${kind} ${shapeString(t.shape)}]${producer} is at version ${now}; expected version ` +
+      `${this.version} instead. Hint: the operation that failed to compute its gradient is ${this.outputOf ?? 'unknown'}; ` +
+      'use an out-of-place op (or clone()) before modifying a tensor that the graph saved.');
+  }
+}
+
+/** Saves `t` for backward: use it in an op's state. */
+export function save(t: Tensor): SavedTensor {
+  return new SavedTensor(t);
+}
+
+/** A differentiable op's backward half. `S` is the typed state its forward keeps. */
+export interface OpDef<S> {
+  /** PyTorch's grad_fn name, e.g. 'MulBackward0'. */
+  readonly name: string;
+  /**
+   * True when a gradient may come back in the output's (broadcast) shape: the engine then
+   * sums it down to the input's shape.
+   */
+  readonly broadcasts?: boolean;
+  /**
+   * Gradients of the inputs, in input order; null where `needs[i]` is false or there is none.
+   * A returned array may be `gradOutput` itself (handed through) or shared between inputs:
+   * the engine copies before it adds into one.
+   */
+  backward(state: S, gradOutput: Float32Array, needs: readonly boolean[]): ReadonlyArray<Float32Array | null>;
+}
+
+function savedTensorsOf(state: unknown): SavedTensor[] {
+  const found: SavedTensor[] = [];
+  if (state === null || typeof state !== 'object') return found;
+  for (const v of Object.values(state as object)) {
+    if (v instanceof SavedTensor) found.push(v);
+    else if (Array.isArray(v)) for (const x of v) if (x instanceof SavedTensor) found.push(x);
+  }
+  return found;
+}
+
 export class Node {
   /** Hooks registered on the (non-leaf) output tensor; they see its complete gradient. */
   hooks: GradHook[] | null = null;
   private released = false;
+  /** Set by recordLegacy when its closure holds saved values. @deprecated */
+  legacyHolds = false;
+  private state: unknown;
+  private readonly saved: SavedTensor[];
 
   constructor(
-    /** The op's name, as in PyTorch's grad_fn names (e.g. 'ConvolutionBackward'). */
-    readonly name: string,
+    private readonly def: OpDef<unknown>,
+    state: unknown,
     readonly next: readonly Edge[],
-    private saved: readonly unknown[] | null,
-    private readonly backwardFn: BackwardFn,
+    /** Shapes of the inputs, for broadcast reduction and checking what backward returns. */
+    readonly inputShapes: ReadonlyArray<readonly number[] | null>,
+    readonly needs: readonly boolean[],
     /** Shape of the output, to check gradients handed to hooks. */
     readonly outputShape: readonly number[],
-  ) {}
+  ) {
+    this.state = state;
+    this.saved = savedTensorsOf(state);
+    for (const s of this.saved) (s as { outputOf: string | null }).outputOf = def.name;
+  }
+
+  /** The op's name, as PyTorch's grad_fn names (e.g. 'ConvolutionBackward0'). */
+  get name(): string {
+    return this.def.name;
+  }
+
+  /** PyTorch's next_functions: the node (or leaf) each input's gradient goes to. */
+  get nextFunctions(): ReadonlyArray<Edge> {
+    return this.next;
+  }
+
+  /**
+   * @internal Before an in-place op overwrites `storage`, which this node's own output is
+   * about to be written into: saved tensors on it get a private copy of the current values.
+   */
+  _detachSavedStorage(storage: unknown): void {
+    for (let i = 0; i < this.saved.length; i++) {
+      const s = this.saved[i];
+      if (s.tensor._storage === storage) s._replace(s.tensor.clone().detach());
+    }
+  }
 
   apply(gradOutput: Float32Array, retainGraph: boolean): ReadonlyArray<Float32Array | null> {
     if (this.released) {
       throw new Error(
-        `Trying to backward through the graph a second time (through ${this.name}), or to use ` +
+        `Trying to backward through the graph a second time (through ${this.name}), or to directly access ` +
         'saved tensors after they have already been freed. Saved intermediate values of the graph ' +
-        'are freed when you call .backward(). Pass { retainGraph: true } to backward() if you need ' +
-        'to backward through the graph a second time.');
+        'are freed when you call .backward(). Specify { retainGraph: true } if you need to backward ' +
+        'through the graph a second time or if you need to access saved tensors after calling backward.');
     }
-    const grads = this.backwardFn(gradOutput, this.saved ?? []);
+    for (const s of this.saved) s.check();
+    const grads = this.def.backward(this.state, gradOutput, this.needs);
+    const out: Array<Float32Array | null> = new Array(this.next.length);
+    for (let i = 0; i < this.next.length; i++) {
+      let g = grads[i] ?? null;
+      const shape = this.inputShapes[i];
+      if (g !== null && shape !== null) {
+        const n = numelOf(shape);
+        if (g.length !== n) {
+          if (!this.def.broadcasts) {
+            throw new Error(`internal error: ${this.name} returned a gradient of ${g.length} elements for input ${i} ` +
+              `of shape ${shapeString(shape)}`);
+          }
+          g = reduceTo(g, this.outputShape, shape);
+        }
+      }
+      out[i] = g;
+    }
     // Nodes without saved tensors stay usable, as in PyTorch.
-    if (!retainGraph && this.saved !== null && this.saved.length > 0) {
-      this.saved = null;
+    if (!retainGraph && (this.saved.length > 0 || this.legacyHolds)) {
+      this.state = null;
+      this.saved.length = 0;
       this.released = true;
     }
-    return grads;
+    return out;
   }
+}
+
+/** How grad mode is held: a plain global, or per async context (see grad-mode.ts). */
+export interface GradModeStore {
+  get(): boolean;
+  run<T>(enabled: boolean, fn: () => T): T;
+  set(enabled: boolean): void;
 }
 
 let gradEnabled = true;
+const globalStore: GradModeStore = {
+  get: () => gradEnabled,
+  run<T>(enabled: boolean, fn: () => T): T {
+    const previous = gradEnabled;
+    gradEnabled = enabled;
+    try {
+      return fn();
+    } finally {
+      gradEnabled = previous;
+    }
+  },
+  set(enabled: boolean): void {
+    gradEnabled = enabled;
+  },
+};
 
 /** Whether ops currently record the graph. */
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return globalStore.get();
 }
 
-/** Runs fn without recording any graph (torch.no_grad). fn must be synchronous. */
+function isPromiseLike(x: unknown): boolean {
+  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Runs fn without recording any graph (torch.no_grad). fn must be synchronous: grad mode is
+ * one flag for the whole thread, so an async fn's awaits would let other code run with it
+ * off, and its later steps run with it on. An async fn is refused before it runs.
+ */
 export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
+  return runWithGradMode('noGrad', false, fn);
 }
 
-/** Runs fn with graph recording on, even inside noGrad (torch.enable_grad). */
+/** Runs fn with graph recording on, even inside noGrad (torch.enable_grad). Synchronous only. */
 export function enableGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = true;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
+  return runWithGradMode('enableGrad', true, fn);
+}
+
+function runWithGradMode<T>(name: string, enabled: boolean, fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`${name}: expected a function, got ${typeof fn}`);
+  if (fn.constructor?.name === 'AsyncFunction' || fn.constructor?.name === 'AsyncGeneratorFunction') {
+    throw new Error(`${name}: fn must be synchronous (grad mode is not carried across await); ` +
+      `call ${name} around the synchronous part, e.g. inside the loop body`);
   }
+  const result = globalStore.run(enabled, fn);
+  if (isPromiseLike(result)) {
+    throw new Error(`${name}: fn returned a promise; grad mode is not carried across await, so ` +
+      `the asynchronous part ran with grad mode restored. Call ${name} around synchronous code only`);
+  }
+  return result;
 }
 
 /** Sets grad mode globally (torch.set_grad_enabled); returns the previous mode. */
 export function setGradEnabled(enabled: boolean): boolean {
-  const previous = gradEnabled;
-  gradEnabled = enabled;
+  if (typeof enabled !== 'boolean') throw new TypeError(`setGradEnabled: expected a boolean, got ${typeof enabled}`);
+  const previous = globalStore.get();
+  globalStore.set(enabled);
   return previous;
 }
 
@@ -103,12 +263,40 @@ function edgeOf(t: Tensor | null | undefined): Edge {
 
 /**
  * Makes `output` the result of a recorded op over `inputs` (call only when needsGrad(...)).
- * Backward returns gradients aligned with `inputs`.
+ * `state` is what `def.backward` will get; any SavedTensor in it (directly, or in an array
+ * property) is version-checked before backward and released after it.
  */
-export function record(name: string, output: Tensor, inputs: ReadonlyArray<Tensor | null>,
-  saved: readonly unknown[], backward: BackwardFn): Tensor {
-  const next = inputs.map(edgeOf);
-  output._setGradFn(new Node(name, next, saved, backward, output.shape));
+export function record<S>(def: OpDef<S>, output: Tensor, inputs: ReadonlyArray<Tensor | null>, state: S): Tensor {
+  const n = inputs.length;
+  const next: Edge[] = new Array(n);
+  const shapes: Array<readonly number[] | null> = new Array(n);
+  const needs: boolean[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = inputs[i];
+    next[i] = edgeOf(t);
+    shapes[i] = t == null ? null : t.shape;
+    needs[i] = t != null && t.requiresGrad;
+  }
+  output._setGradFn(new Node(def as OpDef<unknown>, state, next, shapes, needs, output.shape));
+  return output;
+}
+
+/**
+ * The closure-style recording of the first generation, kept only while the ops move to
+ * OpDef: `saved` is released after backward like a SavedTensor state. @deprecated
+ */
+export type LegacyBackwardFn = (gradOutput: Float32Array, saved: readonly unknown[]) => ReadonlyArray<Float32Array | null>;
+interface LegacyState { fn: LegacyBackwardFn; saved: readonly unknown[] }
+const legacyDefs = new Map<string, OpDef<LegacyState>>();
+export function recordLegacy(name: string, output: Tensor, inputs: ReadonlyArray<Tensor | null>,
+  saved: readonly unknown[], backward: LegacyBackwardFn): Tensor {
+  let def = legacyDefs.get(name);
+  if (def === undefined) {
+    def = { name, broadcasts: true, backward: (s, g) => s.fn(g, s.saved) };
+    legacyDefs.set(name, def);
+  }
+  record(def, output, inputs, { fn: backward, saved });
+  if (saved.length > 0) (output.gradFn as unknown as { legacyHolds: boolean }).legacyHolds = true;
   return output;
 }
 
@@ -135,20 +323,20 @@ function accumulate(map: Map<Node | Tensor, PendingGrad>, key: Node | Tensor, gr
 function runHooks(hooks: GradHook[] | null, grad: PendingGrad, shape: readonly number[]): PendingGrad {
   if (hooks === null || hooks.length === 0) return grad;
   let current = grad;
-  for (const hook of hooks) {
+  for (const hook of [...hooks]) {
     const replaced = hook(new Tensor(current.data, shape));
     if (replaced !== undefined && replaced !== null) {
       if (!(replaced instanceof Tensor) || replaced.numel !== current.data.length) {
-        throw new Error(`hook returned a gradient of shape ${describe(replaced)}, expected [${shape.join(', ')}]`);
+        throw new Error(`hook returned a gradient of shape ${describe(replaced)}, expected ${shapeString(shape)}`);
       }
-      current = { data: replaced.data as Float32Array, owned: false };
+      current = { data: replaced._dense() as Float32Array, owned: false };
     }
   }
   return current;
 }
 
 function describe(x: unknown): string {
-  return x instanceof Tensor ? `[${x.shape.join(', ')}]` : String(x);
+  return x instanceof Tensor ? shapeString(x.shape) : String(x);
 }
 
 function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
@@ -156,9 +344,17 @@ function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
   if (leaf.grad === null) {
     leaf.grad = new Tensor(g.owned ? g.data : g.data.slice(), leaf.shape);
   } else {
-    const d = leaf.grad.data as Float32Array;
+    const grad = leaf.grad;
     const s = g.data;
-    for (let i = 0; i < d.length; i++) d[i] += s[i];
+    if (grad.isContiguous()) {
+      const d = grad._dense() as Float32Array;
+      for (let i = 0; i < d.length; i++) d[i] += s[i];
+    } else {
+      const d = grad._dense() as Float32Array;
+      for (let i = 0; i < d.length; i++) d[i] += s[i];
+      grad._writeDense(d);
+    }
+    grad._versionCounter.value++;
   }
 }
 

@@ -1,24 +1,37 @@
 /**
- * Tensor: a dense, row-major array with a shape, plus the autograd fields PyTorch has
+ * Tensor: a view onto a Storage (shape, strides, offset), plus the autograd fields PyTorch has
  * (`requiresGrad`, `grad`, `gradFn`, `isLeaf`). float32 tensors carry values and gradients;
  * int32 tensors carry labels and indices and can never require grad.
+ *
+ * Views (`view`, `transpose`, `select`, `narrow`, `index(...)`, `expand`, ...) share storage
+ * and the version counter with their base; in-place ops (`add_`, `copy_`, ...) write through
+ * them and bump the counter (see storage.ts). `t.data` is a detached tensor on the same
+ * storage, as in PyTorch; the raw elements are `dataSync()` (a dense copy).
  *
  * The method forms (`t.add(u)`, `t.view(-1, 400)`, ...) forward to the ops in `src/ops/`.
  */
 import { runBackward, Node, GradHook } from './autograd';
+import {
+  Storage, VersionCounter, TensorData, contiguousStrides, isContiguousLayout, gatherStrided, scatterStrided,
+} from './storage';
 import * as elementwise from './ops/elementwise';
 import * as reduce from './ops/reduce';
 import * as minmax from './ops/minmax';
 import type { ValuesIndices } from './ops/minmax';
 import * as shapeOps from './ops/shape';
 import * as permuteOps from './ops/permute';
+import * as viewOps from './ops/view';
+import * as inplace from './ops/inplace';
+import * as indexing from './ops/indexing';
+import type { IndexItem } from './ops/indexing';
 import * as matmulOps from './ops/matmul';
 import * as activation from './ops/activation';
 import * as unary from './ops/unary';
 import * as softmaxOps from './ops/softmax';
+import type { Generator } from './random';
 
 export type DType = 'float32' | 'int32';
-export type TensorData = Float32Array | Int32Array;
+export type { TensorData };
 
 /** Nested JavaScript arrays, as `toArray()` returns them. */
 export type NestedArray = number | NestedArray[];
@@ -44,14 +57,43 @@ export function shapeArgs(args: ReadonlyArray<number | readonly number[]>): numb
   return args as number[];
 }
 
+/**
+ * dim in [-ndim, ndim) to [0, ndim), with PyTorch's IndexError texts (a 0-d tensor has no
+ * dims to index, unlike ops such as sum that accept dim 0 or -1 on it).
+ */
+export function checkDim(dim: number, ndim: number, op: string): number {
+  if (!Number.isInteger(dim)) throw new TypeError(`${op}: dim must be an integer, got ${dim}`);
+  if (ndim === 0) throw new RangeError(`${op}: Dimension specified as ${dim} but tensor has no dimensions`);
+  if (dim < -ndim || dim >= ndim) {
+    throw new RangeError(`${op}: Dimension out of range (expected to be in range of [${-ndim}, ${ndim - 1}], but got ${dim})`);
+  }
+  return dim < 0 ? dim + ndim : dim;
+}
+
+/** Where a view sits in its base's storage. @internal */
+export interface ViewLayout {
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
 export class Tensor {
-  readonly data: TensorData;
-  readonly shape: readonly number[];
+  /** @internal The elements; shared with every view of this tensor. */
+  _storage: Storage;
+  private _shape: readonly number[];
+  private _strides: readonly number[];
+  /** @internal Offset of element [0, ..., 0] in the storage, in elements. */
+  _offset: number;
+  /** @internal Bumped by every in-place write; shared by views and detach(). */
+  _versionCounter: VersionCounter;
+  /** @internal The tensor whose storage this view shares, or null when this is not a view. */
+  _base: Tensor | null = null;
   readonly dtype: DType;
   /** Accumulated gradient: null until a backward pass reaches this leaf (or after zeroGrad()). */
   grad: Tensor | null = null;
   private _requiresGrad = false;
   private _gradFn: Node | null = null;
+  private _retainsGrad = false;
   /** Hooks on a leaf; a non-leaf keeps its hooks on its gradFn. @internal */
   _hooks: GradHook[] | null = null;
 
@@ -59,6 +101,7 @@ export class Tensor {
     if (!(data instanceof Float32Array) && !(data instanceof Int32Array)) {
       throw new TypeError('Tensor: data must be a Float32Array or an Int32Array (use tensor() for arrays)');
     }
+    if (!Array.isArray(shape)) throw new TypeError(`Tensor: shape must be an array of sizes, got ${typeof shape}`);
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: invalid shape ${shapeString(shape)}`);
     }
@@ -66,31 +109,150 @@ export class Tensor {
     if (data.length !== n) {
       throw new Error(`Tensor: data has ${data.length} elements but shape ${shapeString(shape)} needs ${n}`);
     }
-    this.data = data;
-    this.shape = Object.freeze([...shape]);
+    this._storage = new Storage(data);
+    this._shape = Object.freeze([...shape]);
+    this._strides = Object.freeze(contiguousStrides(shape));
+    this._offset = 0;
+    this._versionCounter = new VersionCounter();
     this.dtype = data instanceof Float32Array ? 'float32' : 'int32';
     if (options?.requiresGrad) this.requiresGrad = true;
   }
 
+  /**
+   * @internal A tensor over `source`'s storage with another layout. `shareVersion` (views,
+   * detach) shares the version counter; `.data` gets a fresh one, as in PyTorch.
+   */
+  static _alias(source: Tensor, layout: ViewLayout, shareVersion: boolean, isView: boolean): Tensor {
+    const t: Tensor = Object.create(Tensor.prototype);
+    t._storage = source._storage;
+    t._shape = Object.freeze([...layout.shape]);
+    t._strides = Object.freeze([...layout.strides]);
+    t._offset = layout.offset;
+    t._versionCounter = shareVersion ? source._versionCounter : new VersionCounter();
+    t._base = isView ? (source._base ?? source) : null;
+    (t as { dtype: DType }).dtype = source.dtype;
+    t.grad = null;
+    t._requiresGrad = false;
+    t._gradFn = null;
+    t._retainsGrad = false;
+    t._hooks = null;
+    return t;
+  }
+
+  get shape(): readonly number[] {
+    return this._shape;
+  }
+
   get numel(): number {
-    return this.data.length;
+    return numelOf(this._shape);
   }
 
   /** Number of dimensions. */
   get ndim(): number {
-    return this.shape.length;
+    return this._shape.length;
   }
 
   dim(): number {
-    return this.shape.length;
+    return this._shape.length;
   }
 
   /** The shape, or one size (negative dims count from the end). */
   size(): number[];
   size(dim: number): number;
   size(dim?: number): number[] | number {
-    if (dim === undefined) return [...this.shape];
-    return this.shape[shapeOps.normalizeDim(dim, this.shape.length, 'size')];
+    if (dim === undefined) return [...this._shape];
+    return this._shape[checkDim(dim, this._shape.length, 'size')];
+  }
+
+  /** Strides in elements (torch's stride()), or one of them. */
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return [...this._strides];
+    return this._strides[checkDim(dim, this._shape.length, 'stride')];
+  }
+
+  /** Offset of the first element in the storage, in elements. */
+  storageOffset(): number {
+    return this._offset;
+  }
+
+  /** The in-place version counter (torch's `_version`). */
+  get _version(): number {
+    return this._versionCounter.value;
+  }
+
+  /** Whether this tensor shares its base's storage (torch's `_is_view()`). */
+  isView(): boolean {
+    return this._base !== null;
+  }
+
+  /** Whether the elements are laid out row-major without gaps (torch's is_contiguous()). */
+  isContiguous(): boolean {
+    return isContiguousLayout(this._shape, this._strides);
+  }
+
+  /** This tensor if contiguous, else a contiguous copy (differentiable). */
+  contiguous(): Tensor {
+    return this.isContiguous() ? this : shapeOps.clone(this);
+  }
+
+  /**
+   * @internal The elements, dense and row-major: the storage itself (or a subarray of it) when
+   * contiguous, else a fresh copy. Read-only by contract; writes go through `_writeDense`.
+   */
+  _dense(): TensorData {
+    const n = this.numel;
+    const data = this._storage.data;
+    if (this.isContiguous()) {
+      if (this._offset === 0 && data.length === n) return data;
+      return data.subarray(this._offset, this._offset + n);
+    }
+    const out = this.dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
+    gatherStrided(data, this._shape, this._strides, this._offset, out);
+    return out;
+  }
+
+  /** @internal Writes dense row-major values into this tensor's elements (no version bump). */
+  _writeDense(values: ArrayLike<number>): void {
+    const data = this._storage.data;
+    if (this.isContiguous()) {
+      if (values !== data) data.set(values as TensorData, this._offset);
+      return;
+    }
+    scatterStrided(data, this._shape, this._strides, this._offset, values);
+  }
+
+  /** A dense copy of the elements as a typed array (row-major, whatever the strides). */
+  dataSync(): TensorData {
+    const d = this._dense();
+    return d === this._storage.data || d.buffer === this._storage.data.buffer ? d.slice() : d;
+  }
+
+  /**
+   * A tensor on the same storage, detached from the graph, with its own version counter:
+   * PyTorch's `.data`. In-place changes through it (`p.data.sub_(...)`) change this tensor and
+   * are invisible to autograd, as in PyTorch; prefer noGrad(...) with in-place ops.
+   */
+  get data(): Tensor {
+    return Tensor._alias(this, this._layout(), false, false);
+  }
+
+  /** Replaces this tensor's elements and shape by `value`'s (torch's `t.data = value`). */
+  set data(value: Tensor) {
+    if (!(value instanceof Tensor)) throw new TypeError(`data: expected a Tensor, got ${typeof value}`);
+    if (value.dtype !== this.dtype) {
+      throw new Error(`data: incompatible dtypes: this tensor is ${this.dtype}, the new data ${value.dtype}`);
+    }
+    this._storage = value._storage;
+    this._shape = value._shape;
+    this._strides = value._strides;
+    this._offset = value._offset;
+  }
+
+  /** @internal */
+  _layout(): ViewLayout {
+    return { shape: this._shape, strides: this._strides, offset: this._offset };
   }
 
   get requiresGrad(): boolean {
@@ -98,11 +260,13 @@ export class Tensor {
   }
 
   set requiresGrad(value: boolean) {
+    if (typeof value !== 'boolean') throw new TypeError(`requiresGrad must be a boolean, got ${typeof value}`);
     if (value && this.dtype !== 'float32') {
-      throw new Error('Only Tensors of floating point dtype can require gradients (this one is int32)');
+      throw new Error('only Tensors of floating point dtype can require gradients (this one is int32)');
     }
     if (!value && this._gradFn !== null) {
-      throw new Error('requiresGrad can only be changed on leaf tensors; use detach() for a non-leaf');
+      throw new Error('you can only change requires_grad flags of leaf variables. If you want to use a ' +
+        'computed variable in a subgraph that doesn\'t require differentiation use var_no_grad = var.detach().');
     }
     this._requiresGrad = value;
   }
@@ -117,10 +281,15 @@ export class Tensor {
     return this._gradFn === null;
   }
 
-  /** @internal Called by autograd.record. */
-  _setGradFn(node: Node): void {
+  /** Whether retainGrad() was called on this non-leaf. */
+  get retainsGrad(): boolean {
+    return this._retainsGrad;
+  }
+
+  /** @internal Called by autograd.record and by in-place ops (which rebase the history). */
+  _setGradFn(node: Node | null): void {
     this._gradFn = node;
-    this._requiresGrad = true;
+    this._requiresGrad = node !== null || this._requiresGrad;
   }
 
   /** Sets requiresGrad in place and returns this (torch's requires_grad_). */
@@ -135,7 +304,7 @@ export class Tensor {
    */
   backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
     if (!this.requiresGrad) {
-      throw new Error('element 0 of tensors does not require grad and does not have a gradFn: ' +
+      throw new Error('element 0 of tensors does not require grad and does not have a grad_fn: ' +
         'backward() needs a tensor computed from tensors with requiresGrad (was it made under noGrad?)');
     }
     let g: Float32Array;
@@ -151,10 +320,10 @@ export class Tensor {
       }
       const sameShape = gradient.shape.length === this.shape.length && gradient.shape.every((d, i) => d === this.shape[i]);
       if (!sameShape && !(gradient.numel === 1 && this.numel === 1)) {
-        throw new Error(`backward: Mismatch in shape: gradient has a shape of ${shapeString(gradient.shape)} ` +
-          `and output has a shape of ${shapeString(this.shape)}`);
+        throw new Error(`backward: Mismatch in shape: grad_output[0] has a shape of ${shapeString(gradient.shape)} ` +
+          `and output[0] has a shape of ${shapeString(this.shape)}`);
       }
-      g = gradient.data as Float32Array;
+      g = gradient._dense() as Float32Array;
     }
     runBackward(this, g, options.retainGraph ?? false);
   }
@@ -177,21 +346,24 @@ export class Tensor {
     };
   }
 
-  /** Makes a non-leaf tensor keep its `.grad` after backward (torch's retain_grad). */
+  /** Makes a non-leaf tensor keep its `.grad` after backward (torch's retain_grad); idempotent. */
   retainGrad(): void {
-    if (this.isLeaf) return;
+    if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
+    if (this.isLeaf || this._retainsGrad) return;
+    this._retainsGrad = true;
     this.registerHook((g) => {
-      if (this.grad === null) this.grad = new Tensor((g.data as Float32Array).slice(), this.shape);
+      if (this.grad === null) this.grad = new Tensor((g._dense() as Float32Array).slice(), this.shape);
       else {
-        const d = this.grad.data as Float32Array;
-        for (let i = 0; i < d.length; i++) d[i] += g.data[i];
+        const d = this.grad._dense() as Float32Array;
+        const s = g._dense();
+        for (let i = 0; i < d.length; i++) d[i] += s[i];
       }
     });
   }
 
-  /** A new leaf sharing this tensor's data, outside the graph. */
+  /** A new leaf on the same storage, outside the graph (shares the version counter). */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return Tensor._alias(this, this._layout(), true, true);
   }
 
   /** In place: cut this tensor from the graph, making it a leaf that does not require grad. */
@@ -209,20 +381,20 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     if (this.numel !== 1) {
-      throw new Error(`item(): a Tensor with ${this.numel} elements cannot be converted to a number ` +
+      throw new Error(`a Tensor with ${this.numel} elements cannot be converted to Scalar ` +
         `(shape ${shapeString(this.shape)})`);
     }
-    return this.data[0];
+    return this._storage.data[this._offset];
   }
 
   /** Nested arrays of numbers (a number for a 0-d tensor). */
   toArray(): NestedArray {
-    const data = this.data;
+    const data = this._dense();
     const shape = this.shape;
     if (shape.length === 0) return data[0];
     const build = (dim: number, offset: number, stride: number): NestedArray[] => {
       const size = shape[dim];
-      const inner = stride / size;
+      const inner = size === 0 ? 0 : stride / size;
       const out: NestedArray[] = new Array(size);
       for (let i = 0; i < size; i++) {
         out[i] = dim === shape.length - 1 ? data[offset + i] : build(dim + 1, offset + i * inner, inner);
@@ -230,6 +402,17 @@ export class Tensor {
       return out;
     };
     return build(0, 0, this.numel);
+  }
+
+  /** As toArray() (torch's tolist()). */
+  tolist(): NestedArray {
+    return this.toArray();
+  }
+
+  /** Iterates over dim 0, yielding views (torch's `for row in t`). */
+  *[Symbol.iterator](): IterableIterator<Tensor> {
+    if (this.shape.length === 0) throw new TypeError('iteration over a 0-d tensor');
+    for (let i = 0; i < this.shape[0]; i++) yield this.select(0, i);
   }
 
   toString(): string {
@@ -240,6 +423,124 @@ export class Tensor {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
+  }
+
+  // ------------------------------------------------------------------ views (share storage)
+
+  /** Elements along `dim` at `index`, with that dim removed (a view). */
+  select(dim: number, index: number): Tensor {
+    return viewOps.select(this, dim, index);
+  }
+
+  /** `length` elements along `dim` from `start` (a view). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return viewOps.narrow(this, dim, start, length);
+  }
+
+  /**
+   * Python-style indexing, as a view: `t.index(':, 0')` is `t[:, 0]`, `t.index('1:3, ..., None')`
+   * is `t[1:3, ..., None]`; items may also be given one by one: `t.index(null, 0)` (null is
+   * `:`), `t.index(slice(1, 3), '...', newaxis)`. See the README's indexing table.
+   */
+  index(...items: IndexItem[]): Tensor {
+    return indexing.index(this, items);
+  }
+
+  /** Size-1 dims stretched to `shape` without copying (-1 keeps a size; a view). */
+  expand(...shape: Array<number | readonly number[]>): Tensor {
+    return viewOps.expand(this, shapeArgs(shape));
+  }
+
+  /** expand() to other's shape. */
+  expandAs(other: Tensor): Tensor {
+    return viewOps.expand(this, [...other.shape]);
+  }
+
+  /** A size-1 dim inserted at `dim` (a view). */
+  unsqueeze(dim: number): Tensor {
+    return shapeOps.unsqueeze(this, dim);
+  }
+
+  /** Size-1 dims removed (all, or only `dim`; a view). */
+  squeeze(dim?: number): Tensor {
+    return shapeOps.squeeze(this, dim);
+  }
+
+  /** Dim `dim` split into `sizes` (torch's unflatten; a view). */
+  unflatten(dim: number, sizes: readonly number[]): Tensor {
+    return shapeOps.unflatten(this, dim, sizes);
+  }
+
+  /** view() to other's shape. */
+  viewAs(other: Tensor): Tensor {
+    return shapeOps.view(this, [...other.shape]);
+  }
+
+  /** reshape() to other's shape. */
+  reshapeAs(other: Tensor): Tensor {
+    return shapeOps.reshape(this, [...other.shape]);
+  }
+
+  // ------------------------------------------------------------------ in-place (bump the version)
+
+  /** this += alpha * other, in place. */
+  add_(other: Tensor | number, alpha?: number): this {
+    return inplace.binaryInplace(this, 'add_', (s) => elementwise.add(s, other, alpha));
+  }
+
+  /** this -= alpha * other, in place. */
+  sub_(other: Tensor | number, alpha?: number): this {
+    return inplace.binaryInplace(this, 'sub_', (s) => elementwise.sub(s, other, alpha));
+  }
+
+  /** this *= other, in place. */
+  mul_(other: Tensor | number): this {
+    return inplace.binaryInplace(this, 'mul_', (s) => elementwise.mul(s, other));
+  }
+
+  /** this /= other, in place. */
+  div_(other: Tensor | number): this {
+    return inplace.binaryInplace(this, 'div_', (s) => elementwise.div(s, other));
+  }
+
+  /** this = -this, in place. */
+  neg_(): this {
+    return inplace.binaryInplace(this, 'neg_', (s) => elementwise.neg(s));
+  }
+
+  /** this = max(this, 0), in place. */
+  relu_(): this {
+    return inplace.binaryInplace(this, 'relu_', (s) => activation.relu(s));
+  }
+
+  /** Clamps into [min, max] in place (either bound may be null). */
+  clamp_(min?: number | null, max?: number | null): this {
+    return inplace.binaryInplace(this, 'clamp_', (s) => unary.clamp(s, min, max));
+  }
+
+  /** Fills with zeros (not recorded by autograd's history, as torch's zero_ on a leaf in noGrad). */
+  zero_(): this {
+    return inplace.fill_(this, 0, 'zero_');
+  }
+
+  /** Fills with `value`. */
+  fill_(value: number): this {
+    return inplace.fill_(this, value, 'fill_');
+  }
+
+  /** Copies `src`'s elements into this tensor (broadcasting src; dtypes are converted). */
+  copy_(src: Tensor): this {
+    return inplace.copy_(this, src);
+  }
+
+  /** Fills with draws from U(from, to), seeded by manualSeed unless a generator is given. */
+  uniform_(from = 0, to = 1, generator?: Generator): this {
+    return inplace.uniform_(this, from, to, generator);
+  }
+
+  /** Fills with draws from N(mean, std^2). */
+  normal_(mean = 0, std = 1, generator?: Generator): this {
+    return inplace.normal_(this, mean, std, generator);
   }
 
   // ------------------------------------------------------------------ method forms of the ops

@@ -18,7 +18,7 @@ function numbered(n: number): TensorDataset {
 function indicesOf(batch: [Tensor, Tensor]): number[] {
   const [x] = batch;
   const out: number[] = [];
-  for (let b = 0; b < x.shape[0]; b++) out.push(Math.round(x.data[b * 6]));
+  for (let b = 0; b < x.shape[0]; b++) out.push(Math.round(x.dataSync()[b * 6]));
   return out;
 }
 
@@ -34,8 +34,8 @@ describe('DataLoader', () => {
     expect(x.dtype).toBe('float32');
     expect(y.shape).toEqual([4]);
     expect(y.dtype).toBe('int32');
-    expect(Array.from(y.data)).toEqual([0, 1, 2, 3]);
-    expect(Array.from(x.data.slice(6, 12))).toEqual(Array.from(Float32Array.from([1, 1.1, 1.2, 1.3, 1.4, 1.5])));
+    expect(Array.from(y.dataSync())).toEqual([0, 1, 2, 3]);
+    expect(Array.from(x.dataSync().slice(6, 12))).toEqual(Array.from(Float32Array.from([1, 1.1, 1.2, 1.3, 1.4, 1.5])));
     expect(batches.map(indicesOf)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
   });
 
@@ -130,7 +130,7 @@ describe('DataLoader with worker threads', () => {
   }
 
   function bytes(batches: [Tensor, Tensor][]): Buffer[] {
-    return batches.flatMap(([x, y]) => [Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength), Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength)]);
+    return batches.flatMap(([x, y]) => [Buffer.from(x.dataSync().buffer, x.dataSync().byteOffset, x.dataSync().byteLength), Buffer.from(y.dataSync().buffer, y.dataSync().byteOffset, y.dataSync().byteLength)]);
   }
 
   test('numWorkers=2 yields byte-identical batches in the same order as numWorkers=0 (sync and for await)', async () => {

@@ -57,8 +57,8 @@ describe('transforms', () => {
       });
       const run = (numWorkers: number) =>
         [...new DataLoader(ds, { batchSize: 4, shuffle: true, generator: new Generator(3), numWorkers })].map(([x, y]) => [
-          Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength),
-          Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength),
+          Buffer.from(x.dataSync().buffer, x.dataSync().byteOffset, x.dataSync().byteLength),
+          Buffer.from(y.dataSync().buffer, y.dataSync().byteOffset, y.dataSync().byteLength),
           x.shape,
         ]);
       const a = run(0);

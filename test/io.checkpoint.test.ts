@@ -19,7 +19,7 @@ class FakeModule implements ModuleLike {
     return { ...this.params };
   }
   loadStateDict(sd: Record<string, Tensor>): void {
-    for (const [k, v] of Object.entries(sd)) (this.params[k].data as Float32Array).set(v.data);
+    for (const [k, v] of Object.entries(sd)) (this.params[k]._dense() as Float32Array).set(v.dataSync());
   }
 }
 
@@ -77,10 +77,10 @@ test('round trip: model weights, momentum buffers, param groups, loop state', ()
   expect(loaded.step).toBe(12345);
   expect(loaded.generatorState).toEqual(gen);
   expect(loaded.extra).toEqual({ batchIndex: 7, runningLoss: 1.0000000000000002 });
-  for (const k of Object.keys(model.params)) expect(fresh.params[k].data).toEqual(model.params[k].data);
+  for (const k of Object.keys(model.params)) expect(fresh.params[k].dataSync()).toEqual(model.params[k].dataSync());
   expect(Object.keys(freshOpt.state)).toEqual(['0', '3']);
   expect(freshOpt.state[0].momentumBuffer.shape).toEqual([2, 1, 3, 3]);
-  expect(Array.from(freshOpt.state[3].momentumBuffer.data)).toEqual([1, 2, 3]);
+  expect(Array.from(freshOpt.state[3].momentumBuffer.dataSync())).toEqual([1, 2, 3]);
   expect(freshOpt.groups.map((g) => g.lr)).toEqual([0.01, 0.1]);
   expect(readCheckpointState(file).step).toBe(12345);
 });
@@ -103,7 +103,7 @@ test('model-only load ignores optimizer tensors', () => {
   saveCheckpoint(file, { model, optimizer: opt });
   const fresh = new FakeModule(3);
   loadCheckpoint(file, { model: fresh });
-  expect(fresh.params['fc1.weight'].data).toEqual(model.params['fc1.weight'].data);
+  expect(fresh.params['fc1.weight'].dataSync()).toEqual(model.params['fc1.weight'].dataSync());
 });
 
 describe('rejections leave model and optimizer untouched', () => {
@@ -118,9 +118,9 @@ describe('rejections leave model and optimizer untouched', () => {
 
     const fresh = new FakeModule(9);
     const freshOpt = new FakeSGD(fresh, 0.5);
-    const before = Object.fromEntries(Object.entries(fresh.params).map(([k, v]) => [k, Float32Array.from(v.data)]));
+    const before = Object.fromEntries(Object.entries(fresh.params).map(([k, v]) => [k, Float32Array.from(v.dataSync())]));
     expect(() => loadCheckpoint(file, { model: fresh, optimizer: withOptimizer ? freshOpt : null })).toThrow(pattern);
-    for (const [k, v] of Object.entries(before)) expect(fresh.params[k].data).toEqual(v);
+    for (const [k, v] of Object.entries(before)) expect(fresh.params[k].dataSync()).toEqual(v);
     expect(freshOpt.state).toEqual({});
     expect(freshOpt.groups[0].lr).toBe(0.5);
   }

@@ -9,7 +9,7 @@ beforeAll(() => {
   setBackend(process.env.TORCHLET_BACKEND ?? 'wasm');
 });
 
-const arr = (t: Tensor | null): number[] => Array.from(t!.data);
+const arr = (t: Tensor | null): number[] => Array.from(t!.dataSync());
 const NaN32 = Number.NaN;
 
 describe('max and min over all elements', () => {
@@ -98,10 +98,10 @@ describe('max and min along a dim', () => {
       const d = (dim + 3) % 3;
       const strides = [20, 5, 1];
       const outShape = [3, 4, 5].filter((_, k) => k !== d);
-      values.data.forEach((v, p) => {
+      values.dataSync().forEach((v, p) => {
         // Unravel p over the reduced shape, put the index back at dim, read the input there.
         const coords = outShape.map((_, k) => Math.floor(p / outShape.slice(k + 1).reduce((a, b) => a * b, 1)) % outShape[k]);
-        coords.splice(d, 0, indices.data[p]);
+        coords.splice(d, 0, indices.dataSync()[p]);
         expect(v).toBe(data[coords.reduce((s, c, k) => s + c * strides[k], 0)]);
       });
     }

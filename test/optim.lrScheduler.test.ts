@@ -54,7 +54,7 @@ describe('StepLR', () => {
       scheduler.step();
     }
     // 1 - (1 + 0.5 + 0.25)
-    expect(p.data[0]).toBe(-0.75);
+    expect(p.dataSync()[0]).toBe(-0.75);
   });
 
   test('works with Adam, whose groups also have an lr', () => {

@@ -77,7 +77,7 @@ test('two epochs (46 steps, last batch of 2) with threads 2 equal threads 1 with
   expect(two.losses).toHaveLength(46);
   two.losses.forEach((l, i) => expect(Math.abs(l - one.losses[i]) / one.losses[i]).toBeLessThan(1e-5));
   const b = two.net.parameters();
-  one.net.parameters().forEach((p, i) => expect(relDiff(p.data, b[i].data)).toBeLessThan(1e-5));
+  one.net.parameters().forEach((p, i) => expect(relDiff(p.dataSync(), b[i].dataSync())).toBeLessThan(1e-5));
   const ma = [...one.optimizer.state.values()].map((st) => values(st.momentumBuffer));
   const mb = [...two.optimizer.state.values()].map((st) => values(st.momentumBuffer));
   ma.forEach((m, i) => expect(relDiff(m, mb[i])).toBeLessThan(1e-4));
@@ -90,7 +90,7 @@ test('checkpoint and resume with threads: 30 steps equal 12 + 18, bit for bit', 
   const rest = await run(2, 30, file);
   expect([...first.losses, ...rest.losses]).toEqual(whole.losses);
   const b = rest.net.parameters();
-  whole.net.parameters().forEach((p, i) => expect(Buffer.from(b[i].data.buffer).equals(Buffer.from(p.data.buffer))).toBe(true));
+  whole.net.parameters().forEach((p, i) => expect(Buffer.from(b[i].dataSync().buffer).equals(Buffer.from(p.dataSync().buffer))).toBe(true));
 });
 
 test('stopped (Ctrl-C) or failing runs shut their workers down', async () => {

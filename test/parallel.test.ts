@@ -86,10 +86,10 @@ describe('equality with one thread', () => {
     const b = two.net.namedParameters();
     a.forEach(([name, p], i) => {
       expect(b[i][0]).toBe(name);
-      expect(relDiff(p.data, b[i][1].data)).toBeLessThan(1e-5);
+      expect(relDiff(p.dataSync(), b[i][1].dataSync())).toBeLessThan(1e-5);
     });
     // The weights did move (the comparison is not vacuous).
-    expect(relDiff(setup().net.fc1.weight.data, one.net.fc1.weight.data)).toBeGreaterThan(1e-3);
+    expect(relDiff(setup().net.fc1.weight.dataSync(), one.net.fc1.weight.dataSync())).toBeGreaterThan(1e-3);
   });
 
   test('uneven shards (batch 7 over 3 threads), ignoreIndex, class weights, accumulation into existing .grad', async () => {
@@ -118,7 +118,7 @@ describe('equality with one thread', () => {
       }
       expect(Math.abs(loss3 - loss.item()) / Math.abs(loss.item())).toBeLessThan(1e-5);
       const b = three.net.parameters();
-      one.net.parameters().forEach((p, i) => expect(relDiff(p.grad!.data, b[i].grad!.data)).toBeLessThan(1e-5));
+      one.net.parameters().forEach((p, i) => expect(relDiff(p.grad!.dataSync(), b[i].grad!.dataSync())).toBeLessThan(1e-5));
     }
   });
 
@@ -131,7 +131,7 @@ describe('equality with one thread', () => {
         const expected = noGrad(() => net.forward(x));
         const got = await dp.forward(x);
         expect(got.shape).toEqual(expected.shape);
-        expect(relDiff(expected.data, got.data)).toBeLessThan(1e-6);
+        expect(relDiff(expected.dataSync(), got.dataSync())).toBeLessThan(1e-6);
       }
     } finally {
       await dp.close();

@@ -34,7 +34,7 @@ function intTensor(a: Arr<Int32Array>): Tensor {
 
 function gradOf(label: string, t: Tensor): Float32Array {
   if (t.grad === null) throw new Error(`${label}: grad is null after backward()`);
-  return t.grad.data as Float32Array;
+  return t.grad.dataSync() as Float32Array;
 }
 
 // ------------------------------------------------------------------------------------ fixtures
@@ -125,7 +125,7 @@ function runSeedNet(fx: NetFixture): NetRun {
     if (p.shape.join(',') !== init.shape.join(',')) {
       throw new Error(`${name}: shape [${p.shape}] differs from PyTorch's [${init.shape}]`);
     }
-    (p.data as Float32Array).set(init.data);
+    (p._dense() as Float32Array).set(init.data);
   }
 
   const batches = f32(fx.batches);
@@ -144,14 +144,14 @@ function runSeedNet(fx: NetFixture): NetRun {
     const loss = criterion.forward(outputs, target);
     loss.backward();
     if (step === 0) {
-      run.firstLogits = Float32Array.from(outputs.data as Float32Array);
+      run.firstLogits = Float32Array.from(outputs.dataSync() as Float32Array);
       run.firstLogitsShape = outputs.shape;
       for (const [name, p] of named) run.firstGrads.set(name, Float32Array.from(gradOf(name, p)));
     }
     optimizer.step();
     run.losses.push(loss.item());
   }
-  for (const [name, p] of named) run.final.set(name, Float32Array.from(p.data as Float32Array));
+  for (const [name, p] of named) run.final.set(name, Float32Array.from(p.dataSync() as Float32Array));
   return run;
 }
 
@@ -221,7 +221,7 @@ describe.each(BACKENDS)('parity with PyTorch 1.13 (%s backend)', (backend) => {
       const w = toTensor(f32(c.weight), true);
       const b = c.bias ? toTensor(f32(c.bias), true) : null;
       const y = F.conv2d(x, w, b, { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups });
-      expectClose('output', y.data, f32(c.output), TOL, y.shape);
+      expectClose('output', y.dataSync(), f32(c.output), TOL, y.shape);
       y.mul(toTensor(f32(c.r))).sum().backward();
       expectClose('grad input', gradOf('input', x), f32(c.grad_input), TOL);
       expectClose('grad weight', gradOf('weight', w), f32(c.grad_weight), TOL);
@@ -233,7 +233,7 @@ describe.each(BACKENDS)('parity with PyTorch 1.13 (%s backend)', (backend) => {
     test.each(casesOf<MaxPoolCase>('maxPool2d'))('%s', (_name, c) => {
       const x = toTensor(f32(c.input), true);
       const y = F.maxPool2d(x, c.kernel, { stride: c.stride, padding: c.padding });
-      expectClose('output', y.data, f32(c.output), TOL, y.shape);
+      expectClose('output', y.dataSync(), f32(c.output), TOL, y.shape);
       y.mul(toTensor(f32(c.r))).sum().backward();
       expectClose('grad input', gradOf('input', x), f32(c.grad_input), TOL);
     });
@@ -241,7 +241,7 @@ describe.each(BACKENDS)('parity with PyTorch 1.13 (%s backend)', (backend) => {
     test.each(casesOf<MaxPoolCase>('maxPool2d'))('nn.MaxPool2d module: %s', (_name, c) => {
       const pool = new nn.MaxPool2d(c.kernel, c.stride, c.padding);
       const y = pool.forward(toTensor(f32(c.input)));
-      expectClose('output', y.data, f32(c.output), TOL, y.shape);
+      expectClose('output', y.dataSync(), f32(c.output), TOL, y.shape);
     });
   });
 
@@ -249,7 +249,7 @@ describe.each(BACKENDS)('parity with PyTorch 1.13 (%s backend)', (backend) => {
     test.each(casesOf<ReluCase>('relu'))('%s', (_name, c) => {
       const x = toTensor(f32(c.input), true);
       const y = F.relu(x);
-      expectClose('output', y.data, f32(c.output), TOL, y.shape);
+      expectClose('output', y.dataSync(), f32(c.output), TOL, y.shape);
       y.mul(toTensor(f32(c.r))).sum().backward();
       expectClose('grad input', gradOf('input', x), f32(c.grad_input), TOL);
     });
@@ -286,7 +286,7 @@ describe.each(BACKENDS)('parity with PyTorch 1.13 (%s backend)', (backend) => {
       const w = toTensor(f32(c.weight), true);
       const b = c.bias ? toTensor(f32(c.bias), true) : null;
       const y = F.linear(x, w, b);
-      expectClose('output', y.data, f32(c.output), TOL, y.shape);
+      expectClose('output', y.dataSync(), f32(c.output), TOL, y.shape);
       y.mul(toTensor(f32(c.r))).sum().backward();
       expectClose('grad input', gradOf('input', x), f32(c.grad_input), TOL);
       expectClose('grad weight', gradOf('weight', w), f32(c.grad_weight), TOL);
@@ -298,7 +298,7 @@ describe.each(BACKENDS)('parity with PyTorch 1.13 (%s backend)', (backend) => {
     test.each(casesOf<LogSoftmaxCase>('logSoftmax'))('%s', (_name, c) => {
       const x = toTensor(f32(c.input), true);
       const y = F.logSoftmax(x, c.dim);
-      expectClose('output', y.data, f32(c.output), TOL, y.shape);
+      expectClose('output', y.dataSync(), f32(c.output), TOL, y.shape);
       y.mul(toTensor(f32(c.r))).sum().backward();
       expectClose('grad input', gradOf('input', x), f32(c.grad_input), TOL);
     });
@@ -329,7 +329,7 @@ describe.each(BACKENDS)('parity with PyTorch 1.13 (%s backend)', (backend) => {
         params.forEach((p, i) => expectClose(`step ${step} grad of param ${i}`, gradOf(`param ${i}`, p), f32(c.grads[step][i]), TOL));
         optimizer.step();
         expectScalarClose(`step ${step} loss`, (loss as unknown as Tensor).item(), c.losses[step], TOL);
-        params.forEach((p, i) => expectClose(`param ${i} after step ${step}`, p.data, f32(c.params_after_step[step][i]), TOL));
+        params.forEach((p, i) => expectClose(`param ${i} after step ${step}`, p.dataSync(), f32(c.params_after_step[step][i]), TOL));
       }
     });
   });

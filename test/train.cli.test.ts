@@ -200,7 +200,7 @@ const hasTorch = fs.existsSync(systemPython) &&
   loadCheckpoint(file, { model: net });
   const input = Array.from({ length: 2 * 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.37));
   const x = tensor(Float32Array.from(input)).view(2, 3, 32, 32);
-  const ours = Array.from(noGrad(() => net.forward(x)).data);
+  const ours = Array.from(noGrad(() => net.forward(x)).dataSync());
   const py = `
 import json, struct, sys, math, torch
 import xml.dom.minidom

@@ -98,7 +98,7 @@ test('a run that is not resumed differs (the test above can fail)', async () => 
   // Same seed but a different shuffle state: the weights must differ.
   defaultGenerator.manualSeed(12345);
   await fit({ model: s.net, criterion: s.criterion, optimizer: s.optimizer, trainloader: s.trainloader, epochs: 1, logEvery: 5, maxSteps: 10 });
-  expect(Buffer.from(s.net.fc3.weight.data.buffer).equals(Buffer.from(x.net.fc3.weight.data.buffer))).toBe(false);
+  expect(Buffer.from(s.net.fc3.weight.dataSync().buffer).equals(Buffer.from(x.net.fc3.weight.dataSync().buffer))).toBe(false);
 });
 
 test('the loop prints the recipe lines and stops on request', async () => {

@@ -17,7 +17,7 @@ function batch(seed: number, size: number): { x: Tensor; y: Tensor } {
 }
 
 function gradsOf(net: nn.Module): Float32Array[] {
-  return net.parameters().map((p) => (p.grad!.data as Float32Array).slice());
+  return net.parameters().map((p) => (p.grad!.dataSync() as Float32Array).slice());
 }
 
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
@@ -51,7 +51,7 @@ test('zeroGrad({ setToNone: false }) keeps the grad buffers and fills them with 
   optimizer.zeroGrad({ setToNone: false });
   net.parameters().forEach((p, i) => {
     expect(p.grad).toBe(before[i]);
-    expect(Array.from(p.grad!.data).every((v) => v === 0)).toBe(true);
+    expect(Array.from(p.grad!.dataSync()).every((v) => v === 0)).toBe(true);
   });
   // The next backward accumulates into the same buffers.
   new nn.CrossEntropyLoss().forward(net.forward(x), y).backward();
@@ -78,18 +78,18 @@ test('SGD skips a parameter whose grad is null (no momentum update) but steps on
   skipped.grad = tensor([1, 1]);
   zeroed.grad = tensor([1, 1]);
   optimizer.step(); // both: buf = g = 1, p -= 0.1
-  expect(Array.from(skipped.data)).toEqual(Array.from(Float32Array.from([0.9, 1.9])));
-  const bufferBefore = Array.from((optimizer.state.get(skipped)!.momentumBuffer as Tensor).data);
+  expect(Array.from(skipped.dataSync())).toEqual(Array.from(Float32Array.from([0.9, 1.9])));
+  const bufferBefore = Array.from((optimizer.state.get(skipped)!.momentumBuffer as Tensor).dataSync());
 
   optimizer.zeroGrad({ setToNone: false }); // both zero-filled...
   skipped.grad = null; // ...then one set to None
   optimizer.step();
   // Skipped: parameter and momentum buffer untouched.
-  expect(Array.from(skipped.data)).toEqual(Array.from(Float32Array.from([0.9, 1.9])));
-  expect(Array.from((optimizer.state.get(skipped)!.momentumBuffer as Tensor).data)).toEqual(bufferBefore);
+  expect(Array.from(skipped.dataSync())).toEqual(Array.from(Float32Array.from([0.9, 1.9])));
+  expect(Array.from((optimizer.state.get(skipped)!.momentumBuffer as Tensor).dataSync())).toEqual(bufferBefore);
   // Zero grad: buf = 0.9 * 1 + 0 = 0.9, p -= 0.1 * 0.9.
-  expect(Array.from((optimizer.state.get(zeroed)!.momentumBuffer as Tensor).data)).toEqual([Math.fround(0.9), Math.fround(0.9)]);
-  expectClose(zeroed.data, [0.9 - 0.09, 1.9 - 0.09], 1e-6);
+  expect(Array.from((optimizer.state.get(zeroed)!.momentumBuffer as Tensor).dataSync())).toEqual([Math.fround(0.9), Math.fround(0.9)]);
+  expectClose(zeroed.dataSync(), [0.9 - 0.09, 1.9 - 0.09], 1e-6);
 });
 
 test('four micro-batches of size 1 with loss / 4 and one step() equal one batch of 4', () => {
@@ -109,16 +109,16 @@ test('four micro-batches of size 1 with loss / 4 and one step() equal one batch 
 
     smallOptimizer.zeroGrad();
     for (let i = 0; i < 4; i++) {
-      const xi = new Tensor((x.data as Float32Array).slice(i * 3072, (i + 1) * 3072), [1, 3, 32, 32]);
-      const yi = new Tensor((y.data as Int32Array).slice(i, i + 1), [1]);
+      const xi = new Tensor((x.dataSync() as Float32Array).slice(i * 3072, (i + 1) * 3072), [1, 3, 32, 32]);
+      const yi = new Tensor((y.dataSync() as Int32Array).slice(i, i + 1), [1]);
       criterion.forward(small.forward(xi), yi).div(4).backward();
     }
     expect(small.parameters().map((p) => p.grad!.numel)).toEqual(big.parameters().map((p) => p.grad!.numel));
-    small.parameters().forEach((p, i) => expectClose(p.grad!.data, big.parameters()[i].grad!.data, 1e-4));
+    small.parameters().forEach((p, i) => expectClose(p.grad!.dataSync(), big.parameters()[i].grad!.dataSync(), 1e-4));
     smallOptimizer.step();
   }
   const bigParams = big.parameters();
-  small.parameters().forEach((p, i) => expectClose(p.data, bigParams[i].data, 1e-5));
+  small.parameters().forEach((p, i) => expectClose(p.dataSync(), bigParams[i].dataSync(), 1e-5));
 });
 
 test('model.zeroGrad() equals optimizer.zeroGrad() when every parameter is in the optimizer', () => {
@@ -135,11 +135,11 @@ test('model.zeroGrad() equals optimizer.zeroGrad() when every parameter is in th
     const pb = b.parameters();
     a.parameters().forEach((p, i) => {
       if (setToNone) expect([p.grad, pb[i].grad]).toEqual([null, null]);
-      else expect(Array.from(p.grad!.data)).toEqual(Array.from(pb[i].grad!.data));
+      else expect(Array.from(p.grad!.dataSync())).toEqual(Array.from(pb[i].grad!.dataSync()));
     });
     // And after another backward both hold the same (fresh) gradient.
     for (const net of [a, b]) criterion.forward(net.forward(x), y).backward();
-    a.parameters().forEach((p, i) => expect(Array.from(p.grad!.data)).toEqual(Array.from(pb[i].grad!.data)));
+    a.parameters().forEach((p, i) => expect(Array.from(p.grad!.dataSync())).toEqual(Array.from(pb[i].grad!.dataSync())));
   }
 });
 
@@ -149,12 +149,12 @@ test('a parameter outside the optimizer keeps its grad after optimizer.zeroGrad(
   const { x, y } = batch(8, 2);
   new nn.CrossEntropyLoss().forward(net.forward(x), y).backward();
   const outside = net.fc3.weight;
-  const kept = (outside.grad!.data as Float32Array).slice();
+  const kept = (outside.grad!.dataSync() as Float32Array).slice();
   const optimizer = new optim.SGD(net.parameters().filter((p) => p !== outside), { lr: 0.1, momentum: 0.9 });
   optimizer.zeroGrad();
   expect(outside.grad).not.toBeNull();
-  expect(Array.from(outside.grad!.data)).toEqual(Array.from(kept));
+  expect(Array.from(outside.grad!.dataSync())).toEqual(Array.from(kept));
   expect(net.parameters().filter((p) => p !== outside).every((p) => p.grad === null)).toBe(true);
   optimizer.zeroGrad({ setToNone: false });
-  expect(Array.from(outside.grad!.data)).toEqual(Array.from(kept));
+  expect(Array.from(outside.grad!.dataSync())).toEqual(Array.from(kept));
 });

@@ -90,9 +90,9 @@ function shapeStr(shape: readonly number[]): string {
 }
 
 function toSafeTensor(t: Tensor, name: string): SafeTensor {
-  if (t.data instanceof Float32Array) return { dtype: 'F32', shape: [...t.shape], data: t.data };
-  if (t.data instanceof Int32Array) return { dtype: 'I32', shape: [...t.shape], data: t.data };
-  throw new CheckpointError(`checkpoint: tensor '${name}' has unsupported data ${(t.data as object).constructor.name}`);
+  if (t._dense() instanceof Float32Array) return { dtype: 'F32', shape: [...t.shape], data: t._dense() };
+  if (t._dense() instanceof Int32Array) return { dtype: 'I32', shape: [...t.shape], data: t._dense() };
+  throw new CheckpointError(`checkpoint: tensor '${name}' has unsupported data ${(t._dense() as object).constructor.name}`);
 }
 
 function isTensor(v: unknown): v is Tensor {
@@ -159,7 +159,7 @@ function parseMeta(file: SafetensorsFile, path: string): CheckpointMeta {
 
 function checkTensor(path: string, name: string, got: SafeTensor | undefined, want: Tensor): void {
   if (!got) throw new CheckpointError(`${path}: missing tensor '${name}' (shape ${shapeStr(want.shape)})`);
-  const wantDtype = want.data instanceof Float32Array ? 'F32' : 'I32';
+  const wantDtype = want._dense() instanceof Float32Array ? 'F32' : 'I32';
   if (got.dtype !== wantDtype) throw new CheckpointError(`${path}: tensor '${name}' has dtype ${got.dtype}, expected ${wantDtype}`);
   if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
     throw new CheckpointError(`${path}: tensor '${name}' has shape ${shapeStr(got.shape)}, expected ${shapeStr(want.shape)}`);

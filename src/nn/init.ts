@@ -17,19 +17,19 @@ export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: num
 
 /** Fills with U(low, high). */
 export function uniform_(t: Tensor, low = 0, high = 1, generator: Generator = defaultGenerator): Tensor {
-  const d = t.data as Float32Array;
+  const d = t._dense() as Float32Array;
   for (let i = 0; i < d.length; i++) d[i] = low + (high - low) * generator.nextFloat();
   return t;
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
-  const d = t.data as Float32Array;
+  const d = t._dense() as Float32Array;
   for (let i = 0; i < d.length; i++) d[i] = mean + std * generator.nextNormal();
   return t;
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
-  t.data.fill(value);
+  t._dense().fill(value);
   return t;
 }
 

@@ -193,7 +193,7 @@ export class Module {
     }
     for (const [key, target] of own) {
       const source = entries.get(key);
-      if (source !== undefined && source.data !== target.data) target.data.set(source.data);
+      if (source !== undefined && source._dense() !== target._dense()) target._dense().set(source._dense());
     }
     return { missingKeys, unexpectedKeys };
   }
@@ -227,6 +227,6 @@ export function zeroGradOf(params: Iterable<Tensor>, setToNone: boolean): void {
   for (const p of params) {
     if (p.grad === null) continue;
     if (setToNone) p.grad = null;
-    else (p.grad.data as Float32Array).fill(0);
+    else (p.grad._dense() as Float32Array).fill(0);
   }
 }

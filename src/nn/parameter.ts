@@ -7,6 +7,6 @@ import { Tensor } from '../tensor';
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     if (!(data instanceof Tensor)) throw new TypeError('Parameter: expected a Tensor');
-    super(data.data, data.shape, { requiresGrad });
+    super(data._dense(), data.shape, { requiresGrad });
   }
 }

@@ -1,6 +1,6 @@
 /** relu on the backend kernels; backward masks by the saved output. */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
 import { floatData } from './util';
 

@@ -1,6 +1,6 @@
 /** conv2d on the backend kernels: forward, and backward for input, weight and bias. */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
 import { conv2dGeometry } from '../backend/validate';
 import { fail, floatData, shapeString } from './util';

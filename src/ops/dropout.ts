@@ -5,7 +5,7 @@
  * library's seeded generator, so `manualSeed` makes it reproducible.
  */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { Generator, defaultGenerator } from '../random';
 import { fail, floatData } from './util';
 

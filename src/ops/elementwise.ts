@@ -3,7 +3,7 @@
  * no gradient). Plain loops: these are cheap next to conv and gemm.
  */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { broadcastShapes, expandTo, reduceTo, sameShape, broadcastIndex } from './broadcast';
 import { floatData, toTensor } from './util';
 
@@ -73,7 +73,7 @@ export function mul(input: Tensor, other: Tensor | number): Tensor {
     const needB = b.requiresGrad;
     const aShape = input.shape;
     const bShape = b.shape;
-    record('MulBackward', out, [input, b], [input.data, b.data], (g, saved) => {
+    record('MulBackward', out, [input, b], [input._dense(), b._dense()], (g, saved) => {
       const x = expandTo(saved[0] as Float32Array, aShape, shape);
       const y = expandTo(saved[1] as Float32Array, bShape, shape);
       let ga: Float32Array | null = null;
@@ -110,7 +110,7 @@ export function div(input: Tensor, other: Tensor | number): Tensor {
     const needB = b.requiresGrad;
     const aShape = input.shape;
     const bShape = b.shape;
-    record('DivBackward', out, [input, b], [b.data, out.data], (g, saved) => {
+    record('DivBackward', out, [input, b], [b._dense(), out._dense()], (g, saved) => {
       const y = expandTo(saved[0] as Float32Array, bShape, shape);
       const q = saved[1] as Float32Array;
       let ga: Float32Array | null = null;
@@ -150,8 +150,8 @@ export function eq(input: Tensor, other: Tensor | number): Tensor {
   const shape = sameShape(input.shape, b.shape) ? [...input.shape] : broadcastShapes(input.shape, b.shape, 'eq');
   const n = shape.reduce((p, d) => p * d, 1);
   const out = new Int32Array(n);
-  const x = input.data;
-  const y = b.data;
+  const x = input._dense();
+  const y = b._dense();
   const ix = x.length === n ? null : broadcastIndex(input.shape, shape);
   const iy = y.length === n ? null : broadcastIndex(b.shape, shape);
   for (let i = 0; i < n; i++) out[i] = x[ix ? ix[i] : i] === y[iy ? iy[i] : i] ? 1 : 0;

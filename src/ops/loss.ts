@@ -3,7 +3,7 @@
  * kernels, and nllLoss over log-probabilities in plain loops.
  */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
 import type { CrossEntropyOptions } from '../backend';
 import { fail, floatData, shapeString } from './util';
@@ -75,7 +75,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const labelSmoothing = options.labelSmoothing ?? 0;
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) fail(op, `labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
   // Copied: a data loader may refill its label buffer before backward runs.
-  const targets = (target.data as Int32Array).slice();
+  const targets = (target._dense() as Int32Array).slice();
   checkTargets(op, targets, classes, ignoreIndex);
   const o: CrossEntropyOptions = {
     batch, classes, weight: classWeights(op, options.weight, classes), ignoreIndex, labelSmoothing,
@@ -100,7 +100,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const { batch, classes } = classShapes(op, input, target);
   const ignoreIndex = options.ignoreIndex ?? -100;
   const reduction = options.reduction ?? 'mean';
-  const targets = (target.data as Int32Array).slice();
+  const targets = (target._dense() as Int32Array).slice();
   checkTargets(op, targets, classes, ignoreIndex);
   const w = classWeights(op, options.weight, classes);
   // Per-sample coefficient c[n] so that loss = sum_n c[n] * -x[n, t[n]] (before the 'none' case).

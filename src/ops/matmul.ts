@@ -1,6 +1,6 @@
 /** Matrix products on the backend's gemm: matmul (2-d) and linear (x @ W^T + b). */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
 import { fail, floatData, shapeString } from './util';
 

@@ -3,7 +3,7 @@
  * every number (so a NaN anywhere makes the result NaN, at the first NaN's index).
  */
 import { Tensor, TensorData, shapeString } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { normalizeDim } from './shape';
 import { split, reducedShape } from './reduce';
 import { fail } from './util';
@@ -66,7 +66,7 @@ function emptyLike(x: TensorData, n: number): TensorData {
  */
 function extremeAll(kind: Extreme, input: Tensor): Tensor {
   checkNonEmpty(kind, input, null);
-  const x = input.data;
+  const x = input._dense();
   const value = x[extremeIndex(kind, x)];
   const data = emptyLike(x, 1);
   data[0] = value;
@@ -91,7 +91,7 @@ function extremeAlong(kind: Extreme, input: Tensor, dim: number, keepdim: boolea
   const inShape = input.shape;
   const d = normalizeDim(dim, inShape.length, kind);
   checkNonEmpty(kind, input, d);
-  const x = input.data;
+  const x = input._dense();
   const index = extremeIndices(kind, x, inShape, d);
   const { size, inner } = split(inShape, d);
   const values = emptyLike(x, index.length);
@@ -135,10 +135,10 @@ export function min(input: Tensor, dim?: number | null, keepdim = false): Tensor
 export function argmax(input: Tensor, dim?: number | null, keepdim = false): Tensor {
   if (dim === undefined || dim === null) {
     checkNonEmpty('argmax', input, null);
-    return new Tensor(new Int32Array([extremeIndex('max', input.data)]), keepdim ? input.shape.map(() => 1) : []);
+    return new Tensor(new Int32Array([extremeIndex('max', input._dense())]), keepdim ? input.shape.map(() => 1) : []);
   }
   const d = normalizeDim(dim, input.shape.length, 'argmax');
   checkNonEmpty('argmax', input, d);
-  return new Tensor(extremeIndices('max', input.data, input.shape, d),
+  return new Tensor(extremeIndices('max', input._dense(), input.shape, d),
     input.shape.length === 0 ? [] : reducedShape(input.shape, d, keepdim));
 }

@@ -1,6 +1,6 @@
 /** maxPool2d on the backend kernels; the argmax of the forward routes the gradient back. */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
 import { pool2dGeometry } from '../backend/validate';
 import type { Pair } from './conv';

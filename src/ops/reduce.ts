@@ -1,6 +1,6 @@
 /** Reductions: sum and mean (over everything or one dim). max, min and argmax are in minmax.ts. */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { normalizeDim } from './shape';
 import { floatData } from './util';
 
@@ -66,7 +66,7 @@ function reduce(op: 'sum' | 'mean', input: Tensor, dim: number | null | undefine
 }
 
 function sumInt(input: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
-  const x = input.data;
+  const x = input._dense();
   if (dim === undefined || dim === null) {
     let s = 0;
     for (let i = 0; i < x.length; i++) s += x[i];

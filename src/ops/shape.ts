@@ -1,11 +1,12 @@
 /**
- * Shape ops. Tensors are dense and row-major, so view/reshape/flatten share the data array
- * (as PyTorch's views share storage) and their backward hands the gradient through unchanged.
+ * Shape ops: view, reshape, flatten, unflatten, unsqueeze, squeeze share storage (see view.ts);
+ * reshape copies only when the strides leave no other way, as PyTorch's does; clone copies.
  */
 import { Tensor, numelOf } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { OpDef, needsGrad, record } from '../autograd';
 import { fail, shapeString } from './util';
-
+import { makeView, reshapeLayout, computeStrides } from './view';
+export { unsqueeze, squeeze } from './view';
 /** dim in [-ndim, ndim) to [0, ndim). */
 export function normalizeDim(dim: number, ndim: number, op: string): number {
   const n = Math.max(ndim, 1);
@@ -43,58 +44,50 @@ export function inferShape(op: string, inputShape: readonly number[], shape: rea
   return out;
 }
 
-function sharingView(op: string, name: string, input: Tensor, shape: number[]): Tensor {
-  const out = new Tensor(input.data, shape);
-  if (input.dtype === 'float32' && needsGrad(input)) {
-    record(name, out, [input], [], (g) => [g]);
-  }
-  return out;
-}
-
-/** Same data, new shape (one dimension may be -1). */
+/** Same storage, new shape (one dimension may be -1); throws when the strides do not allow it. */
 export function view(input: Tensor, shape: readonly number[]): Tensor {
-  return sharingView('view', 'ViewBackward', input, inferShape('view', input.shape, shape));
+  if (!(input instanceof Tensor)) fail('view', `input must be a Tensor, got ${typeof input}`);
+  const target = inferShape('view', input.shape, shape);
+  return makeView(input, 'ViewBackward0', reshapeLayout('view', target));
 }
 
-/** As view: every tensor here is contiguous, so reshape never needs to copy. */
+/** A view when the strides allow one, else a contiguous copy (torch.reshape). */
 export function reshape(input: Tensor, shape: readonly number[]): Tensor {
-  return sharingView('reshape', 'ReshapeAliasBackward', input, inferShape('reshape', input.shape, shape));
+  if (!(input instanceof Tensor)) fail('reshape', `input must be a Tensor, got ${typeof input}`);
+  const target = inferShape('reshape', input.shape, shape);
+  if (computeStrides(input.shape, input.stride(), target) !== null) {
+    return makeView(input, 'ViewBackward0', reshapeLayout('reshape', target));
+  }
+  return makeView(clone(input), 'UnsafeViewBackward0', reshapeLayout('reshape', target));
 }
 
-/** Merges dims startDim..endDim into one (torch.flatten). */
+/** Merges dims startDim..endDim into one (torch.flatten): a view when possible, else a copy. */
 export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
   const ndim = input.shape.length;
-  if (ndim === 0) return sharingView('flatten', 'ViewBackward', input, [1]);
+  if (ndim === 0) return reshape(input, [1]);
   const start = normalizeDim(startDim, ndim, 'flatten');
   const end = normalizeDim(endDim, ndim, 'flatten');
   if (start > end) fail('flatten', `startDim ${startDim} cannot come after endDim ${endDim} (shape ${shapeString(input.shape)})`);
+  if (start === end) return input;
   const shape = [...input.shape.slice(0, start), numelOf(input.shape.slice(start, end + 1)), ...input.shape.slice(end + 1)];
-  return sharingView('flatten', 'ViewBackward', input, shape);
+  return reshape(input, shape);
 }
 
-/** Inserts a size-1 dimension at dim. */
-export function unsqueeze(input: Tensor, dim: number): Tensor {
-  const d = normalizeDim(dim, input.shape.length + 1, 'unsqueeze');
-  const shape = [...input.shape];
-  shape.splice(d, 0, 1);
-  return sharingView('unsqueeze', 'UnsqueezeBackward', input, shape);
+/** Dim `dim` split into `sizes` (one may be -1), as torch.unflatten. */
+export function unflatten(input: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  const d = normalizeDim(dim, input.shape.length, 'unflatten');
+  if (!Array.isArray(sizes) || sizes.length === 0) fail('unflatten', 'sizes must be a non-empty array');
+  const inner = inferShape('unflatten', [input.shape[d]], sizes);
+  return view(input, [...input.shape.slice(0, d), ...inner, ...input.shape.slice(d + 1)]);
 }
 
-/** Removes size-1 dimensions (all, or only dim). */
-export function squeeze(input: Tensor, dim?: number): Tensor {
-  let shape: number[];
-  if (dim === undefined) shape = input.shape.filter((d) => d !== 1);
-  else {
-    const d = normalizeDim(dim, input.shape.length, 'squeeze');
-    shape = [...input.shape];
-    if (shape[d] === 1) shape.splice(d, 1);
-  }
-  return sharingView('squeeze', 'SqueezeBackward', input, shape);
-}
+interface CloneState { readonly shape: readonly number[] }
+const cloneDef: OpDef<CloneState> = { name: 'CloneBackward0', backward: (_s, g) => [g] };
 
-/** A differentiable copy. */
+/** A differentiable, contiguous copy. */
 export function clone(input: Tensor): Tensor {
-  const out = new Tensor(input.data.slice(), input.shape);
-  if (input.dtype === 'float32' && needsGrad(input)) record('CloneBackward', out, [input], [], (g) => [g]);
+  const src = input._dense();
+  const out = new Tensor(src.buffer === input._storage.data.buffer ? src.slice() : src, input.shape);
+  if (input.dtype === 'float32' && needsGrad(input)) record(cloneDef, out, [input], { shape: input.shape });
   return out;
 }

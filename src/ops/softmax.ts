@@ -1,6 +1,6 @@
 /** softmax and logSoftmax along one dim, computed stably (max subtracted), in plain loops. */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { normalizeDim } from './shape';
 import { floatData } from './util';
 

@@ -1,6 +1,6 @@
 /** Smooth elementwise functions: exp, log, sqrt, pow (scalar exponent), sigmoid, tanh. */
 import { Tensor } from '../tensor';
-import { needsGrad, record } from '../autograd';
+import { needsGrad, recordLegacy as record } from '../autograd';
 import { floatData } from './util';
 
 /**
@@ -51,4 +51,22 @@ export function sigmoid(input: Tensor): Tensor {
 
 export function tanh(input: Tensor): Tensor {
   return unary('tanh', 'TanhBackward', input, Math.tanh, (_x, y) => 1 - y * y);
+}
+
+/**
+ * Clamps into [min, max] (torch.clamp; either bound may be null). The gradient passes where
+ * min <= x <= max, as PyTorch's; NaN stays NaN.
+ */
+export function clamp(input: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? null;
+  const hi = max ?? null;
+  if (lo === null && hi === null) throw new Error("clamp: at least one of 'min' or 'max' must not be None");
+  if ((lo !== null && typeof lo !== 'number') || (hi !== null && typeof hi !== 'number')) {
+    throw new TypeError('clamp: min and max must be numbers or null');
+  }
+  const a = lo ?? -Infinity;
+  const b = hi ?? Infinity;
+  // PyTorch applies min then max: when min > max every element becomes max.
+  return unary('clamp', 'ClampBackward1', input, (x) => (x !== x ? x : Math.min(Math.max(x, a), b)),
+    (x) => (x >= a && x <= b ? 1 : 0));
 }

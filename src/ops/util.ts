@@ -9,7 +9,7 @@ export function fail(op: string, message: string): never {
 export function floatData(t: Tensor, op: string, name: string): Float32Array {
   if (!(t instanceof Tensor)) fail(op, `${name} must be a Tensor, got ${typeof t}`);
   if (t.dtype !== 'float32') fail(op, `${name} must be float32, got ${t.dtype} of shape ${shapeString(t.shape)}`);
-  return t.data as Float32Array;
+  return t._dense() as Float32Array;
 }
 
 export function toTensor(x: Tensor | number, op: string, name: string): Tensor {

@@ -81,11 +81,11 @@ export class Adam extends Optimizer<AdamOptions> {
         }
         const state: AdamState = {
           step: s.step as number,
-          expAvg: (s.expAvg as Tensor).data as Float32Array,
-          expAvgSq: (s.expAvgSq as Tensor).data as Float32Array,
-          maxExpAvgSq: options.amsgrad ? (s.maxExpAvgSq as Tensor).data as Float32Array : null,
+          expAvg: (s.expAvg as Tensor)._dense() as Float32Array,
+          expAvgSq: (s.expAvgSq as Tensor)._dense() as Float32Array,
+          maxExpAvgSq: options.amsgrad ? (s.maxExpAvgSq as Tensor)._dense() as Float32Array : null,
         };
-        adam(p.data as Float32Array, p.grad.data as Float32Array, state, options as AdamOptions);
+        adam(p._dense() as Float32Array, p.grad._dense() as Float32Array, state, options as AdamOptions);
         s.step = state.step;
       }
     }

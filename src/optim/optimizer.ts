@@ -151,7 +151,7 @@ export abstract class Optimizer<O extends object> {
 
 function copyState(s: ParamState): ParamState {
   const out: ParamState = {};
-  for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? new Tensor(v.data.slice(), v.shape) : v;
+  for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? new Tensor(v._dense().slice(), v.shape) : v;
   return out;
 }
 

@@ -30,11 +30,11 @@ export function sgd(params: Tensor[], grads: Array<Tensor | null>, momentumBuffe
   for (let i = 0; i < params.length; i++) {
     const grad = grads[i];
     if (grad === null) continue;
-    const p = params[i].data as Float32Array;
+    const p = params[i]._dense() as Float32Array;
     let buffer = momentumBuffers[i];
     const firstStep = options.momentum !== 0 && buffer === null;
     if (firstStep) buffer = momentumBuffers[i] = new Float32Array(p.length);
-    backend.sgdStep({ ...options, firstStep }, p, grad.data as Float32Array, options.momentum !== 0 ? buffer : null);
+    backend.sgdStep({ ...options, firstStep }, p, grad._dense() as Float32Array, options.momentum !== 0 ? buffer : null);
   }
 }
 
@@ -70,7 +70,7 @@ export class SGD extends Optimizer<SGDOptions> {
       for (let i = 0; i < params.length; i++) {
         grads[i] = params[i].grad;
         const b = momentum !== 0 ? this.state.get(params[i])?.momentumBuffer : undefined;
-        buffers[i] = b instanceof Tensor ? (b.data as Float32Array) : null;
+        buffers[i] = b instanceof Tensor ? (b._dense() as Float32Array) : null;
       }
       sgd(params, grads, buffers, options);
       if (momentum === 0) continue;
@@ -79,7 +79,7 @@ export class SGD extends Optimizer<SGDOptions> {
         if (b === null) continue;
         const s = this.stateOf(params[i]);
         const current = s.momentumBuffer;
-        if (!(current instanceof Tensor) || current.data !== b) s.momentumBuffer = new Tensor(b, params[i].shape);
+        if (!(current instanceof Tensor) || current._dense() !== b) s.momentumBuffer = new Tensor(b, params[i].shape);
       }
     }
     return loss;

@@ -197,10 +197,10 @@ export class DataParallel {
     if (shape.length - 1 > MAX_DIMS) throw new Error(`DataParallel: inputs of rank ${shape.length} are not supported (at most ${MAX_DIMS + 1})`);
     const sample = shape.slice(1).reduce((a, b) => a * b, 1);
     const w = this.weights;
-    for (let i = 0; i < this.params.length; i++) w.set(this.params[i].data as Float32Array, this.table[i].offset);
+    for (let i = 0; i < this.params.length; i++) w.set(this.params[i]._dense() as Float32Array, this.table[i].offset);
     this.control[NDIM] = shape.length - 1;
     for (let d = 1; d < shape.length; d++) this.control[DIMS + d - 1] = shape[d];
-    const data = inputs.data as Float32Array;
+    const data = inputs._dense() as Float32Array;
     let row = sizes[0];
     for (let j = 0; j < this.workers.length; j++) {
       const n = active[j + 1] ? sizes[j + 1] : 0;
@@ -264,7 +264,7 @@ export class DataParallel {
     }
     if (this.workers.length === 0 || batch < 2) return this.localStep(inputs, labels, 1);
     const sizes = shardSizes(batch, this.threads);
-    const lab = labels.data as Int32Array;
+    const lab = labels._dense() as Int32Array;
     const factors = shardLossFactors(lab, sizes, this.criterionSpec);
     const active = factors.map((f, k) => sizes[k] > 0 && f > 0);
     this.dispatch(Command.TrainStep, inputs, lab, sizes, active);
@@ -295,7 +295,7 @@ export class DataParallel {
   private rows(t: Tensor, start: number, n: number): Tensor {
     if (start === 0 && n === t.shape[0]) return t;
     const sample = t.numel / t.shape[0];
-    return new Tensor((t.data as Float32Array).subarray(start * sample, (start + n) * sample), [n, ...t.shape.slice(1)]);
+    return new Tensor((t._dense() as Float32Array).subarray(start * sample, (start + n) * sample), [n, ...t.shape.slice(1)]);
   }
 
   private addGrads(j: number, factor: number): void {
@@ -309,7 +309,7 @@ export class DataParallel {
       if (p.grad === null) p.grad = new Tensor(new Float32Array(p.numel), p.shape);
       const off = this.table[i].offset;
       // The backend's axpy (SIMD in wasm) beats a scalar JS loop 3x here, copies included.
-      backend.axpy(factor, g.subarray(off, off + p.numel), p.grad.data as Float32Array);
+      backend.axpy(factor, g.subarray(off, off + p.numel), p.grad._dense() as Float32Array);
     }
   }
 
@@ -340,7 +340,7 @@ export class DataParallel {
     if (mainError || !own) throw mainError;
     const perRow = own.numel / sizes[0];
     const out = new Float32Array(batch * perRow);
-    out.set(own.data as Float32Array, 0);
+    out.set(own._dense() as Float32Array, 0);
     let row = sizes[0];
     for (let j = 0; j < this.workers.length; j++) {
       const n = sizes[j + 1];

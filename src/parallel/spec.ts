@@ -54,7 +54,7 @@ export function criterionSpecOf(criterion: unknown): CriterionSpec {
     throw new Error(`DataParallel: only CrossEntropyLoss can be split across threads (got ${name}); use threads: 1`);
   }
   if (criterion.reduction !== 'mean') throw new Error(`DataParallel: CrossEntropyLoss reduction '${criterion.reduction}' is not supported; only 'mean'`);
-  const weight = criterion.weight ? Float32Array.from(criterion.weight.data) : null;
+  const weight = criterion.weight ? Float32Array.from(criterion.weight._dense()) : null;
   if (weight && criterion.labelSmoothing > 0) {
     throw new Error('DataParallel: CrossEntropyLoss with both class weights and label smoothing is not supported across threads; use threads: 1');
   }

@@ -92,7 +92,7 @@ function run(): void {
         const sample = dims.reduce((a, b) => a * b, 1);
         for (let i = 0; i < params.length; i++) {
           const e = init.params[i];
-          (params[i].data as Float32Array).set(weights.subarray(e.offset, e.offset + e.numel));
+          (params[i]._dense() as Float32Array).set(weights.subarray(e.offset, e.offset + e.numel));
         }
         // Views of the shared buffer, not copies: the main thread writes it again only after this
         // command is marked done, and nothing of this step's graph outlives the command.
@@ -105,11 +105,11 @@ function run(): void {
           for (let i = 0; i < params.length; i++) {
             const g = params[i].grad;
             gradFlags[i] = g ? 1 : 0;
-            if (g) gradFloats.set(g.data as Float32Array, init.params[i].offset);
+            if (g) gradFloats.set(g._dense() as Float32Array, init.params[i].offset);
           }
           losses[j] = loss.item();
         } else {
-          const out = noGrad(() => model.forward(inputs) as Tensor).data as Float32Array;
+          const out = noGrad(() => model.forward(inputs) as Tensor)._dense() as Float32Array;
           control[slot(j, Field.OutputElements)] = out.length;
           if (4 * out.length <= io.byteLength) new Float32Array(io, 0, out.length).set(out);
           else {

@@ -292,12 +292,12 @@ export async function evaluate(model: TrainableModel, loader: BatchSource, numCl
       const [images, labels] = [data[0], data[1]];
       const outputs = noGrad(() => model.forward(images));
       const [n, k] = outputs.shape;
-      const out = outputs.data;
+      const out = outputs._dense();
       for (let r = 0; r < n; r++) {
         // torch.max(outputs, 1): the first maximum wins.
         let best = 0;
         for (let c = 1; c < k; c++) if (out[r * k + c] > out[r * k + best]) best = c;
-        const label = labels.data[r];
+        const label = labels._dense()[r];
         result.total += 1;
         result.classTotal[label] += 1;
         if (best === label) {

@@ -1,0 +1,108 @@
+/**
+ * Storage and the version counter: what tensors share.
+ *
+ * A tensor is a view onto a `Storage` (shape, strides, offset in elements), as in PyTorch;
+ * `view`, `transpose`, `select`, slicing and friends make new tensors over the same storage.
+ * Every in-place write bumps a `VersionCounter`, shared by a tensor, its views and its
+ * `detach()` (but not by its `.data`, as in PyTorch), so that autograd can tell that a tensor
+ * it saved for backward has changed since.
+ */
+export type TensorData = Float32Array | Int32Array;
+
+export class Storage {
+  constructor(
+    /** The elements, dense; tensors index into it with their own strides and offset. */
+    readonly data: TensorData,
+  ) {}
+}
+
+export class VersionCounter {
+  value = 0;
+}
+
+/** Row-major (C-contiguous) strides of `shape`. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/** True when (shape, strides) walk memory in row-major order with no gaps (size-1 dims ignored). */
+export function isContiguousLayout(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i];
+    if (d === 0) return true;
+    if (d === 1) continue;
+    if (strides[i] !== expected) return false;
+    expected *= d;
+  }
+  return true;
+}
+
+/**
+ * Copies the strided elements of `src` into dense row-major `out` (gather). Walks the layout
+ * with an odometer over all but the innermost dimension, so each step costs an add, not a
+ * division.
+ */
+export function gatherStrided(src: TensorData, shape: readonly number[], strides: readonly number[],
+  offset: number, out: TensorData): void {
+  const n = out.length;
+  if (n === 0) return;
+  const nd = shape.length;
+  if (nd === 0) {
+    out[0] = src[offset];
+    return;
+  }
+  const inner = shape[nd - 1];
+  const innerStride = strides[nd - 1];
+  const counter = new Array<number>(nd).fill(0);
+  let base = offset;
+  for (let o = 0; o < n; o += inner) {
+    let p = base;
+    for (let i = 0; i < inner; i++, p += innerStride) out[o + i] = src[p];
+    for (let d = nd - 2; d >= 0; d--) {
+      counter[d]++;
+      base += strides[d];
+      if (counter[d] < shape[d]) break;
+      base -= strides[d] * shape[d];
+      counter[d] = 0;
+    }
+  }
+}
+
+/**
+ * The reverse of gatherStrided: writes dense row-major `values` into the strided layout of
+ * `dst`, or adds them (`accumulate`, for layouts that visit an element twice, as expand's).
+ */
+export function scatterStrided(dst: TensorData, shape: readonly number[], strides: readonly number[],
+  offset: number, values: ArrayLike<number>, accumulate = false): void {
+  const n = values.length;
+  if (n === 0) return;
+  const nd = shape.length;
+  if (nd === 0) {
+    if (accumulate) dst[offset] += values[0];
+    else dst[offset] = values[0];
+    return;
+  }
+  const inner = shape[nd - 1];
+  const innerStride = strides[nd - 1];
+  const counter = new Array<number>(nd).fill(0);
+  let base = offset;
+  for (let o = 0; o < n; o += inner) {
+    let p = base;
+    if (accumulate) for (let i = 0; i < inner; i++, p += innerStride) dst[p] += values[o + i];
+    else for (let i = 0; i < inner; i++, p += innerStride) dst[p] = values[o + i];
+    for (let d = nd - 2; d >= 0; d--) {
+      counter[d]++;
+      base += strides[d];
+      if (counter[d] < shape[d]) break;
+      base -= strides[d] * shape[d];
+      counter[d] = 0;
+    }
+  }
+}
