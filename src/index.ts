@@ -9,6 +9,8 @@ export { tensor, fromArray, zeros, ones, full, rand, randn, randint, zerosLike, 
 export type { CreationOptions } from './creation';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd';
 export type { GradHook } from './autograd';
+export { setPrintOptions, getPrintOptions } from './print';
+export type { PrintOptions, SetPrintOptions } from './print';
 export { manualSeed, Generator, defaultGenerator } from './random';
 export type { GeneratorState } from './random';
 export { setBackend, getBackend } from './backend';

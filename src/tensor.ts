@@ -29,6 +29,7 @@ import * as activation from './ops/activation';
 import * as unary from './ops/unary';
 import * as softmaxOps from './ops/softmax';
 import type { Generator } from './random';
+import { tensorToString } from './print';
 
 export type DType = 'float32' | 'int32';
 export type { TensorData };
@@ -415,10 +416,9 @@ export class Tensor {
     for (let i = 0; i < this.shape[0]; i++) yield this.select(0, i);
   }
 
+  /** As PyTorch prints it: summarised beyond a threshold, 4 decimals, grad_fn (see setPrintOptions). */
   toString(): string {
-    const grad = this._gradFn ? `, gradFn=<${this._gradFn.name}>` : this.requiresGrad ? ', requiresGrad=true' : '';
-    const dtype = this.dtype === 'int32' ? ', dtype=int32' : '';
-    return `tensor(${JSON.stringify(this.toArray())}${dtype}${grad})`;
+    return tensorToString(this);
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

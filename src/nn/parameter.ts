@@ -9,4 +9,9 @@ export class Parameter extends Tensor {
     if (!(data instanceof Tensor)) throw new TypeError('Parameter: expected a Tensor');
     super(data._dense(), data.shape, { requiresGrad });
   }
+
+  /** As PyTorch prints a Parameter. */
+  override toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
 }
