@@ -130,9 +130,12 @@ export class Node {
     return this.def.name;
   }
 
-  /** PyTorch's next_functions: the node (or leaf) each input's gradient goes to. */
-  get nextFunctions(): ReadonlyArray<Edge> {
-    return this.next;
+  /**
+   * PyTorch's next_functions: for each input, [node, 0]: the node that produced it, an
+   * AccumulateGrad for a leaf that requires grad, or null.
+   */
+  get nextFunctions(): ReadonlyArray<readonly [Node | AccumulateGrad | null, number]> {
+    return this.next.map((e) => [e === null ? null : e instanceof Node ? e : accumulateGradOf(e), 0] as const);
   }
 
   /**
@@ -182,6 +185,20 @@ export class Node {
   }
 }
 
+/** The node PyTorch shows for a leaf's gradient sink (next_functions of its consumers). */
+export class AccumulateGrad {
+  readonly name = 'AccumulateGrad';
+  readonly nextFunctions: ReadonlyArray<readonly [null, number]> = [];
+  constructor(readonly variable: Tensor) {}
+}
+
+const accumulateGrads = new WeakMap<Tensor, AccumulateGrad>();
+function accumulateGradOf(leaf: Tensor): AccumulateGrad {
+  let a = accumulateGrads.get(leaf);
+  if (a === undefined) accumulateGrads.set(leaf, a = new AccumulateGrad(leaf));
+  return a;
+}
+
 /** How grad mode is held: a plain global, or per async context (see grad-mode.ts). */
 export interface GradModeStore {
   get(): boolean;
@@ -222,6 +239,14 @@ function isPromiseLike(x: unknown): boolean {
  */
 export function noGrad<T>(fn: () => T): T {
   return runWithGradMode('noGrad', false, fn);
+}
+
+/**
+ * torch.inference_mode: as noGrad here (nothing is recorded; this library has no separate
+ * inference tensors). Synchronous only.
+ */
+export function inferenceMode<T>(fn: () => T): T {
+  return runWithGradMode('inferenceMode', false, fn);
 }
 
 /** Runs fn with graph recording on, even inside noGrad (torch.enable_grad). Synchronous only. */
@@ -360,15 +385,31 @@ function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
 
 /** The engine behind Tensor.backward(): `gradient` already has the root's shape. */
 export function runBackward(root: Tensor, gradient: Float32Array, retainGraph: boolean): void {
-  const rootNode = root.gradFn;
-  if (rootNode === null) {
-    accumulateIntoLeaf(root, { data: gradient, owned: false });
-    return;
+  runEngine([root], [gradient], retainGraph, null);
+}
+
+/**
+ * Walks the graph from `roots` (each with its gradient) in reverse topological order.
+ * Without `capture`, leaves get their summed gradient added into `.grad` (backward()).
+ * With `capture`, nothing is accumulated anywhere: the gradient reaching each captured
+ * tensor is returned instead, null where none arrives (autograd.grad()).
+ */
+export function runEngine(roots: readonly Tensor[], gradients: readonly Float32Array[], retainGraph: boolean,
+  capture: readonly Tensor[] | null): Array<Float32Array | null> {
+  const pending = new Map<Node | Tensor, PendingGrad>();
+  const leaves: Tensor[] = [];
+  const rootNodes: Node[] = [];
+  for (let r = 0; r < roots.length; r++) {
+    const node = roots[r].gradFn;
+    const key: Node | Tensor = node ?? roots[r];
+    if (node === null && !pending.has(key)) leaves.push(roots[r]);
+    else if (node !== null && !pending.has(key)) rootNodes.push(node);
+    accumulate(pending, key, gradients[r], false);
   }
-  // Count, for every node reachable from the root, how many edges lead into it.
+  // Count, for every node reachable from the roots, how many edges lead into it.
   const dependencies = new Map<Node, number>();
-  const stack: Node[] = [rootNode];
-  const seen = new Set<Node>([rootNode]);
+  const stack: Node[] = [...rootNodes];
+  const seen = new Set<Node>(rootNodes);
   while (stack.length > 0) {
     const node = stack.pop()!;
     for (const edge of node.next) {
@@ -380,11 +421,12 @@ export function runBackward(root: Tensor, gradient: Float32Array, retainGraph: b
       }
     }
   }
+  // Captured non-leaves: the gradient their node receives, once it has all of it.
+  const capturedAt = new Map<Node, Float32Array>();
+  const captureNodes = new Set<Node>();
+  if (capture !== null) for (const t of capture) if (t.gradFn !== null) captureNodes.add(t.gradFn);
 
-  const pending = new Map<Node | Tensor, PendingGrad>();
-  const leaves: Tensor[] = [];
-  pending.set(rootNode, { data: gradient, owned: false });
-  const ready: Node[] = [rootNode];
+  const ready: Node[] = rootNodes.filter((n) => !dependencies.has(n));
   while (ready.length > 0) {
     const node = ready.pop()!;
     let grad = pending.get(node);
@@ -394,6 +436,7 @@ export function runBackward(root: Tensor, gradient: Float32Array, retainGraph: b
     let inputGrads: ReadonlyArray<Float32Array | null> | null = null;
     if (grad !== undefined) {
       grad = runHooks(node.hooks, grad, node.outputShape);
+      if (captureNodes.has(node)) capturedAt.set(node, grad.owned ? grad.data : grad.data.slice());
       inputGrads = node.apply(grad.data, retainGraph);
     }
     for (let i = 0; i < node.next.length; i++) {
@@ -414,6 +457,14 @@ export function runBackward(root: Tensor, gradient: Float32Array, retainGraph: b
       }
     }
   }
+  if (capture !== null) {
+    return capture.map((t) => {
+      if (t.gradFn !== null) return capturedAt.get(t.gradFn) ?? null;
+      const p = pending.get(t);
+      return p === undefined ? null : p.owned ? p.data : p.data.slice();
+    });
+  }
   // Leaves get their summed gradient once, so that hooks see it whole (PyTorch's AccumulateGrad).
   for (const leaf of leaves) accumulateIntoLeaf(leaf, pending.get(leaf)!);
+  return [];
 }
