@@ -7,6 +7,9 @@ export { Tensor } from './tensor';
 export type { DType, TensorData, NestedArray, BackwardOptions } from './tensor';
 export { tensor, fromArray, zeros, ones, full, rand, randn, randint, zerosLike, onesLike, arange } from './creation';
 export type { CreationOptions } from './creation';
+export {
+  linspace, logspace, eye, empty, fullLike, emptyLike, randLike, randnLike, randintLike, randperm, bernoulli, normal,
+} from './creation-more';
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from './autograd';
 export * as autograd from './autograd-namespace';
 export type { GradHook } from './autograd';
