@@ -81,12 +81,16 @@ export function logspace(start: number, end: number, steps: number, base = 10, o
   finite('logspace', 'base', base);
   count('logspace', 'number of steps', steps);
   const data = alloc(options.dtype, steps);
-  if (steps === 1) data[0] = base ** start;
+  // As ATen: the exponents in float32 (start + step * i fused, as linspace's), then powf.
+  const f = Math.fround;
+  const b = f(base);
+  if (steps === 1) data[0] = f(b ** f(start));
   else if (steps > 1) {
-    // ATen computes the exponents in double for logspace.
-    const step = (end - start) / (steps - 1);
+    const s = f(start);
+    const e = f(end);
+    const step = f(f(e - s) / (steps - 1));
     const half = Math.floor(steps / 2);
-    for (let i = 0; i < steps; i++) data[i] = base ** (i < half ? start + step * i : end - step * (steps - i - 1));
+    for (let i = 0; i < steps; i++) data[i] = f(b ** (i < half ? f(s + step * i) : f(e - step * (steps - i - 1))));
   }
   return new Tensor(data, [steps], { requiresGrad: options.requiresGrad });
 }
