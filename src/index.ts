@@ -25,6 +25,11 @@ export {
   permute, transpose,
   matmul, relu, logSoftmax, softmax, exp, log, sqrt, pow, sigmoid, tanh,
 } from './ops';
+export {
+  cat, stack, split, chunk, unbind, gather, indexSelect, repeat, tile, flip, roll, scatter, scatterAdd,
+} from './ops';
+export { slice, ellipsis, newaxis, Slice } from './ops/indexing';
+export type { IndexItem } from './ops/indexing';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as F from './functional';

@@ -23,6 +23,8 @@ import * as permuteOps from './ops/permute';
 import * as viewOps from './ops/view';
 import * as inplace from './ops/inplace';
 import * as indexing from './ops/indexing';
+import * as joinOps from './ops/join';
+import * as gatherOps from './ops/gather';
 import type { IndexItem } from './ops/indexing';
 import * as matmulOps from './ops/matmul';
 import * as activation from './ops/activation';
@@ -217,6 +219,7 @@ export class Tensor {
   /** @internal Writes dense row-major values into this tensor's elements (no version bump). */
   _writeDense(values: ArrayLike<number>): void {
     const data = this._storage.data;
+    if (values.length === 0) return;
     if (this.isContiguous()) {
       if (values !== data) data.set(values as TensorData, this._offset);
       return;
@@ -667,5 +670,53 @@ export class Tensor {
 
   softmax(dim: number): Tensor {
     return softmaxOps.softmax(this, dim);
+  }
+
+  // ------------------------------------------------------------------ joins and gathers
+
+  /** Views of splitSize elements along dim, or of the given sizes (torch.split). */
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return joinOps.split(this, splitSizeOrSections, dim);
+  }
+
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return joinOps.chunk(this, chunks, dim);
+  }
+
+  unbind(dim = 0): Tensor[] {
+    return joinOps.unbind(this, dim);
+  }
+
+  gather(dim: number, index: Tensor): Tensor {
+    return gatherOps.gather(this, dim, index);
+  }
+
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return gatherOps.indexSelect(this, dim, index);
+  }
+
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return gatherOps.scatter(this, dim, index, src);
+  }
+
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return gatherOps.scatterAdd(this, dim, index, src);
+  }
+
+  /** The tensor repeated along each dim: `repeat(2, 3)` or `repeat([2, 3])`. */
+  repeat(...sizes: Array<number | readonly number[]>): Tensor {
+    return gatherOps.repeat(this, shapeArgs(sizes));
+  }
+
+  tile(...dims: Array<number | readonly number[]>): Tensor {
+    return gatherOps.tile(this, shapeArgs(dims));
+  }
+
+  flip(...dims: Array<number | readonly number[]>): Tensor {
+    return gatherOps.flip(this, shapeArgs(dims));
+  }
+
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return gatherOps.roll(this, shifts, dims);
   }
 }

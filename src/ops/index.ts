@@ -16,3 +16,5 @@ export { exp, log, sqrt, pow, sigmoid, tanh } from './unary';
 export { logSoftmax, softmax } from './softmax';
 export { crossEntropy, nllLoss } from './loss';
 export type { CrossEntropyLossOptions, NllLossOptions } from './loss';
+export { cat, stack, split, chunk, unbind } from './join';
+export { gather, indexSelect, repeat, tile, flip, roll, scatter, scatterAdd } from './gather';
