@@ -24,6 +24,7 @@ import * as viewOps from './ops/view';
 import * as inplace from './ops/inplace';
 import * as indexing from './ops/indexing';
 import * as joinOps from './ops/join';
+import * as convert from './ops/convert';
 import * as gatherOps from './ops/gather';
 import type { IndexItem } from './ops/indexing';
 import * as matmulOps from './ops/matmul';
@@ -718,5 +719,27 @@ export class Tensor {
 
   roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
     return gatherOps.roll(this, shifts, dims);
+  }
+
+  // ------------------------------------------------------------------ dtype conversion
+
+  /** This tensor in `dtype` ('float32'/'float', 'int32'/'int'): itself if it already is, else a copy. */
+  to(dtype: DType | 'float' | 'int'): Tensor {
+    return convert.to(this, dtype);
+  }
+
+  /** to('float32'). */
+  float(): Tensor {
+    return convert.to(this, 'float32');
+  }
+
+  /** to('int32'). */
+  int(): Tensor {
+    return convert.to(this, 'int32');
+  }
+
+  /** PyTorch's int64 is int32 here (the widest integer dtype this library has). */
+  long(): Tensor {
+    return convert.to(this, 'int32');
   }
 }

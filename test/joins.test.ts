@@ -114,3 +114,15 @@ describe('views and errors', () => {
     c.backward();
   });
 });
+
+describe('dtype conversion', () => {
+  test('to/float/int/long copy into the new dtype, or return the tensor itself', () => {
+    const x = tl.tensor([1.7, -1.7, 0.5]);
+    expect(x.to('float32')).toBe(x);
+    expect(x.int().toArray()).toEqual([1, -1, 0]);
+    expect(x.long().dtype).toBe('int32');
+    expect(x.int().float().dtype).toBe('float32');
+    expect(x.to('int').toArray()).toEqual([1, -1, 0]);
+    expect(() => x.to('float64' as never)).toThrow(/unsupported dtype "float64"/);
+  });
+});
