@@ -15,7 +15,7 @@ export * as autograd from './autograd-namespace';
 export type { GradHook } from './autograd';
 export { setPrintOptions, getPrintOptions } from './print';
 export type { PrintOptions, SetPrintOptions } from './print';
-export { manualSeed, Generator, defaultGenerator } from './random';
+export { manualSeed, seed, initialSeed, Generator, defaultGenerator } from './random';
 export type { GeneratorState } from './random';
 export { setBackend, getBackend } from './backend';
 export type { ValuesIndices } from './ops';

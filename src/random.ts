@@ -115,10 +115,42 @@ export class Generator {
   }
 }
 
-/** The generator used when none is passed explicitly. */
-export const defaultGenerator = new Generator(0);
+/** A non-deterministic 53-bit seed, as PyTorch draws for its default generator at start-up. */
+function randomSeed(): number {
+  const words = new Uint32Array(2);
+  const c = (globalThis as { crypto?: { getRandomValues(a: Uint32Array): Uint32Array } }).crypto;
+  if (c !== undefined) c.getRandomValues(words);
+  else {
+    words[0] = (Math.random() * 2 ** 32) >>> 0;
+    words[1] = (Math.random() * 2 ** 32) >>> 0;
+  }
+  return (words[0] & 0x1fffff) * 2 ** 32 + words[1];
+}
+
+let initial = randomSeed();
+
+/**
+ * The generator used when none is passed explicitly. As PyTorch's, it starts from a random
+ * seed in every process: runs differ unless manualSeed(n) is called (`npm run train` does,
+ * with --seed, default 0).
+ */
+export const defaultGenerator = new Generator(initial);
 
 /** Seeds the default generator, as torch.manual_seed. */
 export function manualSeed(seed: number): Generator {
-  return defaultGenerator.manualSeed(seed);
+  defaultGenerator.manualSeed(seed);
+  initial = seed;
+  return defaultGenerator;
+}
+
+/** Re-seeds the default generator from a random seed and returns it (torch.seed). */
+export function seed(): number {
+  initial = randomSeed();
+  defaultGenerator.manualSeed(initial);
+  return initial;
+}
+
+/** The seed the default generator started from (torch.initial_seed). */
+export function initialSeed(): number {
+  return initial;
 }

@@ -69,3 +69,24 @@ describe('like-functions and random creation', () => {
     expect(() => normal(0, -1, [2])).toThrow(/std >= 0.0/);
   });
 });
+
+describe('the default generator', () => {
+  test('starts from a random seed in each process, as PyTorch', () => {
+    const { execFileSync } = require('child_process') as typeof import('child_process');
+    const script = "const { initialSeed, rand } = require('./dist/src'); console.log(initialSeed(), rand(2).toArray().join(','))";
+    const a = execFileSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..') }).toString();
+    const b = execFileSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..') }).toString();
+    expect(a).not.toBe(b);
+  });
+
+  test('manualSeed makes draws repeat; seed() draws a new random seed', () => {
+    const { manualSeed: ms, seed, initialSeed, rand } = require('../src') as typeof import('../src');
+    ms(42);
+    expect(initialSeed()).toBe(42);
+    const x = rand(3).toArray();
+    ms(42);
+    expect(rand(3).toArray()).toEqual(x);
+    const s = seed();
+    expect(initialSeed()).toBe(s);
+  });
+});
