@@ -17,7 +17,7 @@ export type { Backend, BackendName } from './backend';
 export {
   add, sub, mul, div, neg, sum, mean, max, min, argmax, eq, view, reshape, flatten, unsqueeze, squeeze,
   permute, transpose,
-  matmul, relu, logSoftmax, softmax, exp, log, sqrt, pow, sigmoid, tanh,
+  matmul, relu, logSoftmax, softmax, exp, log, sqrt, pow, sigmoid, tanh, clamp,
 } from './ops';
 export * as nn from './nn';
 export * as optim from './optim';
