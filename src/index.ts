@@ -23,7 +23,7 @@ export type { Backend, BackendName } from './backend';
 export {
   add, sub, mul, div, neg, sum, mean, max, min, argmax, eq, view, reshape, flatten, unsqueeze, squeeze,
   permute, transpose,
-  matmul, relu, logSoftmax, softmax, exp, log, sqrt, pow, sigmoid, tanh,
+  matmul, relu, logSoftmax, softmax, exp, log, sqrt, pow, sigmoid, tanh, clamp,
 } from './ops';
 export {
   cat, stack, split, chunk, unbind, gather, indexSelect, repeat, tile, flip, roll, scatter, scatterAdd,

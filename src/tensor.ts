@@ -665,6 +665,11 @@ export class Tensor {
     return unary.tanh(this);
   }
 
+  /** Clamped into [min, max] (either bound may be null). */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return unary.clamp(this, min, max);
+  }
+
   logSoftmax(dim: number): Tensor {
     return softmaxOps.logSoftmax(this, dim);
   }

@@ -112,8 +112,21 @@ describe('max and min along a dim', () => {
     const y = tensor([[1, 3, 3], [2, 1, 1]], { requiresGrad: true });
     y.max(1).values.backward(tensor([10, 20]));
     expect(arr(y.grad)).toEqual([0, 10, 0, 20, 0, 0]);
-    expect(y.max(1).values.gradFn!.name).toBe('MaxBackward');
+    expect(y.max(1).values.gradFn!.name).toBe('MaxBackward0');
     expect(y.max(1).indices.requiresGrad).toBe(false);
+  });
+
+  test('backward reads the saved indices: a second backward, or changing them in place, is refused', () => {
+    const y = tensor([[1, 3, 3], [2, 1, 1]], { requiresGrad: true });
+    const { values } = y.min(1);
+    values.sum().backward();
+    expect(() => values.sum().backward()).toThrow(/backward through the graph a second time \(through MinBackward0\)/);
+    // torch: one of the variables needed for gradient computation has been modified by an
+    // inplace operation: [torch.LongTensor [3]] is at version 1; expected version 0 instead.
+    const [v, i] = y.max(1);
+    i.fill_(0);
+    expect(() => v.sum().backward()).toThrow(
+      /modified by an inplace operation: \[torch.IntTensor \[2\]\] is at version 1; expected version 0/);
   });
 
   test('a 0-d tensor reduces over dim 0 or -1', () => {

@@ -1,20 +1,27 @@
 /** relu on the backend kernels; backward masks by the saved output. */
 import { Tensor } from '../tensor';
-import { needsGrad, recordLegacy as record } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { getBackend } from '../backend';
 import { floatData } from './util';
+
+interface ReluState {
+  output: SavedTensor;
+}
+
+const reluDef: OpDef<ReluState> = {
+  name: 'ReluBackward0',
+  backward(state, g) {
+    const gx = new Float32Array(g.length);
+    getBackend().reluBackward(state.output.values, g, gx);
+    return [gx];
+  },
+};
 
 export function relu(input: Tensor): Tensor {
   const x = floatData(input, 'relu', 'input');
   const y = new Float32Array(x.length);
   getBackend().reluForward(x, y);
   const out = new Tensor(y, input.shape);
-  if (needsGrad(input)) {
-    record('ReluBackward', out, [input], [y], (g, saved) => {
-      const gx = new Float32Array(g.length);
-      getBackend().reluBackward(saved[0] as Float32Array, g, gx);
-      return [gx];
-    });
-  }
+  if (needsGrad(input)) record(reluDef, out, [input], { output: save(out) });
   return out;
 }

@@ -5,7 +5,7 @@
  * library's seeded generator, so `manualSeed` makes it reproducible.
  */
 import { Tensor } from '../tensor';
-import { needsGrad, recordLegacy as record } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { Generator, defaultGenerator } from '../random';
 import { fail, floatData } from './util';
 
@@ -15,6 +15,22 @@ export function checkDropoutProbability(op: string, p: number): void {
     fail(op, `dropout probability has to be between 0 and 1, but got ${p}`);
   }
 }
+
+interface DropoutState {
+  /** 0 or 1 / (1 - p) per element. */
+  mask: SavedTensor;
+}
+
+/** PyTorch's CPU dropout is input * mask, hence its grad_fn's name. */
+const dropoutDef: OpDef<DropoutState> = {
+  name: 'MulBackward0',
+  backward(state, g) {
+    const m = state.mask.values;
+    const gi = new Float32Array(g.length);
+    for (let i = 0; i < gi.length; i++) gi[i] = g[i] * m[i];
+    return [gi];
+  },
+};
 
 /**
  * Zeroes each element with probability p and scales the rest by 1 / (1 - p) when training;
@@ -34,14 +50,6 @@ export function dropout(input: Tensor, p = 0.5, training = true, generator: Gene
   const y = new Float32Array(x.length);
   for (let i = 0; i < y.length; i++) y[i] = x[i] * mask[i];
   const out = new Tensor(y, input.shape);
-  if (needsGrad(input)) {
-    // PyTorch's CPU dropout is input * mask, hence its grad_fn's name.
-    record('MulBackward', out, [input], [mask], (g, saved) => {
-      const m = saved[0] as Float32Array;
-      const gi = new Float32Array(g.length);
-      for (let i = 0; i < gi.length; i++) gi[i] = g[i] * m[i];
-      return [gi];
-    });
-  }
+  if (needsGrad(input)) record(dropoutDef, out, [input], { mask: save(new Tensor(mask, input.shape)) });
   return out;
 }

@@ -3,8 +3,8 @@
  * no gradient). Plain loops: these are cheap next to conv and gemm.
  */
 import { Tensor } from '../tensor';
-import { needsGrad, recordLegacy as record } from '../autograd';
-import { broadcastShapes, expandTo, reduceTo, sameShape, broadcastIndex } from './broadcast';
+import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
+import { broadcastShapes, expandTo, sameShape, broadcastIndex } from './broadcast';
 import { floatData, toTensor } from './util';
 
 type Combine = (x: Float32Array, y: Float32Array, out: Float32Array) => void;
@@ -13,54 +13,93 @@ type Combine = (x: Float32Array, y: Float32Array, out: Float32Array) => void;
  * Applies `combine` on both operands stretched to the broadcast shape, except that a
  * one-element `other` is passed as is (combine handles y.length === 1 as a scalar).
  */
-function binaryForward(op: string, a: Tensor, b: Tensor, combine: Combine): { out: Tensor; shape: number[] } {
+function binaryForward(op: string, a: Tensor, b: Tensor, combine: Combine): Tensor {
   const x = floatData(a, op, 'input');
   const y = floatData(b, op, 'other');
   const shape = sameShape(a.shape, b.shape) ? [...a.shape] : broadcastShapes(a.shape, b.shape, op);
   const n = shape.reduce((p, d) => p * d, 1);
   const out = new Float32Array(n);
   combine(expandTo(x, a.shape, shape), y.length === 1 ? y : expandTo(y, b.shape, shape), out);
-  return { out: new Tensor(out, shape), shape };
+  return new Tensor(out, shape);
+}
+
+interface AddState {
+  /** The factor of `other`: alpha for add, -alpha for sub. */
+  alpha: number;
+}
+
+/** g * k, or g itself when k is 1 (the engine copies before adding into a shared array). */
+function scaled(g: Float32Array, k: number): Float32Array {
+  return k === 1 ? g : g.map((v) => k * v);
+}
+
+const addBackward = (s: AddState, g: Float32Array, needs: readonly boolean[]): Array<Float32Array | null> =>
+  [needs[0] ? g : null, needs[1] ? scaled(g, s.alpha) : null];
+const addDef: OpDef<AddState> = { name: 'AddBackward0', broadcasts: true, backward: addBackward };
+const subDef: OpDef<AddState> = { name: 'SubBackward0', broadcasts: true, backward: addBackward };
+
+function addScaled(op: 'add' | 'sub', input: Tensor, other: Tensor | number, alpha: number): Tensor {
+  const b = toTensor(other, op, 'other');
+  const k = op === 'sub' ? -alpha : alpha;
+  const out = binaryForward(op, input, b, (x, y, o) => {
+    if (y.length === 1) {
+      const s = k * y[0];
+      for (let i = 0; i < o.length; i++) o[i] = x[i] + s;
+    } else if (k === 1) {
+      for (let i = 0; i < o.length; i++) o[i] = x[i] + y[i];
+    } else {
+      for (let i = 0; i < o.length; i++) o[i] = x[i] + k * y[i];
+    }
+  });
+  if (needsGrad(input, b)) record(op === 'sub' ? subDef : addDef, out, [input, b], { alpha: k });
+  return out;
 }
 
 /** input + alpha * other (torch.add). */
 export function add(input: Tensor, other: Tensor | number, alpha = 1): Tensor {
-  const b = toTensor(other, 'add', 'other');
-  const { out, shape } = binaryForward('add', input, b, (x, y, o) => {
-    if (y.length === 1) {
-      const s = alpha * y[0];
-      for (let i = 0; i < o.length; i++) o[i] = x[i] + s;
-    } else if (alpha === 1) {
-      for (let i = 0; i < o.length; i++) o[i] = x[i] + y[i];
-    } else {
-      for (let i = 0; i < o.length; i++) o[i] = x[i] + alpha * y[i];
-    }
-  });
-  if (needsGrad(input, b)) {
-    const aShape = input.shape;
-    const bShape = b.shape;
-    record(alpha === 1 ? 'AddBackward' : alpha === -1 ? 'SubBackward' : 'AddBackward', out, [input, b], [],
-      (g) => {
-        let gb: Float32Array | null = null;
-        if (b.requiresGrad) {
-          const scaled = alpha === 1 ? g : g.map((v) => alpha * v);
-          gb = reduceTo(scaled, shape, bShape);
-        }
-        return [input.requiresGrad ? reduceTo(g, shape, aShape) : null, gb];
-      });
-  }
-  return out;
+  return addScaled('add', input, other, alpha);
 }
 
 /** input - alpha * other (torch.sub). */
 export function sub(input: Tensor, other: Tensor | number, alpha = 1): Tensor {
-  return add(input, other, -alpha);
+  return addScaled('sub', input, other, alpha);
 }
+
+/** g times `factor` stretched to the output's shape (a one-element factor as a scalar). */
+function timesBroadcast(g: Float32Array, factor: SavedTensor, outShape: readonly number[]): Float32Array {
+  const f = factor.values;
+  const out = new Float32Array(g.length);
+  if (f.length === 1) {
+    const s = f[0];
+    for (let i = 0; i < g.length; i++) out[i] = g[i] * s;
+    return out;
+  }
+  const y = expandTo(f, factor.shape, outShape);
+  for (let i = 0; i < g.length; i++) out[i] = g[i] * y[i];
+  return out;
+}
+
+interface MulState {
+  /** input, kept only when other needs its gradient. */
+  a: SavedTensor | null;
+  /** other, kept only when input needs its gradient. */
+  b: SavedTensor | null;
+  shape: readonly number[];
+}
+
+const mulDef: OpDef<MulState> = {
+  name: 'MulBackward0',
+  broadcasts: true,
+  backward: (s, g, needs) => [
+    needs[0] ? timesBroadcast(g, s.b!, s.shape) : null,
+    needs[1] ? timesBroadcast(g, s.a!, s.shape) : null,
+  ],
+};
 
 /** input * other. */
 export function mul(input: Tensor, other: Tensor | number): Tensor {
   const b = toTensor(other, 'mul', 'other');
-  const { out, shape } = binaryForward('mul', input, b, (x, y, o) => {
+  const out = binaryForward('mul', input, b, (x, y, o) => {
     if (y.length === 1) {
       const s = y[0];
       for (let i = 0; i < o.length; i++) o[i] = x[i] * s;
@@ -69,35 +108,47 @@ export function mul(input: Tensor, other: Tensor | number): Tensor {
     }
   });
   if (needsGrad(input, b)) {
-    const needA = input.requiresGrad;
-    const needB = b.requiresGrad;
-    const aShape = input.shape;
-    const bShape = b.shape;
-    record('MulBackward', out, [input, b], [input._dense(), b._dense()], (g, saved) => {
-      const x = expandTo(saved[0] as Float32Array, aShape, shape);
-      const y = expandTo(saved[1] as Float32Array, bShape, shape);
-      let ga: Float32Array | null = null;
-      let gb: Float32Array | null = null;
-      if (needA) {
-        const t = new Float32Array(g.length);
-        for (let i = 0; i < g.length; i++) t[i] = g[i] * y[i];
-        ga = reduceTo(t, shape, aShape);
-      }
-      if (needB) {
-        const t = new Float32Array(g.length);
-        for (let i = 0; i < g.length; i++) t[i] = g[i] * x[i];
-        gb = reduceTo(t, shape, bShape);
-      }
-      return [ga, gb];
+    record(mulDef, out, [input, b], {
+      a: b.requiresGrad ? save(input) : null,
+      b: input.requiresGrad ? save(b) : null,
+      shape: out.shape,
     });
   }
   return out;
 }
 
+interface DivState {
+  /** input, kept only when other needs its gradient. */
+  a: SavedTensor | null;
+  b: SavedTensor;
+  shape: readonly number[];
+}
+
+const divDef: OpDef<DivState> = {
+  name: 'DivBackward0',
+  broadcasts: true,
+  backward(s, g, needs) {
+    const y = expandTo(s.b.values, s.b.shape, s.shape);
+    let ga: Float32Array | null = null;
+    let gb: Float32Array | null = null;
+    if (needs[0]) {
+      ga = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) ga[i] = g[i] / y[i];
+    }
+    if (needs[1]) {
+      // d(x/y)/dy = -(x/y)/y, in PyTorch's order of operations.
+      const x = expandTo(s.a!.values, s.a!.shape, s.shape);
+      gb = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) gb[i] = -g[i] * Math.fround(Math.fround(x[i] / y[i]) / y[i]);
+    }
+    return [ga, gb];
+  },
+};
+
 /** input / other. */
 export function div(input: Tensor, other: Tensor | number): Tensor {
   const b = toTensor(other, 'div', 'other');
-  const { out, shape } = binaryForward('div', input, b, (x, y, o) => {
+  const out = binaryForward('div', input, b, (x, y, o) => {
     if (y.length === 1) {
       const s = y[0];
       for (let i = 0; i < o.length; i++) o[i] = x[i] / s;
@@ -106,31 +157,13 @@ export function div(input: Tensor, other: Tensor | number): Tensor {
     }
   });
   if (needsGrad(input, b)) {
-    const needA = input.requiresGrad;
-    const needB = b.requiresGrad;
-    const aShape = input.shape;
-    const bShape = b.shape;
-    record('DivBackward', out, [input, b], [b._dense(), out._dense()], (g, saved) => {
-      const y = expandTo(saved[0] as Float32Array, bShape, shape);
-      const q = saved[1] as Float32Array;
-      let ga: Float32Array | null = null;
-      let gb: Float32Array | null = null;
-      if (needA) {
-        const t = new Float32Array(g.length);
-        for (let i = 0; i < g.length; i++) t[i] = g[i] / y[i];
-        ga = reduceTo(t, shape, aShape);
-      }
-      if (needB) {
-        // d(x/y)/dy = -x/y^2 = -(x/y)/y
-        const t = new Float32Array(g.length);
-        for (let i = 0; i < g.length; i++) t[i] = -g[i] * q[i] / y[i];
-        gb = reduceTo(t, shape, bShape);
-      }
-      return [ga, gb];
-    });
+    record(divDef, out, [input, b], { a: b.requiresGrad ? save(input) : null, b: save(b), shape: out.shape });
   }
   return out;
 }
+
+interface NoState { readonly none?: undefined }
+const negDef: OpDef<NoState> = { name: 'NegBackward0', backward: (_s, g) => [g.map((v) => -v)] };
 
 /** -input. */
 export function neg(input: Tensor): Tensor {
@@ -138,9 +171,7 @@ export function neg(input: Tensor): Tensor {
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = -x[i];
   const result = new Tensor(out, input.shape);
-  if (needsGrad(input)) {
-    record('NegBackward', result, [input], [], (g) => [g.map((v) => -v)]);
-  }
+  if (needsGrad(input)) record(negDef, result, [input], {});
   return result;
 }
 

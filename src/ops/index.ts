@@ -12,7 +12,7 @@ export { maxPool2d } from './pool';
 export type { MaxPool2dOptions } from './pool';
 export { relu } from './activation';
 export { dropout } from './dropout';
-export { exp, log, sqrt, pow, sigmoid, tanh } from './unary';
+export { exp, log, sqrt, pow, sigmoid, tanh, clamp } from './unary';
 export { logSoftmax, softmax } from './softmax';
 export { crossEntropy, nllLoss } from './loss';
 export type { CrossEntropyLossOptions, NllLossOptions } from './loss';

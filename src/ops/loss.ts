@@ -3,7 +3,7 @@
  * kernels, and nllLoss over log-probabilities in plain loops.
  */
 import { Tensor } from '../tensor';
-import { needsGrad, recordLegacy as record } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { getBackend } from '../backend';
 import type { CrossEntropyOptions } from '../backend';
 import { fail, floatData, shapeString } from './util';
@@ -62,6 +62,32 @@ function checkTargets(op: string, targets: Int32Array, classes: number, ignoreIn
   }
 }
 
+interface CrossEntropyState {
+  /** log-softmax of the input, [batch, classes]. */
+  logProbs: SavedTensor;
+  /** A copy of the targets (see copyOfTargets). */
+  targets: SavedTensor;
+  weight: SavedTensor | null;
+  ignoreIndex: number;
+  labelSmoothing: number;
+}
+
+function crossEntropyBackward(state: CrossEntropyState, g: Float32Array): [Float32Array] {
+  const [batch, classes] = state.logProbs.shape;
+  const o: CrossEntropyOptions = {
+    batch, classes, weight: state.weight === null ? null : state.weight.values,
+    ignoreIndex: state.ignoreIndex, labelSmoothing: state.labelSmoothing,
+  };
+  const gx = new Float32Array(batch * classes);
+  getBackend().crossEntropyBackward(o, state.logProbs.values, state.targets.ints, g[0], gx);
+  return [gx];
+}
+
+// One fused node, named as PyTorch's outermost: nll_loss over log_softmax, or with label
+// smoothing the sum of the smoothed and the plain terms.
+const crossEntropyDef: OpDef<CrossEntropyState> = { name: 'NllLossBackward0', backward: crossEntropyBackward };
+const smoothedCrossEntropyDef: OpDef<CrossEntropyState> = { name: 'AddBackward0', backward: crossEntropyBackward };
+
 /**
  * torch.nn.functional.cross_entropy(input, target, weight, ignore_index, label_smoothing),
  * reduction 'mean': log-softmax computed stably, weighted mean over non-ignored targets.
@@ -74,24 +100,57 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const ignoreIndex = options.ignoreIndex ?? -100;
   const labelSmoothing = options.labelSmoothing ?? 0;
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) fail(op, `labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
-  // Copied: a data loader may refill its label buffer before backward runs.
-  const targets = (target._dense() as Int32Array).slice();
+  const targets = copyOfTargets(target);
   checkTargets(op, targets, classes, ignoreIndex);
-  const o: CrossEntropyOptions = {
-    batch, classes, weight: classWeights(op, options.weight, classes), ignoreIndex, labelSmoothing,
-  };
+  const weight = classWeights(op, options.weight, classes);
+  const o: CrossEntropyOptions = { batch, classes, weight, ignoreIndex, labelSmoothing };
   const logProbs = new Float32Array(batch * classes);
   const loss = getBackend().crossEntropyForward(o, logits, targets, logProbs);
   const out = new Tensor(new Float32Array([loss]), []);
   if (needsGrad(input)) {
-    record('CrossEntropyLossBackward', out, [input], [logProbs, targets], (g, saved) => {
-      const gx = new Float32Array(batch * classes);
-      getBackend().crossEntropyBackward(o, saved[0] as Float32Array, saved[1] as Int32Array, g[0], gx);
-      return [gx];
+    record(labelSmoothing > 0 ? smoothedCrossEntropyDef : crossEntropyDef, out, [input], {
+      logProbs: save(new Tensor(logProbs, [batch, classes])),
+      targets: save(new Tensor(targets, [batch])),
+      weight: weight === null ? null : save(options.weight!),
+      ignoreIndex,
+      labelSmoothing,
     });
   }
   return out;
 }
+
+/** Copied: a data loader may refill its label buffer before backward runs. */
+function copyOfTargets(target: Tensor): Int32Array {
+  const t = target._dense() as Int32Array;
+  return target.isContiguous() ? t.slice() : t;
+}
+
+interface NllLossState {
+  /** A copy of the targets. */
+  targets: SavedTensor;
+  /** Per sample: the class weight of its target, 0 when ignored. */
+  coefficient: SavedTensor;
+  /** 1 / total weight for 'mean', else 1. */
+  scale: number;
+  reduction: 'mean' | 'sum' | 'none';
+  classes: number;
+}
+
+const nllLossDef: OpDef<NllLossState> = {
+  name: 'NllLossBackward0',
+  backward(state, g) {
+    const targets = state.targets.ints;
+    const coefficient = state.coefficient.values;
+    const { classes, scale, reduction } = state;
+    const gx = new Float32Array(coefficient.length * classes);
+    for (let n = 0; n < coefficient.length; n++) {
+      if (coefficient[n] === 0) continue;
+      const gn = reduction === 'none' ? g[n] : g[0] * scale;
+      gx[n * classes + targets[n]] = -coefficient[n] * gn;
+    }
+    return [gx];
+  },
+};
 
 /** torch.nn.functional.nll_loss over log-probabilities input [batch, classes]. */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
@@ -100,7 +159,10 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const { batch, classes } = classShapes(op, input, target);
   const ignoreIndex = options.ignoreIndex ?? -100;
   const reduction = options.reduction ?? 'mean';
-  const targets = (target._dense() as Int32Array).slice();
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    fail(op, `${reduction} is not a valid value for reduction`);
+  }
+  const targets = copyOfTargets(target);
   checkTargets(op, targets, classes, ignoreIndex);
   const w = classWeights(op, options.weight, classes);
   // Per-sample coefficient c[n] so that loss = sum_n c[n] * -x[n, t[n]] (before the 'none' case).
@@ -124,14 +186,12 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
     out = new Tensor(new Float32Array([s * scale]), []);
   }
   if (needsGrad(input)) {
-    record('NllLossBackward', out, [input], [], (g) => {
-      const gx = new Float32Array(batch * classes);
-      for (let n = 0; n < batch; n++) {
-        if (coefficient[n] === 0) continue;
-        const gn = reduction === 'none' ? g[n] : g[0] * scale;
-        gx[n * classes + targets[n]] = -coefficient[n] * gn;
-      }
-      return [gx];
+    record(nllLossDef, out, [input], {
+      targets: save(new Tensor(targets, [batch])),
+      coefficient: save(new Tensor(coefficient, [batch])),
+      scale,
+      reduction,
+      classes,
     });
   }
   return out;

@@ -2,8 +2,8 @@
  * max, min and argmax, as torch 1.13 on the CPU: the first occurrence wins a tie and NaN beats
  * every number (so a NaN anywhere makes the result NaN, at the first NaN's index).
  */
-import { Tensor, TensorData, shapeString } from '../tensor';
-import { needsGrad, recordLegacy as record } from '../autograd';
+import { Tensor, TensorData, shapeString, numelOf } from '../tensor';
+import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { normalizeDim } from './shape';
 import { split, reducedShape } from './reduce';
 import { fail } from './util';
@@ -60,10 +60,33 @@ function emptyLike(x: TensorData, n: number): TensorData {
   return x instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
 }
 
+interface ExtremeAllState {
+  input: SavedTensor;
+  /** The extreme itself (NaN when a NaN won). */
+  value: number;
+}
+
 /**
- * The extreme over all elements as a 0-d tensor. Its gradient is shared evenly by every element
- * equal to it (all NaNs when it is NaN): torch 1.13's evenly_distribute_backward.
+ * The gradient of the extreme over all elements is shared evenly by every element equal to it
+ * (all NaNs when it is NaN): torch 1.13's evenly_distribute_backward.
  */
+function extremeAllBackward(state: ExtremeAllState, g: Float32Array): [Float32Array] {
+  const xs = state.input.values;
+  const { value } = state;
+  const ties = value !== value ? (v: number) => v !== v : (v: number) => v === value;
+  let count = 0;
+  for (let i = 0; i < xs.length; i++) if (ties(xs[i])) count++;
+  const gi = new Float32Array(xs.length);
+  const share = g[0] / count;
+  for (let i = 0; i < xs.length; i++) if (ties(xs[i])) gi[i] = share;
+  return [gi];
+}
+
+// PyTorch numbers the overloads: 1 reduces everything, 0 takes a dim.
+const maxAllDef: OpDef<ExtremeAllState> = { name: 'MaxBackward1', backward: extremeAllBackward };
+const minAllDef: OpDef<ExtremeAllState> = { name: 'MinBackward1', backward: extremeAllBackward };
+
+/** The extreme over all elements as a 0-d tensor. */
 function extremeAll(kind: Extreme, input: Tensor): Tensor {
   checkNonEmpty(kind, input, null);
   const x = input._dense();
@@ -71,20 +94,35 @@ function extremeAll(kind: Extreme, input: Tensor): Tensor {
   const data = emptyLike(x, 1);
   data[0] = value;
   const out = new Tensor(data, []);
-  if (needsGrad(input)) {
-    record(kind === 'max' ? 'MaxBackward' : 'MinBackward', out, [input], [x], (g, saved) => {
-      const xs = saved[0] as Float32Array;
-      const ties = value !== value ? (v: number) => v !== v : (v: number) => v === value;
-      let count = 0;
-      for (let i = 0; i < xs.length; i++) if (ties(xs[i])) count++;
-      const gi = new Float32Array(xs.length);
-      const share = g[0] / count;
-      for (let i = 0; i < xs.length; i++) if (ties(xs[i])) gi[i] = share;
-      return [gi];
-    });
-  }
+  if (needsGrad(input)) record(kind === 'max' ? maxAllDef : minAllDef, out, [input], { input: save(input), value });
   return out;
 }
+
+interface ExtremeAlongState {
+  /** The indices output: which element of each line the gradient goes to. */
+  indices: SavedTensor;
+  inputShape: readonly number[];
+  dim: number;
+}
+
+/**
+ * Flat index, in the input, of line p's extreme: line (o, j) starts at o * size * inner + j,
+ * and p = o * inner + j.
+ */
+function extremeAt(p: number, index: Int32Array, size: number, inner: number): number {
+  return (p - (p % inner)) * size + (p % inner) + index[p] * inner;
+}
+
+function extremeAlongBackward(state: ExtremeAlongState, g: Float32Array): [Float32Array] {
+  const index = state.indices.ints;
+  const { size, inner } = split(state.inputShape, state.dim);
+  const gi = new Float32Array(numelOf(state.inputShape));
+  for (let p = 0; p < g.length; p++) gi[extremeAt(p, index, size, inner)] = g[p];
+  return [gi];
+}
+
+const maxAlongDef: OpDef<ExtremeAlongState> = { name: 'MaxBackward0', backward: extremeAlongBackward };
+const minAlongDef: OpDef<ExtremeAlongState> = { name: 'MinBackward0', backward: extremeAlongBackward };
 
 /** values and int32 indices along dim; the gradient of values flows to the indexed elements. */
 function extremeAlong(kind: Extreme, input: Tensor, dim: number, keepdim: boolean): ValuesIndices {
@@ -95,20 +133,15 @@ function extremeAlong(kind: Extreme, input: Tensor, dim: number, keepdim: boolea
   const index = extremeIndices(kind, x, inShape, d);
   const { size, inner } = split(inShape, d);
   const values = emptyLike(x, index.length);
-  // Line (o, j) starts at o * size * inner + j, and p = o * inner + j.
-  const at = (p: number): number => (p - (p % inner)) * size + (p % inner) + index[p] * inner;
-  for (let p = 0; p < index.length; p++) values[p] = x[at(p)];
+  for (let p = 0; p < index.length; p++) values[p] = x[extremeAt(p, index, size, inner)];
   const outShape = inShape.length === 0 ? [] : reducedShape(inShape, d, keepdim);
   const valuesTensor = new Tensor(values, outShape);
-  if (needsGrad(input)) {
-    const n = x.length;
-    record(kind === 'max' ? 'MaxBackward' : 'MinBackward', valuesTensor, [input], [], (g) => {
-      const gi = new Float32Array(n);
-      for (let p = 0; p < g.length; p++) gi[at(p)] = g[p];
-      return [gi];
-    });
-  }
   const indices = new Tensor(index, outShape);
+  if (needsGrad(input)) {
+    // As PyTorch, the indices output itself is saved: changing it in place makes backward refuse.
+    const state = { indices: save(indices), inputShape: inShape, dim: d };
+    record(kind === 'max' ? maxAlongDef : minAlongDef, valuesTensor, [input], state);
+  }
   return Object.assign([valuesTensor, indices] as [Tensor, Tensor], { values: valuesTensor, indices });
 }
 

@@ -1,6 +1,6 @@
 /** Reductions: sum and mean (over everything or one dim). max, min and argmax are in minmax.ts. */
-import { Tensor } from '../tensor';
-import { needsGrad, recordLegacy as record } from '../autograd';
+import { Tensor, numelOf } from '../tensor';
+import { OpDef, needsGrad, record } from '../autograd';
 import { normalizeDim } from './shape';
 import { floatData } from './util';
 
@@ -20,6 +20,34 @@ export function reducedShape(shape: readonly number[], dim: number, keepdim: boo
   return out;
 }
 
+interface ReduceState {
+  inputShape: readonly number[];
+  /** The reduced dim, or null for a reduction over every element. */
+  dim: number | null;
+  /** 1 for sum, 1 / count for mean. */
+  scale: number;
+}
+
+/** Every input element gets the gradient of the sum it went into, times the scale. */
+function reduceBackward(state: ReduceState, g: Float32Array): [Float32Array] {
+  const { inputShape, dim, scale } = state;
+  if (dim === null) return [new Float32Array(numelOf(inputShape)).fill(g[0] * scale)];
+  const { outer, size, inner } = split(inputShape, dim);
+  const gi = new Float32Array(outer * size * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < size; k++) {
+      for (let j = 0; j < inner; j++) gi[(o * size + k) * inner + j] = g[o * inner + j] * scale;
+    }
+  }
+  return [gi];
+}
+
+// PyTorch numbers the overloads: 0 reduces everything, 1 takes a dim.
+const sumAllDef: OpDef<ReduceState> = { name: 'SumBackward0', backward: reduceBackward };
+const sumDimDef: OpDef<ReduceState> = { name: 'SumBackward1', backward: reduceBackward };
+const meanAllDef: OpDef<ReduceState> = { name: 'MeanBackward0', backward: reduceBackward };
+const meanDimDef: OpDef<ReduceState> = { name: 'MeanBackward1', backward: reduceBackward };
+
 function reduce(op: 'sum' | 'mean', input: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   if (op === 'sum' && input.dtype === 'int32') return sumInt(input, dim, keepdim);
   const x = floatData(input, op, 'input');
@@ -28,14 +56,10 @@ function reduce(op: 'sum' | 'mean', input: Tensor, dim: number | null | undefine
     let s = 0;
     for (let i = 0; i < x.length; i++) s += x[i];
     const n = x.length;
-    const scale = op === 'mean' ? 1 / n : 1;
     const out = new Tensor(new Float32Array([op === 'mean' ? s / n : s]), keepdim ? inShape.map(() => 1) : []);
     if (needsGrad(input)) {
-      record(op === 'sum' ? 'SumBackward' : 'MeanBackward', out, [input], [], (g) => {
-        const gi = new Float32Array(n);
-        gi.fill(g[0] * scale);
-        return [gi];
-      });
+      const state = { inputShape: inShape, dim: null, scale: op === 'mean' ? 1 / n : 1 };
+      record(op === 'sum' ? sumAllDef : meanAllDef, out, [input], state);
     }
     return out;
   }
@@ -52,15 +76,7 @@ function reduce(op: 'sum' | 'mean', input: Tensor, dim: number | null | undefine
   }
   const out = new Tensor(result, inShape.length === 0 ? [] : reducedShape(inShape, d, keepdim));
   if (needsGrad(input)) {
-    record(op === 'sum' ? 'SumBackward' : 'MeanBackward', out, [input], [], (g) => {
-      const gi = new Float32Array(outer * size * inner);
-      for (let o = 0; o < outer; o++) {
-        for (let k = 0; k < size; k++) {
-          for (let j = 0; j < inner; j++) gi[(o * size + k) * inner + j] = g[o * inner + j] * scale;
-        }
-      }
-      return [gi];
-    });
+    record(op === 'sum' ? sumDimDef : meanDimDef, out, [input], { inputShape: inShape, dim: d, scale });
   }
   return out;
 }

@@ -1,19 +1,12 @@
 /** softmax and logSoftmax along one dim, computed stably (max subtracted), in plain loops. */
 import { Tensor } from '../tensor';
-import { needsGrad, recordLegacy as record } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { normalizeDim } from './shape';
+import { split } from './reduce';
 import { floatData } from './util';
 
-function split(shape: readonly number[], dim: number): [number, number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < dim; i++) outer *= shape[i];
-  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
-  return [outer, shape[dim] ?? 1, inner];
-}
-
 function forward(x: Float32Array, shape: readonly number[], dim: number, log: boolean): Float32Array {
-  const [outer, size, inner] = split(shape, dim);
+  const { outer, size, inner } = split(shape, dim);
   const y = new Float32Array(x.length);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
@@ -32,60 +25,56 @@ function forward(x: Float32Array, shape: readonly number[], dim: number, log: bo
   return y;
 }
 
+/** Both backwards read only the output (as PyTorch's). */
+interface SoftmaxState {
+  output: SavedTensor;
+  dim: number;
+}
+
+/**
+ * Per line along dim: logSoftmax's dx = g - softmax * sum(g), with softmax = exp(output);
+ * softmax's dx = y * (g - sum(g * y)).
+ */
+function softmaxBackward({ output, dim }: SoftmaxState, g: Float32Array, log: boolean): [Float32Array] {
+  const ys = output.values;
+  const { outer, size, inner } = split(output.shape, dim);
+  const gx = new Float32Array(g.length);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * size * inner + j;
+      let s = 0;
+      for (let k = 0, i = base; k < size; k++, i += inner) s += log ? g[i] : g[i] * ys[i];
+      for (let k = 0, i = base; k < size; k++, i += inner) {
+        gx[i] = log ? g[i] - Math.exp(ys[i]) * s : ys[i] * (g[i] - s);
+      }
+    }
+  }
+  return [gx];
+}
+
+const logSoftmaxDef: OpDef<SoftmaxState> = {
+  name: 'LogSoftmaxBackward0',
+  backward: (state, g) => softmaxBackward(state, g, true),
+};
+const softmaxDef: OpDef<SoftmaxState> = {
+  name: 'SoftmaxBackward0',
+  backward: (state, g) => softmaxBackward(state, g, false),
+};
+
+function softmaxAlong(op: string, def: OpDef<SoftmaxState>, input: Tensor, dim: number): Tensor {
+  const x = floatData(input, op, 'input');
+  const d = normalizeDim(dim, input.shape.length, op);
+  const out = new Tensor(forward(x, input.shape, d, def === logSoftmaxDef), input.shape);
+  if (needsGrad(input)) record(def, out, [input], { output: save(out), dim: d });
+  return out;
+}
+
 /** log(softmax(x)) along dim (torch.nn.functional.log_softmax). */
 export function logSoftmax(input: Tensor, dim: number): Tensor {
-  const x = floatData(input, 'logSoftmax', 'input');
-  const d = normalizeDim(dim, input.shape.length, 'logSoftmax');
-  const y = forward(x, input.shape, d, true);
-  const out = new Tensor(y, input.shape);
-  if (needsGrad(input)) {
-    const [outer, size, inner] = split(input.shape, d);
-    record('LogSoftmaxBackward', out, [input], [y], (g, saved) => {
-      // dx = g - softmax * sum(g)
-      const ys = saved[0] as Float32Array;
-      const gx = new Float32Array(g.length);
-      for (let o = 0; o < outer; o++) {
-        for (let j = 0; j < inner; j++) {
-          const base = o * size * inner + j;
-          let s = 0;
-          for (let k = 0; k < size; k++) s += g[base + k * inner];
-          for (let k = 0; k < size; k++) {
-            const i = base + k * inner;
-            gx[i] = g[i] - Math.exp(ys[i]) * s;
-          }
-        }
-      }
-      return [gx];
-    });
-  }
-  return out;
+  return softmaxAlong('logSoftmax', logSoftmaxDef, input, dim);
 }
 
 /** softmax along dim (torch.nn.functional.softmax). */
 export function softmax(input: Tensor, dim: number): Tensor {
-  const x = floatData(input, 'softmax', 'input');
-  const d = normalizeDim(dim, input.shape.length, 'softmax');
-  const y = forward(x, input.shape, d, false);
-  const out = new Tensor(y, input.shape);
-  if (needsGrad(input)) {
-    const [outer, size, inner] = split(input.shape, d);
-    record('SoftmaxBackward', out, [input], [y], (g, saved) => {
-      // dx = y * (g - sum(g * y))
-      const ys = saved[0] as Float32Array;
-      const gx = new Float32Array(g.length);
-      for (let o = 0; o < outer; o++) {
-        for (let j = 0; j < inner; j++) {
-          const base = o * size * inner + j;
-          let s = 0;
-          for (let k = 0; k < size; k++) s += g[base + k * inner] * ys[base + k * inner];
-          for (let k = 0; k < size; k++) {
-            const i = base + k * inner;
-            gx[i] = ys[i] * (g[i] - s);
-          }
-        }
-      }
-      return [gx];
-    });
-  }
-  return out;
+  return softmaxAlong('softmax', softmaxDef, input, dim);
 }

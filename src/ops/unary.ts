@@ -1,61 +1,91 @@
-/** Smooth elementwise functions: exp, log, sqrt, pow (scalar exponent), sigmoid, tanh. */
+/** Smooth elementwise functions: exp, log, sqrt, pow (scalar exponent), sigmoid, tanh, clamp. */
 import { Tensor } from '../tensor';
-import { needsGrad, recordLegacy as record } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { floatData } from './util';
 
+/** What a pointwise backward reads: the input or the output, as PyTorch's formula does. */
+interface PointwiseState {
+  saved: SavedTensor;
+}
+
 /**
- * One unary op: `forward` per element, and `derivative(x, y)` from the input and the output
- * (whichever is cheaper), multiplied into the incoming gradient.
+ * The OpDef of a pointwise op whose derivative is `derivative(v, state)` of the saved value
+ * v (the input or the output, whichever the formula needs), multiplied into the gradient.
  */
-function unary(op: string, name: string, input: Tensor, forward: (x: number) => number,
-  derivative: (x: number, y: number) => number): Tensor {
+function pointwiseDef<S extends PointwiseState>(name: string, derivative: (v: number, state: S) => number): OpDef<S> {
+  return {
+    name,
+    backward(state, g) {
+      const v = state.saved.values;
+      const gx = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) gx[i] = g[i] * derivative(v[i], state);
+      return [gx];
+    },
+  };
+}
+
+/** `forward` per element; recorded with `def`, saving the input or the output for it. */
+function pointwise<S extends PointwiseState>(op: string, input: Tensor, forward: (x: number) => number,
+  def: OpDef<S>, saves: 'input' | 'output', state?: Omit<S, 'saved'>): Tensor {
   const x = floatData(input, op, 'input');
   const y = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) y[i] = forward(x[i]);
   const out = new Tensor(y, input.shape);
-  if (needsGrad(input)) {
-    record(name, out, [input], [x, y], (g, saved) => {
-      const xs = saved[0] as Float32Array;
-      const ys = saved[1] as Float32Array;
-      const gx = new Float32Array(g.length);
-      for (let i = 0; i < g.length; i++) gx[i] = g[i] * derivative(xs[i], ys[i]);
-      return [gx];
-    });
-  }
+  if (needsGrad(input)) record(def, out, [input], { ...state, saved: save(saves === 'input' ? input : out) } as S);
   return out;
 }
 
+const expDef = pointwiseDef<PointwiseState>('ExpBackward0', (y) => y);
+const logDef = pointwiseDef<PointwiseState>('LogBackward0', (x) => 1 / x);
+const sqrtDef = pointwiseDef<PointwiseState>('SqrtBackward0', (y) => 0.5 / y);
+const sigmoidDef = pointwiseDef<PointwiseState>('SigmoidBackward0', (y) => y * (1 - y));
+const tanhDef = pointwiseDef<PointwiseState>('TanhBackward0', (y) => 1 - y * y);
+
 export function exp(input: Tensor): Tensor {
-  return unary('exp', 'ExpBackward', input, Math.exp, (_x, y) => y);
+  return pointwise('exp', input, Math.exp, expDef, 'output');
 }
 
 export function log(input: Tensor): Tensor {
-  return unary('log', 'LogBackward', input, Math.log, (x) => 1 / x);
+  return pointwise('log', input, Math.log, logDef, 'input');
 }
 
 export function sqrt(input: Tensor): Tensor {
-  return unary('sqrt', 'SqrtBackward', input, Math.sqrt, (_x, y) => 0.5 / y);
+  return pointwise('sqrt', input, Math.sqrt, sqrtDef, 'output');
 }
+
+export function sigmoid(input: Tensor): Tensor {
+  return pointwise('sigmoid', input, (x) => 1 / (1 + Math.exp(-x)), sigmoidDef, 'output');
+}
+
+export function tanh(input: Tensor): Tensor {
+  return pointwise('tanh', input, Math.tanh, tanhDef, 'output');
+}
+
+interface PowState extends PointwiseState {
+  exponent: number;
+}
+
+/** PyTorch's pow_backward: exponent * x^(exponent - 1), and zero for exponent 0. */
+const powDef = pointwiseDef<PowState>('PowBackward0', (x, { exponent }) =>
+  (exponent === 0 ? 0 : exponent === 2 ? 2 * x : exponent * x ** (exponent - 1)));
 
 /** input ** exponent for a number exponent. */
 export function pow(input: Tensor, exponent: number): Tensor {
   if (typeof exponent !== 'number') throw new Error('pow: only a number exponent is supported');
-  if (exponent === 2) return unary('pow', 'PowBackward', input, (x) => x * x, (x) => 2 * x);
-  return unary('pow', 'PowBackward', input, (x) => x ** exponent,
-    (x) => (exponent === 0 ? 0 : exponent * x ** (exponent - 1)));
+  const forward = exponent === 2 ? (x: number) => x * x : (x: number) => x ** exponent;
+  return pointwise('pow', input, forward, powDef, 'input', { exponent });
 }
 
-export function sigmoid(input: Tensor): Tensor {
-  return unary('sigmoid', 'SigmoidBackward', input, (x) => 1 / (1 + Math.exp(-x)), (_x, y) => y * (1 - y));
+interface ClampState extends PointwiseState {
+  min: number;
+  max: number;
 }
 
-export function tanh(input: Tensor): Tensor {
-  return unary('tanh', 'TanhBackward', input, Math.tanh, (_x, y) => 1 - y * y);
-}
+/** The gradient passes where min <= x <= max, as PyTorch's (NaN gets none). */
+const clampDef = pointwiseDef<ClampState>('ClampBackward1', (x, { min, max }) => (x >= min && x <= max ? 1 : 0));
 
 /**
- * Clamps into [min, max] (torch.clamp; either bound may be null). The gradient passes where
- * min <= x <= max, as PyTorch's; NaN stays NaN.
+ * Clamps into [min, max] (torch.clamp; either bound may be null). NaN stays NaN.
  */
 export function clamp(input: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? null;
@@ -67,6 +97,6 @@ export function clamp(input: Tensor, min?: number | null, max?: number | null): 
   const a = lo ?? -Infinity;
   const b = hi ?? Infinity;
   // PyTorch applies min then max: when min > max every element becomes max.
-  return unary('clamp', 'ClampBackward1', input, (x) => (x !== x ? x : Math.min(Math.max(x, a), b)),
-    (x) => (x >= a && x <= b ? 1 : 0));
+  return pointwise('clamp', input, (x) => (x !== x ? x : Math.min(Math.max(x, a), b)), clampDef, 'input',
+    { min: a, max: b });
 }

@@ -1,0 +1,100 @@
+/**
+ * grad_fn names and second-backward behaviour as PyTorch 1.13 has them, case by case, from
+ * test/fixtures/parity/grad-fns.json (written by scripts/gen-grad-fns.py, same keys).
+ *
+ * A node that saved tensors frees them after backward, so a second backward without
+ * retainGraph raises "Trying to backward through the graph a second time"; one that saved
+ * nothing (add, neg, sum) may be walked again, as in PyTorch.
+ */
+import { Tensor, F, add, sub, setBackend } from '../src';
+import { readFixture } from './helpers/fixtures';
+
+beforeAll(() => {
+  setBackend(process.env.TORCHLET_BACKEND ?? 'wasm');
+});
+
+interface Case { gradFn: string; secondBackwardRaises: boolean }
+const fixture = readFixture<{ torch_version: string; cases: Record<string, Case> }>('grad-fns.json');
+
+const targets = new Tensor(Int32Array.from([0, 3, 1]), [3]);
+
+/** The cases of scripts/gen-grad-fns.py: x and y are leaves [3, 4] that require grad. */
+const cases: Record<string, (x: Tensor, y: Tensor) => Tensor> = {
+  add: (x, y) => x.add(y),
+  addScalar: (x) => x.add(2),
+  addAlpha: (x, y) => add(x, y, 2),
+  addAlphaMinusOne: (x, y) => add(x, y, -1),
+  sub: (x, y) => x.sub(y),
+  subAlphaMinusOne: (x, y) => sub(x, y, -1),
+  mul: (x, y) => x.mul(y),
+  mulScalar: (x) => x.mul(2),
+  div: (x, y) => x.div(y),
+  divScalar: (x) => x.div(2),
+  neg: (x) => x.neg(),
+  exp: (x) => x.exp(),
+  log: (x) => x.log(),
+  sqrt: (x) => x.sqrt(),
+  pow2: (x) => x.pow(2),
+  pow3: (x) => x.pow(3),
+  pow0: (x) => x.pow(0),
+  sigmoid: (x) => x.sigmoid(),
+  tanh: (x) => x.tanh(),
+  clamp: (x) => x.clamp(0.2, 0.8),
+  relu: (x) => F.relu(x),
+  sum: (x) => x.sum(),
+  sumDim: (x) => x.sum(1),
+  mean: (x) => x.mean(),
+  meanDim: (x) => x.mean(1),
+  max: (x) => x.max(),
+  maxDim: (x) => x.max(1).values,
+  min: (x) => x.min(),
+  minDim: (x) => x.min(1).values,
+  logSoftmax: (x) => F.logSoftmax(x, 1),
+  softmax: (x) => F.softmax(x, 1),
+  nllLoss: (x) => F.nllLoss(x, targets),
+  nllLossSum: (x) => F.nllLoss(x, targets, { reduction: 'sum' }),
+  nllLossNone: (x) => F.nllLoss(x, targets, { reduction: 'none' }),
+  crossEntropy: (x) => F.crossEntropy(x, targets),
+  crossEntropyLabelSmoothing: (x) => F.crossEntropy(x, targets, { labelSmoothing: 0.1 }),
+  dropout: (x) => F.dropout(x, 0.5),
+};
+
+/**
+ * Deliberate differences: PyTorch's MeanBackward1 keeps `self` although its gradient needs
+ * only the shape; ours saves nothing, so the graph may be walked twice.
+ */
+const savesLessThanPyTorch = new Set(['meanDim']);
+
+function leaf(): Tensor {
+  const d = new Float32Array(12);
+  for (let i = 0; i < d.length; i++) d[i] = 0.1 + ((i * 7) % 12) / 12;
+  return new Tensor(d, [3, 4], { requiresGrad: true });
+}
+
+test('the fixture and this file list the same cases', () => {
+  expect(Object.keys(cases).sort()).toEqual(Object.keys(fixture.cases).sort());
+});
+
+describe.each(Object.keys(fixture.cases))('%s', (key) => {
+  const expected = fixture.cases[key];
+
+  test(`grad_fn is ${expected.gradFn}`, () => {
+    expect(cases[key](leaf(), leaf()).gradFn!.name).toBe(expected.gradFn);
+  });
+
+  const raises = expected.secondBackwardRaises && !savesLessThanPyTorch.has(key);
+  test(raises ? 'a second backward raises' : 'a second backward runs and accumulates', () => {
+    const x = leaf();
+    const y = leaf();
+    const out = cases[key](x, y);
+    const ones = new Tensor(new Float32Array(out.numel).fill(1), out.shape);
+    out.backward(ones);
+    const first = x.grad!.dataSync();
+    if (raises) {
+      expect(() => out.backward(ones)).toThrow(/Trying to backward through the graph a second time/);
+    } else {
+      out.backward(ones);
+      expect(Array.from(x.grad!.dataSync())).toEqual(Array.from(first, (v) => 2 * v));
+    }
+  });
+});
