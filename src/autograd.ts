@@ -199,7 +199,7 @@ function accumulateGradOf(leaf: Tensor): AccumulateGrad {
   return a;
 }
 
-/** How grad mode is held: a plain global, or per async context (see grad-mode.ts). */
+/** How grad mode is held (one flag per thread; async functions are refused by noGrad). */
 export interface GradModeStore {
   get(): boolean;
   run<T>(enabled: boolean, fn: () => T): T;
