@@ -27,7 +27,8 @@ export function conv2d_backward_weight(batch: number, inC: number, inH: number, 
 
 export function max_pool2d_forward(batch: number, channels: number, inH: number, inW: number,
   kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
-  outH: number, outW: number, input: ptr, output: ptr, argmax: ptr): void;
+  dilationH: number, dilationW: number, outH: number, outW: number, input: ptr, output: ptr,
+  argmax: ptr): void;
 export function max_pool2d_backward(planes: number, inPlane: number, outPlane: number,
   gradOutput: ptr, argmax: ptr, gradInput: ptr): void;
 

@@ -4,7 +4,7 @@
  * `F.dropout(x, p, training)`.
  */
 export {
-  relu, conv2d, maxPool2d, linear, crossEntropy, nllLoss, logSoftmax, softmax,
+  relu, conv2d, maxPool2d, maxPool2dWithIndices, linear, crossEntropy, nllLoss, logSoftmax, softmax,
   flatten, matmul, add, sub, mul, div, sigmoid, tanh, dropout,
 } from './ops';
 export type { Conv2dOptions, MaxPool2dOptions, CrossEntropyLossOptions, NllLossOptions } from './ops';

@@ -171,6 +171,11 @@ describe.each(['js', 'wasm'])('gradcheck on the %s backend', (backend) => {
     gradcheck((x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 }), [distinctTensor([1, 2, 5, 6])]);
   });
 
+  test('maxPool2d: dilation and ceilMode', () => {
+    gradcheck((x) => F.maxPool2d(x, 2, { stride: 1, dilation: [2, 3] }), [distinctTensor([1, 2, 5, 7])]);
+    gradcheck((x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, dilation: 2, ceilMode: true }), [distinctTensor([2, 1, 6, 7])]);
+  });
+
   test('relu', () => {
     gradcheck((x) => F.relu(x), [distinctTensor([3, 7])]);
   });

@@ -32,7 +32,7 @@ import {
   validateGemm, validateConv2dForward, validateConv2dBackwardInput, validateConv2dBackwardWeight,
   validateMaxPool2dForward, validateMaxPool2dBackward, validateReluForward, validateReluBackward,
   validateBiasAdd, validateBiasBackward, validateCrossEntropyForward, validateCrossEntropyBackward,
-  validateSgdStep, validateAxpy, validateConv2dGeometry, withValidation,
+  validateSgdStep, validateAxpy, validateConv2dGeometry, validatePool2dGeometry, withValidation,
 } from '../src/backend/validate';
 import { Generator } from '../src/random';
 
@@ -363,8 +363,8 @@ interface PoolCase extends Pool2dGeometryInput { values?: 'uniform' | 'ties' | '
 
 function poolName(g: Pool2dGeometry, values: string): string {
   return `input ${dims([g.batch, g.channels, g.inHeight, g.inWidth])} kernel (${g.kernelHeight},${g.kernelWidth}) ` +
-    `stride (${g.strideH},${g.strideW}) pad (${g.padH},${g.padW}) -> ` +
-    `${dims([g.batch, g.channels, g.outHeight, g.outWidth])} ${values}`;
+    `stride (${g.strideH},${g.strideW}) pad (${g.padH},${g.padW}) dilation (${g.dilationH},${g.dilationW})` +
+    `${g.ceilMode ? ' ceil' : ''} -> ${dims([g.batch, g.channels, g.outHeight, g.outWidth])} ${values}`;
 }
 
 function poolInput(n: number, values: string): Float32Array {
@@ -395,10 +395,13 @@ function runPool(c: PoolCase): void {
   candidate.maxPool2dForward(g, input, got, gotArgmax);
   expectExact('maxPool2dForward', name, 'argmax', gotArgmax, expectedArgmax, outShape);
   expectExact('maxPool2dForward', name, 'output', got, expected, outShape);
-  // -0 and 0 compare equal; the output must still be the very cell the argmax names.
+  // -0 and 0 compare equal; the output must still be the very cell the argmax names. (A -inf
+  // output may come from a window with no tap inside the input, whose index, as PyTorch's,
+  // names a cell outside it or outside the plane.)
   for (let i = 0; i < outSize; i++) {
     const plane = Math.floor(i / (g.outHeight * g.outWidth));
     const cell = input[plane * g.inHeight * g.inWidth + expectedArgmax[i]];
+    if (got[i] === -Infinity) continue;
     if (!Object.is(got[i], cell) && !(Number.isNaN(got[i]) && Number.isNaN(cell))) {
       throw new Error(`maxPool2dForward ${name}: output[${unravel(i, outShape)}] = ${got[i]} is not the ` +
         `input cell its argmax names (${cell})`);
@@ -413,8 +416,9 @@ function runPool(c: PoolCase): void {
   candidate.maxPool2dBackward(g, gradOutput, expectedArgmax, gotGi);
   const magnitude = new Float32Array(inSize);
   ref.maxPool2dBackward(g, abs(gradOutput), expectedArgmax, magnitude);
-  // A cell can be the max of up to ceil(kH/sH) * ceil(kW/sW) overlapping windows.
-  const k = Math.ceil(g.kernelHeight / g.strideH) * Math.ceil(g.kernelWidth / g.strideW);
+  // A cell can be the max of up to kH * kW overlapping windows (fewer when the stride is large).
+  const k = Math.min(g.kernelHeight, Math.ceil(((g.kernelHeight - 1) * g.dilationH + 1) / g.strideH)) *
+    Math.min(g.kernelWidth, Math.ceil(((g.kernelWidth - 1) * g.dilationW + 1) / g.strideW));
   expectClose('maxPool2dBackward', name, 'gradInput', gotGi, expectedGi, reductionTolerance(magnitude, k), inShape);
 }
 
@@ -443,7 +447,51 @@ const poolCases: PoolCase[] = [
   { ...seedPool1(4), values: 'ties' },
   seedPool1(64),
   seedPool2(64),
+  // Dilation: taps spaced out, the 4-wide path (stride 1 loads 4 adjacent windows, stride > 1
+  // gathers) and the clipped windows at either end of a row.
+  { batch: 2, channels: 3, inHeight: 9, inWidth: 23, kernelSize: 3, stride: 1, padding: 1, dilation: 2, values: 'special' },
+  { batch: 2, channels: 2, inHeight: 11, inWidth: 30, kernelSize: [2, 3], stride: [2, 3], padding: [1, 1], dilation: [3, 2] },
+  { batch: 1, channels: 3, inHeight: 8, inWidth: 19, kernelSize: 2, stride: 1, dilation: [1, 4], values: 'ties' },
+  // ceilMode: a last window that runs past the input's end; for 2x2 stride 2 on odd sizes it
+  // moves the fast path's rows and the row tail.
+  { batch: 2, channels: 3, inHeight: 11, inWidth: 21, kernelSize: 2, ceilMode: true, values: 'special' },
+  { batch: 2, channels: 3, inHeight: 10, inWidth: 17, kernelSize: 2, ceilMode: true, values: 'ties' },
+  { batch: 1, channels: 2, inHeight: 7, inWidth: 26, kernelSize: 3, stride: 2, padding: 1, ceilMode: true },
+  { batch: 1, channels: 2, inHeight: 6, inWidth: 25, kernelSize: 3, stride: 3, ceilMode: true, values: 'special' },
+  { batch: 2, channels: 2, inHeight: 13, inWidth: 27, kernelSize: [3, 2], stride: [2, 3], padding: [1, 1],
+    dilation: [2, 3], ceilMode: true, values: 'special' },
+  // Windows with no tap inside the input: -inf, and PyTorch's index past the plane.
+  { batch: 1, channels: 2, inHeight: 1, inWidth: 9, kernelSize: [2, 3], stride: 1, padding: [1, 1], dilation: [2, 1] },
+  { batch: 1, channels: 1, inHeight: 3, inWidth: 1, kernelSize: [1, 2], stride: 1, padding: [0, 1], dilation: [1, 2] },
 ];
+
+/** Random valid geometries over every option, so that no combination of paths is left out. */
+function randomPoolCases(count: number): PoolCase[] {
+  const pick = new Generator(1913);
+  const cases: PoolCase[] = [];
+  const values = ['uniform', 'ties', 'special'] as const;
+  while (cases.length < count) {
+    const k: [number, number] = [1 + pick.nextInt(4), 1 + pick.nextInt(4)];
+    const c: PoolCase = {
+      batch: 1 + pick.nextInt(3), channels: 1 + pick.nextInt(3),
+      inHeight: 1 + pick.nextInt(14), inWidth: 1 + pick.nextInt(40),
+      kernelSize: k,
+      stride: [1 + pick.nextInt(3), 1 + pick.nextInt(3)],
+      padding: [pick.nextInt(Math.floor(k[0] / 2) + 1), pick.nextInt(Math.floor(k[1] / 2) + 1)],
+      dilation: [1 + pick.nextInt(3), 1 + pick.nextInt(3)],
+      ceilMode: pick.nextInt(2) === 1,
+      values: values[pick.nextInt(3)],
+    };
+    try {
+      pool2dGeometry(c);
+    } catch {
+      continue; // output too small
+    }
+    cases.push(c);
+  }
+  return cases;
+}
+poolCases.push(...randomPoolCases(60));
 
 describe('max-pool forward (with argmax) and backward: wasm vs js', () => {
   test.each(poolCases.map((c) => [poolName(pool2dGeometry(c), c.values ?? 'uniform'), c] as const))('%s', (_n, c) => {
@@ -989,16 +1037,33 @@ describe('validation errors name the op and the shapes', () => {
   test('max-pool errors', () => {
     const pool = { batch: 1, channels: 2, inHeight: 5, inWidth: 5, kernelSize: 2 };
     expect(pool2dGeometry(pool)).toMatchObject({ strideH: 2, strideW: 2, outHeight: 2, outWidth: 2 });
-    expect(() => pool2dGeometry({ ...pool, stride: 0 })).toThrow(/^maxPool2d: strideH must be an integer >= 1, got 0/);
+    // PyTorch 1.13's texts, in its order (the height's pooling_output_shape checks first).
+    expect(() => pool2dGeometry({ ...pool, stride: 0 })).toThrow(/^maxPool2d: stride should not be zero$/);
+    expect(() => pool2dGeometry({ ...pool, stride: -1 })).toThrow(
+      'maxPool2d: stride should be greater than zero, but got dH: -1 dW: -1');
+    expect(() => pool2dGeometry({ ...pool, kernelSize: 0, stride: 1 })).toThrow(
+      'maxPool2d: kernel size should be greater than zero, but got kH: 0 kW: 0');
+    expect(() => pool2dGeometry({ ...pool, dilation: [1, 0] })).toThrow(
+      'maxPool2d: dilation should be greater than zero, but got dilationH: 1 dilationW: 0');
+    expect(() => pool2dGeometry({ ...pool, padding: -1 })).toThrow('maxPool2d: pad must be non-negative, but got pad: -1');
     expect(() => pool2dGeometry({ ...pool, kernelSize: 6 })).toThrow(
-      'maxPool2d: kernel (6 x 6) is larger than the padded input (5 x 5); input [1, 2, 5, 5], kernel (6, 6), ' +
-      'stride (6, 6), padding (0, 0)');
-    expect(() => pool2dGeometry({ ...pool, padding: 2 })).toThrow(/maxPool2d: padding must be at most half the kernel size/);
+      'maxPool2d: Given input size: (2x5x5). Calculated output size: (2x0x0). Output size is too small');
+    expect(() => pool2dGeometry({ ...pool, padding: 2 })).toThrow(
+      'maxPool2d: pad should be at most half of kernel size, but got pad=2 and kernel_size=2');
+    expect(() => pool2dGeometry({ ...pool, kernelSize: [3, 1], padding: [1, 1] })).toThrow(
+      'maxPool2d: pad should be at most half of kernel size, but got pad=1 and kernel_size=1');
+    expect(() => pool2dGeometry({ ...pool, kernelSize: 1.5 })).toThrow('maxPool2d: kernelHeight must be an integer, got 1.5');
+    expect(() => validatePool2dGeometry({ ...pool2dGeometry(pool), padW: 2 })).toThrow(
+      'maxPool2d: pad should be smaller than or equal to half of kernel size, but got padW = 2, padH = 0, kW = 2, kH = 2');
+    expect(() => validatePool2dGeometry({ ...pool2dGeometry(pool), outWidth: 3 })).toThrow(
+      /^maxPool2d: output size 2 x 3 does not match the geometry, expected 2 x 2; input \[1, 2, 5, 5\]/);
+    expect(() => validatePool2dGeometry({ ...pool2dGeometry(pool), ceilMode: true })).toThrow(
+      /^maxPool2d: output size 2 x 2 does not match the geometry, expected 3 x 3;.*ceilMode true/);
     const g = pool2dGeometry(pool);
     expect(() => validateMaxPool2dForward(g, new Float32Array(50), new Float32Array(8), new Int32Array(7))).toThrow(
       'maxPool2dForward: argmax has 7 elements, expected 8 for shape [1, 2, 2, 2]');
-    expect(() => validateMaxPool2dBackward(g, new Float32Array(8), new Int32Array(8).fill(25), new Float32Array(50)))
-      .toThrow('maxPool2dBackward: argmax[0] = 25 is outside the input plane [0, 25) of [1, 2, 5, 5]');
+    expect(() => validateMaxPool2dBackward(g, new Float32Array(7), new Int32Array(8), new Float32Array(50)))
+      .toThrow('maxPool2dBackward: gradOutput has 7 elements, expected 8 for shape [1, 2, 2, 2]');
   });
 
   test('cross-entropy errors', () => {
@@ -1034,8 +1099,12 @@ describe('validation errors name the op and the shapes', () => {
     expect(checked.crossEntropyForward(o, new Float32Array(6), new Int32Array([0, 2]), new Float32Array(6)))
       .toBeCloseTo(Math.log(3), 6);
     const g = pool2dGeometry({ batch: 1, channels: 1, inHeight: 2, inWidth: 2, kernelSize: 2 });
-    expect(() => checked.maxPool2dBackward(g, new Float32Array(1), new Int32Array([4]), new Float32Array(4)))
-      .toThrow('maxPool2dBackward: argmax[0] = 4 is outside the input plane [0, 4) of [1, 1, 2, 2]');
+    expect(() => checked.maxPool2dBackward(g, new Float32Array(1), new Int32Array(2), new Float32Array(4)))
+      .toThrow('maxPool2dBackward: argmax has 2 elements, expected 1 for shape [1, 1, 1, 1]');
+    // An index outside the plane (PyTorch's for a window with no tap inside) routes nothing.
+    const gi = nanFilled(4);
+    checked.maxPool2dBackward(g, new Float32Array([5]), new Int32Array([4]), gi);
+    expect(Array.from(gi)).toEqual([0, 0, 0, 0]);
     expect(() => checked.conv2dForward({ ...conv2dGeometry(conv), padH: -1 }, new Float32Array(384),
       new Float32Array(108), null, new Float32Array(288))).toThrow(/conv2dForward: padH must be an integer >= 0/);
   });

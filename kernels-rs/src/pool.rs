@@ -1,9 +1,23 @@
 //! 2-d max-pooling with argmax (flat h * inWidth + w within the (n, c) plane), as PyTorch's CPU
 //! kernel: a cell replaces the running maximum when `value > max || isnan(value)`, so the first
 //! maximum in row-major window order wins and NaN wins over numbers; padding never wins.
+//! Window taps are spaced by the dilation; the taps of a window start at its first row (column)
+//! past the padding and stop at the input's end (a ceil-mode window may run past it), and the
+//! search starts from that first tap, whose index a window with no tap inside reports (-inf).
 
 use crate::simd::{load4, store4};
 use core::arch::wasm32::*;
+
+/// First tap of a window starting at `start` (possibly in the padding) that is not before 0.
+#[inline(always)]
+fn first_tap(start: isize, dilation: usize) -> isize {
+    if start >= 0 {
+        start
+    } else {
+        let d = dilation as isize;
+        start + (-start + d - 1) / d * d
+    }
+}
 
 #[no_mangle]
 pub unsafe extern "C" fn max_pool2d_forward(
@@ -17,6 +31,8 @@ pub unsafe extern "C" fn max_pool2d_forward(
     stride_w: usize,
     pad_h: usize,
     pad_w: usize,
+    dilation_h: usize,
+    dilation_w: usize,
     out_h: usize,
     out_w: usize,
     input: *const f32,
@@ -24,29 +40,37 @@ pub unsafe extern "C" fn max_pool2d_forward(
     argmax: *mut i32,
 ) {
     let planes = batch * channels;
-    if k_h == 2 && k_w == 2 && stride_h == 2 && stride_w == 2 && pad_h == 0 && pad_w == 0 && 2 * out_h <= in_h {
+    if k_h == 2 && k_w == 2 && stride_h == 2 && stride_w == 2 && pad_h == 0 && pad_w == 0
+        && dilation_h == 1 && dilation_w == 1 && 2 * out_h <= in_h
+    {
         return pool_2x2(planes, in_h, in_w, out_h, out_w, input, output, argmax);
     }
+    let span_h = (k_h - 1) * dilation_h + 1;
+    let span_w = (k_w - 1) * dilation_w + 1;
     // Output columns [ox_lo, ox_hi) have windows entirely inside the row: those go 4 at a time.
     let ox_lo = (pad_w + stride_w - 1) / stride_w;
-    let ox_hi = if in_w + pad_w >= k_w { ((in_w + pad_w - k_w) / stride_w + 1).min(out_w) } else { 0 };
+    let ox_hi = if in_w + pad_w >= span_w { ((in_w + pad_w - span_w) / stride_w + 1).min(out_w) } else { 0 };
+    let cols = Cols { in_w, k_w, dilation: dilation_w, stride: stride_w, pad: pad_w };
     for plane in 0..planes {
         let src = input.add(plane * in_h * in_w);
         let dst = output.add(plane * out_h * out_w);
         let arg = argmax.add(plane * out_h * out_w);
         for oy in 0..out_h {
             let y0 = (oy * stride_h) as isize - pad_h as isize;
-            let y_start = y0.max(0) as usize;
-            let y_end = ((y0 + k_h as isize).min(in_h as isize)).max(y_start as isize) as usize;
+            let rows = Rows {
+                start: first_tap(y0, dilation_h) as usize,
+                end: (y0 + span_h as isize).min(in_h as isize).max(0) as usize,
+                step: dilation_h,
+            };
             let drow = dst.add(oy * out_w);
             let arow = arg.add(oy * out_w);
             let mut ox = 0;
             while ox < out_w {
                 if ox >= ox_lo && ox + 4 <= ox_hi {
-                    pool4(src, in_w, y_start, y_end, ox * stride_w - pad_w, k_w, stride_w, drow.add(ox), arow.add(ox));
+                    pool4(src, &rows, &cols, ox * stride_w - pad_w, drow.add(ox), arow.add(ox));
                     ox += 4;
                 } else {
-                    pool1(src, in_w, y_start, y_end, ox, k_w, stride_w, pad_w, drow.add(ox), arow.add(ox));
+                    pool1(src, &rows, &cols, ox, drow.add(ox), arow.add(ox));
                     ox += 1;
                 }
             }
@@ -54,28 +78,38 @@ pub unsafe extern "C" fn max_pool2d_forward(
     }
 }
 
-/// Four adjacent outputs whose windows start at columns x0, x0 + s, x0 + 2s, x0 + 3s.
-#[inline(always)]
-unsafe fn pool4(
-    src: *const f32,
+/// The input rows a window reads: start, start + step, ... below end (none when start >= end).
+struct Rows {
+    start: usize,
+    end: usize,
+    step: usize,
+}
+
+/// How a window's columns are laid out along an input row.
+struct Cols {
     in_w: usize,
-    y_start: usize,
-    y_end: usize,
-    x0: usize,
     k_w: usize,
-    s: usize,
-    out: *mut f32,
-    arg: *mut i32,
-) {
+    dilation: usize,
+    stride: usize,
+    pad: usize,
+}
+
+/// Four adjacent outputs whose windows start at columns x0, x0 + s, x0 + 2s, x0 + 3s, all of
+/// whose taps lie inside the row.
+#[inline(always)]
+unsafe fn pool4(src: *const f32, rows: &Rows, cols: &Cols, x0: usize, out: *mut f32, arg: *mut i32) {
+    let in_w = cols.in_w;
+    let s = cols.stride;
     let mut best = f32x4_splat(f32::NEG_INFINITY);
-    let first = (y_start * in_w + x0) as i32;
+    let first = (rows.start * in_w + x0) as i32;
     let step = s as i32;
     let lane_offsets = i32x4(0, step, 2 * step, 3 * step);
     let mut best_idx = i32x4_add(i32x4_splat(first), lane_offsets);
-    for y in y_start..y_end {
+    let mut y = rows.start;
+    while y < rows.end {
         let row = src.add(y * in_w);
-        for kx in 0..k_w {
-            let x = x0 + kx;
+        for kx in 0..cols.k_w {
+            let x = x0 + kx * cols.dilation;
             let v = if s == 1 {
                 load4(row.add(x))
             } else {
@@ -86,6 +120,7 @@ unsafe fn pool4(
             best = v128_bitselect(v, best, take);
             best_idx = v128_bitselect(idx, best_idx, take);
         }
+        y += rows.step;
     }
     store4(out, best);
     core::ptr::write_unaligned(arg as *mut v128, best_idx);
@@ -120,8 +155,10 @@ unsafe fn pool_2x2(
                 pool4_2x2(r0, r1, y, in_w, out_w - 4, lane_offsets, drow, arow);
                 ox = out_w;
             }
+            let rows = Rows { start: y, end: y + 2, step: 1 };
+            let cols = Cols { in_w, k_w: 2, dilation: 1, stride: 2, pad: 0 };
             while ox < out_w {
-                pool1(src, in_w, y, y + 2, ox, 2, 2, 0, drow.add(ox), arow.add(ox));
+                pool1(src, &rows, &cols, ox, drow.add(ox), arow.add(ox));
                 ox += 1;
             }
         }
@@ -157,32 +194,27 @@ unsafe fn pool4_2x2(r0: *const f32, r1: *const f32, y: usize, in_w: usize, ox: u
     core::ptr::write_unaligned(arow.add(ox) as *mut v128, best_idx);
 }
 
+/// One output of output column `ox`; its window may be clipped by the padding or the row's end.
 #[inline(always)]
-unsafe fn pool1(
-    src: *const f32,
-    in_w: usize,
-    y_start: usize,
-    y_end: usize,
-    ox: usize,
-    k_w: usize,
-    s: usize,
-    pad_w: usize,
-    out: *mut f32,
-    arg: *mut i32,
-) {
-    let x0 = (ox * s) as isize - pad_w as isize;
-    let x_start = x0.max(0) as usize;
-    let x_end = ((x0 + k_w as isize).min(in_w as isize)).max(x_start as isize) as usize;
+unsafe fn pool1(src: *const f32, rows: &Rows, cols: &Cols, ox: usize, out: *mut f32, arg: *mut i32) {
+    let in_w = cols.in_w;
+    let x0 = (ox * cols.stride) as isize - cols.pad as isize;
+    let x_start = first_tap(x0, cols.dilation) as usize;
+    let x_end = (x0 + ((cols.k_w - 1) * cols.dilation + 1) as isize).min(in_w as isize).max(0) as usize;
     let mut best = f32::NEG_INFINITY;
-    let mut best_idx = y_start * in_w + x_start;
-    for y in y_start..y_end {
-        for x in x_start..x_end {
+    let mut best_idx = rows.start * in_w + x_start;
+    let mut y = rows.start;
+    while y < rows.end {
+        let mut x = x_start;
+        while x < x_end {
             let v = *src.add(y * in_w + x);
             if v > best || v.is_nan() {
                 best = v;
                 best_idx = y * in_w + x;
             }
+            x += cols.dilation;
         }
+        y += rows.step;
     }
     *out = best;
     *arg = best_idx as i32;

@@ -34,7 +34,11 @@ export interface Conv2dGeometry {
   outWidth: number;
 }
 
-/** Geometry of max-pooling over NCHW input (no dilation, zero or more implicit -inf padding). */
+/**
+ * Geometry of max-pooling over NCHW input, as torch.nn.functional.max_pool2d takes it: implicit
+ * -inf padding, window taps spaced by the dilation, and with ceilMode a last window that may
+ * run past the input's end (it must start inside the input or the left padding).
+ */
 export interface Pool2dGeometry {
   batch: number;
   channels: number;
@@ -46,6 +50,10 @@ export interface Pool2dGeometry {
   strideW: number;
   padH: number;
   padW: number;
+  dilationH: number;
+  dilationW: number;
+  ceilMode: boolean;
+  /** Derived: poolOutputSize(inHeight, kernelHeight, strideH, padH, dilationH, ceilMode). */
   outHeight: number;
   outWidth: number;
 }
@@ -104,10 +112,15 @@ export interface Backend {
    * output = max over each window; argmax = flat index (h * inWidth + w) of the max within its
    * (n, c) input plane. The first maximum in window order (row-major) wins; NaN wins over numbers
    * and a later NaN over an earlier one (PyTorch's CPU rule `val > max || isnan(val)`, so torch
-   * 1.13 reports the last NaN's index). Padding cells never win.
+   * 1.13 reports the last NaN's index). Padding cells never win. A window whose taps all fall
+   * outside the input (possible with dilation) gives -inf and PyTorch's index of its first tap
+   * row and column past the padding, (h0 * inWidth + w0), which may lie outside the plane.
    */
   maxPool2dForward(g: Pool2dGeometry, input: Float32Array, output: Float32Array, argmax: Int32Array): void;
-  /** gradInput = 0, then gradInput[plane][argmax] += gradOutput for each output cell. */
+  /**
+   * gradInput = 0, then gradInput[plane][argmax] += gradOutput for each output cell whose argmax
+   * lies inside the plane (PyTorch writes the others out of bounds; here they route nothing).
+   */
   maxPool2dBackward(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array, gradInput: Float32Array): void;
 
   /** y = max(x, 0). x and y may be the same array. */
@@ -149,7 +162,19 @@ export interface Backend {
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
 }
 
-/** Output size of a convolution or pooling window along one axis, as PyTorch computes it. */
+/** Output size of a convolution window along one axis, as PyTorch computes it. */
 export function convOutputSize(input: number, kernel: number, stride: number, pad: number, dilation = 1): number {
   return Math.floor((input + 2 * pad - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+/**
+ * Output size of a pooling window along one axis (PyTorch's pooling_output_shape): with
+ * ceilMode the division rounds up, but the last window must start inside the input or the
+ * left padding.
+ */
+export function poolOutputSize(input: number, kernel: number, stride: number, pad: number, dilation: number,
+  ceilMode: boolean): number {
+  let out = Math.floor((input + 2 * pad - dilation * (kernel - 1) - 1 + (ceilMode ? stride - 1 : 0)) / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= input + pad) out--;
+  return out;
 }

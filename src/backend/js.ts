@@ -128,21 +128,25 @@ function maxPool2dForward(g: Pool2dGeometry, input: Float32Array, output: Float3
   const plane = g.inHeight * g.inWidth;
   for (let nc = 0; nc < g.batch * g.channels; nc++) {
     for (let oh = 0; oh < g.outHeight; oh++) {
+      // PyTorch's CPU kernel: the taps start at the window's first row (column) past the
+      // padding and stop at the input's end, so padding never wins; the search starts from
+      // that first tap, which an all -inf window (or one with no tap inside) reports.
+      let h0 = oh * g.strideH - g.padH;
+      const h1 = Math.min(h0 + (g.kernelHeight - 1) * g.dilationH + 1, g.inHeight);
+      while (h0 < 0) h0 += g.dilationH;
       for (let ow = 0; ow < g.outWidth; ow++) {
+        let w0 = ow * g.strideW - g.padW;
+        const w1 = Math.min(w0 + (g.kernelWidth - 1) * g.dilationW + 1, g.inWidth);
+        while (w0 < 0) w0 += g.dilationW;
         let best = -Infinity;
-        let bestIndex = -1;
-        for (let kh = 0; kh < g.kernelHeight; kh++) {
-          const ih = oh * g.strideH - g.padH + kh;
-          if (ih < 0 || ih >= g.inHeight) continue; // padding never wins
-          for (let kw = 0; kw < g.kernelWidth; kw++) {
-            const iw = ow * g.strideW - g.padW + kw;
-            if (iw < 0 || iw >= g.inWidth) continue;
+        let bestIndex = h0 * g.inWidth + w0;
+        for (let ih = h0; ih < h1; ih += g.dilationH) {
+          for (let iw = w0; iw < w1; iw += g.dilationW) {
             const v = input[nc * plane + ih * g.inWidth + iw];
             // Exactly PyTorch's CPU rule `val > maxval || isnan(val)`: strictly greater keeps
             // the first of equal maxima; a NaN beats every number, and a later NaN replaces an
             // earlier one (torch 1.13 returns the last NaN's index).
-            const takes = bestIndex < 0 || v > best || v !== v;
-            if (takes) {
+            if (v > best || v !== v) {
               best = v;
               bestIndex = ih * g.inWidth + iw;
             }
@@ -163,7 +167,8 @@ function maxPool2dBackward(g: Pool2dGeometry, gradOutput: Float32Array, argmax: 
   gradInput.fill(0);
   for (let nc = 0; nc < g.batch * g.channels; nc++) {
     for (let o = 0; o < outPlane; o++) {
-      gradInput[nc * plane + argmax[nc * outPlane + o]] += gradOutput[nc * outPlane + o];
+      const index = argmax[nc * outPlane + o];
+      if (index >= 0 && index < plane) gradInput[nc * plane + index] += gradOutput[nc * outPlane + o];
     }
   }
 }

@@ -4,7 +4,7 @@
  * assume consistent sizes. Every error names the op and the shapes involved.
  */
 import type { Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdOptions } from './backend';
-import { convOutputSize } from './backend';
+import { convOutputSize, poolOutputSize } from './backend';
 
 function fail(op: string, message: string): never {
   throw new Error(`${op}: ${message}`);
@@ -186,23 +186,51 @@ export interface Pool2dGeometryInput {
   /** Defaults to kernelSize, as torch.nn.MaxPool2d. */
   stride?: number | readonly [number, number];
   padding?: number | readonly [number, number];
+  dilation?: number | readonly [number, number];
+  ceilMode?: boolean;
 }
 
-/** Fills in defaults (stride = kernel size, padding 0), derives the output size and validates. */
+function checkInteger(op: string, name: string, value: number): void {
+  if (!Number.isInteger(value)) fail(op, `${name} must be an integer, got ${value}`);
+}
+
+/** PyTorch's pooling_output_shape along one axis, with its checks in its order. */
+function checkedPoolOutputSize(op: string, input: number, kernel: number, stride: number, pad: number,
+  dilation: number, ceilMode: boolean): number {
+  if (stride === 0) fail(op, 'stride should not be zero');
+  if (pad < 0) fail(op, `pad must be non-negative, but got pad: ${pad}`);
+  if (pad > Math.trunc(kernel / 2)) {
+    fail(op, `pad should be at most half of kernel size, but got pad=${pad} and kernel_size=${kernel}`);
+  }
+  return poolOutputSize(input, kernel, stride, pad, dilation, ceilMode);
+}
+
+/**
+ * Fills in defaults (stride = kernel size, padding 0, dilation 1, floor mode), derives the
+ * output size and validates, with PyTorch 1.13's error texts and order (height before width).
+ */
 export function pool2dGeometry(input: Pool2dGeometryInput): Pool2dGeometry {
   const op = 'maxPool2d';
   const [kernelHeight, kernelWidth] = pair(op, 'kernelSize', input.kernelSize, NaN);
   const [strideH, strideW] = input.stride === undefined
     ? [kernelHeight, kernelWidth] : pair(op, 'stride', input.stride, 1);
   const [padH, padW] = pair(op, 'padding', input.padding, 0);
+  const [dilationH, dilationW] = pair(op, 'dilation', input.dilation, 1);
+  const ceilMode = input.ceilMode ?? false;
+  if (typeof ceilMode !== 'boolean') fail(op, `ceilMode must be a boolean, got ${JSON.stringify(ceilMode)}`);
+  const values = { kernelHeight, kernelWidth, strideH, strideW, padH, padW, dilationH, dilationW };
+  for (const [name, value] of Object.entries(values)) checkInteger(op, name, value);
+  const outHeight = checkedPoolOutputSize(op, input.inHeight, kernelHeight, strideH, padH, dilationH, ceilMode);
+  const outWidth = checkedPoolOutputSize(op, input.inWidth, kernelWidth, strideW, padW, dilationW, ceilMode);
   const g: Pool2dGeometry = {
     batch: input.batch,
     channels: input.channels,
     inHeight: input.inHeight,
     inWidth: input.inWidth,
-    kernelHeight, kernelWidth, strideH, strideW, padH, padW,
-    outHeight: convOutputSize(input.inHeight, kernelHeight, strideH, padH),
-    outWidth: convOutputSize(input.inWidth, kernelWidth, strideW, padW),
+    ...values,
+    ceilMode,
+    outHeight,
+    outWidth,
   };
   validatePool2dGeometry(g);
   return g;
@@ -211,30 +239,39 @@ export function pool2dGeometry(input: Pool2dGeometryInput): Pool2dGeometry {
 function describePool(g: Pool2dGeometry): string {
   return `input ${shape([g.batch, g.channels, g.inHeight, g.inWidth])}, ` +
     `kernel (${g.kernelHeight}, ${g.kernelWidth}), stride (${g.strideH}, ${g.strideW}), ` +
-    `padding (${g.padH}, ${g.padW})`;
+    `padding (${g.padH}, ${g.padW}), dilation (${g.dilationH}, ${g.dilationW}), ceilMode ${g.ceilMode}`;
 }
 
+/** PyTorch's pool2d_shape_check, plus the output size against the geometry. */
 export function validatePool2dGeometry(g: Pool2dGeometry, op = 'maxPool2d'): void {
   checkInt(op, 'batch', g.batch, 0);
   checkInt(op, 'channels', g.channels, 1);
   checkInt(op, 'inHeight', g.inHeight, 1);
   checkInt(op, 'inWidth', g.inWidth, 1);
-  checkInt(op, 'kernelHeight', g.kernelHeight, 1);
-  checkInt(op, 'kernelWidth', g.kernelWidth, 1);
-  checkInt(op, 'strideH', g.strideH, 1);
-  checkInt(op, 'strideW', g.strideW, 1);
-  checkInt(op, 'padH', g.padH, 0);
-  checkInt(op, 'padW', g.padW, 0);
-  // As PyTorch: with padding at most half the kernel, every window holds a real input cell.
-  if (2 * g.padH > g.kernelHeight || 2 * g.padW > g.kernelWidth) {
-    fail(op, `padding must be at most half the kernel size; ${describePool(g)}`);
+  for (const name of ['kernelHeight', 'kernelWidth', 'strideH', 'strideW', 'padH', 'padW', 'dilationH',
+    'dilationW', 'outHeight', 'outWidth'] as const) checkInteger(op, name, g[name]);
+  if (typeof g.ceilMode !== 'boolean') fail(op, `ceilMode must be a boolean, got ${JSON.stringify(g.ceilMode)}`);
+  if (g.kernelHeight <= 0 || g.kernelWidth <= 0) {
+    fail(op, `kernel size should be greater than zero, but got kH: ${g.kernelHeight} kW: ${g.kernelWidth}`);
   }
-  if (g.kernelHeight > g.inHeight + 2 * g.padH || g.kernelWidth > g.inWidth + 2 * g.padW) {
-    fail(op, `kernel (${g.kernelHeight} x ${g.kernelWidth}) is larger than the padded input ` +
-      `(${g.inHeight + 2 * g.padH} x ${g.inWidth + 2 * g.padW}); ${describePool(g)}`);
+  if (g.strideH <= 0 || g.strideW <= 0) {
+    fail(op, `stride should be greater than zero, but got dH: ${g.strideH} dW: ${g.strideW}`);
   }
-  const outH = convOutputSize(g.inHeight, g.kernelHeight, g.strideH, g.padH);
-  const outW = convOutputSize(g.inWidth, g.kernelWidth, g.strideW, g.padW);
+  if (g.dilationH <= 0 || g.dilationW <= 0) {
+    fail(op, `dilation should be greater than zero, but got dilationH: ${g.dilationH} dilationW: ${g.dilationW}`);
+  }
+  if (g.padH < 0 || g.padW < 0) fail(op, `pad must be non-negative, but got pad: ${Math.min(g.padH, g.padW)}`);
+  // As PyTorch: with padding at most half the kernel, a window never lies wholly in the padding.
+  if (Math.trunc(g.kernelWidth / 2) < g.padW || Math.trunc(g.kernelHeight / 2) < g.padH) {
+    fail(op, `pad should be smaller than or equal to half of kernel size, but got padW = ${g.padW}, ` +
+      `padH = ${g.padH}, kW = ${g.kernelWidth}, kH = ${g.kernelHeight}`);
+  }
+  const outH = poolOutputSize(g.inHeight, g.kernelHeight, g.strideH, g.padH, g.dilationH, g.ceilMode);
+  const outW = poolOutputSize(g.inWidth, g.kernelWidth, g.strideW, g.padW, g.dilationW, g.ceilMode);
+  if (outH < 1 || outW < 1) {
+    fail(op, `Given input size: (${g.channels}x${g.inHeight}x${g.inWidth}). Calculated output size: ` +
+      `(${g.channels}x${outH}x${outW}). Output size is too small`);
+  }
   if (g.outHeight !== outH || g.outWidth !== outW) {
     fail(op, `output size ${g.outHeight} x ${g.outWidth} does not match the geometry, ` +
       `expected ${outH} x ${outW}; ${describePool(g)}`);
@@ -263,14 +300,7 @@ export function validateMaxPool2dBackward(g: Pool2dGeometry, gradOutput: Float32
   checkLength(op, 'argmax', argmax, size(outShape), shape(outShape));
   checkLength(op, 'gradInput', gradInput, size(inShape), shape(inShape));
   if (gradInput === gradOutput) fail(op, 'gradInput must not alias gradOutput');
-  // An argmax from somewhere else would make the kernel write outside its plane.
-  const plane = g.inHeight * g.inWidth;
-  for (let i = 0; i < argmax.length; i++) {
-    const a = argmax[i];
-    if (a < 0 || a >= plane) {
-      fail(op, `argmax[${i}] = ${a} is outside the input plane [0, ${plane}) of ${shape(inShape)}`);
-    }
-  }
+  // No check of argmax's range: both kernels skip an index outside the plane (see Backend).
 }
 
 // ---------------------------------------------------------------------------------- elementwise
@@ -381,7 +411,7 @@ export function validateAxpy(x: Float32Array, y: Float32Array): void {
  * `backend` with every kernel's arguments checked first (the validators above). Put it around
  * the wasm backend where inputs are not already validated by the ops layer: a wrong length
  * there means reads and writes outside the arrays inside wasm memory, never an exception.
- * The checks cost O(size of the index arrays) per call (targets, argmax), nothing per FLOP.
+ * The checks cost O(size of the index arrays) per call (targets), nothing per FLOP.
  */
 export function withValidation(backend: Backend): Backend {
   return {

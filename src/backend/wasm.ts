@@ -51,8 +51,8 @@ interface KernelExports {
   conv2d_backward_input(...args: number[]): void;
   conv2d_backward_weight(...args: number[]): void;
   max_pool2d_forward(batch: number, channels: number, inH: number, inW: number, kH: number,
-    kW: number, strideH: number, strideW: number, padH: number, padW: number, outH: number,
-    outW: number, input: number, output: number, argmax: number): void;
+    kW: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number,
+    dilationW: number, outH: number, outW: number, input: number, output: number, argmax: number): void;
   max_pool2d_backward(planes: number, inPlane: number, outPlane: number, gradOutput: number,
     argmax: number, gradInput: number): void;
   relu_forward(x: number, y: number, n: number): void;
@@ -351,7 +351,8 @@ class WasmBackend implements Backend {
     this.put(pi, input);
     profCopied();
     this.k.max_pool2d_forward(g.batch, g.channels, g.inHeight, g.inWidth, g.kernelHeight,
-      g.kernelWidth, g.strideH, g.strideW, g.padH, g.padW, g.outHeight, g.outWidth, pi, po, pa);
+      g.kernelWidth, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.outHeight,
+      g.outWidth, pi, po, pa);
     profKernel('max_pool2d_forward');
     this.get(po, output);
     this.get(pa, argmax);

@@ -3,7 +3,7 @@ export { Module, zeroGradOf } from './module';
 export type { ZeroGradOptions, LoadStateDictResult, StateDict } from './module';
 export { Parameter } from './parameter';
 export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity, Sigmoid, Tanh } from './layers';
-export type { Conv2dModuleOptions } from './layers';
+export type { Conv2dModuleOptions, MaxPool2dModuleOptions } from './layers';
 export { Dropout } from './dropout';
 export { Sequential, ModuleList } from './containers';
 export { CrossEntropyLoss, NLLLoss } from './loss';

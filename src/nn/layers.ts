@@ -2,6 +2,7 @@
 import { Tensor } from '../tensor';
 import { Generator } from '../random';
 import { conv2d, linear, maxPool2d, relu, flatten, sigmoid, tanh } from '../ops';
+import { checkMaxPool2dOptions } from '../ops/pool';
 import type { Pair } from '../ops';
 import { Module } from './module';
 import { Parameter } from './parameter';
@@ -106,32 +107,65 @@ export class Linear extends Module {
   }
 }
 
-/** torch.nn.MaxPool2d(kernelSize, stride = kernelSize, padding = 0). */
-export class MaxPool2d extends Module {
+/** MaxPool2d's options as an object (PyTorch's keyword arguments). */
+export interface MaxPool2dModuleOptions<R extends boolean = boolean> {
+  stride?: Pair | null;
+  padding?: Pair;
+  dilation?: Pair;
+  returnIndices?: R;
+  ceilMode?: boolean;
+}
+
+/**
+ * torch.nn.MaxPool2d(kernelSize, stride = kernelSize, padding = 0, dilation = 1,
+ * returnIndices = false, ceilMode = false), positionally in PyTorch's order or as
+ * `new MaxPool2d(3, { stride: 2, ceilMode: true })`. With returnIndices, forward returns
+ * [output, indices].
+ */
+export class MaxPool2d<R extends boolean = false> extends Module {
   readonly kernelSize: Pair;
   readonly stride: Pair;
   readonly padding: Pair;
+  readonly dilation: Pair;
+  readonly returnIndices: R;
+  readonly ceilMode: boolean;
 
-  constructor(kernelSize: Pair, stride?: Pair | null | { stride?: Pair | null; padding?: Pair }, padding: Pair = 0) {
+  constructor(kernelSize: Pair, options: MaxPool2dModuleOptions<R>);
+  constructor(kernelSize: Pair, stride?: Pair | null, padding?: Pair, dilation?: Pair, returnIndices?: R,
+    ceilMode?: boolean);
+  constructor(kernelSize: Pair, stride?: Pair | null | MaxPool2dModuleOptions<R>, padding: Pair = 0, dilation: Pair = 1,
+    returnIndices?: R, ceilMode = false) {
     super();
+    let o: MaxPool2dModuleOptions<R>;
     if (stride !== null && typeof stride === 'object' && !Array.isArray(stride)) {
-      const o = stride as { stride?: Pair | null; padding?: Pair };
-      this.kernelSize = kernelSize;
-      this.stride = o.stride ?? kernelSize;
-      this.padding = o.padding ?? 0;
+      if (arguments.length > 2) throw new Error('MaxPool2d: give the options either as one object or positionally, not both');
+      checkMaxPool2dOptions('MaxPool2d', stride);
+      o = stride as MaxPool2dModuleOptions<R>;
     } else {
-      this.kernelSize = kernelSize;
-      this.stride = (stride as Pair | null | undefined) ?? kernelSize;
-      this.padding = padding;
+      o = { stride: stride as Pair | null | undefined, padding, dilation, returnIndices, ceilMode };
     }
+    this.kernelSize = kernelSize;
+    this.stride = o.stride ?? kernelSize;
+    this.padding = o.padding ?? 0;
+    this.dilation = o.dilation ?? 1;
+    this.returnIndices = (o.returnIndices ?? false) as R;
+    this.ceilMode = o.ceilMode ?? false;
+    if (typeof this.returnIndices !== 'boolean') throw new Error(`MaxPool2d: returnIndices must be a boolean, got ${this.returnIndices}`);
+    if (typeof this.ceilMode !== 'boolean') throw new Error(`MaxPool2d: ceilMode must be a boolean, got ${this.ceilMode}`);
   }
 
-  override forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, { stride: this.stride, padding: this.padding });
+  override forward(input: Tensor): R extends true ? [Tensor, Tensor] : Tensor {
+    const result = maxPool2d(input, this.kernelSize, {
+      stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    });
+    return result as R extends true ? [Tensor, Tensor] : Tensor;
   }
 
   override extraRepr(): string {
-    return `kernelSize=${JSON.stringify(this.kernelSize)}, stride=${JSON.stringify(this.stride)}, padding=${JSON.stringify(this.padding)}`;
+    const show = (p: Pair): string => (typeof p === 'number' ? `${p}` : `(${p.join(', ')})`);
+    return `kernelSize=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, ` +
+      `dilation=${show(this.dilation)}, ceilMode=${this.ceilMode}`;
   }
 }
 

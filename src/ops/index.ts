@@ -8,7 +8,7 @@ export { permute, transpose, transpose2d } from './permute';
 export { matmul, linear } from './matmul';
 export { conv2d } from './conv';
 export type { Conv2dOptions, Pair } from './conv';
-export { maxPool2d } from './pool';
+export { maxPool2d, maxPool2dWithIndices } from './pool';
 export type { MaxPool2dOptions } from './pool';
 export { relu } from './activation';
 export { dropout } from './dropout';

@@ -1,48 +1,110 @@
-/** maxPool2d on the backend kernels; the argmax of the forward routes the gradient back. */
+/**
+ * maxPool2d on the backend kernels, as torch.nn.functional.max_pool2d (stride, padding,
+ * dilation, ceilMode, returnIndices). Backward routes each output's gradient to the input cell
+ * its index names, so the indices are all the node keeps.
+ */
 import { Tensor } from '../tensor';
-import { needsGrad, recordLegacy as record } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { getBackend } from '../backend';
+import type { Pool2dGeometry } from '../backend';
 import { pool2dGeometry } from '../backend/validate';
 import type { Pair } from './conv';
-import { fail, floatData, shapeString } from './util';
+import { checkFloat, fail, shapeString } from './util';
 
 export interface MaxPool2dOptions {
   /** Defaults to the kernel size. */
   stride?: Pair | null;
+  /** Implicit -inf padding on both sides, at most half the kernel size. */
   padding?: Pair;
+  /** Spacing between a window's taps. */
+  dilation?: Pair;
+  /** Output size rounded up: a last, partial window that starts inside the input or the left padding. */
+  ceilMode?: boolean;
+  /** Also return the indices of the maxima (flat h * W + w within each plane, int32). */
+  returnIndices?: boolean;
 }
+
+const OPTION_NAMES: ReadonlyArray<keyof MaxPool2dOptions> = ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices'];
+
+/** Throws on an option maxPool2d does not know, rather than ignoring it. */
+export function checkMaxPool2dOptions(op: string, options: object): void {
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
+      fail(op, `unknown option '${key}' (expected ${OPTION_NAMES.join(', ')})`);
+    }
+  }
+}
+
+interface MaxPoolState {
+  /** int32, the output's shape: the forward's argmax per output cell. */
+  indices: SavedTensor;
+  geometry: Pool2dGeometry;
+}
+
+function maxPoolBackward(s: MaxPoolState, gradOut: Float32Array): [Float32Array] {
+  const g = s.geometry;
+  const gx = new Float32Array(g.batch * g.channels * g.inHeight * g.inWidth);
+  getBackend().maxPool2dBackward(g, gradOut, s.indices.ints, gx);
+  return [gx];
+}
+
+const maxPoolDef: OpDef<MaxPoolState> = { name: 'MaxPool2DWithIndicesBackward0', backward: maxPoolBackward };
 
 /**
  * torch.nn.functional.max_pool2d over input [N, C, H, W] (or [C, H, W]). The first maximum in
- * window order wins; backward routes the whole gradient there.
+ * window order wins (NaN wins over numbers); backward routes the whole gradient there. Options
+ * come as an object (`maxPool2d(x, 3, { stride: 2, ceilMode: true })`) or positionally in
+ * PyTorch's order. With returnIndices, returns [output, indices].
  */
-export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null | MaxPool2dOptions, padding?: Pair): Tensor {
+export function maxPool2d(input: Tensor, kernelSize: Pair,
+  options: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: Pair,
+  options?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
+export function maxPool2d(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions): Tensor | [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null, padding?: Pair, dilation?: Pair,
+  ceilMode?: boolean, returnIndices?: false): Tensor;
+export function maxPool2d(input: Tensor, kernelSize: Pair, stride: Pair | null | undefined, padding: Pair | undefined,
+  dilation: Pair | undefined, ceilMode: boolean | undefined, returnIndices: true): [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null | MaxPool2dOptions, padding?: Pair,
+  dilation?: Pair, ceilMode?: boolean, returnIndices?: boolean): Tensor | [Tensor, Tensor] {
   let options: MaxPool2dOptions;
-  if (stride !== null && typeof stride === 'object' && !Array.isArray(stride)) options = stride as MaxPool2dOptions;
-  else options = { stride: stride as Pair | null | undefined, padding };
-  const x = floatData(input, 'maxPool2d', 'input');
-  const unbatched = input.shape.length === 3;
-  if (input.shape.length !== 4 && !unbatched) {
-    fail('maxPool2d', `expected 3-d (unbatched) or 4-d (batched) input, got shape ${shapeString(input.shape)}`);
+  if (stride !== null && typeof stride === 'object' && !Array.isArray(stride)) {
+    if (padding !== undefined || dilation !== undefined || ceilMode !== undefined || returnIndices !== undefined) {
+      fail('maxPool2d', 'give the options either as one object or positionally, not both');
+    }
+    checkMaxPool2dOptions('maxPool2d', stride);
+    options = stride as MaxPool2dOptions;
+  } else {
+    options = { stride: stride as Pair | null | undefined, padding, dilation, ceilMode, returnIndices };
   }
+  const [out, indices] = maxPool2dWithIndices(input, kernelSize, options);
+  return options.returnIndices ? [out, indices] : out;
+}
+
+/** torch.nn.functional.max_pool2d_with_indices: [output, indices] (indices int32). */
+export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): [Tensor, Tensor] {
+  checkFloat(input, 'maxPool2d', 'input');
+  checkMaxPool2dOptions('maxPool2d', options);
+  const ndim = input.shape.length;
+  if (ndim !== 3 && ndim !== 4) fail('maxPool2d', `non-empty 3D or 4D (batch mode) tensor expected for input, got shape ${shapeString(input.shape)}`);
+  if (input.shape.slice(ndim - 3).includes(0)) {
+    fail('maxPool2d', `Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:` +
+      shapeString(input.shape));
+  }
+  const unbatched = ndim === 3;
   const [batch, channels, inHeight, inWidth] = unbatched ? [1, ...input.shape] : input.shape;
   const g = pool2dGeometry({
     batch, channels, inHeight, inWidth, kernelSize,
-    stride: options.stride ?? undefined, padding: options.padding,
+    stride: options.stride ?? undefined, padding: options.padding, dilation: options.dilation,
+    ceilMode: options.ceilMode,
   });
   const n = batch * channels * g.outHeight * g.outWidth;
   const y = new Float32Array(n);
   const argmax = new Int32Array(n);
-  getBackend().maxPool2dForward(g, x, y, argmax);
+  getBackend().maxPool2dForward(g, input._dense() as Float32Array, y, argmax);
   const outShape = unbatched ? [channels, g.outHeight, g.outWidth] : [batch, channels, g.outHeight, g.outWidth];
   const out = new Tensor(y, outShape);
-  if (needsGrad(input)) {
-    const inputSize = x.length;
-    record('MaxPool2DWithIndicesBackward', out, [input], [argmax], (gradOut, saved) => {
-      const gx = new Float32Array(inputSize);
-      getBackend().maxPool2dBackward(g, gradOut, saved[0] as Int32Array, gx);
-      return [gx];
-    });
-  }
-  return out;
+  const indices = new Tensor(argmax, outShape);
+  if (needsGrad(input)) record(maxPoolDef, out, [input], { indices: save(indices), geometry: g });
+  return [out, indices];
 }
