@@ -105,8 +105,6 @@ export class Node {
   /** Hooks registered on the (non-leaf) output tensor; they see its complete gradient. */
   hooks: GradHook[] | null = null;
   private released = false;
-  /** Set by recordLegacy when its closure holds saved values. @deprecated */
-  legacyHolds = false;
   private state: unknown;
   private readonly saved: SavedTensor[];
 
@@ -176,7 +174,7 @@ export class Node {
       out[i] = g;
     }
     // Nodes without saved tensors stay usable, as in PyTorch.
-    if (!retainGraph && (this.saved.length > 0 || this.legacyHolds)) {
+    if (!retainGraph && this.saved.length > 0) {
       this.state = null;
       this.saved.length = 0;
       this.released = true;
@@ -303,25 +301,6 @@ export function record<S>(def: OpDef<S>, output: Tensor, inputs: ReadonlyArray<T
     needs[i] = t != null && t.requiresGrad;
   }
   output._setGradFn(new Node(def as OpDef<unknown>, state, next, shapes, needs, output.shape));
-  return output;
-}
-
-/**
- * The closure-style recording of the first generation, kept only while the ops move to
- * OpDef: `saved` is released after backward like a SavedTensor state. @deprecated
- */
-export type LegacyBackwardFn = (gradOutput: Float32Array, saved: readonly unknown[]) => ReadonlyArray<Float32Array | null>;
-interface LegacyState { fn: LegacyBackwardFn; saved: readonly unknown[] }
-const legacyDefs = new Map<string, OpDef<LegacyState>>();
-export function recordLegacy(name: string, output: Tensor, inputs: ReadonlyArray<Tensor | null>,
-  saved: readonly unknown[], backward: LegacyBackwardFn): Tensor {
-  let def = legacyDefs.get(name);
-  if (def === undefined) {
-    def = { name, broadcasts: true, backward: (s, g) => s.fn(g, s.saved) };
-    legacyDefs.set(name, def);
-  }
-  record(def, output, inputs, { fn: backward, saved });
-  if (saved.length > 0) (output.gradFn as unknown as { legacyHolds: boolean }).legacyHolds = true;
   return output;
 }
 
