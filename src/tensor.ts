@@ -361,9 +361,13 @@ export class Tensor {
     });
   }
 
-  /** A new leaf on the same storage, outside the graph (shares the version counter). */
+  /**
+   * A new leaf on the same storage, outside the graph. It shares the version counter (so that
+   * autograd sees writes through it) but, as in PyTorch, is not a view: writing into a detached
+   * parameter is allowed.
+   */
   detach(): Tensor {
-    return Tensor._alias(this, this._layout(), true, true);
+    return Tensor._alias(this, this._layout(), true, false);
   }
 
   /** In place: cut this tensor from the graph, making it a leaf that does not require grad. */

@@ -11,7 +11,7 @@
  */
 import { Tensor, shapeString } from '../tensor';
 import { fail } from './util';
-import { select, slice as sliceView, unsqueeze } from './view';
+import { makeView, select, slice as sliceView, unsqueeze } from './view';
 
 export class Slice {
   constructor(readonly start: number | null = null, readonly stop: number | null = null, readonly step: number | null = null) {}
@@ -110,6 +110,6 @@ export function index(input: Tensor, items: readonly IndexItem[]): Tensor {
       }
     }
   }
-  // Like PyTorch, indexing always returns a new tensor object (a view), even for t[...].
-  return t === input ? sliceView(input.ndim === 0 ? unsqueeze(input, 0) : input, 0, null, null, 1).view(input.shape) : t;
+  // Like PyTorch, indexing always returns a new tensor object, even for t[...]: an alias.
+  return t === input ? makeView(input, 'AliasBackward0', (l) => l) : t;
 }

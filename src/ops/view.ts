@@ -48,10 +48,13 @@ export function viewDef(name: string): OpDef<ViewState> {
   return def;
 }
 
-/** A view of `input` through `transform`, recorded as `name` when it needs grad. */
-export function makeView(input: Tensor, name: string, transform: LayoutTransform): Tensor {
+/**
+ * A view of `input` through `transform`, recorded as `name` when it needs grad. `isView` false
+ * is for reshape's copy, which PyTorch's `_unsafe_view` does not count as a view of the copy.
+ */
+export function makeView(input: Tensor, name: string, transform: LayoutTransform, isView = true): Tensor {
   if (!(input instanceof Tensor)) fail(name, `input must be a Tensor, got ${typeof input}`);
-  const out = Tensor._alias(input, transform(input._layout()), true, true);
+  const out = Tensor._alias(input, transform(input._layout()), true, isView);
   if (needsGrad(input)) {
     const shape = input.shape;
     const layout = transform({ shape, strides: contiguousStrides(shape), offset: 0 });
@@ -70,7 +73,10 @@ export function computeStrides(shape: readonly number[], strides: readonly numbe
   newShape: readonly number[]): number[] | null {
   if (shape.length === 0) return newShape.map(() => 1);
   const numel = numelOf(shape);
-  if (numel === 0) return contiguousStrides(newShape);
+  if (numel === 0) {
+    const same = shape.length === newShape.length && shape.every((d, i) => d === newShape[i]);
+    return same ? [...strides] : contiguousStrides(newShape);
+  }
   const newStrides = new Array<number>(newShape.length);
   let viewD = newShape.length - 1;
   let chunkBaseStride = strides[strides.length - 1];
@@ -128,7 +134,8 @@ export function sliceLayout(dim: number, start: number, count: number, step: num
     const shape = [...l.shape];
     const strides = [...l.strides];
     shape[dim] = count;
-    const offset = l.offset + (count > 0 ? start * l.strides[dim] : 0);
+    // PyTorch moves the offset to `start` even when the slice is empty.
+    const offset = l.offset + start * l.strides[dim];
     strides[dim] = l.strides[dim] * step;
     return { shape, strides, offset };
   };
@@ -150,6 +157,7 @@ function insertDimLayout(dim: number): LayoutTransform {
 
 /** Elements along `dim` at `index` (negative counts from the end), that dim removed. */
 export function select(input: Tensor, dim: number, index: number): Tensor {
+  if (input.shape.length === 0) throw new RangeError('select() cannot be applied to a 0-dim tensor.');
   const d = checkDim(dim, input.shape.length, 'select');
   const size = input.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) {
@@ -160,6 +168,7 @@ export function select(input: Tensor, dim: number, index: number): Tensor {
 
 /** `length` elements along `dim` from `start` (negative counts from the end). */
 export function narrow(input: Tensor, dim: number, start: number, length: number): Tensor {
+  if (input.shape.length === 0) fail('narrow', 'narrow() cannot be applied to a 0-dim tensor.');
   const d = checkDim(dim, input.shape.length, 'narrow');
   const size = input.shape[d];
   if (!Number.isInteger(start) || start < -size || start > size) {
@@ -224,7 +233,7 @@ export function expand(input: Tensor, shape: readonly number[]): Tensor {
   const target = shape.map((d, i) => {
     const own = i >= lead ? input.shape[i - lead] : -2;
     if (d === -1) {
-      if (i < lead) fail('expand', `-1 is not allowed in a leading, non-existing dimension ${i}`);
+      if (i < lead) fail('expand', `The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`);
       return own;
     }
     if (!Number.isInteger(d) || d < 0) fail('expand', `invalid size ${d} in ${shapeString(shape)}`);
@@ -234,9 +243,18 @@ export function expand(input: Tensor, shape: readonly number[]): Tensor {
     }
     return d;
   });
-  return makeView(input, 'ExpandBackward0', (l) => ({
-    shape: target,
-    strides: target.map((d, i) => (i < lead ? 0 : l.shape[i - lead] === 1 && d !== 1 ? 0 : l.strides[i - lead])),
-    offset: l.offset,
-  }));
+  return makeView(input, 'ExpandBackward0', (l) => {
+    // PyTorch's inferExpandGeometry: a stretched dim gets stride 0; a new leading dim of size 1
+    // gets the stride it would have in a contiguous layout over the dims after it.
+    // A 0-d input gets stride 0 everywhere.
+    const strides = new Array<number>(target.length).fill(0);
+    if (nd === 0) return { shape: target, strides, offset: l.offset };
+    for (let i = target.length - 1; i >= 0; i--) {
+      const own = i >= lead ? l.shape[i - lead] : 1;
+      let stride = i >= lead ? l.strides[i - lead] : target[i + 1] * strides[i + 1];
+      if (own !== target[i]) stride = 0;
+      strides[i] = stride;
+    }
+    return { shape: target, strides, offset: l.offset };
+  });
 }
