@@ -24,7 +24,8 @@ Files:
                   view-of-leaf errors, tensors saved for backward and modified in place, in-place
                   chains on non-leaves, views whose base is modified in place, and memory overlap.
                   After every statement: PyTorch's error (if any) and the _version of every named
-                  tensor; at the end the values of every tensor and the gradients of the leaves.
+                  tensor (and after an in-place op, the target's grad_fn name); at the end the
+                  values of every tensor and the gradients of the leaves.
 
 Statements (the "s" field) of a scenario:
     tensor   name = random values (value), requiresGrad, dtype f32/i32
@@ -85,10 +86,6 @@ def decode(a):
         values = torch.from_numpy(np.frombuffer(base64.b64decode(a["b64"]), dtype="<f4").copy())
     else:
         values = torch.tensor(a["values"], dtype=torch.float32 if a["dtype"] == "f32" else torch.int32)
-    if values.dtype == torch.int32:
-        out = torch.empty(a["shape"], dtype=torch.int32)
-        out.copy_(values.reshape(a["shape"]))
-        return out
     return canonical(values, a["shape"])
 
 
@@ -96,9 +93,8 @@ def canonical(values, shape):
     """A fresh tensor of `shape` with PyTorch's contiguous strides (torch.empty's), as a
     TypeScript `new Tensor(data, shape)` has: results of ops may carry other strides on
     size-0 and size-1 dims."""
-    out = torch.empty(shape)
-    out.copy_(values.reshape(shape))
-    return out
+    # (clone in contiguous_format allocates like torch.empty; copy_ would bump _version)
+    return values.reshape(shape).clone(memory_format=torch.contiguous_format)
 
 
 def rand_values(shape):
@@ -373,7 +369,7 @@ def view_case(i):
         steps.append(rand_view_step(list(cur.shape)))
         break
     xg = x.clone().requires_grad_(True)
-    assert xg.stride() == torch.empty(shape).stride()
+    assert xg.stride() == torch.empty(shape).stride() and xg._version == 0
     case = {"id": f"{steps[-1]['op']}#{i}", "x": arr(x), "steps": steps}
     refused = [r for r in map(refused_index, steps) if r]
     if refused:
@@ -423,6 +419,7 @@ class Scenario:
         self.env = {}
         self.statements = []
         self.stopped = False
+        self.broken = False
 
     def _resolve(self, a):
         return self.env[a["ref"]] if isinstance(a, dict) else a
@@ -431,7 +428,9 @@ class Scenario:
         s = st["s"]
         args = [self._resolve(a) for a in st.get("args", [])]
         if s == "tensor":
-            self.env[st["name"]] = decode(st["value"]).requires_grad_(st.get("requiresGrad", False))
+            t = decode(st["value"]).requires_grad_(st.get("requiresGrad", False))
+            assert t._version == 0 and t.stride() == torch.empty(t.shape).stride()
+            self.env[st["name"]] = t
         elif s == "view":
             self.env[st["name"]] = apply_step(self.env[st["of"]], {"op": st["op"], "args": st["args"]})
         elif s == "inplace":
@@ -475,7 +474,13 @@ class Scenario:
         except Exception as e:
             st["error"] = error_of(e)
             self.stopped = True
+            # PyTorch 1.13 trips its own assertion on a view of a view made under no_grad,
+            # modified in grad mode: nothing to compare with.
+            self.broken = self.broken or "INTERNAL ASSERT" in str(e)
         st["versions"] = {n: t._version for n, t in self.env.items()}
+        if st["s"] == "inplace" and st["error"] is None:
+            fn = self.env[st["target"]].grad_fn
+            st["gradFn"] = type(fn).__name__ if fn is not None else None
         self.statements.append(st)
         return not self.stopped
 
@@ -905,7 +910,7 @@ def gen_inplace():
     for make, count in makers:
         for i in range(count):
             scenarios.append(make(i))
-    results = [sc.result() for sc in scenarios]
+    results = [sc.result() for sc in scenarios if not sc.broken]
     raised = sum(1 for r in results if any(st["error"] for st in r["statements"]))
     refused = sum(1 for r in results if any(st.get("torchletRefuses") for st in r["statements"]))
     print(f"inplace: {len(results)} scenarios, {raised} raise in PyTorch, {refused} refused by torchlet")

@@ -48,6 +48,27 @@ export function isContiguousLayout(shape: readonly number[], strides: readonly n
 }
 
 /**
+ * True when the elements fill a contiguous block of memory exactly once, in some order of dims
+ * (a permuted contiguous tensor is; a slice with a step or an expanded tensor is not). PyTorch's
+ * is_non_overlapping_and_dense: dims sorted by stride, size-1 dims last.
+ */
+export function isNonOverlappingAndDense(shape: readonly number[], strides: readonly number[]): boolean {
+  if (isContiguousLayout(shape, strides)) return true;
+  const order = shape.map((_, i) => i).sort((a, b) => {
+    if (shape[a] < 2) return shape[b] < 2 ? a - b : 1;
+    if (shape[b] < 2) return -1;
+    return strides[a] - strides[b] || a - b;
+  });
+  let expected = 1;
+  for (const d of order) {
+    if (shape[d] < 2) return true;
+    if (strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+/**
  * Copies the strided elements of `src` into dense row-major `out` (gather). Walks the layout
  * with an odometer over all but the innermost dimension, so each step costs an add, not a
  * division.

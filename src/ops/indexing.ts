@@ -76,7 +76,8 @@ export function index(input: Tensor, items: readonly IndexItem[]): Tensor {
   if (!(input instanceof Tensor)) fail('index', `input must be a Tensor, got ${typeof input}`);
   const parsed = parseItems(items);
   const ellipses = parsed.filter((p) => p.kind === 'ellipsis').length;
-  if (ellipses > 1) fail('index', "an index can only have a single ellipsis ('...')");
+  // NumPy's rule (PyTorch 1.13 lets each ellipsis skip the same dims again).
+  if (ellipses > 1) throw new RangeError("index: an index can only have a single ellipsis ('...')");
   const consuming = parsed.filter((p) => p.kind === 'int' || p.kind === 'slice').length;
   const nd = input.shape.length;
   if (consuming > nd) {
@@ -103,7 +104,9 @@ export function index(input: Tensor, items: readonly IndexItem[]): Tensor {
       }
       case 'slice': {
         const step = p.s.step ?? 1;
-        if (step <= 0) fail('index', `step must be greater than zero (got ${step})`);
+        // Python's texts: a zero step is refused by slice() itself, a negative one by PyTorch.
+        if (step === 0) fail('index', 'slice step cannot be zero');
+        if (step < 0) fail('index', `step must be greater than zero (got ${step})`);
         t = sliceView(t, dim, p.s.start, p.s.stop, step);
         dim++;
         break;

@@ -7,11 +7,14 @@ import { OpDef, needsGrad, record } from '../autograd';
 import { fail, shapeString } from './util';
 import { makeView, reshapeLayout, computeStrides } from './view';
 export { unsqueeze, squeeze } from './view';
-/** dim in [-ndim, ndim) to [0, ndim). */
+/**
+ * dim in [-ndim, ndim) to [0, ndim); a 0-d tensor accepts 0 and -1, as PyTorch's reductions do.
+ * Out of range is a RangeError, PyTorch's IndexError.
+ */
 export function normalizeDim(dim: number, ndim: number, op: string): number {
   const n = Math.max(ndim, 1);
   if (!Number.isInteger(dim) || dim < -n || dim >= n) {
-    fail(op, `Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+    throw new RangeError(`${op}: Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
   }
   return dim < 0 ? dim + n : dim;
 }

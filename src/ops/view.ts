@@ -8,7 +8,7 @@
  * expand maps many outputs to one element): one backward for every view op, in `viewDef`.
  */
 import { Tensor, ViewLayout, numelOf, shapeString, checkDim } from '../tensor';
-import { OpDef, needsGrad, record } from '../autograd';
+import { OpDef, isGradEnabled, needsGrad, record } from '../autograd';
 import { contiguousStrides, scatterStrided } from '../storage';
 import { fail } from './util';
 
@@ -55,12 +55,71 @@ export function viewDef(name: string): OpDef<ViewState> {
 export function makeView(input: Tensor, name: string, transform: LayoutTransform, isView = true): Tensor {
   if (!(input instanceof Tensor)) fail(name, `input must be a Tensor, got ${typeof input}`);
   const out = Tensor._alias(input, transform(input._layout()), true, isView);
+  out._viewCreatedNoGrad = isView && !isGradEnabled();
   if (needsGrad(input)) {
     const shape = input.shape;
     const layout = transform({ shape, strides: contiguousStrides(shape), offset: 0 });
     record(viewDef(name), out, [input], { inputShape: shape, layout });
+    if (isView) out._viewVersion = out._versionCounter.value;
   }
   return out;
+}
+
+interface AsStridedState {
+  baseNumel: number;
+  /** For each element of the view, the flat (row-major) index of the base element it is. */
+  indices: Int32Array;
+}
+
+const asStridedDef: OpDef<AsStridedState> = {
+  name: 'AsStridedBackward0',
+  backward(state, g) {
+    const out = new Float32Array(state.baseNumel);
+    const idx = state.indices;
+    for (let i = 0; i < idx.length; i++) out[idx[i]] += g[i];
+    return [out];
+  },
+};
+
+/** Storage position of every element of (shape, strides, offset), in row-major order. */
+function positions(layout: ViewLayout): Int32Array {
+  const n = numelOf(layout.shape);
+  const out = new Int32Array(n);
+  if (n === 0) return out;
+  const nd = layout.shape.length;
+  const counter = new Array<number>(nd).fill(0);
+  let p = layout.offset;
+  for (let i = 0; i < n; i++) {
+    out[i] = p;
+    for (let d = nd - 1; d >= 0; d--) {
+      counter[d]++;
+      p += layout.strides[d];
+      if (counter[d] < layout.shape[d]) break;
+      p -= layout.strides[d] * layout.shape[d];
+      counter[d] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * @internal A recorded view whose base (or another view of the base) was modified in place:
+ * its old grad_fn leads to the base's old history, which no longer produced its values. As
+ * PyTorch does, the view's grad_fn becomes AsStridedBackward0 from the base's current history.
+ */
+export function regenerateGradFn(view: Tensor): void {
+  const base = view._base!;
+  const basePositions = positions(base._layout());
+  const flatIndex = new Map<number, number>();
+  for (let i = 0; i < basePositions.length; i++) flatIndex.set(basePositions[i], i);
+  const viewPositions = positions(view._layout());
+  const indices = new Int32Array(viewPositions.length);
+  for (let i = 0; i < indices.length; i++) {
+    const k = flatIndex.get(viewPositions[i]);
+    if (k === undefined) throw new Error('internal error: a view reaches storage outside its base');
+    indices[i] = k;
+  }
+  record(asStridedDef, view, [base], { baseNumel: basePositions.length, indices });
 }
 
 // ------------------------------------------------------------------ layout transforms
@@ -172,19 +231,18 @@ export function narrow(input: Tensor, dim: number, start: number, length: number
   const d = checkDim(dim, input.shape.length, 'narrow');
   const size = input.shape[d];
   if (!Number.isInteger(start) || start < -size || start > size) {
-    throw new RangeError(`narrow(): start (${start}) is out of bounds for dimension ${dim} of size ${size}`);
+    throw new RangeError(`narrow(): start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`);
   }
   const s = start < 0 ? start + size : start;
-  if (!Number.isInteger(length) || length < 0 || s + length > size) {
-    throw new RangeError(`narrow(): start (${s}) + length (${length}) exceeds dimension size (${size}).`);
-  }
+  if (!Number.isInteger(length) || length < 0) throw new Error(`narrow(): length must be non-negative, got ${length}`);
+  if (s + length > size) throw new Error(`narrow(): start (${s}) + length (${length}) exceeds dimension size (${size}).`);
   return makeView(input, 'SliceBackward0', sliceLayout(d, s, length, 1));
 }
 
 /** Python slicing start:stop:step along `dim`, with Python's clamping of out-of-range bounds. */
 export function slice(input: Tensor, dim: number, start: number | null, stop: number | null, step: number): Tensor {
   const d = checkDim(dim, input.shape.length, 'slice');
-  if (!Number.isInteger(step) || step <= 0) fail('slice', `slice step must be positive, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0) fail('slice', `step must be greater than zero (got ${step})`);
   const size = input.shape[d];
   const clampBound = (v: number | null, dflt: number): number => {
     if (v === null) return dflt;

@@ -78,14 +78,22 @@ export function matchesTorchMessage(actual: string, expected: string, count = 4)
   return false;
 }
 
-/** Runs fn and describes how its outcome differs from PyTorch's error (null when it matches). */
+/**
+ * Runs fn and describes how its outcome differs from PyTorch's error (null when it matches).
+ * PyTorch's IndexError is a RangeError here; its other errors are Errors.
+ */
 export function errorMismatch(fn: () => unknown, expected: TorchError): string | null {
   try {
     fn();
   } catch (e) {
     const message = (e as Error).message;
-    return matchesTorchMessage(message, expected.message) ? null :
-      `raised "${message}" where PyTorch raised ${expected.type} "${expected.message}"`;
+    if (!matchesTorchMessage(message, expected.message)) {
+      return `raised "${message}" where PyTorch raised ${expected.type} "${expected.message}"`;
+    }
+    if ((expected.type === 'IndexError') !== (e instanceof RangeError)) {
+      return `raised a ${(e as Error).name} ("${message}") where PyTorch raised ${expected.type}`;
+    }
+    return null;
   }
   return `did not raise; PyTorch raised ${expected.type} "${expected.message}"`;
 }
