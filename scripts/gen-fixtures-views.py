@@ -47,7 +47,6 @@ grad_fn names are PyTorch 1.13's; where PyTorch 2.x renamed one the test maps it
 
 import base64
 import importlib.util
-import json
 import math
 import os
 import random
@@ -61,18 +60,10 @@ OUT = os.path.join(ROOT, "test", "fixtures", "views")
 _spec = importlib.util.spec_from_file_location("gen_fixtures", os.path.join(ROOT, "scripts", "gen-fixtures.py"))
 _gen = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_gen)
-arr = _gen.arr  # the shared array encoding
+_gen.OUT = OUT  # its write() then writes here
+arr, write = _gen.arr, _gen.write  # the shared array encoding and JSON layout
 
 rng = random.Random(9)
-
-
-def write(name, obj):
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, name)
-    with open(path, "w") as f:
-        json.dump(obj, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path) / 1024:.0f} KiB)")
 
 
 def error_of(e):
@@ -591,6 +582,19 @@ def rand_view_chain(sc, of, name, steps=None, exclude=()):
     return cur
 
 
+def sum_backward(sc, z, loss="loss"):
+    """loss = z.sum(); loss.backward()"""
+    sc.add({"s": "op", "name": loss, "op": "sum", "args": [ref(z)]})
+    sc.add({"s": "backward", "of": loss})
+
+
+def backward_of_square(sc, y):
+    """(y * y).sum().backward(), the loss of the non-leaf scenarios."""
+    sc.add({"s": "op", "name": "yy", "op": "mul", "args": [ref(y), ref(y)]})
+    sum_backward(sc, "yy")
+    return sc
+
+
 def sc_view_write(i):
     """Writes through a view into its base (w[:, 0].fill_, x.t().add_, x[1:3].mul_, copy_ with
     broadcasting); sometimes the base requires grad (errors unless under no_grad), sometimes the
@@ -632,8 +636,7 @@ def sc_param_update(i):
     sc.add(tensor_st("p", shape, True))
     sc.add(tensor_st("r", shape))
     sc.add({"s": "op", "name": "pr", "op": "mul", "args": [ref("p"), ref("r")]})
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("pr")]})
-    sc.add({"s": "backward", "of": "loss"})
+    sum_backward(sc, "pr")
     sc.add({"s": "grad", "name": "g", "of": "p"})
     lr = rng.choice([0.1, 0.01, 0.5])
     how = rng.choice(["noGrad", "noGrad", "data", "data", "detach", "gradMode", "viewNoGrad", "zeroGrad"])
@@ -655,8 +658,7 @@ def sc_param_update(i):
     else:
         sc.add({"s": "inplace", "target": "g", "op": "zero_", "args": []})
     sc.add({"s": "op", "name": "pr2", "op": "mul", "args": [ref("p"), ref("p")]})
-    sc.add({"s": "op", "name": "loss2", "op": "sum", "args": [ref("pr2")]})
-    sc.add({"s": "backward", "of": "loss2"})
+    sum_backward(sc, "pr2", "loss2")
     return sc
 
 
@@ -701,8 +703,7 @@ def sc_saved(i):
         if v is None:
             return sc
         sc.add({"s": "inplace", "target": v, "op": op, "args": args}, no_grad=True)
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("z")]})
-    sc.add({"s": "backward", "of": "loss"})
+    sum_backward(sc, "z")
     return sc
 
 
@@ -723,10 +724,7 @@ def sc_nonleaf_chain(i, fixed=None, shape=None):
         else:
             args = inplace_args(sc, op, shape, f"s{k}", allow_tensor=False)
         sc.add({"s": "inplace", "target": "y", "op": op, "args": args})
-    sc.add({"s": "op", "name": "yy", "op": "mul", "args": [ref("y"), ref("y")]})
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("yy")]})
-    sc.add({"s": "backward", "of": "loss"})
-    return sc
+    return backward_of_square(sc, "y")
 
 
 def sc_leaf(i):
@@ -770,8 +768,7 @@ def sc_base_after_view(i):
            no_grad=rng.random() < 0.3)
     sc.add(tensor_st("r", list(sc.env[v].shape)))
     sc.add({"s": "op", "name": "vr", "op": "mul", "args": [ref(v), ref("r")]})
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("vr")]})
-    sc.add({"s": "backward", "of": "loss"})
+    sum_backward(sc, "vr")
     return sc
 
 
@@ -805,10 +802,7 @@ def sc_view_in_graph(i):
     op = rng.choice(["mul_", "add_", "fill_", "zero_"])
     sc.add({"s": "inplace", "target": v, "op": op, "args": inplace_args(sc, op, list(sc.env[v].shape), "src",
                                                                          allow_tensor=False)})
-    sc.add({"s": "op", "name": "yy", "op": "mul", "args": [ref("y"), ref("y")]})
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("yy")]})
-    sc.add({"s": "backward", "of": "loss"})
-    return sc
+    return backward_of_square(sc, "y")
 
 
 def sc_int_copy(i):
@@ -849,8 +843,7 @@ def brief_examples():
     sc = Scenario("brief: p.data.sub_(lr * p.grad) leaves p._version alone")
     sc.add(tensor_st("p", [2, 3], True))
     sc.add({"s": "op", "name": "pp", "op": "mul", "args": [ref("p"), ref("p")]})
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("pp")]})
-    sc.add({"s": "backward", "of": "loss"})
+    sum_backward(sc, "pp")
     sc.add({"s": "grad", "name": "g", "of": "p"})
     sc.add({"s": "op", "name": "step", "op": "mul", "args": [ref("g"), 0.1]})
     sc.add({"s": "view", "name": "pd", "of": "p", "op": "data", "args": []})
@@ -859,8 +852,7 @@ def brief_examples():
     sc = Scenario("brief: with no_grad: a -= lr * a.grad")
     sc.add(tensor_st("a", [4], True))
     sc.add({"s": "op", "name": "aa", "op": "mul", "args": [ref("a"), ref("a")]})
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("aa")]})
-    sc.add({"s": "backward", "of": "loss"})
+    sum_backward(sc, "aa")
     sc.add({"s": "grad", "name": "g", "of": "a"})
     sc.add({"s": "op", "name": "step", "op": "mul", "args": [ref("g"), 0.1]}, no_grad=True)
     sc.add({"s": "inplace", "target": "a", "op": "sub_", "args": [ref("step")]}, no_grad=True)
@@ -875,16 +867,14 @@ def brief_examples():
     sc.add({"s": "op", "name": "y", "op": "sigmoid", "args": [ref("x")]})
     sc.add({"s": "op", "name": "z", "op": "mul", "args": [ref("y"), 2]})
     sc.add({"s": "inplace", "target": "y", "op": "mul_", "args": [2]})
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("z")]})
-    sc.add({"s": "backward", "of": "loss"})
+    sum_backward(sc, "z")
     out.append(sc)
     sc = Scenario("brief: an op that saves nothing: y = x * 1; z = y + 2; y.mul_(2) is fine")
     sc.add(tensor_st("x", [3], True))
     sc.add({"s": "op", "name": "y", "op": "mul", "args": [ref("x"), 1]})
     sc.add({"s": "op", "name": "z", "op": "add", "args": [ref("y"), 2]})
     sc.add({"s": "inplace", "target": "y", "op": "mul_", "args": [2]})
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("z")]})
-    sc.add({"s": "backward", "of": "loss"})
+    sum_backward(sc, "z")
     out.append(sc)
     sc = Scenario("brief: .data modification is not detected")
     sc.add(tensor_st("x", [3], True))
@@ -892,8 +882,7 @@ def brief_examples():
     sc.add({"s": "op", "name": "z", "op": "mul", "args": [ref("y"), 2]})
     sc.add({"s": "view", "name": "yd", "of": "y", "op": "data", "args": []})
     sc.add({"s": "inplace", "target": "yd", "op": "mul_", "args": [2]})
-    sc.add({"s": "op", "name": "loss", "op": "sum", "args": [ref("z")]})
-    sc.add({"s": "backward", "of": "loss"})
+    sum_backward(sc, "z")
     out.append(sc)
     out.append(sc_nonleaf_chain("brief: y = x * 2; y.add_(1); y.relu_()", [("add_", [1]), ("relu_", [])], [2, 3]))
     out.append(sc_nonleaf_chain("brief: y.mul_(y2), both requiring grad", [("mul_", [ref("y2")])], [2, 3]))

@@ -104,3 +104,18 @@ const RENAMED: Record<string, string> = { ReshapeAliasBackward0: 'ViewBackward0'
 export function torchGradFnName(name: string | null): string | null {
   return name === null ? null : RENAMED[name] ?? name;
 }
+
+/**
+ * Checks every case and throws one error listing the first `shown` that differ from PyTorch,
+ * each with its description and its differences.
+ */
+export function expectAllMatch<T>(cases: readonly T[], check: (c: T) => string[], describe: (c: T) => string, shown = 12): void {
+  const failures: string[] = [];
+  for (const c of cases) {
+    const problems = check(c);
+    if (problems.length > 0) failures.push(`${describe(c)}\n    ${problems.join('\n    ')}`);
+  }
+  if (failures.length > 0) {
+    throw new Error(`${failures.length} of ${cases.length} differ from PyTorch:\n${failures.slice(0, shown).join('\n')}`);
+  }
+}
