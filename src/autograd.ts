@@ -147,6 +147,15 @@ export class Node {
     }
   }
 
+  /**
+   * @internal After an in-place op wrote its result into `target`: an op that saved its own
+   * output (relu, exp, sigmoid, ...) now saves `target`, at its new version, so that a later
+   * in-place change of `target` is caught as PyTorch catches it.
+   */
+  _rebindSavedOutput(result: Tensor, target: Tensor): void {
+    for (const s of this.saved) if (s.tensor === result) s._replace(target);
+  }
+
   apply(gradOutput: Float32Array, retainGraph: boolean): ReadonlyArray<Float32Array | null> {
     if (this.released) {
       throw new Error(

@@ -20,26 +20,50 @@ export class VersionCounter {
   value = 0;
 }
 
-/** Row-major (C-contiguous) strides of `shape`. */
+/**
+ * Row-major (C-contiguous) strides of `shape`. A size-0 dim counts as 1, as in PyTorch, so that
+ * an empty tensor's strides still tell its dims apart ([0, 3] has strides [3, 1], [3, 0] [1, 1]).
+ */
 export function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
-    s *= shape[i];
+    s *= Math.max(shape[i], 1);
   }
   return strides;
 }
 
 /** True when (shape, strides) walk memory in row-major order with no gaps (size-1 dims ignored). */
 export function isContiguousLayout(shape: readonly number[], strides: readonly number[]): boolean {
+  if (shape.includes(0)) return true;
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     const d = shape[i];
-    if (d === 0) return true;
     if (d === 1) continue;
     if (strides[i] !== expected) return false;
     expected *= d;
+  }
+  return true;
+}
+
+/**
+ * True when the elements fill a contiguous block of memory exactly once, in some order of dims
+ * (a permuted contiguous tensor is; a slice with a step or an expanded tensor is not). PyTorch's
+ * is_non_overlapping_and_dense: dims sorted by stride, size-1 dims last.
+ */
+export function isNonOverlappingAndDense(shape: readonly number[], strides: readonly number[]): boolean {
+  if (isContiguousLayout(shape, strides)) return true;
+  const order = shape.map((_, i) => i).sort((a, b) => {
+    if (shape[a] < 2) return shape[b] < 2 ? a - b : 1;
+    if (shape[b] < 2) return -1;
+    return strides[a] - strides[b] || a - b;
+  });
+  let expected = 1;
+  for (const d of order) {
+    if (shape[d] < 2) return true;
+    if (strides[d] !== expected) return false;
+    expected *= shape[d];
   }
   return true;
 }

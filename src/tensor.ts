@@ -92,6 +92,14 @@ export class Tensor {
   _versionCounter: VersionCounter;
   /** @internal The tensor whose storage this view shares, or null when this is not a view. */
   _base: Tensor | null = null;
+  /**
+   * @internal For a view recorded by autograd: the version its grad_fn describes. When the base
+   * (or another view of it) is modified in place, the versions part and `gradFn` is rebuilt from
+   * the base's new history, as PyTorch's AsStridedBackward0.
+   */
+  _viewVersion = -1;
+  /** @internal A view made under noGrad: PyTorch refuses to modify it in place with grad mode on. */
+  _viewCreatedNoGrad = false;
   readonly dtype: DType;
   /** Accumulated gradient: null until a backward pass reaches this leaf (or after zeroGrad()). */
   grad: Tensor | null = null;
@@ -134,6 +142,8 @@ export class Tensor {
     t._offset = layout.offset;
     t._versionCounter = shareVersion ? source._versionCounter : new VersionCounter();
     t._base = isView ? (source._base ?? source) : null;
+    t._viewVersion = -1;
+    t._viewCreatedNoGrad = false;
     (t as { dtype: DType }).dtype = source.dtype;
     t.grad = null;
     t._requiresGrad = false;
@@ -219,6 +229,7 @@ export class Tensor {
 
   /** @internal Writes dense row-major values into this tensor's elements (no version bump). */
   _writeDense(values: ArrayLike<number>): void {
+    if (this.numel === 0) return; // an empty view's offset may lie past the storage's end
     const data = this._storage.data;
     if (values.length === 0) return;
     if (this.isContiguous()) {
@@ -278,12 +289,13 @@ export class Tensor {
 
   /** The node that produced this tensor, or null for a leaf. */
   get gradFn(): Node | null {
+    if (this._viewVersion !== -1 && this._viewVersion !== this._versionCounter.value) viewOps.regenerateGradFn(this);
     return this._gradFn;
   }
 
   /** Leaves are tensors not produced by a recorded op: user tensors and parameters. */
   get isLeaf(): boolean {
-    return this._gradFn === null;
+    return this.gradFn === null;
   }
 
   /** Whether retainGrad() was called on this non-leaf. */
@@ -294,6 +306,7 @@ export class Tensor {
   /** @internal Called by autograd.record and by in-place ops (which rebase the history). */
   _setGradFn(node: Node | null): void {
     this._gradFn = node;
+    if (this._viewVersion !== -1) this._viewVersion = this._versionCounter.value;
     this._requiresGrad = node !== null || this._requiresGrad;
   }
 
@@ -340,7 +353,8 @@ export class Tensor {
   registerHook(hook: GradHook): { remove(): void } {
     if (!this.requiresGrad) throw new Error("cannot register a hook on a tensor that doesn't require gradient");
     let list: GradHook[];
-    if (this._gradFn !== null) list = this._gradFn.hooks ??= [];
+    const gradFn = this.gradFn;
+    if (gradFn !== null) list = gradFn.hooks ??= [];
     else list = this._hooks ??= [];
     list.push(hook);
     return {
@@ -366,14 +380,19 @@ export class Tensor {
     });
   }
 
-  /** A new leaf on the same storage, outside the graph (shares the version counter). */
+  /**
+   * A new leaf on the same storage, outside the graph. It shares the version counter (so that
+   * autograd sees writes through it) but, as in PyTorch, is not a view: writing into a detached
+   * parameter is allowed.
+   */
   detach(): Tensor {
-    return Tensor._alias(this, this._layout(), true, true);
+    return Tensor._alias(this, this._layout(), true, false);
   }
 
   /** In place: cut this tensor from the graph, making it a leaf that does not require grad. */
   detach_(): this {
     this._gradFn = null;
+    this._viewVersion = -1;
     this._requiresGrad = false;
     return this;
   }
@@ -489,22 +508,22 @@ export class Tensor {
 
   /** this += alpha * other, in place. */
   add_(other: Tensor | number, alpha?: number): this {
-    return inplace.binaryInplace(this, 'add_', (s) => elementwise.add(s, other, alpha));
+    return inplace.binaryInplace(this, 'add_', (s, o) => elementwise.add(s, o!, alpha), other);
   }
 
   /** this -= alpha * other, in place. */
   sub_(other: Tensor | number, alpha?: number): this {
-    return inplace.binaryInplace(this, 'sub_', (s) => elementwise.sub(s, other, alpha));
+    return inplace.binaryInplace(this, 'sub_', (s, o) => elementwise.sub(s, o!, alpha), other);
   }
 
   /** this *= other, in place. */
   mul_(other: Tensor | number): this {
-    return inplace.binaryInplace(this, 'mul_', (s) => elementwise.mul(s, other));
+    return inplace.binaryInplace(this, 'mul_', (s, o) => elementwise.mul(s, o!), other);
   }
 
   /** this /= other, in place. */
   div_(other: Tensor | number): this {
-    return inplace.binaryInplace(this, 'div_', (s) => elementwise.div(s, other));
+    return inplace.binaryInplace(this, 'div_', (s, o) => elementwise.div(s, o!), other);
   }
 
   /** this = -this, in place. */
@@ -522,7 +541,7 @@ export class Tensor {
     return inplace.binaryInplace(this, 'clamp_', (s) => unary.clamp(s, min, max));
   }
 
-  /** Fills with zeros (not recorded by autograd's history, as torch's zero_ on a leaf in noGrad). */
+  /** Fills with zeros. */
   zero_(): this {
     return inplace.fill_(this, 0, 'zero_');
   }
@@ -622,17 +641,17 @@ export class Tensor {
     return matmulOps.matmul(this, other);
   }
 
-  /** Transpose of a 2-d tensor, i.e. transpose(0, 1) (a copy, differentiable). */
+  /** Transpose of a tensor of at most 2 dims, i.e. transpose(0, 1) (a view). */
   t(): Tensor {
     return permuteOps.transpose2d(this);
   }
 
-  /** Dims dim0 and dim1 swapped, as a contiguous copy (this library has no strided views). */
+  /** Dims dim0 and dim1 swapped (a view: the strides swap, the storage is shared). */
   transpose(dim0: number, dim1: number): Tensor {
     return permuteOps.transpose(this, dim0, dim1);
   }
 
-  /** Dims reordered, `permute(2, 0, 1)` or `permute([2, 0, 1])`, as a contiguous copy. */
+  /** Dims reordered, `permute(2, 0, 1)` or `permute([2, 0, 1])` (a view). */
   permute(...dims: Array<number | readonly number[]>): Tensor {
     return permuteOps.permute(this, shapeArgs(dims));
   }

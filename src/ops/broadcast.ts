@@ -12,8 +12,8 @@ export function broadcastShapes(a: readonly number[], b: readonly number[], op: 
     const da = i < n - a.length ? 1 : a[i - (n - a.length)];
     const db = i < n - b.length ? 1 : b[i - (n - b.length)];
     if (da !== db && da !== 1 && db !== 1) {
-      fail(op, `shapes ${shapeString(a)} and ${shapeString(b)} cannot be broadcast together ` +
-        `(size ${da} vs ${db} at dimension ${i})`);
+      fail(op, `The size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i} ` +
+        `(shapes ${shapeString(a)} and ${shapeString(b)} cannot be broadcast together)`);
     }
     out[i] = da === 1 ? db : da;
   }

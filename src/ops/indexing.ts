@@ -11,7 +11,7 @@
  */
 import { Tensor, shapeString } from '../tensor';
 import { fail } from './util';
-import { select, slice as sliceView, unsqueeze } from './view';
+import { makeView, select, slice as sliceView, unsqueeze } from './view';
 
 export class Slice {
   constructor(readonly start: number | null = null, readonly stop: number | null = null, readonly step: number | null = null) {}
@@ -76,7 +76,8 @@ export function index(input: Tensor, items: readonly IndexItem[]): Tensor {
   if (!(input instanceof Tensor)) fail('index', `input must be a Tensor, got ${typeof input}`);
   const parsed = parseItems(items);
   const ellipses = parsed.filter((p) => p.kind === 'ellipsis').length;
-  if (ellipses > 1) fail('index', "an index can only have a single ellipsis ('...')");
+  // NumPy's rule (PyTorch 1.13 lets each ellipsis skip the same dims again).
+  if (ellipses > 1) throw new RangeError("index: an index can only have a single ellipsis ('...')");
   const consuming = parsed.filter((p) => p.kind === 'int' || p.kind === 'slice').length;
   const nd = input.shape.length;
   if (consuming > nd) {
@@ -103,13 +104,15 @@ export function index(input: Tensor, items: readonly IndexItem[]): Tensor {
       }
       case 'slice': {
         const step = p.s.step ?? 1;
-        if (step <= 0) fail('index', `step must be greater than zero (got ${step})`);
+        // Python's texts: a zero step is refused by slice() itself, a negative one by PyTorch.
+        if (step === 0) fail('index', 'slice step cannot be zero');
+        if (step < 0) fail('index', `step must be greater than zero (got ${step})`);
         t = sliceView(t, dim, p.s.start, p.s.stop, step);
         dim++;
         break;
       }
     }
   }
-  // Like PyTorch, indexing always returns a new tensor object (a view), even for t[...].
-  return t === input ? sliceView(input.ndim === 0 ? unsqueeze(input, 0) : input, 0, null, null, 1).view(input.shape) : t;
+  // Like PyTorch, indexing always returns a new tensor object, even for t[...]: an alias.
+  return t === input ? makeView(input, 'AliasBackward0', (l) => l) : t;
 }

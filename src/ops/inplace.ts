@@ -7,23 +7,70 @@
  *   refuse to backward with PyTorch's error.
  */
 import { Tensor, shapeString } from '../tensor';
+import { Storage, isNonOverlappingAndDense } from '../storage';
 import { OpDef, isGradEnabled, record } from '../autograd';
 import { Generator, defaultGenerator } from '../random';
 import { broadcastShapes, expandTo, sameShape } from './broadcast';
 import { fail } from './util';
 
-function checkTarget(self: Tensor, op: string): void {
+/**
+ * PyTorch's checks before an in-place op writes (check_inplace, then TensorIterator's memory
+ * overlap checks), in its order. `sources` are the op's tensor operands; `recorded` says whether
+ * autograd will record the op (grad mode on and self or a source requires grad).
+ */
+function checkTarget(self: Tensor, op: string, sources: readonly Tensor[], overlapChecks: boolean): void {
   if (!(self instanceof Tensor)) fail(op, `expected a Tensor, got ${typeof self}`);
-  if (!isGradEnabled()) return;
   const base = self._base;
-  if (self.requiresGrad && self.isLeaf && base === null) {
-    throw new Error(`${op}: a leaf Variable that requires grad is being used in an in-place operation. ` +
-      '(Modify parameters inside noGrad(() => ...), or through .data.)');
+  if (isGradEnabled()) {
+    if (self.requiresGrad && self.isLeaf && base === null) {
+      throw new Error(`${op}: a leaf Variable that requires grad is being used in an in-place operation. ` +
+        '(Modify parameters inside noGrad(() => ...), or through .data.)');
+    }
+    if (base !== null && base.requiresGrad && base.isLeaf && !self._viewCreatedNoGrad) {
+      throw new Error(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation. ` +
+        '(Modify parameters inside noGrad(() => ...), or through .data.)');
+    }
+    if (base !== null && self._viewCreatedNoGrad && (base.requiresGrad || sources.some((t) => t.requiresGrad))) {
+      throw new Error(`${op}: A view was created in no_grad mode and is being modified inplace with grad mode enabled. ` +
+        'Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving ' +
+        'both the view and the inplace either both inside the noGrad block (if you don\'t want the inplace to be ' +
+        'tracked) or both outside (if you want the inplace to be tracked).');
+    }
   }
-  if (base !== null && base.requiresGrad && base.isLeaf) {
-    throw new Error(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation. ` +
-      '(Modify parameters inside noGrad(() => ...), or through .data.)');
+  if (!overlapChecks) return;
+  if (hasInternalOverlap(self)) {
+    throw new Error(`${op}: unsupported operation: more than one element of the written-to tensor refers to a single ` +
+      'memory location. Please clone() the tensor before performing the operation.');
   }
+  for (const src of sources) {
+    if (partiallyOverlap(self, src)) {
+      throw new Error(`${op}: unsupported operation: some elements of the input tensor and the written-to tensor refer ` +
+        'to a single memory location. Please clone() the tensor before performing the operation.');
+    }
+  }
+}
+
+/** PyTorch's has_internal_overlap == Yes: a stretched (stride 0) dim that an expand made. */
+function hasInternalOverlap(t: Tensor): boolean {
+  if (isNonOverlappingAndDense(t.shape, t.stride())) return false;
+  return t.shape.some((d, i) => d > 1 && t.stride(i) === 0);
+}
+
+/**
+ * PyTorch's get_overlap_status == Partial: both dense, on one storage, and their element ranges
+ * overlap without being the same elements in the same order. (A different layout over the same
+ * range also counts: x.add_(x.t()) would read elements it has already written.)
+ */
+function partiallyOverlap(a: Tensor, b: Tensor): boolean {
+  if (a === b || a.numel === 0 || b.numel === 0) return false;
+  if (a._storage.data !== b._storage.data) return false;
+  if (!isNonOverlappingAndDense(a.shape, a.stride()) || !isNonOverlappingAndDense(b.shape, b.stride())) return false;
+  const aStart = a._offset;
+  const aEnd = aStart + a.numel;
+  const bStart = b._offset;
+  const bEnd = bStart + b.numel;
+  if (aStart === bStart && aEnd === bEnd) return !sameShape(a.stride(), b.stride());
+  return aStart < bEnd && bStart < aEnd;
 }
 
 /** Views that take part in the graph would need PyTorch's CopySlices rebasing of the base. */
@@ -39,12 +86,35 @@ function bump(self: Tensor): void {
 }
 
 /**
- * self = compute(self), in place: compute is the out-of-place op, recorded as usual (its edge
- * for `self` points at self's current history), and its node becomes self's grad_fn.
+ * `self` as the op's first operand: the same elements, version counter and history, but its own
+ * Storage object. What the op saves from it is PyTorch's "original self", which the write must
+ * not change (it gets a private copy below); what it saves from `other` stays on self's storage,
+ * so that `y.mul_(y)` fails at backward as in PyTorch.
  */
-export function binaryInplace<T extends Tensor>(self: T, op: string, compute: (s: Tensor) => Tensor): T {
-  checkTarget(self, op);
-  const result = compute(self);
+function selfOperand(self: Tensor): Tensor {
+  const s = Tensor._alias(self, self._layout(), true, false);
+  s._storage = new Storage(self._storage.data);
+  if (self.requiresGrad) s._setGradFn(self.gradFn);
+  return s;
+}
+
+/** A copy of self's values with self's history (for ops that save plain arrays). */
+function snapshot(self: Tensor): Tensor {
+  const copy = new Tensor(self.dataSync(), self.shape);
+  if (self.requiresGrad) copy._setGradFn(self.gradFn);
+  return copy;
+}
+
+/**
+ * self = compute(self, other), in place: compute is the out-of-place op, recorded as usual (its
+ * edge for `self` points at self's current history), and its node becomes self's grad_fn.
+ */
+export function binaryInplace<T extends Tensor>(self: T, op: string,
+  compute: (s: Tensor, other: Tensor | number | undefined) => Tensor, other?: Tensor | number): T {
+  const sources = other instanceof Tensor ? [other] : [];
+  checkTarget(self, op, sources, true);
+  const operand = isGradEnabled() && (self.requiresGrad || sources.some((t) => t.requiresGrad)) ? selfOperand(self) : self;
+  const result = compute(operand, other === self ? self : other);
   if (!sameShape(result.shape, self.shape)) {
     fail(op, `output with shape ${shapeString(self.shape)} doesn't match the broadcast shape ${shapeString(result.shape)}`);
   }
@@ -54,31 +124,39 @@ export function binaryInplace<T extends Tensor>(self: T, op: string, compute: (s
   const node = result.gradFn;
   if (node !== null) {
     refuseRecordedView(self, op);
-    // The node may have saved `self` itself (mul_ saves it for the other operand's gradient):
-    // it must keep the values from before this write, not see them change under it.
-    node._detachSavedStorage(self._storage);
+    node._detachSavedStorage(operand._storage);
   }
   self._writeDense(result._dense());
   bump(self);
-  if (node !== null) self._setGradFn(node);
+  if (node !== null) {
+    self._setGradFn(node);
+    node._rebindSavedOutput(result, self);
+  }
   return self;
 }
 
 interface NoState { readonly none?: undefined }
-/** The gradient of an overwritten tensor with respect to its old values is zero. */
+/**
+ * The gradient of an overwritten tensor with respect to its old values is zero: an explicit
+ * zero, as PyTorch's, so that the leaves behind it get a zero `.grad` rather than none.
+ */
 const overwriteDefs = new Map<string, OpDef<NoState>>();
 function overwriteDef(name: string): OpDef<NoState> {
   let def = overwriteDefs.get(name);
   if (def === undefined) {
-    def = { name, backward: () => [null] };
+    def = { name, backward: (_s, g) => [new Float32Array(g.length)] };
     overwriteDefs.set(name, def);
   }
   return def;
 }
 
-/** Writes values into self, rebasing its history onto a zero-gradient node if it has one. */
-function overwrite<T extends Tensor>(self: T, op: string, nodeName: string, values: ArrayLike<number>): T {
-  checkTarget(self, op);
+/**
+ * Writes values into self, rebasing its history onto a zero-gradient node if it has one.
+ * fill_ and zero_ may write into an expanded tensor (PyTorch skips the overlap check for them).
+ */
+function overwrite<T extends Tensor>(self: T, op: string, nodeName: string, values: ArrayLike<number>,
+  overlapChecks = true): T {
+  checkTarget(self, op, [], overlapChecks);
   const recorded = isGradEnabled() && self.requiresGrad;
   if (recorded) refuseRecordedView(self, op);
   self._writeDense(values);
@@ -96,20 +174,22 @@ function constant(self: Tensor, value: number): Float32Array | Int32Array {
 
 export function fill_<T extends Tensor>(self: T, value: number, op = 'fill_'): T {
   if (typeof value !== 'number') fail(op, `value must be a number, got ${typeof value}`);
-  return overwrite(self, op, 'FillBackward0', constant(self, value));
+  return overwrite(self, op, op === 'zero_' ? 'ZeroBackward0' : 'FillBackward2', constant(self, value), false);
 }
 
 interface CopyState { readonly none?: undefined }
-/** copy_'s gradient: nothing for the old values, all of it (summed over broadcasting) for src. */
-const copyDef: OpDef<CopyState> = { name: 'CopyBackwards', broadcasts: true, backward: (_s, g) => [null, g] };
+/** copy_'s gradient: zero for the old values, all of it (summed over broadcasting) for src. */
+const copyDef: OpDef<CopyState> = {
+  name: 'CopyBackwards', broadcasts: true, backward: (_s, g, needs) => [needs[0] ? new Float32Array(g.length) : null, g],
+};
 
 /** Copies src (broadcast to self's shape; float to int truncates) into self. */
 export function copy_<T extends Tensor>(self: T, src: Tensor): T {
   if (!(src instanceof Tensor)) fail('copy_', `src must be a Tensor, got ${typeof src}`);
-  checkTarget(self, 'copy_');
+  checkTarget(self, 'copy_', [src], true);
   const shape = broadcastShapes(self.shape, src.shape, 'copy_');
   if (!sameShape(shape, self.shape)) {
-    fail('copy_', `src of shape ${shapeString(src.shape)} cannot be broadcast to self's shape ${shapeString(self.shape)}`);
+    fail('copy_', `output with shape ${shapeString(self.shape)} doesn't match the broadcast shape ${shapeString(shape)}`);
   }
   let values: ArrayLike<number> = src._dense();
   if (src.dtype !== self.dtype) {

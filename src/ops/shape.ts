@@ -2,16 +2,19 @@
  * Shape ops: view, reshape, flatten, unflatten, unsqueeze, squeeze share storage (see view.ts);
  * reshape copies only when the strides leave no other way, as PyTorch's does; clone copies.
  */
-import { Tensor, numelOf } from '../tensor';
+import { Tensor, numelOf, checkDim } from '../tensor';
 import { OpDef, needsGrad, record } from '../autograd';
 import { fail, shapeString } from './util';
 import { makeView, reshapeLayout, computeStrides } from './view';
 export { unsqueeze, squeeze } from './view';
-/** dim in [-ndim, ndim) to [0, ndim). */
+/**
+ * dim in [-ndim, ndim) to [0, ndim); a 0-d tensor accepts 0 and -1, as PyTorch's reductions do.
+ * Out of range is a RangeError, PyTorch's IndexError.
+ */
 export function normalizeDim(dim: number, ndim: number, op: string): number {
   const n = Math.max(ndim, 1);
   if (!Number.isInteger(dim) || dim < -n || dim >= n) {
-    fail(op, `Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+    throw new RangeError(`${op}: Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
   }
   return dim < 0 ? dim + n : dim;
 }
@@ -34,6 +37,10 @@ export function inferShape(op: string, inputShape: readonly number[], shape: rea
   }
   const out = [...shape];
   if (inferred >= 0) {
+    if (known === 0 && numel === 0) {
+      fail(op, `cannot reshape tensor of 0 elements into shape ${shapeString(shape)} because the unspecified ` +
+        'dimension size -1 can be any value and is ambiguous');
+    }
     if (known === 0 || numel % known !== 0) {
       fail(op, `shape ${shapeString(shape)} is invalid for input of size ${numel} (shape ${shapeString(inputShape)})`);
     }
@@ -58,7 +65,7 @@ export function reshape(input: Tensor, shape: readonly number[]): Tensor {
   if (computeStrides(input.shape, input.stride(), target) !== null) {
     return makeView(input, 'ViewBackward0', reshapeLayout('reshape', target));
   }
-  return makeView(clone(input), 'UnsafeViewBackward0', reshapeLayout('reshape', target));
+  return makeView(clone(input), 'UnsafeViewBackward0', reshapeLayout('reshape', target), false);
 }
 
 /** Merges dims startDim..endDim into one (torch.flatten): a view when possible, else a copy. */
@@ -67,7 +74,10 @@ export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
   if (ndim === 0) return reshape(input, [1]);
   const start = normalizeDim(startDim, ndim, 'flatten');
   const end = normalizeDim(endDim, ndim, 'flatten');
-  if (start > end) fail('flatten', `startDim ${startDim} cannot come after endDim ${endDim} (shape ${shapeString(input.shape)})`);
+  if (start > end) {
+    throw new Error(`flatten() has invalid args: startDim cannot come after endDim (startDim ${startDim}, endDim ${endDim}, ` +
+      `shape ${shapeString(input.shape)})`);
+  }
   if (start === end) return input;
   const shape = [...input.shape.slice(0, start), numelOf(input.shape.slice(start, end + 1)), ...input.shape.slice(end + 1)];
   return reshape(input, shape);
@@ -75,9 +85,14 @@ export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Dim `dim` split into `sizes` (one may be -1), as torch.unflatten. */
 export function unflatten(input: Tensor, dim: number, sizes: readonly number[]): Tensor {
-  const d = normalizeDim(dim, input.shape.length, 'unflatten');
+  const d = checkDim(dim, input.shape.length, 'unflatten');
   if (!Array.isArray(sizes) || sizes.length === 0) fail('unflatten', 'sizes must be a non-empty array');
-  const inner = inferShape('unflatten', [input.shape[d]], sizes);
+  const size = input.shape[d];
+  const known = sizes.reduce((p, s) => (s === -1 ? p : p * s), 1);
+  if (sizes.includes(-1) ? known === 0 || size % known !== 0 : known !== size) {
+    fail('unflatten', `Provided sizes ${shapeString(sizes)} don't multiply up to the size of dim ${d} (${size}) in the input tensor`);
+  }
+  const inner = inferShape('unflatten', [size], sizes);
   return view(input, [...input.shape.slice(0, d), ...inner, ...input.shape.slice(d + 1)]);
 }
 

@@ -8,7 +8,7 @@
  * expand maps many outputs to one element): one backward for every view op, in `viewDef`.
  */
 import { Tensor, ViewLayout, numelOf, shapeString, checkDim } from '../tensor';
-import { OpDef, needsGrad, record } from '../autograd';
+import { OpDef, isGradEnabled, needsGrad, record } from '../autograd';
 import { contiguousStrides, scatterStrided } from '../storage';
 import { fail } from './util';
 
@@ -48,16 +48,78 @@ export function viewDef(name: string): OpDef<ViewState> {
   return def;
 }
 
-/** A view of `input` through `transform`, recorded as `name` when it needs grad. */
-export function makeView(input: Tensor, name: string, transform: LayoutTransform): Tensor {
+/**
+ * A view of `input` through `transform`, recorded as `name` when it needs grad. `isView` false
+ * is for reshape's copy, which PyTorch's `_unsafe_view` does not count as a view of the copy.
+ */
+export function makeView(input: Tensor, name: string, transform: LayoutTransform, isView = true): Tensor {
   if (!(input instanceof Tensor)) fail(name, `input must be a Tensor, got ${typeof input}`);
-  const out = Tensor._alias(input, transform(input._layout()), true, true);
+  const out = Tensor._alias(input, transform(input._layout()), true, isView);
+  out._viewCreatedNoGrad = isView && !isGradEnabled();
   if (needsGrad(input)) {
     const shape = input.shape;
     const layout = transform({ shape, strides: contiguousStrides(shape), offset: 0 });
     record(viewDef(name), out, [input], { inputShape: shape, layout });
+    if (isView) out._viewVersion = out._versionCounter.value;
   }
   return out;
+}
+
+interface AsStridedState {
+  baseNumel: number;
+  /** For each element of the view, the flat (row-major) index of the base element it is. */
+  indices: Int32Array;
+}
+
+const asStridedDef: OpDef<AsStridedState> = {
+  name: 'AsStridedBackward0',
+  backward(state, g) {
+    const out = new Float32Array(state.baseNumel);
+    const idx = state.indices;
+    for (let i = 0; i < idx.length; i++) out[idx[i]] += g[i];
+    return [out];
+  },
+};
+
+/** Storage position of every element of (shape, strides, offset), in row-major order. */
+function positions(layout: ViewLayout): Int32Array {
+  const n = numelOf(layout.shape);
+  const out = new Int32Array(n);
+  if (n === 0) return out;
+  const nd = layout.shape.length;
+  const counter = new Array<number>(nd).fill(0);
+  let p = layout.offset;
+  for (let i = 0; i < n; i++) {
+    out[i] = p;
+    for (let d = nd - 1; d >= 0; d--) {
+      counter[d]++;
+      p += layout.strides[d];
+      if (counter[d] < layout.shape[d]) break;
+      p -= layout.strides[d] * layout.shape[d];
+      counter[d] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * @internal A recorded view whose base (or another view of the base) was modified in place:
+ * its old grad_fn leads to the base's old history, which no longer produced its values. As
+ * PyTorch does, the view's grad_fn becomes AsStridedBackward0 from the base's current history.
+ */
+export function regenerateGradFn(view: Tensor): void {
+  const base = view._base!;
+  const basePositions = positions(base._layout());
+  const flatIndex = new Map<number, number>();
+  for (let i = 0; i < basePositions.length; i++) flatIndex.set(basePositions[i], i);
+  const viewPositions = positions(view._layout());
+  const indices = new Int32Array(viewPositions.length);
+  for (let i = 0; i < indices.length; i++) {
+    const k = flatIndex.get(viewPositions[i]);
+    if (k === undefined) throw new Error('internal error: a view reaches storage outside its base');
+    indices[i] = k;
+  }
+  record(asStridedDef, view, [base], { baseNumel: basePositions.length, indices });
 }
 
 // ------------------------------------------------------------------ layout transforms
@@ -70,7 +132,10 @@ export function computeStrides(shape: readonly number[], strides: readonly numbe
   newShape: readonly number[]): number[] | null {
   if (shape.length === 0) return newShape.map(() => 1);
   const numel = numelOf(shape);
-  if (numel === 0) return contiguousStrides(newShape);
+  if (numel === 0) {
+    const same = shape.length === newShape.length && shape.every((d, i) => d === newShape[i]);
+    return same ? [...strides] : contiguousStrides(newShape);
+  }
   const newStrides = new Array<number>(newShape.length);
   let viewD = newShape.length - 1;
   let chunkBaseStride = strides[strides.length - 1];
@@ -128,7 +193,8 @@ export function sliceLayout(dim: number, start: number, count: number, step: num
     const shape = [...l.shape];
     const strides = [...l.strides];
     shape[dim] = count;
-    const offset = l.offset + (count > 0 ? start * l.strides[dim] : 0);
+    // PyTorch moves the offset to `start` even when the slice is empty.
+    const offset = l.offset + start * l.strides[dim];
     strides[dim] = l.strides[dim] * step;
     return { shape, strides, offset };
   };
@@ -150,6 +216,7 @@ function insertDimLayout(dim: number): LayoutTransform {
 
 /** Elements along `dim` at `index` (negative counts from the end), that dim removed. */
 export function select(input: Tensor, dim: number, index: number): Tensor {
+  if (input.shape.length === 0) throw new RangeError('select() cannot be applied to a 0-dim tensor.');
   const d = checkDim(dim, input.shape.length, 'select');
   const size = input.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) {
@@ -160,22 +227,22 @@ export function select(input: Tensor, dim: number, index: number): Tensor {
 
 /** `length` elements along `dim` from `start` (negative counts from the end). */
 export function narrow(input: Tensor, dim: number, start: number, length: number): Tensor {
+  if (input.shape.length === 0) fail('narrow', 'narrow() cannot be applied to a 0-dim tensor.');
   const d = checkDim(dim, input.shape.length, 'narrow');
   const size = input.shape[d];
   if (!Number.isInteger(start) || start < -size || start > size) {
-    throw new RangeError(`narrow(): start (${start}) is out of bounds for dimension ${dim} of size ${size}`);
+    throw new RangeError(`narrow(): start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`);
   }
   const s = start < 0 ? start + size : start;
-  if (!Number.isInteger(length) || length < 0 || s + length > size) {
-    throw new RangeError(`narrow(): start (${s}) + length (${length}) exceeds dimension size (${size}).`);
-  }
+  if (!Number.isInteger(length) || length < 0) throw new Error(`narrow(): length must be non-negative, got ${length}`);
+  if (s + length > size) throw new Error(`narrow(): start (${s}) + length (${length}) exceeds dimension size (${size}).`);
   return makeView(input, 'SliceBackward0', sliceLayout(d, s, length, 1));
 }
 
 /** Python slicing start:stop:step along `dim`, with Python's clamping of out-of-range bounds. */
 export function slice(input: Tensor, dim: number, start: number | null, stop: number | null, step: number): Tensor {
   const d = checkDim(dim, input.shape.length, 'slice');
-  if (!Number.isInteger(step) || step <= 0) fail('slice', `slice step must be positive, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0) fail('slice', `step must be greater than zero (got ${step})`);
   const size = input.shape[d];
   const clampBound = (v: number | null, dflt: number): number => {
     if (v === null) return dflt;
@@ -224,7 +291,7 @@ export function expand(input: Tensor, shape: readonly number[]): Tensor {
   const target = shape.map((d, i) => {
     const own = i >= lead ? input.shape[i - lead] : -2;
     if (d === -1) {
-      if (i < lead) fail('expand', `-1 is not allowed in a leading, non-existing dimension ${i}`);
+      if (i < lead) fail('expand', `The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`);
       return own;
     }
     if (!Number.isInteger(d) || d < 0) fail('expand', `invalid size ${d} in ${shapeString(shape)}`);
@@ -234,9 +301,18 @@ export function expand(input: Tensor, shape: readonly number[]): Tensor {
     }
     return d;
   });
-  return makeView(input, 'ExpandBackward0', (l) => ({
-    shape: target,
-    strides: target.map((d, i) => (i < lead ? 0 : l.shape[i - lead] === 1 && d !== 1 ? 0 : l.strides[i - lead])),
-    offset: l.offset,
-  }));
+  return makeView(input, 'ExpandBackward0', (l) => {
+    // PyTorch's inferExpandGeometry: a stretched dim gets stride 0; a new leading dim of size 1
+    // gets the stride it would have in a contiguous layout over the dims after it.
+    // A 0-d input gets stride 0 everywhere.
+    const strides = new Array<number>(target.length).fill(0);
+    if (nd === 0) return { shape: target, strides, offset: l.offset };
+    for (let i = target.length - 1; i >= 0; i--) {
+      const own = i >= lead ? l.shape[i - lead] : 1;
+      let stride = i >= lead ? l.strides[i - lead] : target[i + 1] * strides[i + 1];
+      if (own !== target[i]) stride = 0;
+      strides[i] = stride;
+    }
+    return { shape: target, strides, offset: l.offset };
+  });
 }

@@ -1,11 +1,14 @@
 /**
- * Loads the PyTorch parity fixtures written by scripts/gen-fixtures.py (see its docstring for the
- * format) and compares arrays with the tolerances the parity tests state.
+ * Loads the PyTorch fixtures written by scripts/gen-fixtures.py and scripts/gen-fixtures-views.py
+ * (see the first one's docstring for the format) and compares arrays with the tolerances the
+ * parity tests state.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 
 export const PARITY_DIR = path.join(__dirname, '..', 'fixtures', 'parity');
+/** Views, in-place ops and version counters (scripts/gen-fixtures-views.py). */
+export const VIEWS_DIR = path.join(__dirname, '..', 'fixtures', 'views');
 
 export interface F32Json { shape: number[]; dtype: 'f32'; values?: number[]; b64?: string }
 export interface I32Json { shape: number[]; dtype: 'i32'; values: number[] }
@@ -16,8 +19,8 @@ export interface Arr<T extends Float32Array | Int32Array = Float32Array> {
   data: T;
 }
 
-export function readFixture<T = unknown>(name: string): T {
-  return JSON.parse(fs.readFileSync(path.join(PARITY_DIR, name), 'utf8')) as T;
+export function readFixture<T = unknown>(name: string, dir = PARITY_DIR): T {
+  return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as T;
 }
 
 function numel(shape: number[]): number {
