@@ -7,6 +7,7 @@ export { Tensor } from './tensor';
 export type { DType, TensorData, NestedArray, BackwardOptions } from './tensor';
 export { tensor, fromArray, zeros, ones, full, rand, randn, randint, zerosLike, onesLike, arange } from './creation';
 export type { CreationOptions } from './creation';
+export { MAX_TENSOR_BYTES } from './alloc';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd';
 export type { GradHook } from './autograd';
 export { manualSeed, Generator, defaultGenerator } from './random';
