@@ -3,8 +3,9 @@
  * Sizes are given as numbers or one array (`zeros(2, 3)` or `zeros([2, 3], { requiresGrad: true })`).
  * Random draws come from `defaultGenerator` (seeded by manualSeed) unless a generator is given.
  */
-import { Tensor, NestedArray, DType, numelOf, shapeString } from './tensor';
+import { Tensor, NestedArray, DType, shapeString } from './tensor';
 import { Generator, defaultGenerator } from './random';
+import { allocateTensorData } from './alloc';
 
 export interface CreationOptions {
   requiresGrad?: boolean;
@@ -30,9 +31,8 @@ function parseSize(op: string, args: SizeArgs): { shape: number[]; options: Crea
   return { shape, options };
 }
 
-function make(shape: number[], options: CreationOptions, fill: (data: Float32Array | Int32Array) => void): Tensor {
-  const n = numelOf(shape);
-  const data = options.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+function make(op: string, shape: number[], options: CreationOptions, fill: (data: Float32Array | Int32Array) => void): Tensor {
+  const data = allocateTensorData(op, shape, options.dtype === 'int32' ? 'int32' : 'float32');
   fill(data);
   return new Tensor(data, shape, { requiresGrad: options.requiresGrad });
 }
@@ -40,25 +40,25 @@ function make(shape: number[], options: CreationOptions, fill: (data: Float32Arr
 /** A tensor of zeros. */
 export function zeros(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize('zeros', args);
-  return make(shape, options, () => undefined);
+  return make('zeros', shape, options, () => undefined);
 }
 
 /** A tensor of ones. */
 export function ones(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize('ones', args);
-  return make(shape, options, (d) => d.fill(1));
+  return make('ones', shape, options, (d) => d.fill(1));
 }
 
 /** A tensor filled with value. */
 export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
-  return make(parseSize('full', [shape]).shape, options, (d) => d.fill(value));
+  return make('full', parseSize('full', [shape]).shape, options, (d) => d.fill(value));
 }
 
 /** Uniform in [0, 1). */
 export function rand(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize('rand', args);
   const g = options.generator ?? defaultGenerator;
-  return make(shape, { ...options, dtype: 'float32' }, (d) => {
+  return make('rand', shape, { ...options, dtype: 'float32' }, (d) => {
     for (let i = 0; i < d.length; i++) d[i] = g.nextFloat();
   });
 }
@@ -67,7 +67,7 @@ export function rand(...args: SizeArgs): Tensor {
 export function randn(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize('randn', args);
   const g = options.generator ?? defaultGenerator;
-  return make(shape, { ...options, dtype: 'float32' }, (d) => {
+  return make('randn', shape, { ...options, dtype: 'float32' }, (d) => {
     for (let i = 0; i < d.length; i++) d[i] = g.nextNormal();
   });
 }
@@ -76,7 +76,7 @@ export function randn(...args: SizeArgs): Tensor {
 export function randint(low: number, high: number, shape: readonly number[], options: CreationOptions = {}): Tensor {
   const g = options.generator ?? defaultGenerator;
   if (!(high > low)) throw new Error(`randint: high (${high}) must be greater than low (${low})`);
-  return make([...shape], { dtype: 'int32' }, (d) => {
+  return make('randint', [...shape], { dtype: 'int32' }, (d) => {
     for (let i = 0; i < d.length; i++) d[i] = low + g.nextInt(high - low);
   });
 }
@@ -109,7 +109,7 @@ export function arange(a: number, b?: number | CreationOptions, c?: number | Cre
   }
   if (step === 0) throw new Error('arange: step must be nonzero');
   const n = Math.max(0, Math.ceil((end - start) / step));
-  return make([n], options, (data) => {
+  return make('arange', [n], options, (data) => {
     for (let i = 0; i < n; i++) data[i] = start + i * step;
   });
 }
@@ -133,8 +133,7 @@ function inferNestedShape(value: NestedArray | ArrayLike<number>): number[] {
 export function tensor(value: NestedArray | Float32Array | Int32Array | ArrayLike<number>, options: CreationOptions = {}): Tensor {
   const shape = typeof value === 'number' ? [] : inferNestedShape(value as NestedArray);
   const dtype: DType = options.dtype ?? (value instanceof Int32Array ? 'int32' : 'float32');
-  const n = numelOf(shape);
-  const data = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  const data = allocateTensorData('tensor', shape, dtype);
   if (typeof value === 'number') data[0] = value;
   else if (ArrayBuffer.isView(value)) data.set(value as ArrayLike<number>);
   else {

@@ -12,6 +12,7 @@ export {
 } from './creation-more';
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from './autograd';
 export * as autograd from './autograd-namespace';
+export { MAX_TENSOR_BYTES } from './alloc';
 export type { GradHook } from './autograd';
 export { setPrintOptions, getPrintOptions } from './print';
 export type { PrintOptions, SetPrintOptions } from './print';

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { readRegularFile } from '../io/regular-file';
 import { downloadFile } from './download';
 import { safeExtract } from './extract';
 import { checkLabels, ImageDataset } from './image-dataset';
@@ -20,6 +21,8 @@ export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.b
 export const CIFAR10_TEST_FILES = ['test_batch.bin'];
 export const CIFAR10_IMAGE_SHAPE = [3, 32, 32] as const;
 export const CIFAR10_RECORD_BYTES = 1 + 3 * 32 * 32;
+/** A bound on one batch file (the real ones are 30 MB): about 700,000 records. */
+export const CIFAR10_MAX_FILE_BYTES = 2 ** 31;
 
 export interface CIFAR10Options {
   /** Directory holding (or to receive) `cifar-10-batches-bin/`. */
@@ -40,6 +43,8 @@ export interface CIFAR10Options {
   progress?: boolean;
   /** Give up on a connection that sends nothing for this long (default 60 s). */
   timeoutMs?: number;
+  /** Give up on the whole download, retries included, after this long (default 1 hour). */
+  deadlineMs?: number;
 }
 
 /** True when every CIFAR-10 binary file is present under `root`. */
@@ -59,8 +64,9 @@ export async function downloadCIFAR10(root: string, options: Omit<CIFAR10Options
   if (cifar10Present(root)) return;
   fs.mkdirSync(root, { recursive: true });
   const url = options.url ?? CIFAR10_URL;
+  const archiveName = path.basename(new URL(url).pathname) || 'cifar-10-binary.tar.gz'; // throws before mkdtemp
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'torchlet-cifar10-'));
-  const archive = path.join(tmpDir, path.basename(new URL(url).pathname) || 'cifar-10-binary.tar.gz');
+  const archive = path.join(tmpDir, archiveName);
   try {
     await downloadFile(url, archive, {
       md5: options.md5 ?? CIFAR10_MD5,
@@ -68,6 +74,7 @@ export async function downloadCIFAR10(root: string, options: Omit<CIFAR10Options
       retryDelayMs: options.retryDelayMs,
       progress: options.progress,
       timeoutMs: options.timeoutMs,
+      deadlineMs: options.deadlineMs,
     });
     // Same file system as the destination, so the final rename is atomic.
     const staging = fs.mkdtempSync(path.join(root, '.cifar10-extract-'));
@@ -77,8 +84,13 @@ export async function downloadCIFAR10(root: string, options: Omit<CIFAR10Options
         throw new Error(`${url}: the archive did not contain ${CIFAR10_DIR}/ with ${[...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].join(', ')}`);
       }
       const dest = path.join(root, CIFAR10_DIR);
-      // An incomplete folder from an earlier run is moved aside (into staging, deleted below).
-      if (fs.existsSync(dest)) fs.renameSync(dest, path.join(staging, 'previous-incomplete'));
+      // An incomplete folder from an earlier run, or whatever else is at that name (a symbolic
+      // link is moved itself, never followed), is moved aside into staging and deleted below.
+      try {
+        fs.renameSync(dest, path.join(staging, 'previous-incomplete'));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
       fs.renameSync(path.join(staging, CIFAR10_DIR), dest);
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });
@@ -95,7 +107,8 @@ export function readCifarFiles(files: string[], howToGet: string): { images: Uin
     throw new Error(`CIFAR-10 files not found: ${missing.join(', ')} (looked in ${path.dirname(missing[0])}). ${howToGet}`);
   }
   const buffers = files.map((file) => {
-    const buf = fs.readFileSync(file);
+    // A directory, FIFO or device at a batch file's name is refused by name, not read.
+    const buf = readRegularFile(file, CIFAR10_MAX_FILE_BYTES);
     if (buf.length === 0) throw new Error(`${file}: empty file, expected records of ${CIFAR10_RECORD_BYTES} bytes`);
     if (buf.length % CIFAR10_RECORD_BYTES !== 0) {
       throw new Error(

@@ -11,6 +11,7 @@ import * as http from 'http';
 import * as https from 'https';
 import * as path from 'path';
 import { SingleBar } from 'cli-progress';
+import { createExclusive, temporaryPathFor } from '../io/atomic';
 
 export interface DownloadOptions {
   /** Expected MD5 (hex). Required: an unverified download is never used. */
@@ -23,16 +24,33 @@ export interface DownloadOptions {
   retryDelayMs?: number;
   /** Give up on a connection that sends nothing for this long (default 60 s). */
   timeoutMs?: number;
+  /**
+   * Give up on the whole download, every attempt included, after this long (default 1 hour).
+   * The idle timeout alone never fires on a server that trickles a byte at a time.
+   */
+  deadlineMs?: number;
+}
+
+export const DEFAULT_DOWNLOAD_DEADLINE_MS = 60 * 60 * 1000;
+
+interface Deadline {
+  ms: number;
+  at: number;
 }
 
 export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<void> {
   const attempts = options.attempts ?? 3;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS;
+  if (!(deadlineMs > 0)) throw new Error(`downloadFile: deadlineMs must be positive, got ${deadlineMs}`);
+  const deadline: Deadline = { ms: deadlineMs, at: Date.now() + deadlineMs };
   const errors: string[] = [];
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const tmp = `${dest}.part-${process.pid}-${attempt}`;
+    // Unpredictable and created exclusively (fetchTo), so a link planted in a shared data folder
+    // is never followed.
+    const tmp = temporaryPathFor(dest, 'part');
     try {
-      const { md5, bytes } = await fetchTo(url, tmp, options);
+      const { md5, bytes } = await fetchTo(url, tmp, options, deadline);
       if (md5 !== options.md5.toLowerCase()) {
         throw new Error(`MD5 mismatch: got ${md5} over ${bytes} bytes, expected ${options.md5}`);
       }
@@ -42,65 +60,104 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       fs.rmSync(tmp, { force: true });
       const message = (e as Error).message;
       errors.push(`attempt ${attempt}: ${message}`);
+      const delay = options.retryDelayMs ?? 1000;
+      if (Date.now() + delay >= deadline.at) break;
       if (attempt < attempts) {
         if (options.progress !== false) process.stderr.write(`Download of ${url} failed (${message}); retrying (${attempt + 1}/${attempts})\n`);
-        await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 1000));
+        await new Promise((r) => setTimeout(r, delay));
       }
     }
   }
-  throw new Error(`Could not download ${url} to ${dest} after ${attempts} attempts:\n  ${errors.join('\n  ')}`);
+  const why = Date.now() >= deadline.at || errors.length < attempts ? `within the ${deadline.ms} ms deadline` : `after ${attempts} attempts`;
+  throw new Error(`Could not download ${url} to ${dest} ${why}:\n  ${errors.join('\n  ')}`);
 }
 
-function fetchTo(url: string, file: string, options: DownloadOptions, redirects = 0): Promise<{ md5: string; bytes: number }> {
+/**
+ * One GET (following up to 5 redirects) streamed to `file`, with its MD5. Every failure, a
+ * malformed redirect included, rejects the promise; none may throw out of an event handler,
+ * where no caller could catch it and the process would die with its temporary files.
+ */
+function fetchTo(url: string, file: string, options: DownloadOptions, deadline: Deadline, redirects = 0): Promise<{ md5: string; bytes: number }> {
   return new Promise((resolve, reject) => {
-    const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, (response) => {
-      const status = response.statusCode ?? 0;
-      if (status >= 300 && status < 400 && response.headers.location) {
-        response.resume();
-        if (redirects >= 5) return reject(new Error('too many redirects'));
-        const next = new URL(response.headers.location, url).toString();
-        return fetchTo(next, file, options, redirects + 1).then(resolve, reject);
+    let settled = false;
+    let request: http.ClientRequest | null = null;
+    let response: http.IncomingMessage | null = null;
+    let out: fs.WriteStream | null = null;
+    let progress: Progress | null = null;
+    let received = 0;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      progress?.stop();
+      return true;
+    };
+    const fail = (err: Error): void => {
+      if (!settle()) return;
+      response?.destroy();
+      request?.destroy();
+      out?.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new Error(`not complete within the ${deadline.ms} ms deadline (${received} bytes received)`)),
+      Math.max(0, deadline.at - Date.now()),
+    );
+
+    const onResponse = (res: http.IncomingMessage): void => {
+      response = res;
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (status >= 300 && status < 400 && location) {
+        res.resume();
+        if (redirects >= 5) return fail(new Error('too many redirects'));
+        let next: string;
+        try {
+          next = new URL(location, url).toString();
+        } catch {
+          return fail(new Error(`HTTP ${status} redirect to a malformed Location ${JSON.stringify(location)}`));
+        }
+        if (!settle()) return;
+        return void fetchTo(next, file, options, deadline, redirects + 1).then(resolve, reject);
       }
       if (status !== 200) {
-        response.resume();
-        return reject(new Error(`HTTP ${status}`));
+        res.resume();
+        return fail(new Error(`HTTP ${status}`));
       }
-      const total = Number(response.headers['content-length'] ?? 0) || 0;
+      const total = Number(res.headers['content-length'] ?? 0) || 0;
       const hash = crypto.createHash('md5');
-      const out = fs.createWriteStream(file);
-      const progress = options.progress === false ? null : new Progress(total, path.basename(new URL(url).pathname));
-      let received = 0;
-      let failed = false;
-      const fail = (err: Error) => {
-        if (failed) return;
-        failed = true;
-        progress?.stop();
-        response.destroy();
-        out.destroy();
-        reject(err);
-      };
-      response.on('data', (chunk: Buffer) => {
+      out = fs.createWriteStream(file, { fd: createExclusive(file) });
+      if (options.progress !== false) progress = new Progress(total, path.basename(new URL(url).pathname));
+      res.on('data', (chunk: Buffer) => {
         received += chunk.length;
         hash.update(chunk);
         progress?.update(received);
       });
-      response.on('aborted', () => fail(new Error(`connection closed after ${received} of ${total || '?'} bytes`)));
-      response.on('error', (err) => fail(err));
+      res.on('aborted', () => fail(new Error(`connection closed after ${received} of ${total || '?'} bytes`)));
+      res.on('error', (err) => fail(err));
       out.on('error', (err) => fail(err));
       out.on('finish', () => {
-        if (failed) return;
-        progress?.stop();
-        if (total && received !== total) {
-          failed = true;
-          return reject(new Error(`incomplete download: ${received} of ${total} bytes`));
-        }
-        resolve({ md5: hash.digest('hex'), bytes: received });
+        if (total && received !== total) return fail(new Error(`incomplete download: ${received} of ${total} bytes`));
+        if (settle()) resolve({ md5: hash.digest('hex'), bytes: received });
       });
-      response.pipe(out);
-    });
-    request.setTimeout(options.timeoutMs ?? 60_000, () => request.destroy(new Error('timed out')));
-    request.on('error', reject);
+      res.pipe(out);
+    };
+
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`unsupported protocol ${parsed.protocol} in ${url}`);
+      request = (parsed.protocol === 'https:' ? https : http).get(parsed, (res) => {
+        try {
+          onResponse(res);
+        } catch (e) {
+          fail(e as Error);
+        }
+      });
+    } catch (e) {
+      return fail(e as Error);
+    }
+    request.setTimeout(options.timeoutMs ?? 60_000, () => fail(new Error('timed out')));
+    request.on('error', (err) => fail(err));
   });
 }
 

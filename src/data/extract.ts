@@ -1,8 +1,13 @@
 /**
- * Extracts a .tar(.gz) into a directory with the `tar` package, refusing any entry that could
- * write outside that directory: absolute paths, `..` segments, and symbolic or hard links whose
- * targets are absolute or climb with `..`. With none of those anywhere, every path — even one
- * that passes through links the archive itself made — stays under the root.
+ * Extracts a .tar(.gz) into a directory with the `tar` package, applying Python tarfile's `data`
+ * filter (PEP 706), the bar for extracting untrusted archives:
+ * - refused: absolute paths, `..` segments, symbolic or hard links whose targets are absolute or
+ *   climb with `..`, and every special file (devices, FIFOs). With none of those anywhere, every
+ *   path — even one that passes through links the archive itself made — stays under the root;
+ * - permissions: setuid, setgid and sticky bits and group/other write are dropped (mode & 0o755);
+ *   a file not executable by its owner loses every execute bit; files are always owner
+ *   read-write; directories and links get the default mode, whatever the archive says;
+ * - ownership: never taken from the archive, even when running as root.
  *
  * The archive is checked in full before anything is written; an unsafe archive is rejected
  * with the offending entries named and leaves the root untouched. The same check also runs as
@@ -46,6 +51,17 @@ export function unsafeEntryReason(root: string, entryPath: string, type: string,
   return null;
 }
 
+/**
+ * The mode an entry is created with under the `data` filter, or undefined for the default
+ * (directories and links). As tarfile.data_filter: no high bits, no group/other write.
+ */
+export function dataFilterMode(type: string, mode: number | undefined): number | undefined {
+  if (type === 'Directory' || type === 'SymbolicLink' || mode === undefined) return undefined;
+  let m = mode & 0o755;
+  if (!(m & 0o100)) m &= ~0o111;
+  return m | 0o600;
+}
+
 /** Extracts `archive` (gzip detected automatically) into `root`; throws on any unsafe entry. */
 export async function safeExtract(archive: string, root: string): Promise<void> {
   const absRoot = path.resolve(root);
@@ -62,7 +78,13 @@ export async function safeExtract(archive: string, root: string): Promise<void> 
       cwd: absRoot,
       strict: true,
       preservePaths: false,
-      filter: (_p, entry) => check(entry as tar.ReadEntry),
+      preserveOwner: false,
+      filter: (_p, entry) => {
+        const e = entry as tar.ReadEntry;
+        if (!check(e)) return false;
+        e.mode = dataFilterMode(e.type, e.mode);
+        return true;
+      },
     });
   }
   if (refused.length > 0) {

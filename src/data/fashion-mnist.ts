@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseIdx, readMaybeGzip } from './idx';
+import { readIdx } from './idx';
 import { checkLabels, ImageDataset } from './image-dataset';
 import { transformToSpec, type TransformLike } from './transforms';
 import type { Spec } from './types';
@@ -31,21 +31,43 @@ function candidateDirs(root: string, systemDir: string | null): string[] {
   return dirs;
 }
 
-/** Path of `name` or `name.gz` in the first directory that has it, or null. */
-export function findIdxFile(name: string, dirs: string[]): string | null {
-  for (const dir of dirs) {
-    for (const file of [path.join(dir, name), path.join(dir, name + '.gz')]) {
-      if (fs.existsSync(file)) return file;
-    }
+const SPLIT_FILES = {
+  train: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'],
+  test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'],
+} as const;
+const IMAGE_SIZE = 28;
+
+/** Path of `name` or `name.gz` in `dir`, or null. */
+function idxFileIn(dir: string, name: string): string | null {
+  for (const file of [path.join(dir, name), path.join(dir, name + '.gz')]) {
+    if (fs.existsSync(file)) return file;
   }
   return null;
 }
 
-/** True when both files of the requested split can be found. */
+/** Path of `name` or `name.gz` in the first directory that has it, or null. */
+export function findIdxFile(name: string, dirs: string[]): string | null {
+  for (const dir of dirs) {
+    const file = idxFileIn(dir, name);
+    if (file) return file;
+  }
+  return null;
+}
+
+/**
+ * The one folder Fashion-MNIST is read from: the first candidate holding any of its four files.
+ * Both splits, images and labels, come from that folder only, so a training split in one folder
+ * is never silently paired with a test split (or labels) from another.
+ */
+export function findFashionMnistDir(root: string, systemDir: string | null = FASHION_MNIST_SYSTEM_DIR): string | null {
+  const all = [...SPLIT_FILES.train, ...SPLIT_FILES.test];
+  return candidateDirs(root, systemDir).find((dir) => all.some((name) => idxFileIn(dir, name) !== null)) ?? null;
+}
+
+/** True when both files of the requested split are in the Fashion-MNIST folder. */
 export function fashionMnistPresent(root: string, train = true, systemDir: string | null = FASHION_MNIST_SYSTEM_DIR): boolean {
-  const prefix = train ? 'train' : 't10k';
-  const dirs = candidateDirs(root, systemDir);
-  return findIdxFile(`${prefix}-images-idx3-ubyte`, dirs) !== null && findIdxFile(`${prefix}-labels-idx1-ubyte`, dirs) !== null;
+  const dir = findFashionMnistDir(root, systemDir);
+  return dir !== null && SPLIT_FILES[train ? 'train' : 'test'].every((name) => idxFileIn(dir, name) !== null);
 }
 
 export class FashionMNIST extends ImageDataset {
@@ -59,26 +81,41 @@ export class FashionMNIST extends ImageDataset {
   constructor(options: FashionMNISTOptions) {
     const train = options.train ?? true;
     const systemDir = options.systemDir === undefined ? FASHION_MNIST_SYSTEM_DIR : options.systemDir;
-    const prefix = train ? 'train' : 't10k';
     const dirs = candidateDirs(options.root, systemDir);
+    const dir = findFashionMnistDir(options.root, systemDir);
+    const [imagesName, labelsName] = SPLIT_FILES[train ? 'train' : 'test'];
     const find = (name: string): string => {
-      const file = findIdxFile(name, dirs);
-      if (!file) {
+      if (!dir) {
         throw new Error(
           `FashionMNIST: ${name}[.gz] not found; looked in ${dirs.join(', ')}. ` +
             `Install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or put the IDX files from ` +
             `https://github.com/zalandoresearch/fashion-mnist (data/fashion) into ${options.root}.`,
         );
       }
+      const file = idxFileIn(dir, name);
+      if (!file) {
+        const elsewhere = findIdxFile(name, dirs.filter((d) => d !== dir));
+        throw new Error(
+          `FashionMNIST: ${dir} holds Fashion-MNIST files but not ${name}[.gz]; both splits must come from one folder` +
+            (elsewhere ? `, so ${elsewhere} is not used` : '') + `. Put all four files in ${dir}.`,
+        );
+      }
       return file;
     };
-    const imagesFile = find(`${prefix}-images-idx3-ubyte`);
-    const labelsFile = find(`${prefix}-labels-idx1-ubyte`);
-    const images = parseIdx(readMaybeGzip(imagesFile), 3, imagesFile);
-    const labels = parseIdx(readMaybeGzip(labelsFile), 1, labelsFile);
-    if (images.shape[0] !== labels.shape[0]) {
-      throw new Error(`FashionMNIST: ${imagesFile} has ${images.shape[0]} images but ${labelsFile} has ${labels.shape[0]} labels`);
-    }
+    const imagesFile = find(imagesName);
+    const labelsFile = find(labelsName);
+    // Each file's header is checked before its data is read: a file of another image size or
+    // count fails at once, by name, and the read is bounded by what the header announces.
+    let count = -1;
+    const images = readIdx(imagesFile, 3, ([n, h, w]) => {
+      if (h !== IMAGE_SIZE || w !== IMAGE_SIZE) {
+        throw new Error(`FashionMNIST: ${imagesFile} holds ${h}x${w} images; Fashion-MNIST's are ${IMAGE_SIZE}x${IMAGE_SIZE}`);
+      }
+      count = n;
+    });
+    const labels = readIdx(labelsFile, 1, ([n]) => {
+      if (n !== count) throw new Error(`FashionMNIST: ${imagesFile} has ${count} images but ${labelsFile} has ${n} labels`);
+    });
     checkLabels(labels.data, FASHION_MNIST_CLASSES.length, labelsFile);
     super(images.data, labels.data, [1, images.shape[1], images.shape[2]], options.transform);
     this.root = options.root;

@@ -14,13 +14,13 @@ export {
   type CIFAR10Options,
 } from './cifar10';
 export {
-  FashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, fashionMnistPresent, type FashionMNISTOptions,
+  FashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, fashionMnistPresent, findFashionMnistDir, type FashionMNISTOptions,
 } from './fashion-mnist';
 export {
   SyntheticCIFAR, SYNTHETIC_CLASSES, writeSyntheticCifar, syntheticCifarPresent,
   type SyntheticOptions, type SyntheticCIFAROptions,
 } from './synthetic';
-export { parseIdx, encodeIdx, readMaybeGzip } from './idx';
-export { downloadFile, md5File, type DownloadOptions } from './download';
-export { safeExtract, unsafeEntryReason } from './extract';
+export { parseIdx, parseIdxHeader, readIdx, encodeIdx, readMaybeGzip, IDX_MAX_DATA_BYTES } from './idx';
+export { downloadFile, md5File, DEFAULT_DOWNLOAD_DEADLINE_MS, type DownloadOptions } from './download';
+export { safeExtract, unsafeEntryReason, dataFilterMode } from './extract';
 export { datasetFromSpec } from './registry';

@@ -11,6 +11,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { makeOwnDirectory, writeFileAtomic } from '../io/atomic';
+import { readRegularFile } from '../io/regular-file';
 import { Generator } from '../random';
 import { CIFAR10, CIFAR10_DIR, CIFAR10_RECORD_BYTES, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, type CIFAR10Options } from './cifar10';
 import { transformToSpec } from './transforms';
@@ -125,12 +127,6 @@ function records(count: number, seed: number): Uint8Array {
   return out;
 }
 
-function writeAtomic(file: string, data: Uint8Array | string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
-
 function resolved(options: SyntheticOptions): Required<SyntheticOptions> {
   const r = { trainSize: options.trainSize ?? 50000, testSize: options.testSize ?? 10000, seed: options.seed ?? 0 };
   for (const [k, v] of Object.entries(r)) {
@@ -148,24 +144,27 @@ function resolved(options: SyntheticOptions): Required<SyntheticOptions> {
 export function writeSyntheticCifar(root: string, options: SyntheticOptions = {}): void {
   const o = resolved(options);
   const dir = path.join(root, CIFAR10_DIR);
-  fs.mkdirSync(dir, { recursive: true });
+  // The folder is the set's own: a symbolic link planted at its name is refused, and each file
+  // is written to an exclusively created temporary file then renamed over whatever is there,
+  // so no write ever lands outside `dir`.
+  makeOwnDirectory(dir);
   fs.rmSync(path.join(dir, MARKER), { force: true });
   const train = records(o.trainSize, o.seed * 2 + 1);
   const perFile = Math.floor(o.trainSize / 5);
   CIFAR10_TRAIN_FILES.forEach((name, i) => {
     const start = i * perFile;
     const end = i === 4 ? o.trainSize : start + perFile;
-    writeAtomic(path.join(dir, name), train.subarray(start * CIFAR10_RECORD_BYTES, end * CIFAR10_RECORD_BYTES));
+    writeFileAtomic(path.join(dir, name), train.subarray(start * CIFAR10_RECORD_BYTES, end * CIFAR10_RECORD_BYTES));
   });
-  writeAtomic(path.join(dir, CIFAR10_TEST_FILES[0]), records(o.testSize, o.seed * 2 + 2));
-  writeAtomic(path.join(dir, 'batches.meta.txt'), SYNTHETIC_CLASSES.join('\n') + '\n');
-  writeAtomic(path.join(dir, MARKER), JSON.stringify({ synthetic: true, ...o }) + '\n');
+  writeFileAtomic(path.join(dir, CIFAR10_TEST_FILES[0]), records(o.testSize, o.seed * 2 + 2));
+  writeFileAtomic(path.join(dir, 'batches.meta.txt'), SYNTHETIC_CLASSES.join('\n') + '\n');
+  writeFileAtomic(path.join(dir, MARKER), JSON.stringify({ synthetic: true, ...o }) + '\n');
 }
 
 /** True when `root` holds a synthetic set written with exactly these options. */
 export function syntheticCifarPresent(root: string, options: SyntheticOptions = {}): boolean {
   try {
-    const marker = JSON.parse(fs.readFileSync(path.join(root, CIFAR10_DIR, MARKER), 'utf8'));
+    const marker = JSON.parse(readRegularFile(path.join(root, CIFAR10_DIR, MARKER), 4096, { noFollow: true }).toString('utf8'));
     const o = resolved(options);
     return marker.synthetic === true && marker.trainSize === o.trainSize && marker.testSize === o.testSize && marker.seed === o.seed;
   } catch {
@@ -189,6 +188,7 @@ export class SyntheticCIFAR extends CIFAR10 {
 
   constructor(options: SyntheticCIFAROptions) {
     const cifarRoot = SyntheticCIFAR.directory(options.root);
+    makeOwnDirectory(cifarRoot);
     if (!syntheticCifarPresent(cifarRoot, options)) writeSyntheticCifar(cifarRoot, options);
     super({ root: cifarRoot, train: options.train, transform: options.transform });
     this.synthetic = resolved(options);

@@ -14,6 +14,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { writeFileAtomic } from './atomic';
+import { FileReadError, openRegularFile, readExactly, type RegularFile } from './regular-file';
 
 /** Every dtype of the format. Half and 8-bit floats are carried as raw bits. */
 export type DType =
@@ -79,8 +80,22 @@ function assertLittleEndianHost(): void {
   }
 }
 
+/**
+ * The most tensors a header may list. The format sets no bound, but every entry costs parsing,
+ * validation and allocations, and V8 builds a JSON object of many keys slowly: a header of 1.5
+ * million empty tensors took 8-27 s and 1.8 GB before this bound, 100,000 still take 2-4 s.
+ * Ten thousand is far beyond any model this library trains (the seed's Net and its optimizer
+ * state are 20 tensors) and costs well under a second.
+ */
+export const MAX_TENSORS = 10_000;
+
+/** The dtype's entry, looked up as an own property only ('constructor' is not a dtype). */
+function dtypeInfo(dtype: unknown): DTypeInfo | undefined {
+  return typeof dtype === 'string' && Object.prototype.hasOwnProperty.call(DTYPES, dtype) ? DTYPES[dtype as DType] : undefined;
+}
+
 export function dtypeSize(dtype: DType): number {
-  const info = DTYPES[dtype];
+  const info = dtypeInfo(dtype);
   if (!info) throw new SafetensorsError(`safetensors: unsupported dtype '${dtype}'`);
   return info.size;
 }
@@ -109,7 +124,7 @@ export function serialize(tensors: Record<string, SafeTensor> | Map<string, Safe
   let offset = 0;
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new SafetensorsError("safetensors: '__metadata__' is reserved and cannot name a tensor");
-    const info = DTYPES[t.dtype];
+    const info = dtypeInfo(t.dtype);
     if (!info) throw new SafetensorsError(`safetensors: tensor '${name}' has unsupported dtype '${t.dtype}'`);
     if (!isValidShape(t.shape)) throw new SafetensorsError(`safetensors: tensor '${name}' has an invalid shape ${JSON.stringify(t.shape)}`);
     if (!info.accepts(t.data)) {
@@ -138,48 +153,71 @@ export function serialize(tensors: Record<string, SafeTensor> | Map<string, Safe
   return out;
 }
 
-/**
- * Parses a safetensors buffer. Throws SafetensorsError naming `source` (e.g. the file path) and
- * what is wrong for every malformed input; never returns a partially read file.
- */
-export function deserialize(bytes: Uint8Array, source = 'buffer'): SafetensorsFile {
-  assertLittleEndianHost();
-  const fail = (msg: string): never => {
+type Fail = (msg: string) => never;
+
+function failer(source: string): Fail {
+  return (msg: string): never => {
     throw new SafetensorsError(`${source}: not a valid safetensors file: ${msg}`);
   };
-  if (bytes.length < 8) fail(`${bytes.length} bytes is too short to hold the 8-byte header length`);
-  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+}
+
+interface HeaderEntry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** The header length N from the first 8 bytes, checked against the limit and the file size. */
+function headerLengthOf(first8: Uint8Array, fileLength: number, fail: Fail): number {
+  if (fileLength < 8) fail(`${fileLength} bytes is too short to hold the 8-byte header length`);
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) fail(`header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const headerLength = Number(n);
-  if (8 + headerLength > bytes.length) {
-    fail(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`);
+  if (8 + headerLength > fileLength) fail(`header length ${headerLength} runs past the end of the file (${fileLength} bytes)`);
+  return headerLength;
+}
+
+/**
+ * Parses and validates the JSON header against the length of the data buffer that follows it:
+ * at most MAX_TENSORS entries (counted on the raw bytes, before anything is built), exact UTF-8, no
+ * duplicate names, known dtypes, offsets that tile the buffer. Returns the entries in file order.
+ */
+function parseHeader(headerBytes: Uint8Array, bufferLength: number, fail: Fail): { entries: HeaderEntry[]; metadata: Metadata } {
+  if (headerBytes.length < 2 || headerBytes[0] !== 0x7b /* '{' */) fail("the JSON header must start with '{'");
+  const keys = scanTopLevelKeys(headerBytes, MAX_TENSORS + 1 /* and __metadata__ */);
+  if (keys.overLimit) fail(`the header lists more than ${MAX_TENSORS} tensors, the most this reader accepts`);
+  let headerText = '';
+  try {
+    headerText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
+  } catch {
+    fail('the header is not valid UTF-8');
   }
-  if (headerLength < 2 || bytes[8] !== 0x7b /* '{' */) fail("the JSON header must start with '{'");
   let header: unknown;
-  const headerText = Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLength).toString('utf8');
   try {
     header = JSON.parse(headerText);
   } catch (e) {
     fail(`the header is not valid JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('the header is not a JSON object');
-  const dup = findDuplicateKey(headerText);
-  if (dup !== null) fail(`the header names '${dup}' twice`);
+  if (keys.duplicate !== null) fail(`the header names '${keys.duplicate}' twice`);
 
   const metadata: Metadata = {};
-  const entries: { name: string; dtype: DType; shape: number[]; begin: number; end: number }[] = [];
+  const entries: HeaderEntry[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('__metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(`__metadata__['${k}'] must be a string, got ${JSON.stringify(v)}`);
-        metadata[k] = v as string;
+        // An own data property even for a key like '__proto__' (plain assignment would set the prototype).
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`tensor '${name}': entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in DTYPES)) fail(`tensor '${name}': unsupported dtype ${JSON.stringify(dtype)}`);
+    if (!dtypeInfo(dtype)) fail(`tensor '${name}': unsupported dtype ${JSON.stringify(dtype)}`);
     if (!isValidShape(shape)) fail(`tensor '${name}': shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
     if (
       !Array.isArray(offsets) || offsets.length !== 2 ||
@@ -191,8 +229,6 @@ export function deserialize(bytes: Uint8Array, source = 'buffer'): SafetensorsFi
     entries.push({ name, dtype: dtype as DType, shape: shape as number[], begin, end });
   }
 
-  const bufferStart = 8 + headerLength;
-  const bufferLength = bytes.length - bufferStart;
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const e of entries) {
@@ -213,7 +249,19 @@ export function deserialize(bytes: Uint8Array, source = 'buffer'): SafetensorsFi
   if (expected !== bufferLength) {
     fail(`the data buffer has ${bufferLength - expected} trailing bytes that no tensor covers`);
   }
+  return { entries, metadata };
+}
 
+/**
+ * Parses a safetensors buffer. Throws SafetensorsError naming `source` (e.g. the file path) and
+ * what is wrong for every malformed input; never returns a partially read file.
+ */
+export function deserialize(bytes: Uint8Array, source = 'buffer'): SafetensorsFile {
+  assertLittleEndianHost();
+  const fail = failer(source);
+  const headerLength = headerLengthOf(bytes, bytes.length, fail);
+  const bufferStart = 8 + headerLength;
+  const { entries, metadata } = parseHeader(bytes.subarray(8, bufferStart), bytes.length - bufferStart, fail);
   const tensors = new Map<string, SafeTensor>();
   for (const e of entries) {
     // Copy into a fresh buffer: the file's offsets need not be aligned for typed-array views.
@@ -225,39 +273,52 @@ export function deserialize(bytes: Uint8Array, source = 'buffer'): SafetensorsFi
 }
 
 /**
- * JSON.parse keeps the last of duplicate keys silently; the format forbids them. Scans the
- * top-level object's keys (nested objects are skipped over) and returns the first repeated one.
+ * Scans the top-level object's keys (nested objects are skipped over) in the raw header bytes,
+ * before anything is decoded or built: the first repeated key (JSON.parse keeps the last of
+ * duplicates silently; the format forbids them) and whether there are more than `maxKeys`, in
+ * which case the scan stops there. Working on bytes is exact for UTF-8: the structural
+ * characters are ASCII and never occur inside a multi-byte sequence.
  */
-function findDuplicateKey(text: string): string | null {
+function scanTopLevelKeys(bytes: Uint8Array, maxKeys: number): { duplicate: string | null; overLimit: boolean } {
+  const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c;
+  const OPEN = [0x7b, 0x5b], CLOSE = [0x7d, 0x5d]; // { [  } ]
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   const seen = new Set<string>();
+  let duplicate: string | null = null;
   let depth = 0;
   let i = 0;
   let expectKey = false;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
+  while (i < bytes.length) {
+    const c = bytes[i];
+    if (c === QUOTE) {
       let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      while (j < bytes.length && bytes[j] !== QUOTE) j += bytes[j] === BACKSLASH ? 2 : 1;
       if (depth === 1 && expectKey) {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
-        if (seen.has(key)) return key;
+        let key: string;
+        try {
+          key = JSON.parse(decoder.decode(bytes.subarray(i, j + 1))) as string;
+        } catch {
+          return { duplicate, overLimit: false }; // not UTF-8 or not JSON: the full parse says which
+        }
+        if (seen.has(key)) duplicate ??= key;
         seen.add(key);
+        if (seen.size > maxKeys) return { duplicate, overLimit: true };
         expectKey = false;
       }
       i = j + 1;
       continue;
     }
-    if (c === '{' || c === '[') {
+    if (OPEN.includes(c)) {
       depth++;
-      if (depth === 1 && c === '{') expectKey = true;
-    } else if (c === '}' || c === ']') {
+      if (depth === 1 && c === OPEN[0]) expectKey = true;
+    } else if (CLOSE.includes(c)) {
       depth--;
-    } else if (c === ',' && depth === 1) {
+    } else if (c === COMMA && depth === 1) {
       expectKey = true;
     }
     i++;
   }
-  return null;
+  return { duplicate, overLimit: false };
 }
 
 /** Writes a safetensors file atomically (temporary file in the same directory, fsync, rename). */
@@ -265,13 +326,40 @@ export function saveFile(path: string, tensors: Record<string, SafeTensor> | Map
   writeFileAtomic(path, serialize(tensors, metadata));
 }
 
-/** Reads and validates a safetensors file; errors name the path. */
+/**
+ * Reads and validates a safetensors file; errors name the path. Bounded: anything but a regular
+ * file (a FIFO, /dev/zero, a directory) is refused before a byte is read; then the 8-byte length
+ * and the header (at most MAX_HEADER_BYTES) are read and validated against the file's size, and
+ * only then is each tensor's data read, straight into its own buffer.
+ */
 export function loadFile(path: string): SafetensorsFile {
-  let bytes: Buffer;
+  assertLittleEndianHost();
+  const fail = failer(path);
+  let file: RegularFile;
   try {
-    bytes = fs.readFileSync(path);
+    file = openRegularFile(path);
   } catch (e) {
-    throw new SafetensorsError(`${path}: cannot read: ${(e as Error).message}`);
+    throw new SafetensorsError((e as Error).message);
   }
-  return deserialize(bytes, path);
+  try {
+    const first8 = new Uint8Array(Math.min(8, file.size));
+    readExactly(file, first8, 0);
+    const headerLength = headerLengthOf(first8, file.size, fail);
+    const headerBytes = new Uint8Array(headerLength);
+    readExactly(file, headerBytes, 8);
+    const bufferStart = 8 + headerLength;
+    const { entries, metadata } = parseHeader(headerBytes, file.size - bufferStart, fail);
+    const tensors = new Map<string, SafeTensor>();
+    for (const e of entries) {
+      const bytes = new Uint8Array(e.end - e.begin);
+      readExactly(file, bytes, bufferStart + e.begin);
+      tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: DTYPES[e.dtype].make(bytes.buffer) });
+    }
+    return { tensors, metadata };
+  } catch (e) {
+    if (e instanceof FileReadError) throw new SafetensorsError(e.message);
+    throw e;
+  } finally {
+    fs.closeSync(file.fd);
+  }
 }

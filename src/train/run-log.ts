@@ -6,12 +6,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { lineChartSvg } from '../io/plot';
-import { writeFileAtomic } from '../io/atomic';
+import { appendToRegularFile, makeOwnDirectory, writeFileAtomic } from '../io/atomic';
+import { readRegularFile } from '../io/regular-file';
 import type { LogRecord } from './loop';
 
 export interface MetricsLine extends Omit<Partial<LogRecord>, 'kind'> {
   kind: string;
   [key: string]: unknown;
+}
+
+/** A metrics file is a few hundred bytes per log line; this bounds what a resume reads. */
+const MAX_METRICS_BYTES = 1 << 30;
+
+function isRegularFile(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export class RunLog {
@@ -21,22 +33,26 @@ export class RunLog {
   private lastPlot = 0;
 
   constructor(readonly dir: string, readonly title: string, options: { resumeFromStep?: number } = {}) {
-    fs.mkdirSync(dir, { recursive: true });
+    makeOwnDirectory(dir);
     this.metricsPath = path.join(dir, 'metrics.jsonl');
     this.plotPath = path.join(dir, 'loss.svg');
-    if (options.resumeFromStep !== undefined && fs.existsSync(this.metricsPath)) {
+    if (options.resumeFromStep !== undefined && isRegularFile(this.metricsPath)) {
       // Continuing a run: keep what came before the checkpoint, drop what came after it (an
       // interrupted run may have logged past its last checkpoint).
-      const kept = RunLog.read(this.metricsPath).filter((r) => typeof r.step === 'number' && r.step <= options.resumeFromStep! && r.kind !== 'summary');
-      this.records = kept;
-      writeFileAtomic(this.metricsPath, kept.map((r) => JSON.stringify(r) + '\n').join(''));
-    } else {
-      fs.writeFileSync(this.metricsPath, '');
+      this.records = RunLog.read(this.metricsPath).filter((r) => typeof r.step === 'number' && r.step <= options.resumeFromStep! && r.kind !== 'summary');
     }
+    // Written whole and renamed into place: whatever is at metricsPath (a planted symbolic link
+    // included) is replaced, never followed.
+    this.rewriteMetrics();
   }
 
+  private rewriteMetrics(): void {
+    writeFileAtomic(this.metricsPath, this.records.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
+
+  /** The lines of a metrics file this library wrote; a symbolic link there is refused, not followed. */
   static read(file: string): MetricsLine[] {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
+    return readRegularFile(file, MAX_METRICS_BYTES, { noFollow: true }).toString('utf8').split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
       try {
         return [JSON.parse(l) as MetricsLine];
       } catch {
@@ -47,7 +63,9 @@ export class RunLog {
 
   write(record: MetricsLine): void {
     this.records.push(record);
-    fs.appendFileSync(this.metricsPath, JSON.stringify(record) + '\n');
+    // Appended only to the regular file this run created; if something else has taken its place
+    // since, the file is rewritten whole (replaced) from the records in memory.
+    if (!appendToRegularFile(this.metricsPath, JSON.stringify(record) + '\n')) this.rewriteMetrics();
     // Re-plot at most every 2 s of wall time (and always at log lines): cheap but not free.
     const now = Date.now();
     if (record.kind === 'log' || now - this.lastPlot > 2000) {

@@ -1,0 +1,33 @@
+/**
+ * Tensor memory with a clear error. A typed array of a huge length fails with V8's bare "Invalid
+ * typed array length" (or, past what the machine has, "Array buffer allocation failed"), which
+ * says neither what was asked for nor why it cannot be had. As PyTorch's allocator ("you tried
+ * to allocate N bytes"), the error names the bytes, the shape and the limit.
+ */
+import { shapeString } from './tensor';
+
+/** 4 GiB: the most a tensor may hold, the whole of what 32-bit WebAssembly memory can address. */
+export const MAX_TENSOR_BYTES = 2 ** 32;
+
+const BYTES_PER_ELEMENT = { float32: 4, int32: 4 } as const;
+
+/** Exact byte count of a dense tensor of `shape`, as a BigInt (a Number product loses digits past 2^53). */
+export function tensorBytes(shape: readonly number[], dtype: 'float32' | 'int32' = 'float32'): bigint {
+  return shape.reduce((bytes, d) => bytes * BigInt(d), BigInt(BYTES_PER_ELEMENT[dtype]));
+}
+
+/** A zero-filled dense array for a tensor of `shape`, or an error naming the bytes asked for. */
+export function allocateTensorData(op: string, shape: readonly number[], dtype: 'float32' | 'int32' = 'float32'): Float32Array | Int32Array {
+  const bytes = tensorBytes(shape, dtype);
+  const what = `${op}: cannot allocate a ${dtype} tensor of shape ${shapeString(shape)}: you tried to allocate ${bytes} bytes`;
+  if (bytes > BigInt(MAX_TENSOR_BYTES)) {
+    throw new RangeError(`${what}, more than the limit of ${MAX_TENSOR_BYTES} bytes (4 GiB, what WebAssembly memory can address)`);
+  }
+  const n = Number(bytes) / BYTES_PER_ELEMENT[dtype];
+  try {
+    return dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  } catch (e) {
+    if (e instanceof RangeError) throw new RangeError(`${what} and the allocation failed (${e.message}); the limit is ${MAX_TENSOR_BYTES} bytes`);
+    throw e;
+  }
+}
