@@ -11,6 +11,7 @@ import * as http from 'http';
 import * as https from 'https';
 import * as path from 'path';
 import { SingleBar } from 'cli-progress';
+import { checkOptions, optionNames } from '../options';
 
 export interface DownloadOptions {
   /** Expected MD5 (hex). Required: an unverified download is never used. */
@@ -25,7 +26,10 @@ export interface DownloadOptions {
   timeoutMs?: number;
 }
 
+const DOWNLOAD_OPTIONS = optionNames<DownloadOptions>({ md5: true, attempts: true, progress: true, retryDelayMs: true, timeoutMs: true });
+
 export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<void> {
+  checkOptions('downloadFile', options, DOWNLOAD_OPTIONS);
   const attempts = options.attempts ?? 3;
   const errors: string[] = [];
   fs.mkdirSync(path.dirname(dest), { recursive: true });

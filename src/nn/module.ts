@@ -193,7 +193,11 @@ export class Module {
     }
     for (const [key, target] of own) {
       const source = entries.get(key);
-      if (source !== undefined && source._dense() !== target._dense()) target._dense().set(source._dense());
+      if (source === undefined) continue;
+      // As PyTorch's param.copy_(input_param): an in-place write, so the version moves on.
+      const values = source._dense();
+      if (values !== target._dense()) target._writeDense(values);
+      target._versionCounter.value++;
     }
     return { missingKeys, unexpectedKeys };
   }
@@ -222,11 +226,14 @@ function checkName(name: string, module: Module): void {
   }
 }
 
-/** Resets the grads of `params`: null when setToNone, else zero-filled in place. */
+/**
+ * Resets the grads of `params`: null when setToNone, else zero-filled in place (bumping the
+ * grad's version, as PyTorch's grad.zero_() does).
+ */
 export function zeroGradOf(params: Iterable<Tensor>, setToNone: boolean): void {
   for (const p of params) {
     if (p.grad === null) continue;
     if (setToNone) p.grad = null;
-    else (p.grad._dense() as Float32Array).fill(0);
+    else p.grad.zero_();
   }
 }
