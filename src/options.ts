@@ -14,6 +14,18 @@ export function optionNames<T>(names: { [K in keyof Required<T>]: true }): strin
   return Object.keys(names);
 }
 
+/**
+ * `defaults` overridden by every option that is not undefined. Unlike `options.x ?? default`,
+ * a null stays null, so that the type check refuses it as PyTorch refuses `lr=None`.
+ */
+export function withDefaults<T extends object>(options: Partial<T>, defaults: T): T {
+  const out = { ...defaults };
+  for (const key of Object.keys(defaults) as Array<keyof T>) {
+    if (options[key] !== undefined) out[key] = options[key] as T[keyof T];
+  }
+  return out;
+}
+
 /** "weight_decay" -> "weightDecay": how a name ported from Python is most often misspelt. */
 function camelCase(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

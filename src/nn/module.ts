@@ -6,6 +6,7 @@
  */
 import { Tensor, shapeString } from '../tensor';
 import { Parameter } from './parameter';
+import { checkOptions, describeValue } from '../options';
 
 export interface ZeroGradOptions {
   /** true (the default, as PyTorch 2.x): grad becomes null; false: fill zeros in place, keeping the buffer. */
@@ -133,7 +134,7 @@ export class Module {
 
   /** Resets the gradients of every parameter (see ZeroGradOptions). */
   zeroGrad(options: ZeroGradOptions = {}): void {
-    zeroGradOf(this.parameters(), options.setToNone ?? true);
+    zeroGradOf(this.parameters(), zeroGradSetToNone('Module.zeroGrad', options));
   }
 
   /** Calls fn on every descendant and then on this module (torch's apply). */
@@ -164,6 +165,7 @@ export class Module {
    * mismatches are always errors; missing and unexpected keys are errors when strict.
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
+    checkOptions('loadStateDict', options, ['strict']);
     const strict = options.strict ?? true;
     const entries = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
@@ -224,6 +226,14 @@ function checkName(name: string, module: Module): void {
   if (typeof name !== 'string' || name === '' || name.includes('.')) {
     throw new Error(`${module.constructor.name}: invalid name "${name}" (must be a non-empty string without ".")`);
   }
+}
+
+/** The checked setToNone of zeroGrad's options (default true). */
+export function zeroGradSetToNone(where: string, options: ZeroGradOptions): boolean {
+  checkOptions(where, options, ['setToNone']);
+  const setToNone = options.setToNone ?? true;
+  if (typeof setToNone !== 'boolean') throw new TypeError(`${where}: setToNone must be a boolean, got ${describeValue(setToNone)}`);
+  return setToNone;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Tensor } from '../tensor';
-import { Problems, checkOptions, optionNames } from '../options';
+import { Problems, checkOptions, optionNames, withDefaults } from '../options';
 import { Optimizer, ParamGroup, ParamsInput, checkStateFields, checkStateTensor, updateInPlace } from './optimizer';
 
 export interface AdamOptions {
@@ -61,14 +61,7 @@ export function adam(p: Float32Array, grad: Float32Array, s: AdamState, o: AdamO
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
     checkOptions('Adam', options, ADAM_OPTIONS, ADAM_UNSUPPORTED);
-    super(params, {
-      lr: options.lr ?? 1e-3,
-      betas: options.betas ?? [0.9, 0.999],
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      amsgrad: options.amsgrad ?? false,
-      maximize: options.maximize ?? false,
-    });
+    super(params, withDefaults(options, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }));
   }
 
   protected override checkGroup(g: ParamGroup<AdamOptions>, problems: Problems): void {

@@ -4,7 +4,7 @@
  * Subclasses hold only their update rule.
  */
 import { Tensor, shapeString } from '../tensor';
-import { zeroGradOf } from '../nn/module';
+import { zeroGradOf, zeroGradSetToNone } from '../nn/module';
 import type { ZeroGradOptions } from '../nn/module';
 import { Problems, checkOptions, describeValue, problemsError } from '../options';
 
@@ -88,7 +88,8 @@ export abstract class Optimizer<O extends object> {
 
   /** Resets the gradients of every parameter of every group (see ZeroGradOptions). */
   zeroGrad(options: ZeroGradOptions = {}): void {
-    for (const group of this.paramGroups) zeroGradOf(group.params, options.setToNone ?? true);
+    const setToNone = zeroGradSetToNone(`${this.constructor.name}.zeroGrad`, options);
+    for (const group of this.paramGroups) zeroGradOf(group.params, setToNone);
   }
 
   /** One update of every parameter that has a gradient. A closure re-evaluates the loss (returned). */

@@ -1,6 +1,6 @@
 import { Tensor } from '../tensor';
 import { getBackend } from '../backend';
-import { Problems, checkOptions, optionNames } from '../options';
+import { Problems, checkOptions, optionNames, withDefaults } from '../options';
 import { Optimizer, ParamGroup, ParamsInput, checkStateFields, checkStateTensor, updateInPlace } from './optimizer';
 
 export interface SGDOptions {
@@ -57,14 +57,7 @@ export function sgd(params: Tensor[], grads: Array<Tensor | null>, momentumBuffe
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
     checkOptions('SGD', options, SGD_OPTIONS, SGD_UNSUPPORTED);
-    super(params, {
-      lr: options.lr ?? 1e-3,
-      momentum: options.momentum ?? 0,
-      dampening: options.dampening ?? 0,
-      nesterov: options.nesterov ?? false,
-      weightDecay: options.weightDecay ?? 0,
-      maximize: options.maximize ?? false,
-    });
+    super(params, withDefaults(options, { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false }));
   }
 
   protected override checkGroup(g: ParamGroup<SGDOptions>, problems: Problems): void {
