@@ -213,6 +213,9 @@ describe('a checkpoint crafted to fail late changes nothing: every problem is fo
 
   const group0 = (meta: any) => meta.optimizer.paramGroups[0];
 
+  test("the issue's case: lr = -1 in the file is refused and the model keeps its weights", () =>
+    expectRefused('sgd', (meta) => { group0(meta).lr = -1; }, /Invalid learning rate: -1/));
+
   test.each<[string, (meta: any) => void, RegExp]>([
     ['lr = -1', (m) => { group0(m).lr = -1; }, /optimizer: param group 0: Invalid learning rate: -1$/],
     ['lr: null', (m) => { group0(m).lr = null; }, /optimizer: param group 0: lr must be a number, got null$/],
