@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { nn, optim, F, data, train, tensor, zeros, randn, arange, full, randint } from '../src';
+import { nn, optim, F, data, train, io, parallel, tensor, zeros, randn, arange, full, randint } from '../src';
 import { checkOptions } from '../src/options';
 
 const x4 = () => randn([1, 2, 6, 6]);
@@ -170,8 +170,15 @@ describe('data', () => {
   });
 });
 
-test('train.fit refuses an unknown option before doing anything', async () => {
+test('backward, checkpoints, fit and data-parallel training refuse an unknown option before doing anything', async () => {
+  const loss = zeros([2], { requiresGrad: true }).sum();
+  expect(() => loss.backward(null, { retain_graph: true } as never)).toThrow("backward: unknown option 'retain_graph' (did you mean 'retainGraph'?)");
+  expect(() => loss.backward(null, { createGraph: true } as never)).toThrow("backward: option 'createGraph' is not supported");
+  const model = new nn.Linear(2, 1);
+  expect(() => io.saveCheckpoint('/nonexistent/c.safetensors', { model, epochs: 2 } as never)).toThrow("saveCheckpoint: unknown option 'epochs'");
+  expect(() => io.loadCheckpoint('/nonexistent/c.safetensors', { model, strict: false } as never)).toThrow("loadCheckpoint: unknown option 'strict'");
   await expect(train.fit({ epochs: 1, logEvery: 1, epoch: 2 } as never)).rejects.toThrow("fit: unknown option 'epoch'");
+  await expect(parallel.DataParallel.create({ model, threads: 2, workers: 2 } as never)).rejects.toThrow("DataParallel: unknown option 'workers'");
 });
 
 test('scripts: profile-step refuses an unknown flag, naming it (train.ts: test/train.cli.test.ts)', () => {

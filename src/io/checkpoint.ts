@@ -21,7 +21,7 @@
 import { Tensor } from '../tensor';
 import { generatorStateProblem } from '../random';
 import type { GeneratorState } from '../random';
-import { describeValue } from '../options';
+import { checkOptions, describeValue, optionNames } from '../options';
 import { loadFile, saveFile, SafeTensor, SafetensorsFile, Metadata } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'torchlet-checkpoint-v1';
@@ -95,6 +95,9 @@ interface CheckpointMeta {
   } | null;
 }
 
+const SAVE_OPTIONS = optionNames<SaveCheckpointOptions>({ model: true, optimizer: true, epoch: true, step: true, generatorState: true, extra: true });
+const LOAD_OPTIONS = optionNames<LoadCheckpointTarget>({ model: true, optimizer: true, checkExtra: true });
+
 function entriesOf(sd: StateDict): Array<[string, Tensor]> {
   return sd instanceof Map ? [...sd.entries()] : Object.entries(sd);
 }
@@ -115,6 +118,7 @@ function isTensor(v: unknown): v is Tensor {
 
 /** Saves model, optimizer and loop state to `path` atomically. */
 export function saveCheckpoint(path: string, options: SaveCheckpointOptions): void {
+  checkOptions('saveCheckpoint', options, SAVE_OPTIONS);
   const tensors = new Map<string, SafeTensor>();
   for (const [name, t] of entriesOf(options.model.stateDict())) {
     if (name.startsWith(OPTIMIZER_PREFIX)) throw new CheckpointError(`checkpoint: model tensor name '${name}' collides with optimizer state`);
@@ -270,6 +274,7 @@ function optimizerStateFrom(file: SafetensorsFile, meta: CheckpointMeta, optimiz
  * neither the model nor the optimizer has been changed.
  */
 export function loadCheckpoint(path: string, target: LoadCheckpointTarget): LoadedCheckpoint {
+  checkOptions('loadCheckpoint', target, LOAD_OPTIONS);
   const file = loadFile(path);
   const meta = parseMeta(file, path);
   const errors = metaProblems(meta);
