@@ -5,6 +5,7 @@
  * Prints ms/step (median of several rounds) and, from a separate profiled round, ms per step
  * inside each wasm kernel, in copies between JS and wasm memory, and the rest (JS).
  */
+import { parseArgs } from 'util';
 import { setBackend } from '../src/backend';
 import { setBackendProfiling, getBackendProfile, resetBackendProfile, wasmMemoryBytes } from '../src/backend';
 import { manualSeed } from '../src/random';
@@ -13,9 +14,22 @@ import { CrossEntropyLoss } from '../src/nn';
 import { SGD } from '../src/optim';
 import { Net } from '../src/models/seedNet';
 
+// Strict: an unknown or misspelt flag (e.g. --batches) is refused, not silently ignored.
+let flags: Record<string, string | undefined>;
+try {
+  flags = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: false,
+    options: { batch: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, backend: { type: 'string' } },
+  }).values as Record<string, string | undefined>;
+} catch (e) {
+  process.stderr.write(`profile-step: ${(e as Error).message}\nFlags: --batch N --steps N --rounds N --backend wasm|js\n`);
+  process.exit(2);
+}
+
 function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+  return flags[name] ?? fallback;
 }
 
 const batch = Number(arg('batch', '4'));

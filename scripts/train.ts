@@ -17,23 +17,11 @@ import { RunLog } from '../src/train/run-log';
 import { formatFixed } from '../src/train/format';
 import { parseTrainArgs, TrainConfig, UsageError, USAGE } from './lib/train-args';
 import { selectData } from './lib/train-data';
+import { checkpointExtraProblems, type CheckpointExtra } from './lib/train-checkpoint';
+import { problemsError } from '../src/options';
 
 const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130;
-
-interface CheckpointExtra {
-  trainState: TrainState;
-  runName: string;
-  dataset: string;
-  batchSize: number;
-  seed: number;
-  /** Sizes of the data sets trained on, checked on resume; synthetic set options. */
-  trainImages: number;
-  epochs: number;
-  logEvery: number;
-  syntheticTrainSize: number | null;
-  syntheticTestSize: number | null;
-}
 
 function out(line: string): void {
   process.stdout.write(line + '\n');
@@ -118,8 +106,10 @@ async function main(argv: string[]): Promise<number> {
   let resumedExtra: Partial<CheckpointExtra> = {};
   if (cfg.resume) {
     resumed = readCheckpointState(cfg.resume);
+    // Checked whole before the checkpoint decides anything (data set, batch size, position).
+    const problems = checkpointExtraProblems(resumed.extra);
+    if (problems.length > 0) throw problemsError(cfg.resume, problems);
     resumedExtra = resumed.extra as Partial<CheckpointExtra>;
-    if (!resumedExtra.trainState) throw new Error(`${cfg.resume}: the checkpoint has no training position (extra.trainState); it cannot be resumed`);
     if (!cfg.explicit.has('dataset') && resumedExtra.dataset) cfg.dataset = resumedExtra.dataset as TrainConfig['dataset'];
     if (resumedExtra.batchSize !== undefined) {
       if (cfg.explicit.has('batch-size') && cfg.batchSize !== resumedExtra.batchSize) {
@@ -163,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
 
   let state: TrainState | null = null;
   if (cfg.resume) {
-    const ck = loadCheckpoint(cfg.resume, { model: net, optimizer });
+    const ck = loadCheckpoint(cfg.resume, { model: net, optimizer, checkExtra: checkpointExtraProblems });
     if (ck.generatorState) defaultGenerator.setState(ck.generatorState);
     state = (ck.extra as unknown as CheckpointExtra).trainState;
     if (cfg.explicit.has('lr') || cfg.explicit.has('momentum')) {

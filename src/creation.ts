@@ -6,6 +6,7 @@
 import { Tensor, NestedArray, DType, shapeString } from './tensor';
 import { Generator, defaultGenerator } from './random';
 import { allocateTensorData } from './alloc';
+import { checkOptions, describeValue, optionNames } from './options';
 
 export interface CreationOptions {
   requiresGrad?: boolean;
@@ -15,12 +16,23 @@ export interface CreationOptions {
 
 type SizeArgs = Array<number | readonly number[] | CreationOptions | undefined>;
 
+const CREATION_OPTIONS = optionNames<CreationOptions>({ requiresGrad: true, dtype: true, generator: true });
+
+/** Refuses unknown names (e.g. requires_grad) and dtypes other than float32 and int32. */
+function checkCreationOptions(op: string, options: CreationOptions): CreationOptions {
+  checkOptions(op, options, CREATION_OPTIONS, { device: 'tensors live on the CPU (or in the wasm backend), chosen with setBackend' });
+  if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'int32') {
+    throw new TypeError(`${op}: dtype must be 'float32' or 'int32', got ${describeValue(options.dtype)}`);
+  }
+  return options;
+}
+
 function parseSize(op: string, args: SizeArgs): { shape: number[]; options: CreationOptions } {
   let options: CreationOptions = {};
   let rest = args;
   const last = args[args.length - 1];
   if (last !== undefined && typeof last === 'object' && !Array.isArray(last)) {
-    options = last as CreationOptions;
+    options = checkCreationOptions(op, last as CreationOptions);
     rest = args.slice(0, -1);
   }
   rest = rest.filter((a) => a !== undefined);
@@ -51,7 +63,8 @@ export function ones(...args: SizeArgs): Tensor {
 
 /** A tensor filled with value. */
 export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
-  return make('full', parseSize('full', [shape]).shape, options, (d) => d.fill(value));
+  const size = parseSize('full', [shape, options]);
+  return make('full', size.shape, size.options, (d) => d.fill(value));
 }
 
 /** Uniform in [0, 1). */
@@ -74,6 +87,7 @@ export function randn(...args: SizeArgs): Tensor {
 
 /** Uniform integers in [low, high), int32. */
 export function randint(low: number, high: number, shape: readonly number[], options: CreationOptions = {}): Tensor {
+  checkCreationOptions('randint', options);
   const g = options.generator ?? defaultGenerator;
   if (!(high > low)) throw new Error(`randint: high (${high}) must be greater than low (${low})`);
   return make('randint', [...shape], { dtype: 'int32' }, (d) => {
@@ -107,6 +121,7 @@ export function arange(a: number, b?: number | CreationOptions, c?: number | Cre
     end = a;
     if (b) options = b;
   }
+  checkCreationOptions('arange', options);
   if (step === 0) throw new Error('arange: step must be nonzero');
   const n = Math.max(0, Math.ceil((end - start) / step));
   return make('arange', [n], options, (data) => {
@@ -131,6 +146,7 @@ function inferNestedShape(value: NestedArray | ArrayLike<number>): number[] {
  * number data give float32, Int32Array gives int32; `dtype` overrides. The data is copied.
  */
 export function tensor(value: NestedArray | Float32Array | Int32Array | ArrayLike<number>, options: CreationOptions = {}): Tensor {
+  checkCreationOptions('tensor', options);
   const shape = typeof value === 'number' ? [] : inferNestedShape(value as NestedArray);
   const dtype: DType = options.dtype ?? (value instanceof Int32Array ? 'int32' : 'float32');
   const data = allocateTensorData('tensor', shape, dtype);

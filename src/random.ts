@@ -105,14 +105,23 @@ export class Generator {
   }
 
   setState(state: GeneratorState): void {
-    const w = state?.words;
-    if (!Array.isArray(w) || w.length !== 4 || w.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff)) {
-      throw new Error('Generator.setState: expected { words: four unsigned 32-bit integers, spareNormal }');
-    }
-    if ((w[0] | w[1] | w[2] | w[3]) === 0) throw new Error('Generator.setState: the all-zero state is invalid');
-    this.s.set(w);
+    const problem = generatorStateProblem(state);
+    if (problem !== null) throw new Error(`Generator.setState: ${problem}`);
+    this.s.set(state.words);
     this.spareNormal = typeof state.spareNormal === 'number' ? state.spareNormal : null;
   }
+}
+
+/** Why `state` is not a state setState accepts (a checkpoint checks it before loading anything), or null. */
+export function generatorStateProblem(state: unknown): string | null {
+  const s = state as Partial<GeneratorState> | null;
+  const w = s?.words;
+  if (!Array.isArray(w) || w.length !== 4 || w.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff)) {
+    return 'expected { words: four unsigned 32-bit integers, spareNormal }';
+  }
+  if ((w[0] | w[1] | w[2] | w[3]) === 0) return 'the all-zero state is invalid';
+  if (s!.spareNormal != null && !Number.isFinite(s!.spareNormal)) return `spareNormal must be a finite number or null, got ${String(s!.spareNormal)}`;
+  return null;
 }
 
 /** A non-deterministic 53-bit seed, as PyTorch draws for its default generator at start-up. */

@@ -10,6 +10,7 @@
  *
  * The method forms (`t.add(u)`, `t.view(-1, 400)`, ...) forward to the ops in `src/ops/`.
  */
+import { checkOptions } from './options';
 import { runBackward, Node, GradHook } from './autograd';
 import {
   Storage, VersionCounter, TensorData, contiguousStrides, isContiguousLayout, gatherStrided, scatterStrided,
@@ -321,6 +322,10 @@ export class Tensor {
    * it into their `.grad`. A non-scalar needs an explicit `gradient` of the same shape.
    */
   backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
+    checkOptions('backward', options, ['retainGraph'], {
+      createGraph: 'gradients are not themselves recorded (no higher-order derivatives)',
+      inputs: 'every leaf that requires grad receives its gradient',
+    });
     if (!this.requiresGrad) {
       throw new Error('element 0 of tensors does not require grad and does not have a grad_fn: ' +
         'backward() needs a tensor computed from tensors with requiresGrad (was it made under noGrad?)');

@@ -4,6 +4,9 @@ import * as path from 'path';
 import { Tensor } from '../src/tensor';
 import { saveCheckpoint, loadCheckpoint, readCheckpointState, CheckpointError, ModuleLike, OptimizerLike, OptimizerStateDict } from '../src/io/checkpoint';
 import { loadFile, saveFile, SafeTensor } from '../src/io/safetensors';
+import { nn, optim, tensor, manualSeed } from '../src';
+import { trainStateProblems } from '../src/train';
+import { checkpointExtraProblems } from '../scripts/lib/train-checkpoint';
 
 /**
  * Minimal stand-ins with PyTorch's state_dict/load_state_dict contract, so these tests pin the
@@ -160,5 +163,131 @@ describe('rejections leave model and optimizer untouched', () => {
     const bytes = fs.readFileSync(file);
     fs.writeFileSync(file, bytes.subarray(0, bytes.length - 10));
     expect(() => loadCheckpoint(file, { model: new FakeModule(0) })).toThrow(/c\.safetensors: not a valid safetensors file: tensor '.*'.*run past the end/);
+  });
+});
+
+describe('a checkpoint crafted to fail late changes nothing: every problem is found first and reported at once', () => {
+  /** The real nn and optim classes (the fakes above have no option checks of their own). */
+  function setup(kind: 'sgd' | 'adam', seed: number): { model: nn.Sequential; optimizer: optim.SGD | optim.Adam } {
+    manualSeed(seed);
+    const model = new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU(), new nn.Linear(3, 2));
+    const optimizer = kind === 'sgd'
+      ? new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })
+      : new optim.Adam(model.parameters(), { lr: 0.01, amsgrad: true });
+    model.call(tensor([[1, -2, 3, 0.5]])).sum().backward();
+    optimizer.step();
+    return { model, optimizer };
+  }
+
+  /** Everything loading could change: weights, and the optimizer's state and options. */
+  function snapshot(s: ReturnType<typeof setup>): string {
+    const plain = (v: unknown) => (v instanceof Tensor ? [...v.dataSync()] : v);
+    const sd = s.optimizer.stateDict();
+    return JSON.stringify({
+      weights: Object.entries(s.model.stateDict()).map(([k, t]) => [k, plain(t)]),
+      state: Object.entries(sd.state).map(([k, st]) => [k, Object.entries(st).map(([f, v]) => [f, plain(v)])]),
+      groups: sd.paramGroups,
+    });
+  }
+
+  /**
+   * Saves a real checkpoint, lets `edit` change its loop state (the `torchlet` metadata) and
+   * tensors, then loads it into a freshly built model and optimizer: it must throw `pattern`
+   * and leave both as they were.
+   */
+  function expectRefused(kind: 'sgd' | 'adam', edit: (meta: any, tensors: Map<string, SafeTensor>) => void, pattern: RegExp,
+    checkExtra?: (extra: Record<string, unknown>) => string[]): void {
+    const saved = setup(kind, 1);
+    const file = path.join(dir, 'crafted.safetensors');
+    saveCheckpoint(file, { model: saved.model, optimizer: saved.optimizer, epoch: 2, step: 40, extra: { trainState: { runningLoss: 1.5 } } });
+    const f = loadFile(file);
+    const meta = JSON.parse(f.metadata.torchlet);
+    edit(meta, f.tensors);
+    saveFile(file, f.tensors, { ...f.metadata, torchlet: JSON.stringify(meta) });
+
+    const fresh = setup(kind, 2);
+    const before = snapshot(fresh);
+    expect(() => loadCheckpoint(file, { model: fresh.model, optimizer: fresh.optimizer, checkExtra })).toThrow(pattern);
+    expect(snapshot(fresh)).toBe(before);
+  }
+
+  const group0 = (meta: any) => meta.optimizer.paramGroups[0];
+
+  test("the issue's case: lr = -1 in the file is refused and the model keeps its weights", () =>
+    expectRefused('sgd', (meta) => { group0(meta).lr = -1; }, /Invalid learning rate: -1/));
+
+  test.each<[string, (meta: any) => void, RegExp]>([
+    ['lr = -1', (m) => { group0(m).lr = -1; }, /optimizer: param group 0: Invalid learning rate: -1$/],
+    ['lr: null', (m) => { group0(m).lr = null; }, /optimizer: param group 0: lr must be a number, got null$/],
+    ['lr: "0.1"', (m) => { group0(m).lr = '0.1'; }, /optimizer: param group 0: lr must be a number, got string "0\.1"$/],
+    ['nesterov: "yes"', (m) => { group0(m).nesterov = 'yes'; }, /param group 0: nesterov must be a boolean, got string "yes"$/],
+    ['a snake_case option', (m) => { group0(m).weight_decay = 0.1; }, /param group 0: unknown option 'weight_decay' \(did you mean 'weightDecay'\?\)/],
+    ['a momentum buffer that is a number', (m) => { m.optimizer.scalarState = { 1: { momentumBuffer: 5 } }; },
+      /optimizer: state of parameter 1: 'momentumBuffer' must be a Tensor, got number 5$/],
+    ['an unknown state field', (m) => { m.optimizer.scalarState = { 0: { velocity: 1 } }; },
+      /state of parameter 0: unknown state field 'velocity' \(expected momentumBuffer\)$/],
+    ['epoch -1', (m) => { m.epoch = -1; }, /: epoch must be a non-negative integer, got number -1$/],
+    ['step 2.5', (m) => { m.step = 2.5; }, /: step must be a non-negative integer, got number 2\.5$/],
+    ['a generator state of zeros', (m) => { m.generatorState = { words: [0, 0, 0, 0], spareNormal: null }; },
+      /generatorState: the all-zero state is invalid$/],
+  ])('SGD: %s', (_name, edit, pattern) => expectRefused('sgd', (meta) => edit(meta), pattern));
+
+  test.each<[string, (meta: any, tensors: Map<string, SafeTensor>) => void, RegExp]>([
+    ['negative step count', (m) => { m.optimizer.scalarState[0].step = -1; }, /state of parameter 0: step must be a non-negative integer, got -1$/],
+    ['a missing expAvg', (_m, t) => { t.delete('optimizer.state.2.expAvg'); }, /state of parameter 2: 'expAvg' must be a Tensor, got undefined$/],
+    ['betas of three', (m) => { group0(m).betas = [0.9, 0.99, 0.5]; }, /param group 0: betas must be a pair of numbers, got \[0\.9,0\.99,0\.5\]$/],
+    ['beta2 = 1', (m) => { group0(m).betas = [0.9, 1]; }, /param group 0: Invalid beta parameter at index 1: 1$/],
+    ['amsgrad: 1', (m) => { group0(m).amsgrad = 1; }, /param group 0: amsgrad must be a boolean, got number 1$/],
+  ])('Adam: %s', (_name, edit, pattern) => expectRefused('adam', edit, pattern));
+
+  test('the caller\'s own loop state: a non-numeric running loss, an unknown data set', () => {
+    expectRefused('sgd', (m) => { m.extra.trainState.runningLoss = 'high'; },
+      /trainState.runningLoss must be a number, got string "high"/, (extra) => trainStateProblems(extra.trainState));
+    expectRefused('sgd', (m) => { m.extra.dataset = 'imagenet'; },
+      /unknown data set string "imagenet" \(expected one of cifar10, fashion-mnist, synthetic\)/, checkpointExtraProblems);
+  });
+
+  test('several problems: all of them in one error', () => {
+    expectRefused('sgd', (m, t) => {
+      group0(m).lr = -1;
+      group0(m).momentum = 'high';
+      m.step = -3;
+      t.set('0.bias', { dtype: 'F32', shape: [4], data: new Float32Array(4) });
+    }, new RegExp([
+      'crafted\\.safetensors: 4 problems, nothing was loaded:',
+      '\tstep must be a non-negative integer, got number -3',
+      "\ttensor '0\\.bias' has shape \\[4\\], expected \\[3\\]",
+      '\toptimizer: param group 0: Invalid learning rate: -1',
+      '\toptimizer: param group 0: momentum must be a number, got string "high"$',
+    ].join('\n')));
+  });
+
+  test('an optimizer without checkStateDict that refuses its state leaves the model unchanged', () => {
+    const { model, opt } = trained();
+    const file = path.join(dir, 'c.safetensors');
+    saveCheckpoint(file, { model, optimizer: opt });
+    const fresh = new FakeModule(9);
+    const refusing = new FakeSGD(fresh);
+    refusing.loadStateDict = () => { throw new Error('refused'); };
+    const before = fresh.params['fc1.weight'].dataSync();
+    expect(() => loadCheckpoint(file, { model: fresh, optimizer: refusing })).toThrow('refused');
+    expect(fresh.params['fc1.weight'].dataSync()).toEqual(before);
+  });
+});
+
+describe('Optimizer.loadStateDict checks everything before it changes anything', () => {
+  test('two bad groups: both reported, neither group changed', () => {
+    const a = new Tensor(new Float32Array(2), [2], { requiresGrad: true });
+    const b = new Tensor(new Float32Array(3), [3], { requiresGrad: true });
+    const optimizer = new optim.SGD([{ params: [a], lr: 0.5 }, { params: [b] }], { lr: 0.1, momentum: 0.9 });
+    const sd = optimizer.stateDict();
+    sd.paramGroups[0].lr = 0.2;
+    sd.paramGroups[1].dampening = Number.NaN;
+    sd.state = { 1: { momentumBuffer: new Tensor(new Float32Array(2), [2]) } };
+    expect(() => optimizer.loadStateDict(sd)).toThrow(
+      'SGD.loadStateDict: 2 problems:\n\tparam group 1: Invalid dampening value: NaN\n\t' +
+      "state of parameter 1: 'momentumBuffer' has shape [2], the parameter has shape [3]");
+    expect(optimizer.paramGroups.map((g) => g.lr)).toEqual([0.5, 0.1]);
+    expect(optimizer.state.size).toBe(0);
   });
 });

@@ -129,7 +129,7 @@ describe('maxPool2d options', () => {
 
   test('unknown options and mixed forms are refused', () => {
     expect(() => F.maxPool2d(x, 2, { dilations: 2 } as never)).toThrow(
-      "maxPool2d: unknown option 'dilations' (expected stride, padding, dilation, ceilMode, returnIndices)");
+      "maxPool2d: unknown option 'dilations'; accepted options: stride, padding, dilation, ceilMode, returnIndices");
     const untyped = F.maxPool2d as unknown as (...args: unknown[]) => unknown;
     expect(() => untyped(x, 2, { stride: 1 }, 1)).toThrow(/either as one object or positionally/);
     expect(() => F.maxPool2d(x, 2, { ceilMode: 1 } as never)).toThrow('maxPool2d: ceilMode must be a boolean, got 1');
@@ -159,7 +159,7 @@ describe('nn.MaxPool2d', () => {
 
   test('unknown options are refused', () => {
     expect(() => new nn.MaxPool2d(2, { ceil_mode: true } as never)).toThrow(
-      "MaxPool2d: unknown option 'ceil_mode' (expected stride, padding, dilation, ceilMode, returnIndices)");
+      "MaxPool2d: unknown option 'ceil_mode' (did you mean 'ceilMode'?); accepted options: stride, padding, dilation, ceilMode, returnIndices");
     const Untyped = nn.MaxPool2d as unknown as new (...args: unknown[]) => unknown;
     expect(() => new Untyped(2, { stride: 1 }, 0)).toThrow(/either as one object or positionally/);
   });

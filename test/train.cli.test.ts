@@ -10,7 +10,8 @@ import * as path from 'path';
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import { Net } from '../src/models';
 import { SGD } from '../src/optim';
-import { loadCheckpoint } from '../src/io/checkpoint';
+import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint';
+import { defaultGenerator } from '../src/random';
 import { loadFile } from '../src/io/safetensors';
 import { tensor } from '../src/creation';
 import { noGrad } from '../src/autograd';
@@ -160,6 +161,22 @@ describe('bad flags: a clear message and exit code 2', () => {
     const r = train([...SMALL, '--resume', bad]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^train: .*bad\.safetensors: not a valid safetensors file: header length \d+ runs past the end of the file/);
+  });
+
+  test('a checkpoint whose loop state is wrong is refused whole before anything is built, naming every problem', () => {
+    const crafted = path.join(dir, 'crafted.safetensors');
+    const net = new Net();
+    const trainState = { epoch: 0, batchIndex: 3, step: 3, runningLoss: 'high', traceLoss: 0, epochGeneratorState: defaultGenerator.getState() };
+    saveCheckpoint(crafted, {
+      model: net, optimizer: new SGD(net.parameters(), { lr: 0.001, momentum: 0.9 }),
+      extra: { trainState, dataset: 'imagenet', batchSize: 4 },
+    });
+    const r = train([...SMALL, '--resume', crafted]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`train: ${crafted}: 2 problems:\n` +
+      '\ttrainState.runningLoss must be a number, got string "high"\n' +
+      '\tunknown data set string "imagenet" (expected one of cifar10, fashion-mnist, synthetic)\n');
+    expect(r.stdout).toBe('');
   });
 });
 

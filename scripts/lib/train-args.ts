@@ -4,7 +4,10 @@
  */
 import { parseArgs } from 'util';
 
-export type DatasetChoice = 'auto' | 'cifar10' | 'fashion-mnist' | 'synthetic';
+/** The data sets a run can train on (what a checkpoint records), and --dataset's choices. */
+export const DATASETS = ['cifar10', 'fashion-mnist', 'synthetic'] as const;
+export type DatasetName = typeof DATASETS[number];
+export type DatasetChoice = 'auto' | DatasetName;
 
 export interface TrainConfig {
   dataset: DatasetChoice;
@@ -151,7 +154,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
   }
   const maxSteps = s('max-steps') === undefined ? null : integer('max-steps', s('max-steps'), 0, 1);
   return {
-    dataset: oneOf('dataset', s('dataset'), ['auto', 'cifar10', 'fashion-mnist', 'synthetic'] as const, 'auto'),
+    dataset: oneOf('dataset', s('dataset'), ['auto', ...DATASETS] as const, 'auto'),
     dataDir: s('data-dir') ?? './data',
     epochs: integer('epochs', s('epochs'), 2, 1),
     batchSize: integer('batch-size', s('batch-size'), 4, 1),

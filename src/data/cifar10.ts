@@ -12,6 +12,8 @@ import { safeExtract } from './extract';
 import { checkLabels, ImageDataset } from './image-dataset';
 import { transformToSpec, type TransformLike } from './transforms';
 import type { Spec } from './types';
+import { checkOptions, optionNames } from '../options';
+import { checkBooleanOptions, DATASET_UNSUPPORTED } from './options';
 
 export const CIFAR10_CLASSES = ['plane', 'car', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
@@ -47,6 +49,16 @@ export interface CIFAR10Options {
   deadlineMs?: number;
 }
 
+const CIFAR10_OPTIONS = optionNames<CIFAR10Options>({
+  root: true, train: true, download: true, transform: true, url: true, md5: true, attempts: true, retryDelayMs: true,
+  progress: true, timeoutMs: true, deadlineMs: true,
+});
+
+function checkCifar10Options(where: string, options: CIFAR10Options): void {
+  checkOptions(where, options, CIFAR10_OPTIONS, DATASET_UNSUPPORTED);
+  checkBooleanOptions(where, options, ['train', 'download', 'progress']);
+}
+
 /** True when every CIFAR-10 binary file is present under `root`. */
 export function cifar10Present(root: string): boolean {
   const dir = path.join(root, CIFAR10_DIR);
@@ -61,6 +73,8 @@ export function cifar10Present(root: string): boolean {
  * folder is replaced. The archive and the temporary folders are deleted afterwards.
  */
 export async function downloadCIFAR10(root: string, options: Omit<CIFAR10Options, 'root' | 'train' | 'transform'> = {}): Promise<void> {
+  // The dataset's options are accepted too: CIFAR10.create passes its own along.
+  checkCifar10Options('downloadCIFAR10', options as CIFAR10Options);
   if (cifar10Present(root)) return;
   fs.mkdirSync(root, { recursive: true });
   const url = options.url ?? CIFAR10_URL;
@@ -146,6 +160,7 @@ export class CIFAR10 extends ImageDataset {
 
   /** Reads the files synchronously; use `await CIFAR10.create({ ..., download: true })` to fetch them first. */
   constructor(readonly options: CIFAR10Options) {
+    checkCifar10Options('CIFAR10', options);
     const train = options.train ?? true;
     const dir = path.join(options.root, CIFAR10_DIR);
     const files = (train ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES).map((f) => path.join(dir, f));
@@ -160,6 +175,7 @@ export class CIFAR10 extends ImageDataset {
 
   /** As torchvision's constructor: downloads (if `download` and missing) then reads. */
   static async create(options: CIFAR10Options): Promise<CIFAR10> {
+    checkCifar10Options('CIFAR10.create', options);
     if (options.download) await downloadCIFAR10(options.root, options);
     return new CIFAR10(options);
   }

@@ -7,11 +7,13 @@
  * a checkpoint that saves `epochStartState` can replay the epoch exactly with
  * `generator.setState(state); loader.iter({ startBatch })`.
  */
-import { defaultGenerator, type Generator, type GeneratorState } from '../random';
+import { defaultGenerator, Generator, type GeneratorState } from '../random';
+import { checkOptions, describeValue, optionNames } from '../options';
 import { Tensor } from '../tensor';
 import { collateRaw, type RawBatch } from './collate';
 import { WorkerPool } from './worker-pool';
 import type { Dataset, Image, Sample } from './types';
+import { checkBooleanOptions } from './options';
 
 export interface DataLoaderOptions<T, B> {
   batchSize?: number;
@@ -27,6 +29,22 @@ export interface DataLoaderOptions<T, B> {
   /** Turns a list of samples into a batch; default stacks `[image, label]` samples into `[Tensor, Tensor]`. */
   collate?: (samples: T[]) => B;
 }
+
+const DATALOADER_OPTIONS = optionNames<DataLoaderOptions<unknown, unknown>>({
+  batchSize: true, shuffle: true, dropLast: true, generator: true, numWorkers: true, prefetchFactor: true, collate: true,
+});
+/** torch.utils.data.DataLoader's options that have no counterpart here, and why. */
+const DATALOADER_UNSUPPORTED = {
+  sampler: 'shuffle (seeded by generator) or a Subset gives the order',
+  batchSampler: 'batches are batchSize consecutive indices of the (shuffled) order',
+  collateFn: "it is called 'collate' here",
+  pinMemory: 'there is no GPU',
+  pinMemoryDevice: 'there is no GPU',
+  timeout: 'workers are waited for until they answer or fail',
+  workerInitFn: "workers rebuild the dataset from its workerSpec()",
+  multiprocessingContext: 'workers are worker_threads',
+  persistentWorkers: 'workers live for one epoch',
+};
 
 export interface IterOptions {
   /** Skip this many batches of the epoch (resuming mid-epoch); skipped batches are not loaded. */
@@ -61,6 +79,7 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
   epochStartState: GeneratorState | null = null;
 
   constructor(readonly dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    checkOptions('DataLoader', options, DATALOADER_OPTIONS, DATALOADER_UNSUPPORTED);
     this.batchSize = options.batchSize ?? 1;
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
@@ -71,6 +90,11 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${this.batchSize}`);
     if (!Number.isInteger(this.numWorkers) || this.numWorkers < 0) throw new Error(`DataLoader: numWorkers must be a non-negative integer, got ${this.numWorkers}`);
     if (!Number.isInteger(this.prefetchFactor) || this.prefetchFactor < 1) throw new Error(`DataLoader: prefetchFactor must be a positive integer, got ${this.prefetchFactor}`);
+    checkBooleanOptions('DataLoader', options, ['shuffle', 'dropLast']);
+    if (!(this.generator instanceof Generator)) throw new TypeError(`DataLoader: generator must be a Generator, got ${describeValue(this.generator)}`);
+    if (this.collate !== undefined && typeof this.collate !== 'function') {
+      throw new TypeError(`DataLoader: collate must be a function, got ${describeValue(this.collate)}`);
+    }
     if (this.numWorkers > 0 && typeof dataset.workerSpec !== 'function') {
       throw new Error('DataLoader: numWorkers > 0 needs a dataset with workerSpec() (a plain-data description a worker can rebuild it from)');
     }
@@ -86,6 +110,7 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
 
   /** The epoch's batches of dataset indices; draws the permutation now when shuffling. */
   private plan(options: IterOptions): number[][] {
+    checkOptions('DataLoader.iter', options, ['startBatch']);
     const n = this.dataset.length;
     const order = Array.from({ length: n }, (_, i) => i);
     if (this.shuffle) {

@@ -12,6 +12,7 @@ import * as https from 'https';
 import * as path from 'path';
 import { SingleBar } from 'cli-progress';
 import { createExclusive, temporaryPathFor } from '../io/atomic';
+import { checkOptions, optionNames } from '../options';
 
 export interface DownloadOptions {
   /** Expected MD5 (hex). Required: an unverified download is never used. */
@@ -38,7 +39,12 @@ interface Deadline {
   at: number;
 }
 
+const DOWNLOAD_OPTIONS = optionNames<DownloadOptions>({
+  md5: true, attempts: true, progress: true, retryDelayMs: true, timeoutMs: true, deadlineMs: true,
+});
+
 export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<void> {
+  checkOptions('downloadFile', options, DOWNLOAD_OPTIONS);
   const attempts = options.attempts ?? 3;
   const deadlineMs = options.deadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS;
   if (!(deadlineMs > 0)) throw new Error(`downloadFile: deadlineMs must be positive, got ${deadlineMs}`);

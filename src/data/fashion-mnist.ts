@@ -9,6 +9,8 @@ import { readIdx } from './idx';
 import { checkLabels, ImageDataset } from './image-dataset';
 import { transformToSpec, type TransformLike } from './transforms';
 import type { Spec } from './types';
+import { checkOptions, optionNames } from '../options';
+import { checkBooleanOptions, DATASET_UNSUPPORTED } from './options';
 
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
@@ -24,6 +26,12 @@ export interface FashionMNISTOptions {
   /** Fallback directory; default /usr/share/datasets/fashion-mnist, `null` for none. */
   systemDir?: string | null;
 }
+
+const FASHION_MNIST_OPTIONS = optionNames<FashionMNISTOptions>({ root: true, train: true, transform: true, systemDir: true });
+const FASHION_MNIST_UNSUPPORTED = {
+  ...DATASET_UNSUPPORTED,
+  download: "it is read from root or Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)",
+};
 
 function candidateDirs(root: string, systemDir: string | null): string[] {
   const dirs = [root, path.join(root, 'FashionMNIST', 'raw'), path.join(root, 'fashion-mnist')];
@@ -79,6 +87,8 @@ export class FashionMNIST extends ImageDataset {
   readonly files: { images: string; labels: string };
 
   constructor(options: FashionMNISTOptions) {
+    checkOptions('FashionMNIST', options, FASHION_MNIST_OPTIONS, FASHION_MNIST_UNSUPPORTED);
+    checkBooleanOptions('FashionMNIST', options, ['train']);
     const train = options.train ?? true;
     const systemDir = options.systemDir === undefined ? FASHION_MNIST_SYSTEM_DIR : options.systemDir;
     const dirs = candidateDirs(options.root, systemDir);

@@ -17,6 +17,8 @@ import { Generator } from '../random';
 import { CIFAR10, CIFAR10_DIR, CIFAR10_RECORD_BYTES, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, type CIFAR10Options } from './cifar10';
 import { transformToSpec } from './transforms';
 import type { Spec } from './types';
+import { checkOptions, optionNames } from '../options';
+import { checkBooleanOptions, DATASET_UNSUPPORTED } from './options';
 
 export const SYNTHETIC_CLASSES = [
   'h-stripes', 'v-stripes', 'd-stripes', 'disc', 'square', 'cross', 'ring', 'triangle', 'checker', 'x-cross',
@@ -27,6 +29,8 @@ export interface SyntheticOptions {
   testSize?: number;
   seed?: number;
 }
+
+const SYNTHETIC_OPTIONS = optionNames<SyntheticOptions>({ trainSize: true, testSize: true, seed: true });
 
 const SIZE = 32;
 const MARKER = 'synthetic.json';
@@ -142,6 +146,7 @@ function resolved(options: SyntheticOptions): Required<SyntheticOptions> {
  * recording the parameters. Same options, same bytes.
  */
 export function writeSyntheticCifar(root: string, options: SyntheticOptions = {}): void {
+  checkOptions('writeSyntheticCifar', options, SYNTHETIC_OPTIONS);
   const o = resolved(options);
   const dir = path.join(root, CIFAR10_DIR);
   // The folder is the set's own: a symbolic link planted at its name is refused, and each file
@@ -187,9 +192,12 @@ export class SyntheticCIFAR extends CIFAR10 {
   readonly dataRoot: string;
 
   constructor(options: SyntheticCIFAROptions) {
+    checkOptions('SyntheticCIFAR', options, ['root', 'train', 'transform', ...SYNTHETIC_OPTIONS], DATASET_UNSUPPORTED);
+    checkBooleanOptions('SyntheticCIFAR', options, ['train']);
     const cifarRoot = SyntheticCIFAR.directory(options.root);
     makeOwnDirectory(cifarRoot);
-    if (!syntheticCifarPresent(cifarRoot, options)) writeSyntheticCifar(cifarRoot, options);
+    const synthetic: SyntheticOptions = { trainSize: options.trainSize, testSize: options.testSize, seed: options.seed };
+    if (!syntheticCifarPresent(cifarRoot, synthetic)) writeSyntheticCifar(cifarRoot, synthetic);
     super({ root: cifarRoot, train: options.train, transform: options.transform });
     this.synthetic = resolved(options);
     this.dataRoot = options.root;

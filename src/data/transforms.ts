@@ -3,6 +3,7 @@
  * `Image` and can describe itself as plain data (`toSpec`) so worker threads can rebuild it.
  */
 import type { Image, Spec } from './types';
+import { describeValue } from '../options';
 
 export interface Transform {
   apply(image: Image): Image;
@@ -38,7 +39,14 @@ function chw(image: Image, who: string): [number, number, number] {
 
 /** Applies transforms in order. */
 export class Compose implements Transform {
-  constructor(readonly transforms: Transform[]) {}
+  constructor(readonly transforms: Transform[]) {
+    if (!Array.isArray(transforms)) throw new TypeError(`Compose: expected a list of transforms, got ${describeValue(transforms)}`);
+    transforms.forEach((t, i) => {
+      if (t === null || typeof t !== 'object' || typeof t.apply !== 'function' || typeof t.toSpec !== 'function') {
+        throw new TypeError(`Compose: transform ${i} is not a Transform (an object with apply and toSpec), got ${describeValue(t)}`);
+      }
+    });
+  }
   apply(image: Image): Image {
     let out = image;
     for (const t of this.transforms) out = t.apply(out);
@@ -126,6 +134,7 @@ export class Pad implements Transform {
     else if (p.length === 4) ltrb = p;
     else throw new Error(`Pad: padding must have 1, 2 or 4 values, got ${p.length}`);
     if (ltrb.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`Pad: padding must be non-negative integers, got [${p}]`);
+    if (typeof fill !== 'number') throw new TypeError(`Pad: fill must be a number, got ${describeValue(fill)}`);
     this.padding = ltrb as [number, number, number, number];
     this.fill = fill;
   }

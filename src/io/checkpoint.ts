@@ -12,11 +12,16 @@
  *   torchlet: JSON of CheckpointMeta              param groups, non-tensor optimizer state, epoch,
  *                                                 step, RNG state and anything in `extra`
  *
- * Loading validates everything (missing, extra, mis-shaped and mis-typed tensors, optimizer
- * layout) before it touches the model or the optimizer, so a bad file changes nothing.
+ * Loading validates everything before it touches the model or the optimizer, as PyTorch's
+ * `_load_from_state_dict` does: missing, extra, mis-shaped and mis-typed tensors, the optimizer's
+ * layout, options and state (through its `checkStateDict`), epoch, step and RNG state, and the
+ * caller's own `extra` (through `checkExtra`). Every problem found is reported in one error, and
+ * a bad file changes nothing.
  */
 import { Tensor } from '../tensor';
+import { generatorStateProblem } from '../random';
 import type { GeneratorState } from '../random';
+import { checkOptions, describeValue, optionNames } from '../options';
 import { loadFile, saveFile, SafeTensor, SafetensorsFile, Metadata } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'torchlet-checkpoint-v1';
@@ -46,7 +51,16 @@ export interface OptimizerStateDict {
 export interface OptimizerLike {
   stateDict(): OptimizerStateDict;
   loadStateDict(state: OptimizerStateDict): unknown;
+  /** Every problem loadStateDict(state) would raise, changing nothing (optim.Optimizer has it). */
+  checkStateDict?(state: OptimizerStateDict): string[];
   paramGroups?: ReadonlyArray<{ params: ReadonlyArray<Tensor> }>;
+}
+
+export interface LoadCheckpointTarget {
+  model: ModuleLike;
+  optimizer?: OptimizerLike | null;
+  /** The problems of the checkpoint's `extra` (the caller's own loop state), reported with the rest. */
+  checkExtra?: (extra: Record<string, unknown>) => string[];
 }
 
 export interface CheckpointState {
@@ -81,6 +95,9 @@ interface CheckpointMeta {
   } | null;
 }
 
+const SAVE_OPTIONS = optionNames<SaveCheckpointOptions>({ model: true, optimizer: true, epoch: true, step: true, generatorState: true, extra: true });
+const LOAD_OPTIONS = optionNames<LoadCheckpointTarget>({ model: true, optimizer: true, checkExtra: true });
+
 function entriesOf(sd: StateDict): Array<[string, Tensor]> {
   return sd instanceof Map ? [...sd.entries()] : Object.entries(sd);
 }
@@ -101,6 +118,7 @@ function isTensor(v: unknown): v is Tensor {
 
 /** Saves model, optimizer and loop state to `path` atomically. */
 export function saveCheckpoint(path: string, options: SaveCheckpointOptions): void {
+  checkOptions('saveCheckpoint', options, SAVE_OPTIONS);
   const tensors = new Map<string, SafeTensor>();
   for (const [name, t] of entriesOf(options.model.stateDict())) {
     if (name.startsWith(OPTIMIZER_PREFIX)) throw new CheckpointError(`checkpoint: model tensor name '${name}' collides with optimizer state`);
@@ -139,6 +157,7 @@ export function saveCheckpoint(path: string, options: SaveCheckpointOptions): vo
   saveFile(path, tensors, { format: 'pt', torchlet: metaJson });
 }
 
+/** The checkpoint's metadata; throws only when the file is not a checkpoint at all. */
 function parseMeta(file: SafetensorsFile, path: string): CheckpointMeta {
   const raw = file.metadata.torchlet;
   if (raw === undefined) throw new CheckpointError(`${path}: not a torchlet checkpoint (no 'torchlet' entry in __metadata__)`);
@@ -151,19 +170,35 @@ function parseMeta(file: SafetensorsFile, path: string): CheckpointMeta {
   if (meta === null || typeof meta !== 'object' || meta.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointError(`${path}: unknown checkpoint format ${JSON.stringify((meta as any)?.format)} (expected ${CHECKPOINT_FORMAT})`);
   }
-  if (!Number.isInteger(meta.epoch) || meta.epoch < 0 || !Number.isInteger(meta.step) || meta.step < 0) {
-    throw new CheckpointError(`${path}: epoch and step must be non-negative integers`);
-  }
   return meta;
 }
 
-function checkTensor(path: string, name: string, got: SafeTensor | undefined, want: Tensor): void {
-  if (!got) throw new CheckpointError(`${path}: missing tensor '${name}' (shape ${shapeStr(want.shape)})`);
-  const wantDtype = want._dense() instanceof Float32Array ? 'F32' : 'I32';
-  if (got.dtype !== wantDtype) throw new CheckpointError(`${path}: tensor '${name}' has dtype ${got.dtype}, expected ${wantDtype}`);
-  if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
-    throw new CheckpointError(`${path}: tensor '${name}' has shape ${shapeStr(got.shape)}, expected ${shapeStr(want.shape)}`);
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The problems of the loop state: epoch, step, RNG state, extra. */
+function metaProblems(meta: CheckpointMeta): string[] {
+  const out: string[] = [];
+  for (const key of ['epoch', 'step'] as const) {
+    if (!Number.isSafeInteger(meta[key]) || meta[key] < 0) out.push(`${key} must be a non-negative integer, got ${describeValue(meta[key])}`);
   }
+  if (meta.generatorState != null) {
+    const problem = generatorStateProblem(meta.generatorState);
+    if (problem !== null) out.push(`generatorState: ${problem}`);
+  }
+  if (meta.extra !== undefined && !isRecord(meta.extra)) out.push(`extra must be an object, got ${describeValue(meta.extra)}`);
+  return out;
+}
+
+function tensorProblem(name: string, got: SafeTensor | undefined, want: Tensor): string | null {
+  if (!got) return `missing tensor '${name}' (shape ${shapeStr(want.shape)})`;
+  const wantDtype = want.dtype === 'float32' ? 'F32' : 'I32';
+  if (got.dtype !== wantDtype) return `tensor '${name}' has dtype ${got.dtype}, expected ${wantDtype}`;
+  if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
+    return `tensor '${name}' has shape ${shapeStr(got.shape)}, expected ${shapeStr(want.shape)}`;
+  }
+  return null;
 }
 
 function toTensor(t: SafeTensor): Tensor {
@@ -171,74 +206,105 @@ function toTensor(t: SafeTensor): Tensor {
 }
 
 /**
+ * The optimizer's state dict as the file holds it, checked for layout and tensors here and for
+ * everything else by the optimizer's own checkStateDict; problems go to `errors`. Null when the
+ * layout is too far off to build one.
+ */
+function optimizerStateFrom(file: SafetensorsFile, meta: CheckpointMeta, optimizer: OptimizerLike, errors: string[]): OptimizerStateDict | null {
+  const saved = meta.optimizer;
+  if (!isRecord(saved)) {
+    errors.push('the checkpoint holds no optimizer state');
+    return null;
+  }
+  const current = optimizer.stateDict();
+  const groups = saved.paramGroups;
+  if (!Array.isArray(groups) || groups.length !== current.paramGroups.length) {
+    errors.push(`optimizer has ${current.paramGroups.length} param groups, checkpoint has ${Array.isArray(groups) ? groups.length : 'none'}`);
+    return null;
+  }
+  let layoutOk = true;
+  groups.forEach((g, i) => {
+    const want = current.paramGroups[i].params.length;
+    if (!isRecord(g) || !Array.isArray(g.params) || g.params.length !== want) {
+      const got = isRecord(g) && Array.isArray(g.params) ? g.params.length : 'none';
+      errors.push(`optimizer param group ${i} has ${want} parameters, checkpoint has ${got}`);
+      layoutOk = false;
+    }
+  });
+  if (!layoutOk) return null;
+
+  const paramByIndex = new Map<number, Tensor>();
+  optimizer.paramGroups?.forEach((g, gi) => g.params.forEach((p, k) => paramByIndex.set(current.paramGroups[gi].params[k], p)));
+  const validIndices = new Set(current.paramGroups.flatMap((g) => g.params));
+  const state: OptimizerStateDict['state'] = {};
+  for (const [name, t] of file.tensors) {
+    if (!name.startsWith(OPTIMIZER_PREFIX)) continue;
+    const m = /^(\d+)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(name.slice(OPTIMIZER_PREFIX.length));
+    if (!m) {
+      errors.push(`malformed optimizer tensor name '${name}' (expected ${OPTIMIZER_PREFIX}<paramIndex>.<key>)`);
+      continue;
+    }
+    const idx = Number(m[1]);
+    if (!validIndices.has(idx)) {
+      errors.push(`optimizer tensor '${name}' refers to parameter ${idx}, which the optimizer does not have`);
+      continue;
+    }
+    const param = paramByIndex.get(idx);
+    const problem = param ? tensorProblem(name, t, param) : t.dtype !== 'F32' ? `tensor '${name}' has dtype ${t.dtype}, expected F32` : null;
+    if (problem !== null) errors.push(problem);
+    else (state[idx] ??= {})[m[2]] = toTensor(t);
+  }
+  const scalarState = saved.scalarState ?? {};
+  if (!isRecord(scalarState)) errors.push(`optimizer scalarState must be an object, got ${describeValue(scalarState)}`);
+  else {
+    for (const [idx, entry] of Object.entries(scalarState)) {
+      if (!validIndices.has(Number(idx))) errors.push(`optimizer state refers to parameter ${idx}, which the optimizer does not have`);
+      else if (!isRecord(entry)) errors.push(`optimizer state of parameter ${idx} must be an object, got ${describeValue(entry)}`);
+      else Object.assign((state[Number(idx)] ??= {}), entry);
+    }
+  }
+  const stateDict: OptimizerStateDict = { state, paramGroups: groups };
+  if (optimizer.checkStateDict) errors.push(...optimizer.checkStateDict(stateDict).map((p) => `optimizer: ${p}`));
+  return stateDict;
+}
+
+/**
  * Loads a checkpoint into `model` (and `optimizer`, when given) and returns the loop state.
- * Throws CheckpointError/SafetensorsError naming the file and the offending tensor; on error
+ * Throws CheckpointError/SafetensorsError naming the file and every problem found; on error
  * neither the model nor the optimizer has been changed.
  */
-export function loadCheckpoint(path: string, target: { model: ModuleLike; optimizer?: OptimizerLike | null }): LoadedCheckpoint {
+export function loadCheckpoint(path: string, target: LoadCheckpointTarget): LoadedCheckpoint {
+  checkOptions('loadCheckpoint', target, LOAD_OPTIONS);
   const file = loadFile(path);
   const meta = parseMeta(file, path);
+  const errors = metaProblems(meta);
 
   // Model: exactly the state dict's names, shapes and dtypes.
   const modelState = entriesOf(target.model.stateDict());
   const modelNames = new Set(modelState.map(([n]) => n));
-  for (const [name, want] of modelState) checkTensor(path, name, file.tensors.get(name), want);
+  for (const [name, want] of modelState) {
+    const problem = tensorProblem(name, file.tensors.get(name), want);
+    if (problem !== null) errors.push(problem);
+  }
   const unexpected = [...file.tensors.keys()].filter((n) => !modelNames.has(n) && !n.startsWith(OPTIMIZER_PREFIX));
   if (unexpected.length > 0) {
-    throw new CheckpointError(`${path}: unexpected tensor${unexpected.length > 1 ? 's' : ''} ${unexpected.map((n) => `'${n}'`).join(', ')} not in the model`);
+    errors.push(`unexpected tensor${unexpected.length > 1 ? 's' : ''} ${unexpected.map((n) => `'${n}'`).join(', ')} not in the model`);
   }
 
-  // Optimizer: same group layout; each state tensor belongs to a parameter and has its shape.
-  let optimizerState: OptimizerStateDict | null = null;
-  let optimizerTensors: Array<[number, string, SafeTensor]> = [];
-  if (target.optimizer) {
-    if (!meta.optimizer) throw new CheckpointError(`${path}: the checkpoint holds no optimizer state`);
-    const current = target.optimizer.stateDict();
-    const saved = meta.optimizer.paramGroups;
-    if (!Array.isArray(saved) || saved.length !== current.paramGroups.length) {
-      throw new CheckpointError(`${path}: optimizer has ${current.paramGroups.length} param groups, checkpoint has ${Array.isArray(saved) ? saved.length : 'none'}`);
-    }
-    saved.forEach((g, i) => {
-      const want = current.paramGroups[i].params.length;
-      if (!Array.isArray(g.params) || g.params.length !== want) {
-        throw new CheckpointError(`${path}: optimizer param group ${i} has ${want} parameters, checkpoint has ${Array.isArray(g.params) ? g.params.length : 'none'}`);
-      }
-    });
-    const paramByIndex = new Map<number, Tensor>();
-    if (target.optimizer.paramGroups) {
-      target.optimizer.paramGroups.forEach((g, gi) => g.params.forEach((p, k) => paramByIndex.set(current.paramGroups[gi].params[k], p)));
-    }
-    const pendingTensors: Array<[number, string, SafeTensor]> = [];
-    const validIndices = new Set(current.paramGroups.flatMap((g) => g.params));
-    const state: OptimizerStateDict['state'] = {};
-    // Kept as SafeTensors for now; made into Tensors only once everything has validated.
-    for (const [name, t] of file.tensors) {
-      if (!name.startsWith(OPTIMIZER_PREFIX)) continue;
-      const m = /^(\d+)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(name.slice(OPTIMIZER_PREFIX.length));
-      if (!m) throw new CheckpointError(`${path}: malformed optimizer tensor name '${name}' (expected ${OPTIMIZER_PREFIX}<paramIndex>.<key>)`);
-      const idx = Number(m[1]);
-      if (!validIndices.has(idx)) throw new CheckpointError(`${path}: optimizer tensor '${name}' refers to parameter ${idx}, which the optimizer does not have`);
-      const param = paramByIndex.get(idx);
-      if (param) checkTensor(path, name, t, param);
-      else if (t.dtype !== 'F32') throw new CheckpointError(`${path}: tensor '${name}' has dtype ${t.dtype}, expected F32`);
-      pendingTensors.push([idx, m[2], t]);
-    }
-    for (const [idx, entry] of Object.entries(meta.optimizer.scalarState ?? {})) {
-      if (!validIndices.has(Number(idx))) throw new CheckpointError(`${path}: optimizer state refers to parameter ${idx}, which the optimizer does not have`);
-      Object.assign((state[Number(idx)] ??= {}), entry);
-    }
-    optimizerState = { state, paramGroups: saved };
-    optimizerTensors = pendingTensors;
+  const optimizerState = target.optimizer ? optimizerStateFrom(file, meta, target.optimizer, errors) : null;
+  if (target.checkExtra && isRecord(meta.extra ?? {})) errors.push(...target.checkExtra(meta.extra ?? {}));
+
+  if (errors.length === 1) throw new CheckpointError(`${path}: ${errors[0]}`);
+  if (errors.length > 1) {
+    throw new CheckpointError(`${path}: ${errors.length} problems, nothing was loaded:\n\t${errors.join('\n\t')}`);
   }
 
-  // Everything checked: only now build tensors and apply.
+  // Everything checked: only now apply. The optimizer first: one without checkStateDict may
+  // still refuse its state, and then the model must not have changed either.
+  if (optimizerState && target.optimizer) target.optimizer.loadStateDict(optimizerState);
   const modelTensors: Record<string, Tensor> = {};
   for (const [name] of modelState) modelTensors[name] = toTensor(file.tensors.get(name)!);
-  if (optimizerState) {
-    for (const [idx, key, t] of optimizerTensors) (optimizerState.state[idx] ??= {})[key] = toTensor(t);
-  }
   target.model.loadStateDict(modelTensors);
-  if (optimizerState && target.optimizer) target.optimizer.loadStateDict(optimizerState);
 
   return {
     epoch: meta.epoch,
@@ -253,5 +319,7 @@ export function loadCheckpoint(path: string, target: { model: ModuleLike; optimi
 export function readCheckpointState(path: string): LoadedCheckpoint {
   const file = loadFile(path);
   const meta = parseMeta(file, path);
+  const errors = metaProblems(meta);
+  if (errors.length > 0) throw new CheckpointError(`${path}: ${errors.join('; ')}`);
   return { epoch: meta.epoch, step: meta.step, generatorState: meta.generatorState ?? null, extra: meta.extra ?? {}, metadata: file.metadata };
 }

@@ -1,12 +1,25 @@
 /** torch.nn.Dropout: F.dropout in training mode, the identity after eval(). */
 import { Tensor } from '../tensor';
 import { dropout, checkDropoutProbability } from '../ops/dropout';
+import { checkOptions } from '../options';
 import { Module } from './module';
 
+export interface DropoutOptions {
+  p?: number;
+}
+
 export class Dropout extends Module {
-  constructor(readonly p = 0.5) {
+  readonly p: number;
+
+  /** `new Dropout(0.2)` or, as PyTorch's keyword form, `new Dropout({ p: 0.2 })`. */
+  constructor(p: number | DropoutOptions = 0.5) {
     super();
+    if (p !== null && typeof p === 'object') {
+      checkOptions('Dropout', p, ['p'], { inplace: 'dropout returns a new tensor' });
+      p = p.p ?? 0.5;
+    }
     checkDropoutProbability('Dropout', p);
+    this.p = p;
   }
 
   override forward(input: Tensor): Tensor {

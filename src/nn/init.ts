@@ -15,22 +15,33 @@ export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: num
   return { fanIn: t.shape[1] * receptive, fanOut: t.shape[0] * receptive };
 }
 
+/**
+ * Writes dense row-major values into t (through its strides) and bumps its version, as
+ * PyTorch's init functions do with an in-place write under no_grad: a graph that saved t
+ * before then refuses to backward.
+ */
+function writeInPlace(t: Tensor, values: Float32Array | Int32Array): Tensor {
+  t._writeDense(values);
+  t._versionCounter.value++;
+  return t;
+}
+
 /** Fills with U(low, high). */
 export function uniform_(t: Tensor, low = 0, high = 1, generator: Generator = defaultGenerator): Tensor {
-  const d = t._dense() as Float32Array;
+  const d = new Float32Array(t.numel);
   for (let i = 0; i < d.length; i++) d[i] = low + (high - low) * generator.nextFloat();
-  return t;
+  return writeInPlace(t, d);
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
-  const d = t._dense() as Float32Array;
+  const d = new Float32Array(t.numel);
   for (let i = 0; i < d.length; i++) d[i] = mean + std * generator.nextNormal();
-  return t;
+  return writeInPlace(t, d);
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
-  t._dense().fill(value);
-  return t;
+  const d = t.dtype === 'int32' ? new Int32Array(t.numel) : new Float32Array(t.numel);
+  return writeInPlace(t, d.fill(value));
 }
 
 export function zeros_(t: Tensor): Tensor {

@@ -4,6 +4,9 @@ import { Generator } from '../random';
 import { conv2d, linear, maxPool2d, relu, flatten, sigmoid, tanh } from '../ops';
 import { checkMaxPool2dOptions } from '../ops/pool';
 import type { Pair } from '../ops';
+import type { MaxPool2dOptions } from '../ops';
+import { CONV2D_OPTIONS, isOptionsObject } from '../functional';
+import { checkOptions, describeValue, optionNames } from '../options';
 import { Module } from './module';
 import { Parameter } from './parameter';
 import { defaultInit_ } from './init';
@@ -14,9 +17,24 @@ function pair(op: string, name: string, v: Pair): [number, number] {
   return p;
 }
 
+/** An uninitialised parameter, refusing a bad size with torch.empty's errors. */
 function emptyParameter(shape: number[]): Parameter {
+  shape.forEach((d, i) => {
+    if (!Number.isInteger(d)) {
+      const type = typeof d === 'number' ? 'float' : typeof d === 'string' ? 'str' : typeof d;
+      throw new TypeError(`empty(): argument 'size' must be tuple of ints, but found element of type ${type} at pos ${i + 1}`);
+    }
+  });
+  const negative = shape.find((d) => d < 0);
+  if (negative !== undefined) throw new Error(`Trying to create tensor with negative dimension ${negative}: [${shape.join(', ')}]`);
   return new Parameter(new Tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), shape));
 }
+
+/** Module options of PyTorch's that choose a device or dtype: there is one of each here. */
+const DEVICE_DTYPE_UNSUPPORTED = {
+  device: 'tensors live on the CPU (or in the wasm backend), chosen with setBackend',
+  dtype: 'parameters are float32',
+};
 
 export interface Conv2dModuleOptions {
   stride?: Pair;
@@ -24,9 +42,15 @@ export interface Conv2dModuleOptions {
   dilation?: Pair;
   groups?: number;
   bias?: boolean;
+  /** Only 'zeros' (PyTorch's default) is supported. */
+  paddingMode?: 'zeros';
   /** Draws the initial weights from this generator instead of the default one. */
   generator?: Generator;
 }
+
+const CONV2D_MODULE_OPTIONS = optionNames<Conv2dModuleOptions>({
+  stride: true, padding: true, dilation: true, groups: true, bias: true, paddingMode: true, generator: true,
+});
 
 /** torch.nn.Conv2d. weight [out, in/groups, kH, kW], bias [out]. */
 export class Conv2d extends Module {
@@ -42,6 +66,11 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dModuleOptions = {}) {
     super();
+    checkOptions('Conv2d', options, CONV2D_MODULE_OPTIONS, DEVICE_DTYPE_UNSUPPORTED);
+    if ((options.paddingMode ?? 'zeros') !== 'zeros') {
+      throw new Error(`Conv2d: paddingMode ${JSON.stringify(options.paddingMode)} is not supported (only 'zeros')`);
+    }
+    checkBias('Conv2d', options.bias);
     const groups = options.groups ?? 1;
     if (!Number.isInteger(groups) || groups < 1) throw new Error(`Conv2d: groups must be a positive integer, got ${groups}`);
     if (inChannels % groups !== 0) throw new Error(`Conv2d: inChannels (${inChannels}) must be divisible by groups (${groups})`);
@@ -78,6 +107,19 @@ export class Conv2d extends Module {
   }
 }
 
+/** `bias` is a boolean switch, as in PyTorch (a tensor there would be a mistake for F.linear's bias). */
+function checkBias(where: string, bias: unknown): void {
+  if (bias !== undefined && typeof bias !== 'boolean') throw new TypeError(`${where}: bias must be a boolean, got ${describeValue(bias)}`);
+}
+
+export interface LinearOptions {
+  bias?: boolean;
+  /** Draws the initial weights from this generator instead of the default one. */
+  generator?: Generator;
+}
+
+const LINEAR_OPTIONS = optionNames<LinearOptions>({ bias: true, generator: true });
+
 /** torch.nn.Linear: y = x W^T + b, weight [out, in], bias [out]. */
 export class Linear extends Module {
   readonly inFeatures: number;
@@ -85,8 +127,10 @@ export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, options: { bias?: boolean; generator?: Generator } = {}) {
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    checkOptions('Linear', options, LINEAR_OPTIONS, DEVICE_DTYPE_UNSUPPORTED);
+    checkBias('Linear', options.bias);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = emptyParameter([outFeatures, inFeatures]);

@@ -2,6 +2,7 @@
 import { Tensor } from '../tensor';
 import { crossEntropy, nllLoss } from '../ops';
 import type { CrossEntropyLossOptions, NllLossOptions } from '../ops';
+import { CROSS_ENTROPY_OPTIONS, NLL_LOSS_OPTIONS, checkLossOptions } from '../functional';
 import { Module } from './module';
 
 /**
@@ -17,6 +18,7 @@ export class CrossEntropyLoss extends Module {
 
   constructor(options: CrossEntropyLossOptions = {}) {
     super();
+    checkLossOptions('CrossEntropyLoss', options, CROSS_ENTROPY_OPTIONS);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
     this.reduction = options.reduction ?? 'mean';
@@ -42,6 +44,7 @@ export class NLLLoss extends Module {
 
   constructor(options: NllLossOptions = {}) {
     super();
+    checkLossOptions('NLLLoss', options, NLL_LOSS_OPTIONS);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.reduction = options.reduction ?? 'mean';
     if (options.weight != null) this.registerBuffer('weight', options.weight);

@@ -6,6 +6,7 @@
  */
 import { Tensor, shapeString } from '../tensor';
 import { Parameter } from './parameter';
+import { checkOptions, describeValue } from '../options';
 
 export interface ZeroGradOptions {
   /** true (the default, as PyTorch 2.x): grad becomes null; false: fill zeros in place, keeping the buffer. */
@@ -133,7 +134,7 @@ export class Module {
 
   /** Resets the gradients of every parameter (see ZeroGradOptions). */
   zeroGrad(options: ZeroGradOptions = {}): void {
-    zeroGradOf(this.parameters(), options.setToNone ?? true);
+    zeroGradOf(this.parameters(), zeroGradSetToNone('Module.zeroGrad', options));
   }
 
   /** Calls fn on every descendant and then on this module (torch's apply). */
@@ -164,6 +165,7 @@ export class Module {
    * mismatches are always errors; missing and unexpected keys are errors when strict.
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
+    checkOptions('loadStateDict', options, ['strict']);
     const strict = options.strict ?? true;
     const entries = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
@@ -193,7 +195,11 @@ export class Module {
     }
     for (const [key, target] of own) {
       const source = entries.get(key);
-      if (source !== undefined && source._dense() !== target._dense()) target._dense().set(source._dense());
+      if (source === undefined) continue;
+      // As PyTorch's param.copy_(input_param): an in-place write, so the version moves on.
+      const values = source._dense();
+      if (values !== target._dense()) target._writeDense(values);
+      target._versionCounter.value++;
     }
     return { missingKeys, unexpectedKeys };
   }
@@ -222,11 +228,22 @@ function checkName(name: string, module: Module): void {
   }
 }
 
-/** Resets the grads of `params`: null when setToNone, else zero-filled in place. */
+/** The checked setToNone of zeroGrad's options (default true). */
+export function zeroGradSetToNone(where: string, options: ZeroGradOptions): boolean {
+  checkOptions(where, options, ['setToNone']);
+  const setToNone = options.setToNone ?? true;
+  if (typeof setToNone !== 'boolean') throw new TypeError(`${where}: setToNone must be a boolean, got ${describeValue(setToNone)}`);
+  return setToNone;
+}
+
+/**
+ * Resets the grads of `params`: null when setToNone, else zero-filled in place (bumping the
+ * grad's version, as PyTorch's grad.zero_() does).
+ */
 export function zeroGradOf(params: Iterable<Tensor>, setToNone: boolean): void {
   for (const p of params) {
     if (p.grad === null) continue;
     if (setToNone) p.grad = null;
-    else (p.grad._dense() as Float32Array).fill(0);
+    else p.grad.zero_();
   }
 }

@@ -10,6 +10,7 @@ import type { Pool2dGeometry } from '../backend';
 import { pool2dGeometry } from '../backend/validate';
 import type { Pair } from './conv';
 import { checkFloat, fail, shapeString } from './util';
+import { checkOptions, optionNames } from '../options';
 
 export interface MaxPool2dOptions {
   /** Defaults to the kernel size. */
@@ -24,15 +25,11 @@ export interface MaxPool2dOptions {
   returnIndices?: boolean;
 }
 
-const OPTION_NAMES: ReadonlyArray<keyof MaxPool2dOptions> = ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices'];
+const OPTION_NAMES = optionNames<MaxPool2dOptions>({ stride: true, padding: true, dilation: true, ceilMode: true, returnIndices: true });
 
 /** Throws on an option maxPool2d does not know, rather than ignoring it. */
 export function checkMaxPool2dOptions(op: string, options: object): void {
-  for (const key of Object.keys(options)) {
-    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
-      fail(op, `unknown option '${key}' (expected ${OPTION_NAMES.join(', ')})`);
-    }
-  }
+  checkOptions(op, options, OPTION_NAMES);
 }
 
 interface MaxPoolState {

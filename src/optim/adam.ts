@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor';
-import { Optimizer, ParamGroup, ParamsInput } from './optimizer';
+import { Problems, checkOptions, optionNames, withDefaults } from '../options';
+import { Optimizer, ParamGroup, ParamsInput, checkStateFields, checkStateTensor, updateInPlace } from './optimizer';
 
 export interface AdamOptions {
   lr: number;
@@ -7,7 +8,19 @@ export interface AdamOptions {
   eps: number;
   weightDecay: number;
   amsgrad: boolean;
+  /** Maximize the objective: step along the gradient instead of against it. */
+  maximize: boolean;
 }
+
+const ADAM_OPTIONS = optionNames<AdamOptions>({ lr: true, betas: true, eps: true, weightDecay: true, amsgrad: true, maximize: true });
+/** torch.optim.Adam's options that only choose among implementations (or devices) of the same update. */
+const ADAM_UNSUPPORTED = {
+  foreach: 'there is one implementation of the update',
+  fused: 'there is one implementation of the update',
+  capturable: 'it is for CUDA graphs',
+  differentiable: 'the optimizer step is not recorded by autograd',
+};
+const ADAM_STATE_FIELDS = ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq'];
 
 export interface AdamState {
   step: number;
@@ -17,9 +30,10 @@ export interface AdamState {
 }
 
 /**
- * torch.optim.Adam's update of one parameter p with gradient grad (step counts from 1):
+ * torch.optim.Adam's update (torch 1.13) of one parameter p with gradient grad (step counts from 1):
  *
- *     g = grad + weightDecay * p
+ *     g = maximize ? -grad : grad
+ *     g = g + weightDecay * p
  *     m = beta1 * m + (1 - beta1) * g
  *     v = beta2 * v + (1 - beta2) * g^2
  *     vMax = max(vMax, v)                                  (amsgrad; then v := vMax below)
@@ -33,7 +47,8 @@ export function adam(p: Float32Array, grad: Float32Array, s: AdamState, o: AdamO
   const stepSize = o.lr / biasCorrection1;
   const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = s;
   for (let i = 0; i < p.length; i++) {
-    const g = o.weightDecay !== 0 ? grad[i] + o.weightDecay * p[i] : grad[i];
+    const direction = o.maximize ? -grad[i] : grad[i];
+    const g = o.weightDecay !== 0 ? direction + o.weightDecay * p[i] : direction;
     m[i] = m[i] * beta1 + (1 - beta1) * g;
     v[i] = v[i] * beta2 + (1 - beta2) * g * g;
     let second = v[i];
@@ -42,25 +57,34 @@ export function adam(p: Float32Array, grad: Float32Array, s: AdamState, o: AdamO
   }
 }
 
-/** torch.optim.Adam(params, lr, betas, eps, weightDecay, amsgrad); the rule is in `adam`. */
+/** torch.optim.Adam(params, lr, betas, eps, weightDecay, amsgrad, maximize); the rule is in `adam`. */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, {
-      lr: options.lr ?? 1e-3,
-      betas: options.betas ?? [0.9, 0.999],
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      amsgrad: options.amsgrad ?? false,
-    });
+    checkOptions('Adam', options, ADAM_OPTIONS, ADAM_UNSUPPORTED);
+    super(params, withDefaults(options, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }));
   }
 
-  protected override validateGroup(g: ParamGroup<AdamOptions>): void {
-    if (!(g.lr >= 0)) throw new Error(`Adam: Invalid learning rate: ${g.lr}`);
-    if (!(g.eps >= 0)) throw new Error(`Adam: Invalid epsilon value: ${g.eps}`);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new Error('Adam: betas must be a pair');
-    if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new Error(`Adam: Invalid beta parameter at index 0: ${g.betas[0]}`);
-    if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new Error(`Adam: Invalid beta parameter at index 1: ${g.betas[1]}`);
-    if (!(g.weightDecay >= 0)) throw new Error(`Adam: Invalid weightDecay value: ${g.weightDecay}`);
+  protected override checkGroup(g: ParamGroup<AdamOptions>, problems: Problems): void {
+    super.checkGroup(g, problems);
+    problems.number('lr', g.lr, (x) => x >= 0, `Invalid learning rate: ${g.lr}`);
+    problems.number('eps', g.eps, (x) => x >= 0, `Invalid epsilon value: ${g.eps}`);
+    if (!Array.isArray(g.betas) || g.betas.length !== 2) {
+      problems.add(new TypeError(`betas must be a pair of numbers, got ${JSON.stringify(g.betas)}`));
+    } else {
+      g.betas.forEach((b, i) => problems.number(`betas[${i}]`, b, (x) => x >= 0 && x < 1, `Invalid beta parameter at index ${i}: ${b}`));
+    }
+    problems.number('weightDecay', g.weightDecay, (x) => x >= 0, `Invalid weightDecay value: ${g.weightDecay}`);
+    problems.boolean('amsgrad', g.amsgrad);
+    problems.boolean('maximize', g.maximize);
+  }
+
+  /** A stepped parameter has step, expAvg and expAvgSq together (and maxExpAvgSq with amsgrad). */
+  protected override checkParamState(state: Record<string, unknown>, param: Tensor, problems: Problems): void {
+    checkStateFields(problems, state, ADAM_STATE_FIELDS);
+    if (Object.keys(state).length === 0) return;
+    problems.count('step', state.step);
+    for (const field of ['expAvg', 'expAvgSq']) checkStateTensor(problems, field, state[field], param);
+    if (state.maxExpAvgSq !== undefined) checkStateTensor(problems, 'maxExpAvgSq', state.maxExpAvgSq, param);
   }
 
   override step(closure?: () => number | Tensor): number | undefined {
@@ -85,7 +109,8 @@ export class Adam extends Optimizer<AdamOptions> {
           expAvgSq: (s.expAvgSq as Tensor)._dense() as Float32Array,
           maxExpAvgSq: options.amsgrad ? (s.maxExpAvgSq as Tensor)._dense() as Float32Array : null,
         };
-        adam(p._dense() as Float32Array, p.grad._dense() as Float32Array, state, options as AdamOptions);
+        const grad = p.grad._dense() as Float32Array;
+        updateInPlace(p, (values) => adam(values, grad, state, options as AdamOptions));
         s.step = state.step;
       }
     }

@@ -1,6 +1,7 @@
 import { Tensor } from '../tensor';
 import { getBackend } from '../backend';
-import { Optimizer, ParamGroup, ParamsInput } from './optimizer';
+import { Problems, checkOptions, optionNames, withDefaults } from '../options';
+import { Optimizer, ParamGroup, ParamsInput, checkStateFields, checkStateTensor, updateInPlace } from './optimizer';
 
 export interface SGDOptions {
   lr: number;
@@ -8,12 +9,22 @@ export interface SGDOptions {
   dampening: number;
   nesterov: boolean;
   weightDecay: number;
+  /** Maximize the objective: step along the gradient instead of against it. */
+  maximize: boolean;
 }
 
+const SGD_OPTIONS = optionNames<SGDOptions>({ lr: true, momentum: true, dampening: true, nesterov: true, weightDecay: true, maximize: true });
+/** torch.optim.SGD's options that only choose among implementations of the same update. */
+const SGD_UNSUPPORTED = {
+  foreach: 'there is one implementation of the update',
+  differentiable: 'the optimizer step is not recorded by autograd',
+};
+
 /**
- * torch.optim.SGD's update, for each parameter p with gradient grad:
+ * torch.optim.SGD's update (torch 1.13), for each parameter p with gradient grad:
  *
- *     g = grad + weightDecay * p
+ *     g = maximize ? -grad : grad
+ *     g = g + weightDecay * p
  *     if momentum != 0:
  *         buf = g                                   on the first step (no dampening)
  *         buf = momentum * buf + (1 - dampening) * g  afterwards
@@ -22,49 +33,56 @@ export interface SGDOptions {
  *
  * Parameters whose grad is null are skipped (their buffer is left alone); a zero grad still
  * steps (momentum and weight decay still move the parameter). Buffers missing from
- * `momentumBuffers` are created here and returned in place.
+ * `momentumBuffers` are created here and returned in place. Each stepped parameter's version
+ * counter is bumped, as PyTorch's in-place update does.
  */
 export function sgd(params: Tensor[], grads: Array<Tensor | null>, momentumBuffers: Array<Float32Array | null>,
   options: SGDOptions): void {
   const backend = getBackend();
+  const { maximize, ...kernelOptions } = options;
   for (let i = 0; i < params.length; i++) {
     const grad = grads[i];
     if (grad === null) continue;
-    const p = params[i]._dense() as Float32Array;
+    let g = grad._dense() as Float32Array;
+    // Negation is exact, so stepping on -grad is torch's maximize bit for bit.
+    if (maximize) g = g.map((v) => -v);
     let buffer = momentumBuffers[i];
     const firstStep = options.momentum !== 0 && buffer === null;
-    if (firstStep) buffer = momentumBuffers[i] = new Float32Array(p.length);
-    backend.sgdStep({ ...options, firstStep }, p, grad._dense() as Float32Array, options.momentum !== 0 ? buffer : null);
+    if (firstStep) buffer = momentumBuffers[i] = new Float32Array(params[i].numel);
+    updateInPlace(params[i], (p) => backend.sgdStep({ ...kernelOptions, firstStep }, p, g, options.momentum !== 0 ? buffer : null));
   }
 }
 
-/** torch.optim.SGD(params, lr, momentum, dampening, weightDecay, nesterov); the rule is in `sgd`. */
+/** torch.optim.SGD(params, lr, momentum, dampening, weightDecay, nesterov, maximize); the rule is in `sgd`. */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
-    super(params, {
-      lr: options.lr ?? 1e-3,
-      momentum: options.momentum ?? 0,
-      dampening: options.dampening ?? 0,
-      nesterov: options.nesterov ?? false,
-      weightDecay: options.weightDecay ?? 0,
-    });
+    checkOptions('SGD', options, SGD_OPTIONS, SGD_UNSUPPORTED);
+    super(params, withDefaults(options, { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false }));
   }
 
-  protected override validateGroup(g: ParamGroup<SGDOptions>): void {
-    if (!(g.lr >= 0)) throw new Error(`SGD: Invalid learning rate: ${g.lr}`);
-    if (!(g.momentum >= 0)) throw new Error(`SGD: Invalid momentum value: ${g.momentum}`);
-    if (!(g.weightDecay >= 0)) throw new Error(`SGD: Invalid weightDecay value: ${g.weightDecay}`);
-    if (!Number.isFinite(g.dampening)) throw new Error(`SGD: Invalid dampening value: ${g.dampening}`);
-    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-      throw new Error('SGD: Nesterov momentum requires a momentum > 0 and zero dampening');
+  protected override checkGroup(g: ParamGroup<SGDOptions>, problems: Problems): void {
+    super.checkGroup(g, problems);
+    problems.number('lr', g.lr, (x) => x >= 0, `Invalid learning rate: ${g.lr}`);
+    problems.number('momentum', g.momentum, (x) => x >= 0, `Invalid momentum value: ${g.momentum}`);
+    problems.number('weightDecay', g.weightDecay, (x) => x >= 0, `Invalid weightDecay value: ${g.weightDecay}`);
+    problems.number('dampening', g.dampening, Number.isFinite, `Invalid dampening value: ${g.dampening}`);
+    problems.boolean('nesterov', g.nesterov);
+    problems.boolean('maximize', g.maximize);
+    if (g.nesterov === true && (!(g.momentum > 0) || g.dampening !== 0)) {
+      problems.add(new Error('Nesterov momentum requires a momentum > 0 and zero dampening'));
     }
+  }
+
+  protected override checkParamState(state: Record<string, unknown>, param: Tensor, problems: Problems): void {
+    checkStateFields(problems, state, ['momentumBuffer']);
+    if ('momentumBuffer' in state) checkStateTensor(problems, 'momentumBuffer', state.momentumBuffer, param);
   }
 
   override step(closure?: () => number | Tensor): number | undefined {
     const loss = this.evaluate(closure);
     for (const group of this.paramGroups) {
-      const { params, lr, momentum, dampening, nesterov, weightDecay } = group;
-      const options = { lr, momentum, dampening, nesterov, weightDecay };
+      const { params, lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
+      const options = { lr, momentum, dampening, nesterov, weightDecay, maximize };
       const grads: Array<Tensor | null> = new Array(params.length);
       const buffers: Array<Float32Array | null> = new Array(params.length);
       for (let i = 0; i < params.length; i++) {

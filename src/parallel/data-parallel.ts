@@ -24,6 +24,7 @@
  * main thread waits synchronously in short slices and yields to the event loop between them,
  * so a worker that dies is noticed (and Ctrl-C handlers run) instead of hanging.
  */
+import { checkOptions, optionNames } from '../options';
 import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'worker_threads';
@@ -51,6 +52,8 @@ export interface DataParallelOptions {
   /** ms to wait for the workers to load (default 60 s). */
   startTimeoutMs?: number;
 }
+
+const DATA_PARALLEL_OPTIONS = optionNames<DataParallelOptions>({ model: true, criterion: true, threads: true, modelSpec: true, startTimeoutMs: true });
 
 let live = 0;
 
@@ -154,6 +157,7 @@ export class DataParallel {
 
   /** Starts `threads - 1` workers and resolves once each has built its replica. */
   static async create(o: DataParallelOptions): Promise<DataParallel> {
+    checkOptions('DataParallel', o, DATA_PARALLEL_OPTIONS);
     const dp = new DataParallel(o);
     try {
       await dp.waitReady(o.startTimeoutMs ?? 60000);

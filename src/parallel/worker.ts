@@ -93,6 +93,7 @@ function run(): void {
         for (let i = 0; i < params.length; i++) {
           const e = init.params[i];
           (params[i]._dense() as Float32Array).set(weights.subarray(e.offset, e.offset + e.numel));
+          params[i]._versionCounter.value++; // an in-place write of the replica's weights
         }
         // Views of the shared buffer, not copies: the main thread writes it again only after this
         // command is marked done, and nothing of this step's graph outlives the command.

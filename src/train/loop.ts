@@ -26,7 +26,8 @@
  * bars get their turn.
  */
 import { Tensor } from '../tensor';
-import { Generator, GeneratorState } from '../random';
+import { Generator, GeneratorState, generatorStateProblem } from '../random';
+import { Problems, checkOptions, describeValue, optionNames, problemsError } from '../options';
 import { noGrad } from '../autograd';
 import { formatLossLine } from './format';
 import { Module } from '../nn';
@@ -135,6 +136,24 @@ export function initialTrainState(generator: Generator): TrainState {
   return { epoch: 0, batchIndex: 0, step: 0, runningLoss: 0, traceLoss: 0, epochGeneratorState: generator.getState() };
 }
 
+/** What is wrong with a TrainState read back from a checkpoint (empty when it can be resumed). */
+export function trainStateProblems(state: unknown): string[] {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) return [`trainState must be an object, got ${describeValue(state)}`];
+  const s = state as Record<string, unknown>;
+  const problems = new Problems();
+  for (const key of ['epoch', 'batchIndex', 'step']) problems.count(key, s[key]);
+  for (const key of ['runningLoss', 'traceLoss']) problems.number(key, s[key], Number.isFinite, `${key} must be finite, got ${String(s[key])}`);
+  const generator = generatorStateProblem(s.epochGeneratorState);
+  if (generator !== null) problems.add(new Error(`epochGeneratorState: ${generator}`));
+  return problems.messages('trainState.');
+}
+
+const FIT_OPTIONS = optionNames<FitOptions>({
+  model: true, criterion: true, optimizer: true, trainloader: true, epochs: true, logEvery: true, traceEvery: true,
+  maxSteps: true, state: true, shouldStop: true, onLog: true, onEpochStart: true, onStep: true, onEpochEnd: true,
+  threads: true, modelSpec: true,
+});
+
 /**
  * Starts iterating the epoch at `state.batchIndex`. At an epoch's start the loader draws a new
  * permutation (and `state.epochGeneratorState` records the state it was drawn from); mid-epoch
@@ -172,6 +191,11 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * returns, throws, or is stopped.
  */
 export async function fit(o: FitOptions): Promise<FitResult> {
+  checkOptions('fit', o, FIT_OPTIONS);
+  if (o.state != null) {
+    const problems = trainStateProblems(o.state);
+    if (problems.length > 0) throw problemsError('fit: cannot resume from this state', problems);
+  }
   const threads = o.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`fit: threads must be a positive integer, got ${threads}`);
   if (threads === 1) return fitWith(o, null);

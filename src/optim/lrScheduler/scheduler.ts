@@ -5,6 +5,7 @@
  * param group on each step(). Construction performs the first step (epoch 0), as in PyTorch.
  */
 import { Optimizer } from '../optimizer';
+import { checkOptions } from '../../options';
 
 /** What stateDict() returns: the scheduler's fields (never the optimizer's, as in PyTorch). */
 export interface LRSchedulerStateDict {
@@ -97,12 +98,20 @@ export abstract class LRScheduler {
       }
       return [...v];
     };
+    const optionKeys = Object.keys(this.options());
+    checkOptions(`${name}.loadStateDict`, stateDict, ['baseLrs', 'lastEpoch', 'stepCount', 'lastLr', ...optionKeys]);
     const baseLrs = lrList('baseLrs');
     const lastLr = lrList('lastLr');
-    for (const key of ['lastEpoch', 'stepCount', ...Object.keys(this.options())]) {
+    for (const key of ['lastEpoch', 'stepCount', ...optionKeys]) {
       if (typeof stateDict[key] !== 'number') {
         throw new Error(`${name}.loadStateDict: '${key}' must be a number, got ${JSON.stringify(stateDict[key])}`);
       }
+    }
+    if (!Number.isInteger(stateDict.lastEpoch) || stateDict.lastEpoch < -1) {
+      throw new Error(`${name}.loadStateDict: 'lastEpoch' must be an integer >= -1, got ${stateDict.lastEpoch}`);
+    }
+    if (!Number.isInteger(stateDict.stepCount) || stateDict.stepCount < 0) {
+      throw new Error(`${name}.loadStateDict: 'stepCount' must be a non-negative integer, got ${stateDict.stepCount}`);
     }
     this.loadOptions(stateDict);
     this.baseLrs = baseLrs;

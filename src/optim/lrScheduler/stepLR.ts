@@ -1,5 +1,6 @@
 import { Optimizer } from '../optimizer';
 import { LRScheduler, LRSchedulerStateDict } from './scheduler';
+import { checkOptions, optionNames } from '../../options';
 
 export interface StepLROptions {
   /** Epochs between two decays. */
@@ -10,12 +11,22 @@ export interface StepLROptions {
   lastEpoch?: number;
 }
 
-function checkOptions(options: StepLROptions): StepLROptions {
+const STEP_LR_OPTIONS = optionNames<StepLROptions>({ stepSize: true, gamma: true, lastEpoch: true });
+
+/** Why (stepSize, gamma) cannot schedule, or null; shared by the constructor and loadStateDict. */
+function stepLRProblem(stepSize: unknown, gamma: unknown): string | null {
+  if (!Number.isInteger(stepSize) || (stepSize as number) < 1) return `stepSize must be a positive integer, got ${String(stepSize)}`;
+  if (typeof gamma !== 'number' || !Number.isFinite(gamma)) return `gamma must be a finite number, got ${String(gamma)}`;
+  return null;
+}
+
+function resolveOptions(options: StepLROptions): Required<StepLROptions> {
   if (options === null || typeof options !== 'object') throw new Error('StepLR: expected options { stepSize, gamma? }');
-  const { stepSize, gamma = 0.1 } = options;
-  if (!Number.isInteger(stepSize) || stepSize < 1) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
-  if (typeof gamma !== 'number' || !Number.isFinite(gamma)) throw new Error(`StepLR: gamma must be a finite number, got ${gamma}`);
-  return options;
+  checkOptions('StepLR', options, STEP_LR_OPTIONS, { verbose: 'read the lr with getLastLr()' });
+  const { stepSize, gamma = 0.1, lastEpoch = -1 } = options;
+  const problem = stepLRProblem(stepSize, gamma);
+  if (problem !== null) throw new Error(`StepLR: ${problem}`);
+  return { stepSize, gamma, lastEpoch };
 }
 
 /**
@@ -30,7 +41,7 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<{ lr: number }>, options: StepLROptions) {
     // Checked before super(), which writes initialLr into the optimizer's groups.
-    const { stepSize, gamma = 0.1, lastEpoch = -1 } = checkOptions(options);
+    const { stepSize, gamma, lastEpoch } = resolveOptions(options);
     super(optimizer, lastEpoch);
     this.stepSize = stepSize;
     this.gamma = gamma;
@@ -47,6 +58,8 @@ export class StepLR extends LRScheduler {
   }
 
   protected override loadOptions(stateDict: LRSchedulerStateDict): void {
+    const problem = stepLRProblem(stateDict.stepSize, stateDict.gamma);
+    if (problem !== null) throw new Error(`StepLR.loadStateDict: ${problem}`);
     this.stepSize = stateDict.stepSize as number;
     this.gamma = stateDict.gamma as number;
   }
