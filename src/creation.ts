@@ -4,6 +4,7 @@
  * Random draws come from `defaultGenerator` (seeded by manualSeed) unless a generator is given.
  */
 import { Tensor, NestedArray, DType, numelOf, shapeString } from './tensor';
+import { TensorData, allocData } from './storage';
 import { Generator, defaultGenerator } from './random';
 
 export interface CreationOptions {
@@ -30,9 +31,9 @@ function parseSize(op: string, args: SizeArgs): { shape: number[]; options: Crea
   return { shape, options };
 }
 
-function make(shape: number[], options: CreationOptions, fill: (data: Float32Array | Int32Array) => void): Tensor {
+function make(shape: number[], options: CreationOptions, fill: (data: TensorData) => void): Tensor {
   const n = numelOf(shape);
-  const data = options.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  const data = allocData(options.dtype ?? 'float32', n);
   fill(data);
   return new Tensor(data, shape, { requiresGrad: options.requiresGrad });
 }
@@ -51,7 +52,7 @@ export function ones(...args: SizeArgs): Tensor {
 
 /** A tensor filled with value. */
 export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
-  return make(parseSize('full', [shape]).shape, options, (d) => d.fill(value));
+  return make(parseSize('full', [shape]).shape, options, (d) => d.fill(options.dtype === 'bool' ? Number(value !== 0) : value));
 }
 
 /** Uniform in [0, 1). */
@@ -114,35 +115,47 @@ export function arange(a: number, b?: number | CreationOptions, c?: number | Cre
   });
 }
 
-function inferNestedShape(value: NestedArray | ArrayLike<number>): number[] {
+/** The shape of nested arrays, and the first element (which decides number or boolean). */
+function inferNested(value: NestedArray | BoolNestedArray | ArrayLike<number>): { shape: number[]; first: unknown } {
   const shape: number[] = [];
   let v: unknown = value;
   while (Array.isArray(v) || ArrayBuffer.isView(v)) {
     const arr = v as ArrayLike<unknown>;
     shape.push(arr.length);
-    if (arr.length === 0) break;
+    if (arr.length === 0) return { shape, first: undefined };
     v = arr[0];
   }
-  return shape;
+  return { shape, first: v };
 }
 
+/** Nested arrays of booleans: `tensor([true, false])` is a bool tensor, as torch.tensor([True, False]). */
+export type BoolNestedArray = boolean | BoolNestedArray[];
+
 /**
- * A tensor from nested arrays, a typed array or a number (torch.tensor). Float32Array and
- * number data give float32, Int32Array gives int32; `dtype` overrides. The data is copied.
+ * A tensor from nested arrays, a typed array, a number or a boolean (torch.tensor). Numbers
+ * and Float32Array give float32, Int32Array gives int32, booleans and Uint8Array give bool;
+ * `dtype` overrides. The data is copied.
  */
-export function tensor(value: NestedArray | Float32Array | Int32Array | ArrayLike<number>, options: CreationOptions = {}): Tensor {
-  const shape = typeof value === 'number' ? [] : inferNestedShape(value as NestedArray);
-  const dtype: DType = options.dtype ?? (value instanceof Int32Array ? 'int32' : 'float32');
+export function tensor(value: NestedArray | BoolNestedArray | TensorData | ArrayLike<number>, options: CreationOptions = {}): Tensor {
+  const { shape, first } = typeof value === 'number' || typeof value === 'boolean'
+    ? { shape: [], first: value } : inferNested(value);
+  const inferred: DType = value instanceof Int32Array ? 'int32'
+    : value instanceof Uint8Array || typeof first === 'boolean' ? 'bool' : 'float32';
+  const dtype: DType = options.dtype ?? inferred;
   const n = numelOf(shape);
-  const data = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-  if (typeof value === 'number') data[0] = value;
-  else if (ArrayBuffer.isView(value)) data.set(value as ArrayLike<number>);
-  else {
+  const data = allocData(dtype, n);
+  const store = dtype === 'bool' ? (v: number | boolean) => Number(v !== 0 && v !== false) : Number;
+  if (typeof value === 'number' || typeof value === 'boolean') data[0] = store(value);
+  else if (ArrayBuffer.isView(value)) {
+    const src = value as ArrayLike<number>;
+    for (let i = 0; i < n; i++) data[i] = store(src[i]);
+  } else {
     let k = 0;
+    const leaf = typeof first === 'boolean' ? 'boolean' : 'number';
     const walk = (v: unknown, dim: number): void => {
       if (dim === shape.length) {
-        if (typeof v !== 'number') throw new Error(`tensor: expected a number at depth ${dim}, got ${typeof v}`);
-        data[k++] = v;
+        if (typeof v !== leaf) throw new Error(`tensor: expected a ${leaf} at depth ${dim}, got ${typeof v}`);
+        data[k++] = store(v as number | boolean);
         return;
       }
       if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new Error(`tensor: ragged nested array (shape ${shapeString(shape)})`);

@@ -89,10 +89,13 @@ function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** The safetensors dtype of each tensor dtype (safetensors' BOOL is one byte, as bool's storage here). */
+const SAFETENSORS_DTYPE = { float32: 'F32', int32: 'I32', bool: 'BOOL' } as const;
+
 function toSafeTensor(t: Tensor, name: string): SafeTensor {
-  if (t._dense() instanceof Float32Array) return { dtype: 'F32', shape: [...t.shape], data: t._dense() };
-  if (t._dense() instanceof Int32Array) return { dtype: 'I32', shape: [...t.shape], data: t._dense() };
-  throw new CheckpointError(`checkpoint: tensor '${name}' has unsupported data ${(t._dense() as object).constructor.name}`);
+  const dtype = SAFETENSORS_DTYPE[t.dtype];
+  if (dtype === undefined) throw new CheckpointError(`checkpoint: tensor '${name}' has unsupported dtype ${t.dtype}`);
+  return { dtype, shape: [...t.shape], data: t._dense() };
 }
 
 function isTensor(v: unknown): v is Tensor {
@@ -159,7 +162,7 @@ function parseMeta(file: SafetensorsFile, path: string): CheckpointMeta {
 
 function checkTensor(path: string, name: string, got: SafeTensor | undefined, want: Tensor): void {
   if (!got) throw new CheckpointError(`${path}: missing tensor '${name}' (shape ${shapeStr(want.shape)})`);
-  const wantDtype = want._dense() instanceof Float32Array ? 'F32' : 'I32';
+  const wantDtype = SAFETENSORS_DTYPE[want.dtype];
   if (got.dtype !== wantDtype) throw new CheckpointError(`${path}: tensor '${name}' has dtype ${got.dtype}, expected ${wantDtype}`);
   if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
     throw new CheckpointError(`${path}: tensor '${name}' has shape ${shapeStr(got.shape)}, expected ${shapeStr(want.shape)}`);
@@ -167,7 +170,7 @@ function checkTensor(path: string, name: string, got: SafeTensor | undefined, wa
 }
 
 function toTensor(t: SafeTensor): Tensor {
-  return new Tensor(t.data as Float32Array | Int32Array, t.shape);
+  return new Tensor(t.data as Float32Array | Int32Array | Uint8Array, t.shape);
 }
 
 /**
