@@ -7,7 +7,7 @@
  */
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
-import { Dims, ReducePlan, checkNonEmptyReduction, planReduction, reductionIndex } from './reduce-plan';
+import { Dims, ReducePlan, planReduction, reductionIndex } from './reduce-plan';
 import { fail } from './util';
 
 interface NormState {
@@ -74,7 +74,6 @@ export function norm(input: Tensor, p: number | 'fro' = 'fro', dim?: Dims | null
   const q = parseP(p);
   const plan = planReduction('norm', input.shape, dim, keepdim);
   const infinite = q === Infinity || q === -Infinity;
-  if (infinite) checkNonEmptyReduction('norm', plan, dim);
   const x = input._dense() as Float32Array;
   const index = reductionIndex(plan);
   const acc = new Float64Array(plan.outNumel).fill(q === Infinity ? -Infinity : q === -Infinity ? Infinity : 0);
@@ -92,7 +91,9 @@ export function norm(input: Tensor, p: number | 'fro' = 'fro', dim?: Dims | null
   }
   const out = new Float32Array(plan.outNumel);
   for (let k = 0; k < out.length; k++) {
-    out[k] = infinite || q === 0 || q === 1 ? acc[k] : q === 2 ? Math.sqrt(acc[k]) : acc[k] ** (1 / q);
+    // The norm of nothing is 0, for infinite p too (torch.norm; linalg.vector_norm refuses it).
+    if (plan.groupSize === 0) out[k] = 0;
+    else out[k] = infinite || q === 0 || q === 1 ? acc[k] : q === 2 ? Math.sqrt(acc[k]) : acc[k] ** (1 / q);
   }
   const result = new Tensor(out, plan.outShape);
   if (needsGrad(input)) record(normDef, result, [input], { input: save(input), result: save(result), plan, p: q });
