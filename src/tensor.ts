@@ -1,7 +1,8 @@
 /**
  * Tensor: a view onto a Storage (shape, strides, offset), plus the autograd fields PyTorch has
  * (`requiresGrad`, `grad`, `gradFn`, `isLeaf`). float32 tensors carry values and gradients;
- * int32 tensors carry labels and indices and can never require grad.
+ * int32 tensors carry labels and indices, bool tensors (one byte per element) masks and
+ * comparison results; neither can require grad.
  *
  * Views (`view`, `transpose`, `select`, `narrow`, `index(...)`, `expand`, ...) share storage
  * and the version counter with their base; in-place ops (`add_`, `copy_`, ...) write through
