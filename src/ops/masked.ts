@@ -78,6 +78,9 @@ const maskedFillTensorDef: OpDef<MaskState> = {
  */
 export function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor {
   checkMask('where', condition, 'condition');
+  if (input === undefined && other === undefined) {
+    fail('where', 'where(condition) alone (torch.nonzero(condition, as_tuple=True)) is not supported; give input and other');
+  }
   const dtype: DType = resultType(input, other);
   const a = promoted(operand(input, 'where', 'input'), dtype);
   const b = promoted(operand(other, 'where', 'other'), dtype);

@@ -8,6 +8,7 @@
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { Dims, ReducePlan, planReduction, reductionIndex } from './reduce-plan';
+import { signOf } from './rounding';
 import { fail } from './util';
 
 interface NormState {
@@ -15,11 +16,6 @@ interface NormState {
   result: SavedTensor;
   plan: ReducePlan;
   p: number;
-}
-
-/** torch.sign of a real value (sign(NaN) is 0 in torch 1.13). */
-export function signOf(v: number): number {
-  return v > 0 ? 1 : v < 0 ? -1 : 0;
 }
 
 function normBackward(state: NormState, g: Float32Array): [Float32Array] {

@@ -5,7 +5,6 @@
  */
 import { Tensor } from '../tensor';
 import { OpDef, needsGrad, record } from '../autograd';
-import { signOf } from './norm';
 import { fail } from './util';
 
 interface NoState { readonly none?: undefined }
@@ -15,6 +14,11 @@ const ceilDef: OpDef<NoState> = { name: 'CeilBackward0', backward: zeroGradient 
 const roundDef: OpDef<NoState> = { name: 'RoundBackward0', backward: zeroGradient };
 const roundDecimalsDef: OpDef<NoState> = { name: 'RoundBackward1', backward: zeroGradient };
 const signDef: OpDef<NoState> = { name: 'SignBackward0', backward: zeroGradient };
+
+/** torch.sign of a real value (sign(NaN) is 0 in torch 1.13). */
+export function signOf(v: number): number {
+  return v > 0 ? 1 : v < 0 ? -1 : 0;
+}
 
 /** C's nearbyint in the default rounding mode: to the nearest integer, ties to even. */
 export function roundHalfEven(v: number): number {

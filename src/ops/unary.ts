@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { promoted } from './promote';
+import { signOf } from './rounding';
 import { fail } from './util';
 
 /** What a pointwise backward reads: the input or the output, as PyTorch's formula does. */
@@ -62,7 +63,7 @@ const tanDef = pointwiseDef<PointwiseState>('TanBackward0', (y) => 1 + y * y);
 const sigmoidDef = pointwiseDef<PointwiseState>('SigmoidBackward0', (y) => y * (1 - y));
 const tanhDef = pointwiseDef<PointwiseState>('TanhBackward0', (y) => 1 - y * y);
 /** torch's sgn: the gradient of abs is 0 at 0. */
-const absDef = pointwiseDef<PointwiseState>('AbsBackward0', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0));
+const absDef = pointwiseDef<PointwiseState>('AbsBackward0', signOf);
 
 export function exp(input: Tensor): Tensor {
   return pointwise('exp', input, Math.exp, expDef, 'output');
