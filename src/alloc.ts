@@ -5,19 +5,20 @@
  * to allocate N bytes"), the error names the bytes, the shape and the limit.
  */
 import { shapeString } from './tensor';
+import { allocData, DType, TensorData } from './storage';
 
 /** 4 GiB: the most a tensor may hold, the whole of what 32-bit WebAssembly memory can address. */
 export const MAX_TENSOR_BYTES = 2 ** 32;
 
-const BYTES_PER_ELEMENT = { float32: 4, int32: 4 } as const;
+const BYTES_PER_ELEMENT = { float32: 4, int32: 4, bool: 1 } as const;
 
 /** Exact byte count of a dense tensor of `shape`, as a BigInt (a Number product loses digits past 2^53). */
-export function tensorBytes(shape: readonly number[], dtype: 'float32' | 'int32' = 'float32'): bigint {
+export function tensorBytes(shape: readonly number[], dtype: DType = 'float32'): bigint {
   return shape.reduce((bytes, d) => bytes * BigInt(d), BigInt(BYTES_PER_ELEMENT[dtype]));
 }
 
 /** A zero-filled dense array for a tensor of `shape`, or an error naming the bytes asked for. */
-export function allocateTensorData(op: string, shape: readonly number[], dtype: 'float32' | 'int32' = 'float32'): Float32Array | Int32Array {
+export function allocateTensorData(op: string, shape: readonly number[], dtype: DType = 'float32'): TensorData {
   const bytes = tensorBytes(shape, dtype);
   const what = `${op}: cannot allocate a ${dtype} tensor of shape ${shapeString(shape)}: you tried to allocate ${bytes} bytes`;
   if (bytes > BigInt(MAX_TENSOR_BYTES)) {
@@ -25,7 +26,7 @@ export function allocateTensorData(op: string, shape: readonly number[], dtype: 
   }
   const n = Number(bytes) / BYTES_PER_ELEMENT[dtype];
   try {
-    return dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+    return allocData(dtype, n);
   } catch (e) {
     if (e instanceof RangeError) throw new RangeError(`${what} and the allocation failed (${e.message}); the limit is ${MAX_TENSOR_BYTES} bytes`);
     throw e;

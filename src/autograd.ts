@@ -51,6 +51,11 @@ export class SavedTensor {
     return this.tensor._dense() as Int32Array;
   }
 
+  /** A saved bool tensor (a mask) as 0/1 bytes. */
+  get bools(): Uint8Array {
+    return this.tensor._dense() as Uint8Array;
+  }
+
   get shape(): readonly number[] {
     return this.tensor.shape;
   }
@@ -60,7 +65,7 @@ export class SavedTensor {
     const now = this.tensor._versionCounter.value;
     if (now === this.version) return;
     const t = this.tensor;
-    const kind = t.dtype === 'int32' ? 'torch.IntTensor' : 'torch.FloatTensor';
+    const kind = t.dtype === 'int32' ? 'torch.IntTensor' : t.dtype === 'bool' ? 'torch.BoolTensor' : 'torch.FloatTensor';
     const producer = t.gradFn !== null ? `, which is output 0 of ${t.gradFn.name},` : '';
     throw new Error('one of the variables needed for gradient computation has been modified by an inplace ' +
       `operation: [${kind} ${shapeString(t.shape)}]${producer} is at version ${now}; expected version ` +

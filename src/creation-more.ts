@@ -5,17 +5,19 @@
  * not equal to PyTorch's draws.
  */
 import { Tensor, DType, numelOf, shapeString } from './tensor';
+import { TensorData, allocData } from './storage';
 import { Generator, defaultGenerator } from './random';
 import { CreationOptions, zeros, full } from './creation';
 
-function checkOptions(op: string, options: CreationOptions, extra: string[] = []): void {
+function checkOptions(op: string, options: CreationOptions, extra: string[] = [], allowBool = false): void {
   if (options === null || typeof options !== 'object') throw new TypeError(`${op}: options must be an object`);
   const known = ['dtype', 'requiresGrad', 'generator', ...extra];
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new Error(`${op}: unknown option '${key}' (expected one of ${known.join(', ')})`);
   }
+  if (options.dtype === 'bool' && allowBool) return;
   if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'int32') {
-    throw new Error(`${op}: unsupported dtype '${String(options.dtype)}' (float32 or int32)`);
+    throw new Error(`${op}: unsupported dtype '${String(options.dtype)}' (float32 or int32${allowBool ? ' or bool' : ''})`);
   }
 }
 
@@ -31,8 +33,8 @@ function finite(op: string, name: string, v: number): number {
   return v;
 }
 
-function alloc(dtype: DType | undefined, n: number): Float32Array | Int32Array {
-  return dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+function alloc(dtype: DType | undefined, n: number): TensorData {
+  return allocData(dtype ?? 'float32', n);
 }
 
 /** Floats per vector in the AVX2 build of ATen that the fixtures come from. */
@@ -101,7 +103,7 @@ export function eye(n: number, m?: number | CreationOptions, options: CreationOp
     options = m;
     m = undefined;
   }
-  checkOptions('eye', options);
+  checkOptions('eye', options, [], true);
   count('eye', 'n', n);
   const cols = m === undefined ? n : count('eye', 'm', m);
   const data = alloc(options.dtype, n * cols);
@@ -116,7 +118,7 @@ export function empty(...args: Array<number | readonly number[] | CreationOption
 
 function likeOptions(op: string, t: Tensor, options: CreationOptions): CreationOptions {
   if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${typeof t}`);
-  checkOptions(op, options);
+  checkOptions(op, options, [], true);
   return { dtype: t.dtype, ...options };
 }
 
@@ -131,7 +133,9 @@ export function emptyLike(t: Tensor, options: CreationOptions = {}): Tensor {
 
 function randomFloat(op: string, shape: number[], options: CreationOptions, draw: (g: Generator) => number): Tensor {
   checkOptions(op, options);
-  if (options.dtype === 'int32') throw new Error(`${op}: expected a floating point dtype, got int32`);
+  if (options.dtype !== undefined && options.dtype !== 'float32') {
+    throw new Error(`${op}: expected a floating point dtype, got ${options.dtype}`);
+  }
   const g = options.generator ?? defaultGenerator;
   const data = new Float32Array(numelOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = draw(g);
@@ -151,6 +155,7 @@ export function randnLike(t: Tensor, options: CreationOptions = {}): Tensor {
 /** Uniform integers in [low, high) with t's shape (int32 unless t is float32). */
 export function randintLike(t: Tensor, low: number, high: number, options: CreationOptions = {}): Tensor {
   const o = likeOptions('randintLike', t, options);
+  if (o.dtype === 'bool') throw new Error('randintLike: "check_uniform_bounds" not implemented for \'Bool\' (give dtype int32 or float32)');
   if (!Number.isInteger(low) || !Number.isInteger(high) || !(high > low)) {
     throw new Error(`randintLike: expects low < high, both integers, got low=${low}, high=${high}`);
   }

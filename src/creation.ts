@@ -3,7 +3,8 @@
  * Sizes are given as numbers or one array (`zeros(2, 3)` or `zeros([2, 3], { requiresGrad: true })`).
  * Random draws come from `defaultGenerator` (seeded by manualSeed) unless a generator is given.
  */
-import { Tensor, NestedArray, DType, shapeString } from './tensor';
+import { Tensor, NestedArray, DType, numelOf, shapeString } from './tensor';
+import type { TensorData } from './storage';
 import { Generator, defaultGenerator } from './random';
 import { allocateTensorData } from './alloc';
 import { checkOptions, describeValue, optionNames } from './options';
@@ -18,11 +19,11 @@ type SizeArgs = Array<number | readonly number[] | CreationOptions | undefined>;
 
 const CREATION_OPTIONS = optionNames<CreationOptions>({ requiresGrad: true, dtype: true, generator: true });
 
-/** Refuses unknown names (e.g. requires_grad) and dtypes other than float32 and int32. */
-function checkCreationOptions(op: string, options: CreationOptions): CreationOptions {
+/** Refuses unknown names (e.g. requires_grad) and dtypes other than float32, int32 and bool. */
+export function checkCreationOptions(op: string, options: CreationOptions): CreationOptions {
   checkOptions(op, options, CREATION_OPTIONS, { device: 'tensors live on the CPU (or in the wasm backend), chosen with setBackend' });
-  if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'int32') {
-    throw new TypeError(`${op}: dtype must be 'float32' or 'int32', got ${describeValue(options.dtype)}`);
+  if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'int32' && options.dtype !== 'bool') {
+    throw new TypeError(`${op}: dtype must be 'float32', 'int32' or 'bool', got ${describeValue(options.dtype)}`);
   }
   return options;
 }
@@ -43,8 +44,8 @@ function parseSize(op: string, args: SizeArgs): { shape: number[]; options: Crea
   return { shape, options };
 }
 
-function make(op: string, shape: number[], options: CreationOptions, fill: (data: Float32Array | Int32Array) => void): Tensor {
-  const data = allocateTensorData(op, shape, options.dtype === 'int32' ? 'int32' : 'float32');
+function make(op: string, shape: number[], options: CreationOptions, fill: (data: TensorData) => void): Tensor {
+  const data = allocateTensorData(op, shape, options.dtype ?? 'float32');
   fill(data);
   return new Tensor(data, shape, { requiresGrad: options.requiresGrad });
 }
@@ -64,7 +65,8 @@ export function ones(...args: SizeArgs): Tensor {
 /** A tensor filled with value. */
 export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
   const size = parseSize('full', [shape, options]);
-  return make('full', size.shape, size.options, (d) => d.fill(value));
+  const dtype = size.options.dtype;
+  return make('full', size.shape, size.options, (d) => d.fill(dtype === 'bool' ? Number(value !== 0) : value));
 }
 
 /** Uniform in [0, 1). */
@@ -129,35 +131,48 @@ export function arange(a: number, b?: number | CreationOptions, c?: number | Cre
   });
 }
 
-function inferNestedShape(value: NestedArray | ArrayLike<number>): number[] {
+/** The shape of nested arrays, and the first element (which decides number or boolean). */
+function inferNested(value: NestedArray | BoolNestedArray | ArrayLike<number>): { shape: number[]; first: unknown } {
   const shape: number[] = [];
   let v: unknown = value;
   while (Array.isArray(v) || ArrayBuffer.isView(v)) {
     const arr = v as ArrayLike<unknown>;
     shape.push(arr.length);
-    if (arr.length === 0) break;
+    if (arr.length === 0) return { shape, first: undefined };
     v = arr[0];
   }
-  return shape;
+  return { shape, first: v };
 }
 
+/** Nested arrays of booleans: `tensor([true, false])` is a bool tensor, as torch.tensor([True, False]). */
+export type BoolNestedArray = boolean | BoolNestedArray[];
+
 /**
- * A tensor from nested arrays, a typed array or a number (torch.tensor). Float32Array and
- * number data give float32, Int32Array gives int32; `dtype` overrides. The data is copied.
+ * A tensor from nested arrays, a typed array, a number or a boolean (torch.tensor). Numbers
+ * and Float32Array give float32, Int32Array gives int32, booleans and Uint8Array give bool;
+ * `dtype` overrides. The data is copied.
  */
-export function tensor(value: NestedArray | Float32Array | Int32Array | ArrayLike<number>, options: CreationOptions = {}): Tensor {
+export function tensor(value: NestedArray | BoolNestedArray | TensorData | ArrayLike<number>, options: CreationOptions = {}): Tensor {
   checkCreationOptions('tensor', options);
-  const shape = typeof value === 'number' ? [] : inferNestedShape(value as NestedArray);
-  const dtype: DType = options.dtype ?? (value instanceof Int32Array ? 'int32' : 'float32');
+  const { shape, first } = typeof value === 'number' || typeof value === 'boolean'
+    ? { shape: [], first: value } : inferNested(value);
+  const inferred: DType = value instanceof Int32Array ? 'int32'
+    : value instanceof Uint8Array || typeof first === 'boolean' ? 'bool' : 'float32';
+  const dtype: DType = options.dtype ?? inferred;
+  const n = numelOf(shape);
   const data = allocateTensorData('tensor', shape, dtype);
-  if (typeof value === 'number') data[0] = value;
-  else if (ArrayBuffer.isView(value)) data.set(value as ArrayLike<number>);
-  else {
+  const store = dtype === 'bool' ? (v: number | boolean) => Number(v !== 0 && v !== false) : Number;
+  if (typeof value === 'number' || typeof value === 'boolean') data[0] = store(value);
+  else if (ArrayBuffer.isView(value)) {
+    const src = value as ArrayLike<number>;
+    for (let i = 0; i < n; i++) data[i] = store(src[i]);
+  } else {
     let k = 0;
+    const leaf = typeof first === 'boolean' ? 'boolean' : 'number';
     const walk = (v: unknown, dim: number): void => {
       if (dim === shape.length) {
-        if (typeof v !== 'number') throw new Error(`tensor: expected a number at depth ${dim}, got ${typeof v}`);
-        data[k++] = v;
+        if (typeof v !== leaf) throw new Error(`tensor: expected a ${leaf} at depth ${dim}, got ${typeof v}`);
+        data[k++] = store(v as number | boolean);
         return;
       }
       if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new Error(`tensor: ragged nested array (shape ${shapeString(shape)})`);

@@ -6,7 +6,7 @@
 export { Tensor } from './tensor';
 export type { DType, TensorData, NestedArray, BackwardOptions } from './tensor';
 export { tensor, fromArray, zeros, ones, full, rand, randn, randint, zerosLike, onesLike, arange } from './creation';
-export type { CreationOptions } from './creation';
+export type { CreationOptions, BoolNestedArray } from './creation';
 export {
   linspace, logspace, eye, empty, fullLike, emptyLike, randLike, randnLike, randintLike, randperm, bernoulli, normal,
 } from './creation-more';
@@ -22,10 +22,20 @@ export { setBackend, getBackend } from './backend';
 export type { ValuesIndices } from './ops';
 export type { Backend, BackendName } from './backend';
 export {
-  add, sub, mul, div, neg, sum, mean, max, min, argmax, eq, view, reshape, flatten, unsqueeze, squeeze,
+  add, sub, mul, div, neg, sum, mean, max, min, argmax, argmin, view, reshape, flatten, unsqueeze, squeeze,
   permute, transpose,
-  matmul, relu, logSoftmax, softmax, exp, log, sqrt, pow, sigmoid, tanh, clamp,
+  matmul, relu, logSoftmax, softmax,
 } from './ops';
+export {
+  exp, expm1, log, log1p, log2, sqrt, rsqrt, reciprocal, sin, cos, tan, sigmoid, tanh, abs, clamp,
+  floor, ceil, round, sign, pow, maximum, minimum, lerp,
+} from './ops';
+export {
+  eq, ne, lt, le, gt, ge, isnan, isfinite, isinf, logicalAnd, logicalOr, logicalXor, logicalNot, any, all,
+  where, maskedFill, maskedSelect,
+} from './ops';
+export { prod, variance, variance as var, std, norm, logsumexp, amax, amin, cumsum, topk } from './ops';
+export type { Dims, VarOptions } from './ops';
 export {
   cat, stack, split, chunk, unbind, gather, indexSelect, repeat, tile, flip, roll, scatter, scatterAdd,
 } from './ops';

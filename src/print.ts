@@ -6,7 +6,7 @@
  * dim. Numbers are rounded as Python's format() does (exact value, ties to even), so the
  * strings match PyTorch's character for character.
  */
-import type { Tensor } from './tensor';
+import type { Tensor, DType } from './tensor';
 
 export interface PrintOptions {
   /** Digits after the decimal point (default 4). */
@@ -145,14 +145,23 @@ export function formatExp(v: number, precision: number): string {
 
 // ------------------------------------------------------------------ the formatter
 
+/** An element as Python's str() of a non-float element: 'True'/'False' for bool, digits for int. */
+function plainString(v: number, isBool: boolean): string {
+  return isBool ? (v ? 'True' : 'False') : String(v);
+}
+
 class Formatter {
   intMode = true;
   sciMode = false;
   maxWidth = 1;
+  private readonly floating: boolean;
+  private readonly isBool: boolean;
 
-  constructor(private readonly floating: boolean, values: ArrayLike<number>, private readonly precision: number) {
-    if (!floating) {
-      for (let i = 0; i < values.length; i++) this.maxWidth = Math.max(this.maxWidth, String(values[i]).length);
+  constructor(dtype: DType, values: ArrayLike<number>, private readonly precision: number) {
+    this.floating = dtype === 'float32';
+    this.isBool = dtype === 'bool';
+    if (!this.floating) {
+      for (let i = 0; i < values.length; i++) this.maxWidth = Math.max(this.maxWidth, plainString(values[i], this.isBool).length);
       return;
     }
     const finite: number[] = [];
@@ -189,7 +198,7 @@ class Formatter {
 
   format(v: number): string {
     let s: string;
-    if (!this.floating) s = String(v);
+    if (!this.floating) s = plainString(v, this.isBool);
     else if (this.sciMode) s = formatExp(v, this.precision);
     else if (this.intMode) {
       s = formatFixed(v, 0);
@@ -275,11 +284,13 @@ export function tensorToString(t: Tensor): string {
   const prefix = 'tensor(';
   const indent = prefix.length;
   const suffixes: string[] = [];
+  // PyTorch names the dtype unless it is a default one (float32, int64, bool).
   const dtypeName = t.dtype === 'int32' ? 'torch.int32' : null;
+  const emptyDtypeName = t.dtype === 'bool' ? 'torch.bool' : dtypeName;
   let body: string;
   if (t.numel === 0) {
     if (t.shape.length !== 1) suffixes.push(`size=(${t.shape.join(', ')}${t.shape.length === 1 ? ',' : ''})`);
-    if (dtypeName !== null) suffixes.push(`dtype=${dtypeName}`);
+    if (emptyDtypeName !== null) suffixes.push(`dtype=${emptyDtypeName}`);
     body = '[]';
   } else {
     if (dtypeName !== null) suffixes.push(`dtype=${dtypeName}`);
@@ -287,7 +298,7 @@ export function tensorToString(t: Tensor): string {
     const summarize = t.numel > options.threshold;
     const shown: number[] = [];
     shownValues(block, summarize, shown);
-    const fmt = new Formatter(t.dtype === 'float32', shown, options.precision);
+    const fmt = new Formatter(t.dtype, shown, options.precision);
     body = blockString(block, indent, summarize, fmt);
   }
   if (t.gradFn !== null) suffixes.push(`grad_fn=<${t.gradFn.name}>`);

@@ -7,7 +7,22 @@
  * `detach()` (but not by its `.data`, as in PyTorch), so that autograd can tell that a tensor
  * it saved for backward has changed since.
  */
-export type TensorData = Float32Array | Int32Array;
+export type TensorData = Float32Array | Int32Array | Uint8Array;
+
+/** The element types: float32 values, int32 labels and indices, bool masks (one byte, 0 or 1). */
+export type DType = 'float32' | 'int32' | 'bool';
+
+/** A zero-filled array of n elements of `dtype`. */
+export function allocData(dtype: DType, n: number): TensorData {
+  if (dtype === 'float32') return new Float32Array(n);
+  if (dtype === 'int32') return new Int32Array(n);
+  return new Uint8Array(n);
+}
+
+/** The dtype that `data`'s array type stores. */
+export function dtypeOfData(data: TensorData): DType {
+  return data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';
+}
 
 export class Storage {
   constructor(

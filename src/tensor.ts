@@ -1,7 +1,8 @@
 /**
  * Tensor: a view onto a Storage (shape, strides, offset), plus the autograd fields PyTorch has
  * (`requiresGrad`, `grad`, `gradFn`, `isLeaf`). float32 tensors carry values and gradients;
- * int32 tensors carry labels and indices and can never require grad.
+ * int32 tensors carry labels and indices, bool tensors (one byte per element) masks and
+ * comparison results; neither can require grad.
  *
  * Views (`view`, `transpose`, `select`, `narrow`, `index(...)`, `expand`, ...) share storage
  * and the version counter with their base; in-place ops (`add_`, `copy_`, ...) write through
@@ -13,7 +14,8 @@
 import { checkOptions } from './options';
 import { runBackward, Node, GradHook } from './autograd';
 import {
-  Storage, VersionCounter, TensorData, contiguousStrides, isContiguousLayout, gatherStrided, scatterStrided,
+  Storage, VersionCounter, TensorData, DType, allocData, dtypeOfData, contiguousStrides, isContiguousLayout,
+  gatherStrided, scatterStrided,
 } from './storage';
 import * as elementwise from './ops/elementwise';
 import * as reduce from './ops/reduce';
@@ -31,12 +33,26 @@ import type { IndexItem } from './ops/indexing';
 import * as matmulOps from './ops/matmul';
 import * as activation from './ops/activation';
 import * as unary from './ops/unary';
+import * as rounding from './ops/rounding';
+import * as powOps from './ops/pow';
+import * as maximumOps from './ops/maximum';
+import * as lerpOps from './ops/lerp';
+import * as compare from './ops/compare';
+import * as logical from './ops/logical';
+import * as masked from './ops/masked';
+import * as moments from './ops/moments';
+import type { VarOptions } from './ops/moments';
+import * as normOps from './ops/norm';
+import * as logsumexpOps from './ops/logsumexp';
+import * as amaxOps from './ops/amax';
+import * as cumsumOps from './ops/cumsum';
+import * as topkOps from './ops/topk';
+import type { Dims } from './ops/reduce-plan';
 import * as softmaxOps from './ops/softmax';
 import type { Generator } from './random';
 import { tensorToString } from './print';
 
-export type DType = 'float32' | 'int32';
-export type { TensorData };
+export type { TensorData, DType };
 
 /** Nested JavaScript arrays, as `toArray()` returns them. */
 export type NestedArray = number | NestedArray[];
@@ -111,8 +127,9 @@ export class Tensor {
   _hooks: GradHook[] | null = null;
 
   constructor(data: TensorData, shape: readonly number[], options?: { requiresGrad?: boolean }) {
-    if (!(data instanceof Float32Array) && !(data instanceof Int32Array)) {
-      throw new TypeError('Tensor: data must be a Float32Array or an Int32Array (use tensor() for arrays)');
+    if (!(data instanceof Float32Array) && !(data instanceof Int32Array) && !(data instanceof Uint8Array)) {
+      throw new TypeError('Tensor: data must be a Float32Array, an Int32Array or a Uint8Array of 0/1 for bool ' +
+        '(use tensor() for arrays)');
     }
     if (!Array.isArray(shape)) throw new TypeError(`Tensor: shape must be an array of sizes, got ${typeof shape}`);
     for (const d of shape) {
@@ -127,7 +144,7 @@ export class Tensor {
     this._strides = Object.freeze(contiguousStrides(shape));
     this._offset = 0;
     this._versionCounter = new VersionCounter();
-    this.dtype = data instanceof Float32Array ? 'float32' : 'int32';
+    this.dtype = dtypeOfData(data);
     if (options?.requiresGrad) this.requiresGrad = true;
   }
 
@@ -223,7 +240,7 @@ export class Tensor {
       if (this._offset === 0 && data.length === n) return data;
       return data.subarray(this._offset, this._offset + n);
     }
-    const out = this.dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
+    const out = allocData(this.dtype, n);
     gatherStrided(data, this._shape, this._strides, this._offset, out);
     return out;
   }
@@ -279,7 +296,7 @@ export class Tensor {
   set requiresGrad(value: boolean) {
     if (typeof value !== 'boolean') throw new TypeError(`requiresGrad must be a boolean, got ${typeof value}`);
     if (value && this.dtype !== 'float32') {
-      throw new Error('only Tensors of floating point dtype can require gradients (this one is int32)');
+      throw new Error(`only Tensors of floating point dtype can require gradients (this one is ${this.dtype})`);
     }
     if (!value && this._gradFn !== null) {
       throw new Error('you can only change requires_grad flags of leaf variables. If you want to use a ' +
@@ -546,6 +563,76 @@ export class Tensor {
     return inplace.binaryInplace(this, 'clamp_', (s) => unary.clamp(s, min, max));
   }
 
+  /** exp in place (and so on below: each is its out-of-place op written back into this tensor). */
+  exp_(): this {
+    return inplace.binaryInplace(this, 'exp_', unary.exp);
+  }
+
+  log_(): this {
+    return inplace.binaryInplace(this, 'log_', unary.log);
+  }
+
+  sqrt_(): this {
+    return inplace.binaryInplace(this, 'sqrt_', unary.sqrt);
+  }
+
+  rsqrt_(): this {
+    return inplace.binaryInplace(this, 'rsqrt_', unary.rsqrt);
+  }
+
+  reciprocal_(): this {
+    return inplace.binaryInplace(this, 'reciprocal_', unary.reciprocal);
+  }
+
+  abs_(): this {
+    return inplace.binaryInplace(this, 'abs_', unary.abs);
+  }
+
+  sin_(): this {
+    return inplace.binaryInplace(this, 'sin_', unary.sin);
+  }
+
+  cos_(): this {
+    return inplace.binaryInplace(this, 'cos_', unary.cos);
+  }
+
+  tanh_(): this {
+    return inplace.binaryInplace(this, 'tanh_', unary.tanh);
+  }
+
+  sigmoid_(): this {
+    return inplace.binaryInplace(this, 'sigmoid_', unary.sigmoid);
+  }
+
+  floor_(): this {
+    return inplace.binaryInplace(this, 'floor_', rounding.floor);
+  }
+
+  ceil_(): this {
+    return inplace.binaryInplace(this, 'ceil_', rounding.ceil);
+  }
+
+  round_(options?: { decimals?: number }): this {
+    return inplace.binaryInplace(this, 'round_', (s) => rounding.round(s, options));
+  }
+
+  sign_(): this {
+    return inplace.binaryInplace(this, 'sign_', rounding.sign);
+  }
+
+  pow_(exponent: number | Tensor): this {
+    return inplace.binaryInplace(this, 'pow_', (s) => powOps.pow(s, exponent));
+  }
+
+  lerp_(end: Tensor, weight: number | Tensor): this {
+    return inplace.binaryInplace(this, 'lerp_', (s) => lerpOps.lerp(s, end, weight));
+  }
+
+  /** Writes value where mask is true (mask broadcasts to this tensor's shape). */
+  maskedFill_(mask: Tensor, value: number | Tensor): this {
+    return inplace.binaryInplace(this, 'maskedFill_', (s) => masked.maskedFill(s, mask, value));
+  }
+
   /** Fills with zeros. */
   zero_(): this {
     return inplace.fill_(this, 0, 'zero_');
@@ -605,12 +692,66 @@ export class Tensor {
     return elementwise.neg(this);
   }
 
-  sum(dim?: number | null, keepdim = false): Tensor {
+  /** Sum over everything, or over dim (a number or a list of dims). */
+  sum(dim?: Dims | null, keepdim = false): Tensor {
     return reduce.sum(this, dim, keepdim);
   }
 
-  mean(dim?: number | null, keepdim = false): Tensor {
+  /** Mean over everything, or over dim (a number or a list of dims). */
+  mean(dim?: Dims | null, keepdim = false): Tensor {
     return reduce.mean(this, dim, keepdim);
+  }
+
+  /** Product over everything, or along one dim. */
+  prod(dim?: number | null, keepdim = false): Tensor {
+    return reduce.prod(this, dim, keepdim);
+  }
+
+  /** Variance: `var()`, `var(1)`, `var(1, false)` (biased), `var([0, 1], { correction: 0, keepdim: true })`. */
+  var(dim?: Dims | boolean | null, options?: boolean | VarOptions, keepdim?: boolean): Tensor {
+    return moments.variance(this, dim, options, keepdim);
+  }
+
+  /** Standard deviation, with var's arguments. */
+  std(dim?: Dims | boolean | null, options?: boolean | VarOptions, keepdim?: boolean): Tensor {
+    return moments.std(this, dim, options, keepdim);
+  }
+
+  /** The p-norm ('fro' = 2 by default; a number, Infinity, -Infinity, 0) over everything or dim. */
+  norm(p: number | 'fro' = 'fro', dim?: Dims | null, keepdim = false): Tensor {
+    return normOps.norm(this, p, dim, keepdim);
+  }
+
+  logsumexp(dim: Dims, keepdim = false): Tensor {
+    return logsumexpOps.logsumexp(this, dim, keepdim);
+  }
+
+  /** The largest element over dim (all dims by default); NaN propagates; gradient shared among ties. */
+  amax(dim?: Dims | null, keepdim = false): Tensor {
+    return amaxOps.amax(this, dim, keepdim);
+  }
+
+  amin(dim?: Dims | null, keepdim = false): Tensor {
+    return amaxOps.amin(this, dim, keepdim);
+  }
+
+  cumsum(dim: number): Tensor {
+    return cumsumOps.cumsum(this, dim);
+  }
+
+  /** The k largest (or smallest) along dim, as `[values, indices]` (also `.values`, `.indices`). */
+  topk(k: number, dim = -1, largest = true, sorted = true): ValuesIndices {
+    return topkOps.topk(this, k, dim, largest, sorted);
+  }
+
+  /** Whether any element is non-zero (over everything, or along dim); bool. */
+  any(dim?: Dims | null, keepdim = false): Tensor {
+    return logical.any(this, dim, keepdim);
+  }
+
+  /** Whether every element is non-zero (over everything, or along dim); bool. */
+  all(dim?: Dims | null, keepdim = false): Tensor {
+    return logical.all(this, dim, keepdim);
   }
 
   /**
@@ -618,18 +759,20 @@ export class Tensor {
    * indices int32) as torch's namedtuple: `const [, predicted] = outputs.max(1)`.
    */
   max(): Tensor;
+  max(other: Tensor): Tensor;
   max(dim: number, keepdim?: boolean): ValuesIndices;
   max(dim?: number | null, keepdim?: boolean): Tensor | ValuesIndices;
-  max(dim?: number | null, keepdim = false): Tensor | ValuesIndices {
-    return minmax.max(this, dim, keepdim);
+  max(dim?: number | Tensor | null, keepdim = false): Tensor | ValuesIndices {
+    return dim instanceof Tensor ? maximumOps.maximum(this, dim) : minmax.max(this, dim, keepdim);
   }
 
   /** As max, for the smallest element. */
   min(): Tensor;
+  min(other: Tensor): Tensor;
   min(dim: number, keepdim?: boolean): ValuesIndices;
   min(dim?: number | null, keepdim?: boolean): Tensor | ValuesIndices;
-  min(dim?: number | null, keepdim = false): Tensor | ValuesIndices {
-    return minmax.min(this, dim, keepdim);
+  min(dim?: number | Tensor | null, keepdim = false): Tensor | ValuesIndices {
+    return dim instanceof Tensor ? maximumOps.minimum(this, dim) : minmax.min(this, dim, keepdim);
   }
 
   /** Index of the first maximum (over everything, or along dim); int32, not differentiable. */
@@ -637,9 +780,78 @@ export class Tensor {
     return minmax.argmax(this, dim, keepdim);
   }
 
-  /** Elementwise equality as an int32 tensor of 0/1 (broadcasting), e.g. for accuracy. */
+  /** Index of the first minimum (over everything, or along dim); int32. */
+  argmin(dim?: number | null, keepdim = false): Tensor {
+    return minmax.argmin(this, dim, keepdim);
+  }
+
+  /** this == other as a bool tensor (broadcasting): `predicted.eq(labels).sum()` counts matches. */
   eq(other: Tensor | number): Tensor {
-    return elementwise.eq(this, other);
+    return compare.eq(this, other);
+  }
+
+  ne(other: Tensor | number): Tensor {
+    return compare.ne(this, other);
+  }
+
+  lt(other: Tensor | number): Tensor {
+    return compare.lt(this, other);
+  }
+
+  le(other: Tensor | number): Tensor {
+    return compare.le(this, other);
+  }
+
+  gt(other: Tensor | number): Tensor {
+    return compare.gt(this, other);
+  }
+
+  ge(other: Tensor | number): Tensor {
+    return compare.ge(this, other);
+  }
+
+  isnan(): Tensor {
+    return compare.isnan(this);
+  }
+
+  isfinite(): Tensor {
+    return compare.isfinite(this);
+  }
+
+  isinf(): Tensor {
+    return compare.isinf(this);
+  }
+
+  logicalAnd(other: Tensor | number): Tensor {
+    return logical.logicalAnd(this, other);
+  }
+
+  logicalOr(other: Tensor | number): Tensor {
+    return logical.logicalOr(this, other);
+  }
+
+  logicalXor(other: Tensor | number): Tensor {
+    return logical.logicalXor(this, other);
+  }
+
+  /** Elementwise not (`~mask`). */
+  logicalNot(): Tensor {
+    return logical.logicalNot(this);
+  }
+
+  /** A copy with value where mask is true. */
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor {
+    return masked.maskedFill(this, mask, value);
+  }
+
+  /** The elements where mask is true, as a 1-d tensor. */
+  maskedSelect(mask: Tensor): Tensor {
+    return masked.maskedSelect(this, mask);
+  }
+
+  /** This tensor where condition holds, other elsewhere (torch's `x.where(condition, y)`). */
+  where(condition: Tensor, other: Tensor | number): Tensor {
+    return masked.where(condition, this, other);
   }
 
   matmul(other: Tensor): Tensor {
@@ -677,8 +889,75 @@ export class Tensor {
     return unary.sqrt(this);
   }
 
-  pow(exponent: number): Tensor {
-    return unary.pow(this, exponent);
+  /** this ** exponent, a number or a tensor (broadcasting). */
+  pow(exponent: number | Tensor): Tensor {
+    return powOps.pow(this, exponent);
+  }
+
+  expm1(): Tensor {
+    return unary.expm1(this);
+  }
+
+  log1p(): Tensor {
+    return unary.log1p(this);
+  }
+
+  log2(): Tensor {
+    return unary.log2(this);
+  }
+
+  rsqrt(): Tensor {
+    return unary.rsqrt(this);
+  }
+
+  reciprocal(): Tensor {
+    return unary.reciprocal(this);
+  }
+
+  sin(): Tensor {
+    return unary.sin(this);
+  }
+
+  cos(): Tensor {
+    return unary.cos(this);
+  }
+
+  tan(): Tensor {
+    return unary.tan(this);
+  }
+
+  abs(): Tensor {
+    return unary.abs(this);
+  }
+
+  sign(): Tensor {
+    return rounding.sign(this);
+  }
+
+  floor(): Tensor {
+    return rounding.floor(this);
+  }
+
+  ceil(): Tensor {
+    return rounding.ceil(this);
+  }
+
+  /** Rounds half to even, or to `decimals` places. */
+  round(options?: { decimals?: number }): Tensor {
+    return rounding.round(this, options);
+  }
+
+  maximum(other: Tensor): Tensor {
+    return maximumOps.maximum(this, other);
+  }
+
+  minimum(other: Tensor): Tensor {
+    return maximumOps.minimum(this, other);
+  }
+
+  /** this + weight * (end - this). */
+  lerp(end: Tensor, weight: number | Tensor): Tensor {
+    return lerpOps.lerp(this, end, weight);
   }
 
   sigmoid(): Tensor {
@@ -752,7 +1031,7 @@ export class Tensor {
 
   // ------------------------------------------------------------------ dtype conversion
 
-  /** This tensor in `dtype` ('float32'/'float', 'int32'/'int'): itself if it already is, else a copy. */
+  /** This tensor in `dtype` ('float32'/'float', 'int32'/'int', 'bool'): itself if it already is, else a copy. */
   to(dtype: DType | 'float' | 'int'): Tensor {
     return convert.to(this, dtype);
   }
@@ -770,5 +1049,10 @@ export class Tensor {
   /** PyTorch's int64 is int32 here (the widest integer dtype this library has). */
   long(): Tensor {
     return convert.to(this, 'int32');
+  }
+
+  /** to('bool'): true where non-zero (NaN too). */
+  bool(): Tensor {
+    return convert.to(this, 'bool');
   }
 }

@@ -6,7 +6,7 @@
  * retainGraph raises "Trying to backward through the graph a second time"; one that saved
  * nothing (add, neg, sum) may be walked again, as in PyTorch.
  */
-import { Tensor, F, add, sub, setBackend } from '../src';
+import { Tensor, F, add, sub, setBackend, pow, maximum, minimum, lerp, where } from '../src';
 import { readFixture } from './helpers/fixtures';
 
 beforeAll(() => {
@@ -57,13 +57,50 @@ const cases: Record<string, (x: Tensor, y: Tensor) => Tensor> = {
   crossEntropy: (x) => F.crossEntropy(x, targets),
   crossEntropyLabelSmoothing: (x) => F.crossEntropy(x, targets, { labelSmoothing: 0.1 }),
   dropout: (x) => F.dropout(x, 0.5),
+  sin: (x) => x.sin(),
+  cos: (x) => x.cos(),
+  tan: (x) => x.tan(),
+  expm1: (x) => x.expm1(),
+  log1p: (x) => x.log1p(),
+  log2: (x) => x.log2(),
+  rsqrt: (x) => x.rsqrt(),
+  reciprocal: (x) => x.reciprocal(),
+  abs: (x) => x.abs(),
+  sign: (x) => x.sign(),
+  floor: (x) => x.floor(),
+  ceil: (x) => x.ceil(),
+  round: (x) => x.round(),
+  roundDecimals: (x) => x.round({ decimals: 1 }),
+  powTensor: (x, y) => x.pow(y),
+  powBase: (x) => pow(2, x),
+  maximum: (x, y) => maximum(x, y),
+  minimum: (x, y) => minimum(x, y),
+  lerp: (x, y) => lerp(x, y, 0.3),
+  lerpTensor: (x, y) => lerp(x, y, y),
+  where: (x, y) => where(x.gt(0.5), x, y),
+  maskedFill: (x) => x.maskedFill(x.gt(0.5), 0),
+  maskedSelect: (x) => x.maskedSelect(x.gt(0.5)),
+  sumDims: (x) => x.sum([0, 1]),
+  meanDims: (x) => x.mean([0, 1]),
+  prod: (x) => x.prod(),
+  prodDim: (x) => x.prod(1),
+  var: (x) => x.var(),
+  varDim: (x) => x.var(1),
+  std: (x) => x.std(),
+  norm: (x) => x.norm(),
+  normDim: (x) => x.norm(1, 1),
+  logsumexp: (x) => x.logsumexp(1),
+  amax: (x) => x.amax(1),
+  amin: (x) => x.amin(),
+  cumsum: (x) => x.cumsum(1),
+  topk: (x) => x.topk(2).values,
 };
 
 /**
  * Deliberate differences: PyTorch's MeanBackward1 keeps `self` although its gradient needs
  * only the shape; ours saves nothing, so the graph may be walked twice.
  */
-const savesLessThanPyTorch = new Set(['meanDim']);
+const savesLessThanPyTorch = new Set(['meanDim', 'meanDims']);
 
 function leaf(): Tensor {
   const d = new Float32Array(12);

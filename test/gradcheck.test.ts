@@ -255,3 +255,94 @@ describe.each(['js', 'wasm'])('gradcheck of later ops on the %s backend', (backe
     gradcheck((a) => F.dropout(a.mul(a), 0.5, true, new Generator(8)).sum(1), [randomTensor([2, 6])]);
   });
 });
+
+// The math and reduction ops of issue 10, in their own block for the same reason.
+describe.each(['js', 'wasm'])('gradcheck of the math and reduction ops on the %s backend', (backend) => {
+  beforeAll(() => {
+    setBackend(backend);
+  });
+
+  /** Values in [0.5, 1.5): inside the domain of log, sqrt, rsqrt, reciprocal and pow. */
+  function positiveTensor(shape: number[]): Tensor {
+    const t = randomTensor(shape);
+    (t._dense() as Float32Array).forEach((v, i, d) => { d[i] = v / 2 + 1; });
+    return t;
+  }
+
+  test('trigonometric, exponential and logarithmic functions', () => {
+    gradcheck((a) => a.sin().add(a.cos()).add(a.tan()), [randomTensor([2, 3])]);
+    gradcheck((a) => a.expm1().mul(a.sigmoid()), [randomTensor([4])]);
+    gradcheck((a) => a.log1p().add(a.log2()).add(a.rsqrt()).add(a.reciprocal()), [positiveTensor([2, 3])]);
+  });
+
+  test('abs, sign, floor, ceil, round (zero gradient away from their kinks and jumps)', () => {
+    gradcheck((a) => a.abs(), [distinctTensor([2, 4])]);
+    gradcheck((a) => ops.sign(a).add(a.floor()).add(a.ceil()).add(a.round()).add(a.mul(0.5)), [distinctTensor([3, 3])]);
+  });
+
+  test('maximum and minimum with broadcasting', () => {
+    gradcheck((a, b) => ops.maximum(a, b), [distinctTensor([3, 4]), distinctTensor([4])]);
+    gradcheck((a, b) => a.minimum(b), [distinctTensor([2, 1, 3]), distinctTensor([4, 1])]);
+    gradcheck((a, b) => a.max(b), [distinctTensor([5]), distinctTensor([5])]);
+  });
+
+  test('pow: tensor ** tensor, number ** tensor, tensor ** number', () => {
+    gradcheck((a, b) => ops.pow(a, b), [positiveTensor([2, 3]), randomTensor([3])]);
+    gradcheck((e) => ops.pow(2.5, e).add(ops.pow(0.5, e)), [randomTensor([4])]);
+    gradcheck((a) => a.pow(1.5).add(a.pow(-2)), [positiveTensor([3])]);
+  });
+
+  test('lerp with a number and a tensor weight', () => {
+    gradcheck((a, b) => a.lerp(b, 0.3), [randomTensor([2, 3]), randomTensor([3])]);
+    gradcheck((a, b, w) => ops.lerp(a, b, w), [randomTensor([2, 3]), randomTensor([2, 3]), randomTensor([3])]);
+  });
+
+  test('where, maskedFill and maskedSelect, broadcasting', () => {
+    const mask = new Tensor(Uint8Array.from([1, 0, 1]), [3]);
+    gradcheck((a, b) => ops.where(mask, a, b), [randomTensor([2, 3]), randomTensor([2, 1])]);
+    gradcheck((a) => ops.where(mask.view(3, 1), a, 0.5), [randomTensor([4])]);
+    gradcheck((a) => a.maskedFill(mask, -1), [randomTensor([2, 3])]);
+    gradcheck((a, v) => a.maskedFill(mask, v), [randomTensor([2, 3]), randomTensor([])]);
+    gradcheck((a) => a.maskedSelect(mask.view(3, 1)), [randomTensor([2])]);
+  });
+
+  test('sum and mean over lists of dims, prod with a zero', () => {
+    gradcheck((a) => a.sum([0, 2]), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => a.mean([-1, 0], true), [randomTensor([2, 3, 4])]);
+    gradcheck((a) => a.prod(), [randomTensor([2, 3])]);
+    const withZero = randomTensor([3, 4]);
+    (withZero._dense() as Float32Array)[5] = 0;
+    gradcheck((a) => a.prod(1), [withZero]);
+  });
+
+  test('var and std: unbiased, biased, correction, over lists of dims and dim []', () => {
+    gradcheck((a) => a.var(), [randomTensor([2, 3])]);
+    gradcheck((a) => a.var(1, false), [randomTensor([3, 4])]);
+    gradcheck((a) => ops.variance(a, [0, 2], { correction: 2, keepdim: true }), [randomTensor([3, 2, 4])]);
+    gradcheck((a) => a.var([], { unbiased: false }), [randomTensor([2, 3])]);
+    gradcheck((a) => a.std(0), [randomTensor([4, 3])]);
+    gradcheck((a) => ops.std(a, [], true, true), [randomTensor([2, 3])]);
+  });
+
+  test('norm: p = 2, 1, 3, 0.5, Infinity, -Infinity, over everything and over dims', () => {
+    gradcheck((a) => a.norm(), [randomTensor([2, 3])]);
+    gradcheck((a) => a.norm(2, 1, true), [randomTensor([2, 3])]);
+    gradcheck((a) => a.norm(1, [0, 1]), [distinctTensor([3, 4])]);
+    gradcheck((a) => a.norm(3, 0), [randomTensor([3, 2])]);
+    // Magnitudes >= 0.5: |x|^(p - 1) is too curved near 0 for central differences.
+    const away = randomTensor([2, 4]);
+    (away._dense() as Float32Array).forEach((v, i, d) => { d[i] = v < 0 ? v - 0.5 : v + 0.5; });
+    gradcheck((a) => a.norm(0.5, 1), [away]);
+    gradcheck((a) => a.norm(Infinity, 1).add(a.norm(-Infinity, 1)), [distinctTensor([3, 4])]);
+  });
+
+  test('logsumexp, amax, amin, cumsum, topk', () => {
+    gradcheck((a) => a.logsumexp(1), [randomTensor([3, 4])]);
+    gradcheck((a) => ops.logsumexp(a, [0, 2], true), [randomTensor([2, 3, 2])]);
+    gradcheck((a) => a.amax([0, 1]).add(a.amin(-1).sum()), [distinctTensor([2, 3, 2])]);
+    gradcheck((a) => a.cumsum(1), [randomTensor([2, 4])]);
+    gradcheck((a) => a.cumsum(0), [randomTensor([3])]);
+    gradcheck((a) => a.topk(2, 1).values, [distinctTensor([3, 4])]);
+    gradcheck((a) => ops.topk(a, 3, 0, false).values, [distinctTensor([5, 2])]);
+  });
+});

@@ -1,9 +1,10 @@
 /**
- * Every op of elementwise, unary, activation, reduce, minmax, softmax, loss and dropout on
- * non-contiguous inputs (transposed, sliced with a step, expanded) gives the same output and
- * the same gradients, bit for bit, as on a contiguous copy of the same input.
+ * Every op of elementwise, unary, rounding, pow, lerp, maximum, activation, the reductions,
+ * masked, minmax, softmax, loss and dropout on non-contiguous inputs (transposed, sliced with
+ * a step, expanded) gives the same output and the same gradients, bit for bit, as on a
+ * contiguous copy of the same input.
  */
-import { Tensor, F, setBackend, add, sub, max, min } from '../src';
+import { Tensor, F, setBackend, add, sub, max, min, pow, lerp, where, maximum, minimum, norm } from '../src';
 import { Generator } from '../src/random';
 
 const arr = (t: Tensor | null): number[] => Array.from(t!.dataSync());
@@ -75,6 +76,37 @@ const unaryCases: Record<string, (v: Tensor) => Tensor> = {
   nllLoss: (v) => F.nllLoss(v, targets),
   'nllLoss, strided targets, none': (v) => F.nllLoss(v, stridedTargets, { reduction: 'none' }),
   dropout: (v) => F.dropout(v, 0.5, true, new Generator(7)),
+  sin: (v) => v.sin(),
+  cos: (v) => v.cos(),
+  tan: (v) => v.tan(),
+  expm1: (v) => v.expm1(),
+  log1p: (v) => v.log1p(),
+  log2: (v) => v.log2(),
+  rsqrt: (v) => v.rsqrt(),
+  reciprocal: (v) => v.reciprocal(),
+  abs: (v) => v.sub(0.6).abs(),
+  'sign, floor, ceil, round': (v) => v.mul(4).sign().add(v.mul(4).floor()).add(v.mul(4).ceil()).add(v.mul(4).round()),
+  'pow(2, x)': (v) => pow(2, v),
+  'sum([0, 1])': (v) => v.sum([0, 1]),
+  'mean([1], keepdim)': (v) => v.mean([1], true),
+  prod: (v) => v.prod(),
+  'prod(1)': (v) => v.prod(1),
+  var: (v) => v.var(),
+  'var(0, biased)': (v) => v.var(0, false),
+  'std(1)': (v) => v.std(1),
+  norm: (v) => v.norm(),
+  'norm(1, dim 1)': (v) => norm(v, 1, 1),
+  'norm(Infinity, dim 0)': (v) => norm(v, Infinity, 0),
+  'logsumexp(1)': (v) => v.logsumexp(1),
+  'amax(0)': (v) => v.amax(0),
+  amin: (v) => v.amin(),
+  'cumsum(0)': (v) => v.cumsum(0),
+  'cumsum(1)': (v) => v.cumsum(1),
+  'topk(2, 1)': (v) => v.topk(2, 1).values,
+  'topk(3, 0, smallest)': (v) => v.topk(3, 0, false).values,
+  'maskedFill(v > 0.6)': (v) => v.maskedFill(v.gt(0.6), 0),
+  'maskedSelect(v > 0.6)': (v) => v.maskedSelect(v.gt(0.6)),
+  'where(v > 0.6, v, 0)': (v) => where(v.gt(0.6), v, 0),
 };
 
 /** Ops over two inputs: the second is [4, 3] or broadcasts to it. */
@@ -85,6 +117,12 @@ const binaryCases: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   'sub, alpha': (a, b) => sub(a, b, -0.5),
   mul: (a, b) => a.mul(b),
   div: (a, b) => a.div(b),
+  maximum: (a, b) => maximum(a, b),
+  minimum: (a, b) => minimum(a, b),
+  pow: (a, b) => pow(a, b),
+  lerp: (a, b) => lerp(a, b, 0.3),
+  'lerp, tensor weight': (a, b) => lerp(a, b, b),
+  where: (a, b) => where(a.gt(b), a, b),
 };
 
 /** Output, and gradients of the leaves for backward(R) with a fixed R. */

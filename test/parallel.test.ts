@@ -14,7 +14,7 @@ import { Tensor } from '../src/tensor';
 import { DataParallel, liveReplicaCount, shardLossFactors, shardSizes } from '../src/parallel';
 
 /** max |a - b| / max |a| over a tensor (relative to its scale, so near-zero entries do not blow up). */
-function relDiff(a: Float32Array | Int32Array, b: Float32Array | Int32Array): number {
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < a.length; i++) {

@@ -106,10 +106,13 @@ function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** The safetensors dtype of each tensor dtype (safetensors' BOOL is one byte, as bool's storage here). */
+const SAFETENSORS_DTYPE = { float32: 'F32', int32: 'I32', bool: 'BOOL' } as const;
+
 function toSafeTensor(t: Tensor, name: string): SafeTensor {
-  if (t._dense() instanceof Float32Array) return { dtype: 'F32', shape: [...t.shape], data: t._dense() };
-  if (t._dense() instanceof Int32Array) return { dtype: 'I32', shape: [...t.shape], data: t._dense() };
-  throw new CheckpointError(`checkpoint: tensor '${name}' has unsupported data ${(t._dense() as object).constructor.name}`);
+  const dtype = SAFETENSORS_DTYPE[t.dtype];
+  if (dtype === undefined) throw new CheckpointError(`checkpoint: tensor '${name}' has unsupported dtype ${t.dtype}`);
+  return { dtype, shape: [...t.shape], data: t._dense() };
 }
 
 function isTensor(v: unknown): v is Tensor {
@@ -193,7 +196,7 @@ function metaProblems(meta: CheckpointMeta): string[] {
 
 function tensorProblem(name: string, got: SafeTensor | undefined, want: Tensor): string | null {
   if (!got) return `missing tensor '${name}' (shape ${shapeStr(want.shape)})`;
-  const wantDtype = want.dtype === 'float32' ? 'F32' : 'I32';
+  const wantDtype = SAFETENSORS_DTYPE[want.dtype];
   if (got.dtype !== wantDtype) return `tensor '${name}' has dtype ${got.dtype}, expected ${wantDtype}`;
   if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
     return `tensor '${name}' has shape ${shapeStr(got.shape)}, expected ${shapeStr(want.shape)}`;
@@ -202,7 +205,7 @@ function tensorProblem(name: string, got: SafeTensor | undefined, want: Tensor):
 }
 
 function toTensor(t: SafeTensor): Tensor {
-  return new Tensor(t.data as Float32Array | Int32Array, t.shape);
+  return new Tensor(t.data as Float32Array | Int32Array | Uint8Array, t.shape);
 }
 
 /**

@@ -3,6 +3,7 @@
  * dimension stretches to match. Backward sums the gradient over the stretched dimensions.
  */
 import { numelOf } from '../tensor';
+import type { TensorData } from '../storage';
 import { fail, shapeString } from './util';
 
 export function broadcastShapes(a: readonly number[], b: readonly number[], op: string): number[] {
@@ -55,9 +56,9 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
 }
 
 /** `data` (of `inShape`) stretched to `outShape`; the same array when nothing stretches. */
-export function expandTo(data: Float32Array, inShape: readonly number[], outShape: readonly number[]): Float32Array {
+export function expandTo<T extends TensorData>(data: T, inShape: readonly number[], outShape: readonly number[]): T {
   if (data.length === numelOf(outShape)) return data;
-  const out = new Float32Array(numelOf(outShape));
+  const out = new (data.constructor as new (n: number) => T)(numelOf(outShape));
   if (data.length === 1) {
     out.fill(data[0]);
     return out;

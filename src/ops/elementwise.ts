@@ -1,26 +1,58 @@
 /**
- * Elementwise arithmetic with NumPy broadcasting: add, sub, mul, div, neg (and eq, which has
- * no gradient). Plain loops: these are cheap next to conv and gemm.
+ * Elementwise arithmetic with NumPy broadcasting and PyTorch's type promotion (promote.ts):
+ * add, sub, mul, div, neg. Plain loops: these are cheap next to conv and gemm. Float operands
+ * take the float loops below; integer and bool ones (no gradient) take `mapBinary`.
  */
-import { Tensor } from '../tensor';
+import { Tensor, DType } from '../tensor';
+import { TensorData, allocData } from '../storage';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
-import { broadcastShapes, expandTo, sameShape, broadcastIndex } from './broadcast';
-import { floatData, toTensor } from './util';
+import { broadcastShapes, expandTo, sameShape } from './broadcast';
+import { operand, promoted, resultType } from './promote';
+import { fail } from './util';
 
 type Combine = (x: Float32Array, y: Float32Array, out: Float32Array) => void;
 
+/** The broadcast shape of a and b, with PyTorch's error. */
+export function broadcastPair(op: string, a: readonly number[], b: readonly number[]): number[] {
+  return sameShape(a, b) ? [...a] : broadcastShapes(a, b, op);
+}
+
 /**
- * Applies `combine` on both operands stretched to the broadcast shape, except that a
- * one-element `other` is passed as is (combine handles y.length === 1 as a scalar).
+ * Applies `combine` on both operands (float32) stretched to the broadcast shape, except that
+ * a one-element `other` is passed as is (combine handles y.length === 1 as a scalar).
  */
 function binaryForward(op: string, a: Tensor, b: Tensor, combine: Combine): Tensor {
-  const x = floatData(a, op, 'input');
-  const y = floatData(b, op, 'other');
-  const shape = sameShape(a.shape, b.shape) ? [...a.shape] : broadcastShapes(a.shape, b.shape, op);
+  const x = a._dense() as Float32Array;
+  const y = b._dense() as Float32Array;
+  const shape = broadcastPair(op, a.shape, b.shape);
   const n = shape.reduce((p, d) => p * d, 1);
   const out = new Float32Array(n);
   combine(expandTo(x, a.shape, shape), y.length === 1 ? y : expandTo(y, b.shape, shape), out);
   return new Tensor(out, shape);
+}
+
+/**
+ * f over a and b broadcast, stored in dtype: the generic loop behind the int32 and bool
+ * arithmetic, comparisons and logical ops (computed in doubles, then stored as int32 wraps
+ * it, as float32 rounds it, or as bool: non-zero is true).
+ */
+export function mapBinary(op: string, a: Tensor, b: Tensor, dtype: DType, f: (x: number, y: number) => number): Tensor {
+  const shape = broadcastPair(op, a.shape, b.shape);
+  const n = shape.reduce((p, d) => p * d, 1);
+  const x = expandTo(a._dense(), a.shape, shape);
+  const y = expandTo(b._dense(), b.shape, shape);
+  const out = allocData(dtype, n);
+  if (dtype === 'bool') for (let i = 0; i < n; i++) out[i] = f(x[i], y[i]) ? 1 : 0;
+  else for (let i = 0; i < n; i++) out[i] = f(x[i], y[i]);
+  return new Tensor(out, shape);
+}
+
+/** The operands of a binary op and the dtype it computes in, with the float ones promoted. */
+function operands(op: string, input: Tensor, other: Tensor | number): { a: Tensor; b: Tensor; dtype: DType } {
+  if (!(input instanceof Tensor)) fail(op, `input must be a Tensor, got ${typeof input}`);
+  const b = operand(other, op, 'other');
+  const dtype = resultType(input, b);
+  return dtype === 'float32' ? { a: promoted(input, dtype), b: promoted(b, dtype), dtype } : { a: input, b, dtype };
 }
 
 interface AddState {
@@ -39,9 +71,16 @@ const addDef: OpDef<AddState> = { name: 'AddBackward0', broadcasts: true, backwa
 const subDef: OpDef<AddState> = { name: 'SubBackward0', broadcasts: true, backward: addBackward };
 
 function addScaled(op: 'add' | 'sub', input: Tensor, other: Tensor | number, alpha: number): Tensor {
-  const b = toTensor(other, op, 'other');
+  const { a, b, dtype } = operands(op, input, other);
   const k = op === 'sub' ? -alpha : alpha;
-  const out = binaryForward(op, input, b, (x, y, o) => {
+  if (dtype !== 'float32') {
+    if (!Number.isInteger(alpha)) fail(op, 'For integral input tensors, argument alpha must not be a floating point number.');
+    if (op === 'sub' && dtype === 'bool') {
+      fail(op, 'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logicalXor()` operator instead.');
+    }
+    return mapBinary(op, a, b, dtype, (x, y) => x + k * y);
+  }
+  const out = binaryForward(op, a, b, (x, y, o) => {
     if (y.length === 1) {
       const s = k * y[0];
       for (let i = 0; i < o.length; i++) o[i] = x[i] + s;
@@ -51,7 +90,7 @@ function addScaled(op: 'add' | 'sub', input: Tensor, other: Tensor | number, alp
       for (let i = 0; i < o.length; i++) o[i] = x[i] + k * y[i];
     }
   });
-  if (needsGrad(input, b)) record(op === 'sub' ? subDef : addDef, out, [input, b], { alpha: k });
+  if (needsGrad(a, b)) record(op === 'sub' ? subDef : addDef, out, [a, b], { alpha: k });
   return out;
 }
 
@@ -98,8 +137,9 @@ const mulDef: OpDef<MulState> = {
 
 /** input * other. */
 export function mul(input: Tensor, other: Tensor | number): Tensor {
-  const b = toTensor(other, 'mul', 'other');
-  const out = binaryForward('mul', input, b, (x, y, o) => {
+  const { a, b, dtype } = operands('mul', input, other);
+  if (dtype !== 'float32') return mapBinary('mul', a, b, dtype, Math.imul);
+  const out = binaryForward('mul', a, b, (x, y, o) => {
     if (y.length === 1) {
       const s = y[0];
       for (let i = 0; i < o.length; i++) o[i] = x[i] * s;
@@ -107,10 +147,10 @@ export function mul(input: Tensor, other: Tensor | number): Tensor {
       for (let i = 0; i < o.length; i++) o[i] = x[i] * y[i];
     }
   });
-  if (needsGrad(input, b)) {
-    record(mulDef, out, [input, b], {
-      a: b.requiresGrad ? save(input) : null,
-      b: input.requiresGrad ? save(b) : null,
+  if (needsGrad(a, b)) {
+    record(mulDef, out, [a, b], {
+      a: b.requiresGrad ? save(a) : null,
+      b: a.requiresGrad ? save(b) : null,
       shape: out.shape,
     });
   }
@@ -145,10 +185,12 @@ const divDef: OpDef<DivState> = {
   },
 };
 
-/** input / other. */
+/** input / other: true division, so integer operands give a float result (torch.div). */
 export function div(input: Tensor, other: Tensor | number): Tensor {
-  const b = toTensor(other, 'div', 'other');
-  const out = binaryForward('div', input, b, (x, y, o) => {
+  if (!(input instanceof Tensor)) fail('div', `input must be a Tensor, got ${typeof input}`);
+  const a = promoted(input, 'float32');
+  const b = promoted(operand(other, 'div', 'other'), 'float32');
+  const out = binaryForward('div', a, b, (x, y, o) => {
     if (y.length === 1) {
       const s = y[0];
       for (let i = 0; i < o.length; i++) o[i] = x[i] / s;
@@ -156,8 +198,8 @@ export function div(input: Tensor, other: Tensor | number): Tensor {
       for (let i = 0; i < o.length; i++) o[i] = x[i] / y[i];
     }
   });
-  if (needsGrad(input, b)) {
-    record(divDef, out, [input, b], { a: b.requiresGrad ? save(input) : null, b: save(b), shape: out.shape });
+  if (needsGrad(a, b)) {
+    record(divDef, out, [a, b], { a: b.requiresGrad ? save(a) : null, b: save(b), shape: out.shape });
   }
   return out;
 }
@@ -165,26 +207,17 @@ export function div(input: Tensor, other: Tensor | number): Tensor {
 interface NoState { readonly none?: undefined }
 const negDef: OpDef<NoState> = { name: 'NegBackward0', backward: (_s, g) => [g.map((v) => -v)] };
 
-/** -input. */
+/** -input (int32 too; a bool tensor is refused, as in PyTorch). */
 export function neg(input: Tensor): Tensor {
-  const x = floatData(input, 'neg', 'input');
-  const out = new Float32Array(x.length);
+  if (!(input instanceof Tensor)) fail('neg', `input must be a Tensor, got ${typeof input}`);
+  if (input.dtype === 'bool') {
+    fail('neg', 'Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, ' +
+      'use the `~` or `logicalNot()` operator instead.');
+  }
+  const x = input._dense();
+  const out: TensorData = allocData(input.dtype, x.length);
   for (let i = 0; i < x.length; i++) out[i] = -x[i];
   const result = new Tensor(out, input.shape);
   if (needsGrad(input)) record(negDef, result, [input], {});
   return result;
-}
-
-/** 1 where input == other else 0, as int32 (no gradient); works on float32 and int32 alike. */
-export function eq(input: Tensor, other: Tensor | number): Tensor {
-  const b = typeof other === 'number' ? new Tensor(new Float32Array([other]), []) : other;
-  const shape = sameShape(input.shape, b.shape) ? [...input.shape] : broadcastShapes(input.shape, b.shape, 'eq');
-  const n = shape.reduce((p, d) => p * d, 1);
-  const out = new Int32Array(n);
-  const x = input._dense();
-  const y = b._dense();
-  const ix = x.length === n ? null : broadcastIndex(input.shape, shape);
-  const iy = y.length === n ? null : broadcastIndex(b.shape, shape);
-  for (let i = 0; i < n; i++) out[i] = x[ix ? ix[i] : i] === y[iy ? iy[i] : i] ? 1 : 0;
-  return new Tensor(out, shape);
 }

@@ -6,7 +6,7 @@
  */
 import { Tensor, numelOf, checkDim } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
-import { contiguousStrides } from '../storage';
+import { allocData, contiguousStrides } from '../storage';
 
 export interface IndexMapState {
   /** map[k] = flat index in the input of output element k. */
@@ -36,7 +36,7 @@ function defOf(name: string): OpDef<IndexMapState> {
  */
 export function indexMapped(name: string, input: Tensor, outShape: readonly number[], map: Int32Array, savesIndex: boolean): Tensor {
   const x = input._dense();
-  const out = input.dtype === 'float32' ? new Float32Array(map.length) : new Int32Array(map.length);
+  const out = allocData(input.dtype, map.length);
   for (let k = 0; k < map.length; k++) out[k] = x[map[k]];
   const result = new Tensor(out, outShape);
   if (input.dtype === 'float32' && needsGrad(input)) {

@@ -1,7 +1,18 @@
 /** Every differentiable op, forward and backward side by side, one file per op family. */
-export { add, sub, mul, div, neg, eq } from './elementwise';
-export { sum, mean } from './reduce';
-export { max, min, argmax } from './minmax';
+export { add, sub, mul, div, neg } from './elementwise';
+export { eq, ne, lt, le, gt, ge, isnan, isfinite, isinf } from './compare';
+export { logicalAnd, logicalOr, logicalXor, logicalNot, any, all } from './logical';
+export { where, maskedFill, maskedSelect } from './masked';
+export { sum, mean, prod } from './reduce';
+export type { Dims } from './reduce-plan';
+export { variance, std } from './moments';
+export type { VarOptions } from './moments';
+export { norm } from './norm';
+export { logsumexp } from './logsumexp';
+export { amax, amin } from './amax';
+export { cumsum } from './cumsum';
+export { topk } from './topk';
+export { max, min, argmax, argmin } from './minmax';
 export type { ValuesIndices } from './minmax';
 export { view, reshape, flatten, unsqueeze, squeeze, clone } from './shape';
 export { permute, transpose, transpose2d } from './permute';
@@ -12,7 +23,13 @@ export { maxPool2d, maxPool2dWithIndices } from './pool';
 export type { MaxPool2dOptions } from './pool';
 export { relu } from './activation';
 export { dropout } from './dropout';
-export { exp, log, sqrt, pow, sigmoid, tanh, clamp } from './unary';
+export {
+  exp, expm1, log, log1p, log2, sqrt, rsqrt, reciprocal, sin, cos, tan, sigmoid, tanh, abs, clamp,
+} from './unary';
+export { floor, ceil, round, sign } from './rounding';
+export { pow } from './pow';
+export { maximum, minimum } from './maximum';
+export { lerp } from './lerp';
 export { logSoftmax, softmax } from './softmax';
 export { crossEntropy, nllLoss } from './loss';
 export type { CrossEntropyLossOptions, NllLossOptions } from './loss';

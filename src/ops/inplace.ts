@@ -10,7 +10,10 @@ import { Tensor, shapeString } from '../tensor';
 import { Storage, isNonOverlappingAndDense } from '../storage';
 import { OpDef, isGradEnabled, record } from '../autograd';
 import { Generator, defaultGenerator } from '../random';
+import { TensorData, allocData } from '../storage';
 import { broadcastShapes, expandTo, sameShape } from './broadcast';
+import { convertData } from './convert';
+import { canCast, torchTypeName } from './promote';
 import { fail } from './util';
 
 /**
@@ -118,8 +121,8 @@ export function binaryInplace<T extends Tensor>(self: T, op: string,
   if (!sameShape(result.shape, self.shape)) {
     fail(op, `output with shape ${shapeString(self.shape)} doesn't match the broadcast shape ${shapeString(result.shape)}`);
   }
-  if (self.dtype === 'int32' && result.dtype === 'float32') {
-    fail(op, "result type Float can't be cast to the desired output type Int");
+  if (!canCast(result.dtype, self.dtype)) {
+    fail(op, `result type ${torchTypeName(result.dtype)} can't be cast to the desired output type ${torchTypeName(self.dtype)}`);
   }
   const node = result.gradFn;
   if (node !== null) {
@@ -165,10 +168,11 @@ function overwrite<T extends Tensor>(self: T, op: string, nodeName: string, valu
   return self;
 }
 
-function constant(self: Tensor, value: number): Float32Array | Int32Array {
-  const n = self.numel;
-  const out = self.dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
-  if (value !== 0) out.fill(value);
+/** self's shape filled with value, converted to self's dtype (a bool gets value !== 0). */
+function constant(self: Tensor, value: number): TensorData {
+  const out = allocData(self.dtype, self.numel);
+  const v = convertData([value], self.dtype)[0];
+  if (v !== 0) out.fill(v);
   return out;
 }
 
@@ -191,11 +195,9 @@ export function copy_<T extends Tensor>(self: T, src: Tensor): T {
   if (!sameShape(shape, self.shape)) {
     fail('copy_', `output with shape ${shapeString(self.shape)} doesn't match the broadcast shape ${shapeString(shape)}`);
   }
-  let values: ArrayLike<number> = src._dense();
-  if (src.dtype !== self.dtype) {
-    values = self.dtype === 'int32' ? Int32Array.from(values, Math.trunc) : Float32Array.from(values);
-  }
-  if (values.length !== self.numel) values = expandTo(Float32Array.from(values), src.shape, self.shape);
+  let values: TensorData = src._dense();
+  if (src.dtype !== self.dtype) values = convertData(values, self.dtype);
+  if (values.length !== self.numel) values = expandTo(values, src.shape, self.shape);
   const recorded = isGradEnabled() && (self.requiresGrad || src.requiresGrad);
   if (recorded) refuseRecordedView(self, 'copy_');
   self._writeDense(values);

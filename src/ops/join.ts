@@ -4,7 +4,7 @@
  */
 import { Tensor, shapeString, checkDim } from '../tensor';
 import { OpDef, needsGrad, record } from '../autograd';
-import { contiguousStrides, gatherStrided } from '../storage';
+import { allocData, contiguousStrides, gatherStrided } from '../storage';
 import { narrow, select, unsqueeze } from './view';
 import { fail } from './util';
 
@@ -68,7 +68,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const outShape: number[] = ref.shape.map((s: number, k: number) => (k === d ? total : s));
   const n = outShape.reduce((a: number, b: number) => a * b, 1);
-  const out = new Tensor(dtype === 'float32' ? new Float32Array(n) : new Int32Array(n), outShape);
+  const out = new Tensor(allocData(dtype, n), outShape);
   tensors.forEach((t, i) => {
     const start = starts[i];
     if (start !== null && sizes[i] > 0) out.narrow(d, start, sizes[i])._writeDense(t._dense());

@@ -1,11 +1,13 @@
 /**
- * max, min and argmax, as torch 1.13 on the CPU: the first occurrence wins a tie and NaN beats
+ * max, min, argmax and argmin, as torch 1.13 on the CPU: the first occurrence wins a tie and NaN beats
  * every number (so a NaN anywhere makes the result NaN, at the first NaN's index).
  */
 import { Tensor, TensorData, shapeString, numelOf } from '../tensor';
+import { allocData, dtypeOfData } from '../storage';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { normalizeDim } from './shape';
 import { split, reducedShape } from './reduce';
+import { maximum, minimum } from './maximum';
 import { fail } from './util';
 
 type Extreme = 'max' | 'min';
@@ -57,7 +59,7 @@ function extremeIndex(kind: Extreme, x: TensorData): number {
 }
 
 function emptyLike(x: TensorData, n: number): TensorData {
-  return x instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
+  return allocData(dtypeOfData(x), n);
 }
 
 interface ExtremeAllState {
@@ -147,31 +149,47 @@ function extremeAlong(kind: Extreme, input: Tensor, dim: number, keepdim: boolea
 
 /**
  * torch.max: without dim, the largest element as a 0-d tensor; with dim, `[values, indices]`
- * (also `.values`, `.indices`) with indices int32, so `const [, predicted] = max(outputs, 1)`.
+ * (also `.values`, `.indices`) with indices int32, so `const [, predicted] = max(outputs, 1)`;
+ * with a tensor, maximum(input, other).
  */
 export function max(input: Tensor): Tensor;
+export function max(input: Tensor, other: Tensor): Tensor;
 export function max(input: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function max(input: Tensor, dim?: number | null, keepdim?: boolean): Tensor | ValuesIndices;
-export function max(input: Tensor, dim?: number | null, keepdim = false): Tensor | ValuesIndices {
+export function max(input: Tensor, dim?: number | Tensor | null, keepdim = false): Tensor | ValuesIndices {
+  if (dim instanceof Tensor) return maximum(input, dim);
   return dim === undefined || dim === null ? extremeAll('max', input) : extremeAlong('max', input, dim, keepdim);
 }
 
-/** torch.min: as max, for the smallest element. */
+/** torch.min: as max, for the smallest element; `min(a, b)` is minimum(a, b). */
 export function min(input: Tensor): Tensor;
+export function min(input: Tensor, other: Tensor): Tensor;
 export function min(input: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function min(input: Tensor, dim?: number | null, keepdim?: boolean): Tensor | ValuesIndices;
-export function min(input: Tensor, dim?: number | null, keepdim = false): Tensor | ValuesIndices {
+export function min(input: Tensor, dim?: number | Tensor | null, keepdim = false): Tensor | ValuesIndices {
+  if (dim instanceof Tensor) return minimum(input, dim);
   return dim === undefined || dim === null ? extremeAll('min', input) : extremeAlong('min', input, dim, keepdim);
+}
+
+function argExtreme(kind: Extreme, input: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
+  const op = kind === 'max' ? 'argmax' : 'argmin';
+  if (!(input instanceof Tensor)) fail(op, `input must be a Tensor, got ${typeof input}`);
+  if (dim === undefined || dim === null) {
+    checkNonEmpty(op, input, null);
+    return new Tensor(new Int32Array([extremeIndex(kind, input._dense())]), keepdim ? input.shape.map(() => 1) : []);
+  }
+  const d = normalizeDim(dim, input.shape.length, op);
+  checkNonEmpty(op, input, d);
+  return new Tensor(extremeIndices(kind, input._dense(), input.shape, d),
+    input.shape.length === 0 ? [] : reducedShape(input.shape, d, keepdim));
 }
 
 /** Index of the first maximum, over the flattened tensor or along dim, as int32 (torch.argmax). */
 export function argmax(input: Tensor, dim?: number | null, keepdim = false): Tensor {
-  if (dim === undefined || dim === null) {
-    checkNonEmpty('argmax', input, null);
-    return new Tensor(new Int32Array([extremeIndex('max', input._dense())]), keepdim ? input.shape.map(() => 1) : []);
-  }
-  const d = normalizeDim(dim, input.shape.length, 'argmax');
-  checkNonEmpty('argmax', input, d);
-  return new Tensor(extremeIndices('max', input._dense(), input.shape, d),
-    input.shape.length === 0 ? [] : reducedShape(input.shape, d, keepdim));
+  return argExtreme('max', input, dim, keepdim);
+}
+
+/** Index of the first minimum, over the flattened tensor or along dim, as int32 (torch.argmin). */
+export function argmin(input: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return argExtreme('min', input, dim, keepdim);
 }

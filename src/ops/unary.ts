@@ -1,10 +1,17 @@
-/** Smooth elementwise functions: exp, log, sqrt, pow (scalar exponent), sigmoid, tanh, clamp. */
+/**
+ * Smooth elementwise functions: exp, expm1, log, log1p, log2, sqrt, rsqrt, reciprocal, sin,
+ * cos, tan, tanh, sigmoid, abs, clamp. Each is computed in doubles and rounded once to
+ * float32; int32 and bool inputs are promoted to float32 first, as PyTorch's are. Each
+ * derivative is PyTorch's formula, from the input or the output, whichever it uses.
+ */
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
-import { floatData } from './util';
+import { promoted } from './promote';
+import { signOf } from './rounding';
+import { fail } from './util';
 
 /** What a pointwise backward reads: the input or the output, as PyTorch's formula does. */
-interface PointwiseState {
+export interface PointwiseState {
   saved: SavedTensor;
 }
 
@@ -12,7 +19,7 @@ interface PointwiseState {
  * The OpDef of a pointwise op whose derivative is `derivative(v, state)` of the saved value
  * v (the input or the output, whichever the formula needs), multiplied into the gradient.
  */
-function pointwiseDef<S extends PointwiseState>(name: string, derivative: (v: number, state: S) => number): OpDef<S> {
+export function pointwiseDef<S extends PointwiseState>(name: string, derivative: (v: number, state: S) => number): OpDef<S> {
   return {
     name,
     backward(state, g) {
@@ -24,33 +31,86 @@ function pointwiseDef<S extends PointwiseState>(name: string, derivative: (v: nu
   };
 }
 
+/** The float32 input of a float-valued function: int32 and bool are promoted. */
+export function floatInput(op: string, input: Tensor): Tensor {
+  if (!(input instanceof Tensor)) fail(op, `input must be a Tensor, got ${typeof input}`);
+  return promoted(input, 'float32');
+}
+
 /** `forward` per element; recorded with `def`, saving the input or the output for it. */
-function pointwise<S extends PointwiseState>(op: string, input: Tensor, forward: (x: number) => number,
+export function pointwise<S extends PointwiseState>(op: string, input: Tensor, forward: (x: number) => number,
   def: OpDef<S>, saves: 'input' | 'output', state?: Omit<S, 'saved'>): Tensor {
-  const x = floatData(input, op, 'input');
+  const t = floatInput(op, input);
+  const x = t._dense() as Float32Array;
   const y = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) y[i] = forward(x[i]);
-  const out = new Tensor(y, input.shape);
-  if (needsGrad(input)) record(def, out, [input], { ...state, saved: save(saves === 'input' ? input : out) } as S);
+  const out = new Tensor(y, t.shape);
+  if (needsGrad(t)) record(def, out, [t], { ...state, saved: save(saves === 'input' ? t : out) } as S);
   return out;
 }
 
 const expDef = pointwiseDef<PointwiseState>('ExpBackward0', (y) => y);
+const expm1Def = pointwiseDef<PointwiseState>('Expm1Backward0', (y) => y + 1);
 const logDef = pointwiseDef<PointwiseState>('LogBackward0', (x) => 1 / x);
-const sqrtDef = pointwiseDef<PointwiseState>('SqrtBackward0', (y) => 0.5 / y);
+const log1pDef = pointwiseDef<PointwiseState>('Log1PBackward0', (x) => 1 / (x + 1));
+const log2Def = pointwiseDef<PointwiseState>('Log2Backward0', (x) => 1 / (x * Math.LN2));
+const sqrtDef = pointwiseDef<PointwiseState>('SqrtBackward0', (y) => 1 / (2 * y));
+const rsqrtDef = pointwiseDef<PointwiseState>('RsqrtBackward0', (y) => -0.5 * y * y * y);
+const reciprocalDef = pointwiseDef<PointwiseState>('ReciprocalBackward0', (y) => -(y * y));
+const sinDef = pointwiseDef<PointwiseState>('SinBackward0', (x) => Math.cos(x));
+const cosDef = pointwiseDef<PointwiseState>('CosBackward0', (x) => -Math.sin(x));
+const tanDef = pointwiseDef<PointwiseState>('TanBackward0', (y) => 1 + y * y);
 const sigmoidDef = pointwiseDef<PointwiseState>('SigmoidBackward0', (y) => y * (1 - y));
 const tanhDef = pointwiseDef<PointwiseState>('TanhBackward0', (y) => 1 - y * y);
+/** torch's sgn: the gradient of abs is 0 at 0. */
+const absDef = pointwiseDef<PointwiseState>('AbsBackward0', signOf);
 
 export function exp(input: Tensor): Tensor {
   return pointwise('exp', input, Math.exp, expDef, 'output');
+}
+
+/** exp(x) - 1, accurate near 0. */
+export function expm1(input: Tensor): Tensor {
+  return pointwise('expm1', input, Math.expm1, expm1Def, 'output');
 }
 
 export function log(input: Tensor): Tensor {
   return pointwise('log', input, Math.log, logDef, 'input');
 }
 
+/** log(1 + x), accurate near 0. */
+export function log1p(input: Tensor): Tensor {
+  return pointwise('log1p', input, Math.log1p, log1pDef, 'input');
+}
+
+export function log2(input: Tensor): Tensor {
+  return pointwise('log2', input, Math.log2, log2Def, 'input');
+}
+
 export function sqrt(input: Tensor): Tensor {
   return pointwise('sqrt', input, Math.sqrt, sqrtDef, 'output');
+}
+
+/** 1 / sqrt(x). */
+export function rsqrt(input: Tensor): Tensor {
+  return pointwise('rsqrt', input, (x) => 1 / Math.sqrt(x), rsqrtDef, 'output');
+}
+
+/** 1 / x. */
+export function reciprocal(input: Tensor): Tensor {
+  return pointwise('reciprocal', input, (x) => 1 / x, reciprocalDef, 'output');
+}
+
+export function sin(input: Tensor): Tensor {
+  return pointwise('sin', input, Math.sin, sinDef, 'input');
+}
+
+export function cos(input: Tensor): Tensor {
+  return pointwise('cos', input, Math.cos, cosDef, 'input');
+}
+
+export function tan(input: Tensor): Tensor {
+  return pointwise('tan', input, Math.tan, tanDef, 'output');
 }
 
 export function sigmoid(input: Tensor): Tensor {
@@ -61,19 +121,13 @@ export function tanh(input: Tensor): Tensor {
   return pointwise('tanh', input, Math.tanh, tanhDef, 'output');
 }
 
-interface PowState extends PointwiseState {
-  exponent: number;
-}
-
-/** PyTorch's pow_backward: exponent * x^(exponent - 1), and zero for exponent 0. */
-const powDef = pointwiseDef<PowState>('PowBackward0', (x, { exponent }) =>
-  (exponent === 0 ? 0 : exponent === 2 ? 2 * x : exponent * x ** (exponent - 1)));
-
-/** input ** exponent for a number exponent. */
-export function pow(input: Tensor, exponent: number): Tensor {
-  if (typeof exponent !== 'number') throw new Error('pow: only a number exponent is supported');
-  const forward = exponent === 2 ? (x: number) => x * x : (x: number) => x ** exponent;
-  return pointwise('pow', input, forward, powDef, 'input', { exponent });
+/** |x|; int32 stays int32 (no gradient), bool is refused, as in PyTorch. */
+export function abs(input: Tensor): Tensor {
+  if (input instanceof Tensor && input.dtype === 'int32') {
+    return new Tensor(Int32Array.from(input._dense(), (v) => Math.abs(v) | 0), input.shape);
+  }
+  if (input instanceof Tensor && input.dtype === 'bool') fail('abs', '"abs_cpu" not implemented for \'Bool\'');
+  return pointwise('abs', input, Math.abs, absDef, 'input');
 }
 
 interface ClampState extends PointwiseState {
@@ -96,6 +150,9 @@ export function clamp(input: Tensor, min?: number | null, max?: number | null): 
   }
   const a = lo ?? -Infinity;
   const b = hi ?? Infinity;
+  if (input instanceof Tensor && input.dtype === 'int32') {
+    return new Tensor(Int32Array.from(input._dense(), (x) => Math.min(Math.max(x, a), b)), input.shape);
+  }
   // PyTorch applies min then max: when min > max every element becomes max.
   return pointwise('clamp', input, (x) => (x !== x ? x : Math.min(Math.max(x, a), b)), clampDef, 'input',
     { min: a, max: b });

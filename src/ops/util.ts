@@ -17,10 +17,4 @@ export function floatData(t: Tensor, op: string, name: string): Float32Array {
   return t._dense() as Float32Array;
 }
 
-export function toTensor(x: Tensor | number, op: string, name: string): Tensor {
-  if (typeof x === 'number') return new Tensor(new Float32Array([x]), []);
-  if (!(x instanceof Tensor)) fail(op, `${name} must be a Tensor or a number, got ${typeof x}`);
-  return x;
-}
-
 export { shapeString };

@@ -1,0 +1,147 @@
+/**
+ * pow in its three forms, as torch.pow: tensor ** number (PowBackward0), tensor ** tensor
+ * (broadcasting; PowBackward1) and number ** tensor (PowBackward2). Integer operands give an
+ * integer result (no gradient), wrapping as int32 arithmetic does; a negative integer power of
+ * an integer is refused, as in PyTorch. Gradients are PyTorch's pow_backward formulas,
+ * including their zeros: none for the base where the exponent is 0, none for the exponent
+ * where the base is 0 and the exponent >= 0.
+ */
+import { Tensor, DType } from '../tensor';
+import { allocData } from '../storage';
+import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
+import { expandTo } from './broadcast';
+import { broadcastPair } from './elementwise';
+import { PointwiseState, floatInput, pointwise, pointwiseDef } from './unary';
+import { operand, promoted, resultType } from './promote';
+import { fail } from './util';
+
+/** base ** exponent in int32 arithmetic (square and multiply, wrapping as C's int32 does). */
+function intPow(base: number, exponent: number): number {
+  let result = 1;
+  let b = base | 0;
+  for (let e = exponent; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) result = Math.imul(result, b);
+    b = Math.imul(b, b);
+  }
+  return result;
+}
+
+function checkIntegerExponents(op: string, exponents: ArrayLike<number>): void {
+  for (let i = 0; i < exponents.length; i++) {
+    if (exponents[i] < 0) fail(op, 'Integers to negative integer powers are not allowed.');
+  }
+}
+
+/** x ** e as PyTorch's float kernel special-cases it (squares and roots exactly). */
+function floatPow(x: number, e: number): number {
+  if (e === 2) return x * x;
+  if (e === 0.5) return Math.sqrt(x);
+  if (e === -1) return 1 / x;
+  return x ** e;
+}
+
+interface PowScalarState extends PointwiseState {
+  exponent: number;
+}
+
+/** PyTorch's pow_backward: exponent * x^(exponent - 1), and zero for exponent 0. */
+const powScalarDef = pointwiseDef<PowScalarState>('PowBackward0', (x, { exponent }) =>
+  (exponent === 0 ? 0 : exponent === 2 ? 2 * x : exponent * x ** (exponent - 1)));
+
+interface PowTensorState {
+  /** The base, kept when either gradient needs it. */
+  base: SavedTensor | null;
+  exponent: SavedTensor;
+  /** The output, kept when the exponent's gradient needs it. */
+  result: SavedTensor | null;
+  shape: readonly number[];
+}
+
+const powTensorDef: OpDef<PowTensorState> = {
+  name: 'PowBackward1',
+  broadcasts: true,
+  backward(s, g, needs) {
+    const x = expandTo(s.base!.values, s.base!.shape, s.shape);
+    const e = expandTo(s.exponent.values, s.exponent.shape, s.shape);
+    let gx: Float32Array | null = null;
+    let ge: Float32Array | null = null;
+    if (needs[0]) {
+      gx = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) gx[i] = e[i] === 0 ? 0 : g[i] * Math.fround(e[i] * Math.fround(x[i] ** (e[i] - 1)));
+    }
+    if (needs[1]) {
+      const r = s.result!.values;
+      ge = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) ge[i] = x[i] === 0 && e[i] >= 0 ? 0 : g[i] * Math.fround(r[i] * Math.fround(Math.log(x[i])));
+    }
+    return [gx, ge];
+  },
+};
+
+interface PowBaseState {
+  base: number;
+  result: SavedTensor;
+  exponent: SavedTensor;
+}
+
+const powBaseDef: OpDef<PowBaseState> = {
+  name: 'PowBackward2',
+  backward(s, g) {
+    const r = s.result.values;
+    const e = s.exponent.values;
+    const logBase = Math.fround(Math.log(s.base));
+    const ge = new Float32Array(g.length);
+    for (let i = 0; i < g.length; i++) ge[i] = s.base === 0 && e[i] >= 0 ? 0 : g[i] * Math.fround(r[i] * logBase);
+    return [ge];
+  },
+};
+
+/** tensor ** tensor (broadcasting). */
+function powTensors(base: Tensor, exponent: Tensor): Tensor {
+  const dtype: DType = resultType(base, exponent);
+  const a = promoted(base, dtype);
+  const b = promoted(exponent, dtype);
+  const shape = broadcastPair('pow', a.shape, b.shape);
+  const x = expandTo(a._dense(), a.shape, shape);
+  const e = expandTo(b._dense(), b.shape, shape);
+  const out = allocData(dtype === 'bool' ? 'int32' : dtype, x.length);
+  if (dtype !== 'float32') {
+    checkIntegerExponents('pow', e);
+    for (let i = 0; i < x.length; i++) out[i] = intPow(x[i], e[i]);
+    return new Tensor(out, shape);
+  }
+  for (let i = 0; i < x.length; i++) out[i] = floatPow(x[i], e[i]);
+  const result = new Tensor(out, shape);
+  if (needsGrad(a, b)) {
+    record(powTensorDef, result, [a, b], {
+      base: save(a), exponent: save(b), result: b.requiresGrad ? save(result) : null, shape,
+    });
+  }
+  return result;
+}
+
+/**
+ * input ** exponent (torch.pow): a tensor to a number or to a tensor (broadcasting), or a
+ * number to a tensor: `pow(x, 2)`, `pow(x, y)`, `pow(2, x)`.
+ */
+export function pow(input: Tensor | number, exponent: Tensor | number): Tensor {
+  if (typeof input === 'number') {
+    if (!(exponent instanceof Tensor)) fail('pow', 'with a number base, the exponent must be a Tensor');
+    const base = operand(input, 'pow', 'input');
+    if (resultType(base, exponent) !== 'float32') return powTensors(base, exponent);
+    const e = promoted(exponent, 'float32');
+    const x = e._dense() as Float32Array;
+    const b = Math.fround(input);
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = b ** x[i];
+    const result = new Tensor(out, e.shape);
+    if (needsGrad(e)) record(powBaseDef, result, [e], { base: b, result: save(result), exponent: save(e) });
+    return result;
+  }
+  if (!(input instanceof Tensor)) fail('pow', `input must be a Tensor or a number, got ${typeof input}`);
+  if (exponent instanceof Tensor) return powTensors(input, exponent);
+  if (typeof exponent !== 'number') fail('pow', `exponent must be a Tensor or a number, got ${typeof exponent}`);
+  if (resultType(input, exponent) !== 'float32') return powTensors(input, operand(exponent, 'pow', 'exponent'));
+  const e = Math.fround(exponent);
+  return pointwise('pow', floatInput('pow', input), (x) => floatPow(x, e), powScalarDef, 'input', { exponent: e });
+}
