@@ -88,6 +88,7 @@ mixed = {
     'row': base[2],
     'scalar': torch.tensor(3.5),
     'empty': torch.zeros(0, 3),
+    'param': torch.nn.Parameter(torch.tensor([1.5, -2.0])),
     'nested': {'list': [1, 2.5, 'three', None, True, False], 'tuple': (1, (2, 3)), 'big': 2**40, 'neg': -7,
                'inf': float('inf'), 'int_keys': {0: 'a', 10: 'b'}},
 }
@@ -114,24 +115,24 @@ def rezip(src, dst, replace=None, compression=zipfile.ZIP_STORED):
 
 # A pickle naming os.system (never executed by io.load; torch.load(weights_only=False) would run it).
 evil = b'\x80\x02cos\nsystem\nq\x00X\x0e\x00\x00\x00echo pwned >&2q\x01\x85q\x02Rq\x03.'
-rezip(path('net.pt'), path('evil-os-system.pt'), {'data.pkl': evil})
+rezip(path('int64-out-of-range.pt'), path('evil-os-system.pt'), {'data.pkl': evil})
 # The same state dict with every entry deflated (PyTorch writes them stored; both are valid zips).
 rezip(path('net.pt'), path('net-deflated.pt'), compression=zipfile.ZIP_DEFLATED)
-with open(path('net.pt'), 'rb') as f:
+with open(path('mixed.pt'), 'rb') as f:
     whole = f.read()
 with open(path('truncated.pt'), 'wb') as f:
     f.write(whole[:len(whole) // 2])
 # A storage entry shorter than its persistent id says.
-with zipfile.ZipFile(path('net.pt')) as z:
+with zipfile.ZipFile(path('mixed.pt')) as z:
     first = sorted(n for n in z.namelist() if '/data/' in n)[0]
     short = z.read(first)[:-4]
-rezip(path('net.pt'), path('short-storage.pt'), {first.split('/', 1)[1]: short})
+rezip(path('mixed.pt'), path('short-storage.pt'), {first.split('/', 1)[1]: short})
 
 # Sanity: PyTorch itself reads what it wrote, and the deflated copy.
 assert torch.equal(torch.load(path('net-deflated.pt'))['fc3.bias'], torch.load(path('net.pt'))['fc3.bias'])
 
 with open(path('expected.json'), 'w') as f:
-    json.dump(expected, f, indent=1)
+    json.dump(expected, f)
     f.write('\n')
 print('wrote', OUT)
 
