@@ -259,3 +259,15 @@ describe('io.saveFile (safetensors) takes a stateDict of Tensors', () => {
     expect(Array.from(w.data as Float32Array)).toEqual(Array.from(net.fc3.weight.dataSync()));
   });
 });
+
+describe('io.load bounds', () => {
+  test('a pickle building more than MAX_PICKLE_OBJECTS containers is refused', () => {
+    const { MAX_PICKLE_OBJECTS } = jest.requireActual('../src/io/pickle-read') as { MAX_PICKLE_OBJECTS: number };
+    const pkl = new Uint8Array(MAX_PICKLE_OBJECTS + 3).fill(0x5d); // EMPTY_LIST, over and over
+    pkl[0] = 0x80;
+    pkl[1] = 2;
+    const f = path.join(tmp, 'many.pt');
+    fs.writeFileSync(f, zipSync({ 'archive/data.pkl': pkl, 'archive/version': Buffer.from('3\n') }));
+    expect(() => io.load(f)).toThrow(/more than 1000000 objects \(at byte 1000002\)/);
+  });
+});

@@ -35,6 +35,13 @@ export interface UnpickleOptions {
   source: string;
 }
 
+/**
+ * The most containers (dicts, lists, tuples, built objects) one pickle may create. Each opcode
+ * is one byte, so without this a 10 MB pickle of EMPTY_LIST opcodes would build ten million
+ * arrays; a state dict needs about seven per tensor.
+ */
+export const MAX_PICKLE_OBJECTS = 1_000_000;
+
 /** A Python dict built by the unpickler; converted to a plain object as it is created. */
 function newDict(): Record<string, unknown> {
   return {};
@@ -83,6 +90,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
 
+  let created = 0;
+  const made = <T>(v: T): T => {
+    if (++created > MAX_PICKLE_OBJECTS) fail(`more than ${MAX_PICKLE_OBJECTS} objects (at byte ${pos - 1}), beyond any tensor file`);
+    return v;
+  };
   const stack: unknown[] = [];
   const memo = new Map<number, unknown>();
   const pop = (): unknown => {
@@ -155,9 +167,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
       case 0x94: put(memo.size); break; // MEMOIZE
       case 0x68: get(u8()); break; // BINGET
       case 0x6a: get(u32()); break; // LONG_BINGET
-      case 0x7d: stack.push(newDict()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push(Object.freeze([])); break; // EMPTY_TUPLE
+      case 0x7d: stack.push(made(newDict())); break; // EMPTY_DICT
+      case 0x5d: stack.push(made([])); break; // EMPTY_LIST
+      case 0x29: stack.push(made(Object.freeze([]))); break; // EMPTY_TUPLE
       case 0x28: stack.push(MARK); break; // MARK
       case 0x58: stack.push(utf8(u32())); break; // BINUNICODE
       case 0x8c: stack.push(utf8(u8())); break; // SHORT_BINUNICODE
@@ -180,10 +192,10 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
       case 0x88: stack.push(true); break; // NEWTRUE
       case 0x89: stack.push(false); break; // NEWFALSE
       case 0x4e: stack.push(null); break; // NONE
-      case 0x74: stack.push(Object.freeze(popMark())); break; // TUPLE
-      case 0x85: stack.push(Object.freeze([pop()])); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(Object.freeze([a, b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(Object.freeze([a, b, c])); break; } // TUPLE3
+      case 0x74: stack.push(made(Object.freeze(popMark()))); break; // TUPLE
+      case 0x85: stack.push(made(Object.freeze([pop()]))); break; // TUPLE1
+      case 0x86: { const b = pop(); const a = pop(); stack.push(made(Object.freeze([a, b]))); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(made(Object.freeze([a, b, c]))); break; } // TUPLE3
       case 0x73: { const v = pop(); const k = pop(); setItem(top(), k, v); break; } // SETITEM
       case 0x75: { // SETITEMS
         const items = popMark();
@@ -194,7 +206,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
       }
       case 0x61: { const v = pop(); append(top(), [v]); break; } // APPEND
       case 0x65: { const items = popMark(); append(top(), items); break; } // APPENDS
-      case 0x51: stack.push(options.persistentLoad(pop())); break; // BINPERSID
+      case 0x51: stack.push(made(options.persistentLoad(pop()))); break; // BINPERSID
       case 0x52: { // REDUCE
         const args = pop();
         const callable = pop();
@@ -204,7 +216,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
         if (!Array.isArray(args)) fail(`REDUCE at byte ${at}: the arguments are not a tuple`);
         const { name, call } = callable as PickleGlobal;
         try {
-          stack.push(call!(args as unknown[]));
+          stack.push(made(call!(args as unknown[])));
         } catch (e) {
           if (e instanceof UnpicklingError) throw e;
           fail(`${name} at byte ${at}: ${(e as Error).message}`);

@@ -28,8 +28,8 @@ export { TorchFileError } from './torch-zip';
 export { UnpicklingError } from './pickle-read';
 export { PicklingError } from './pickle-write';
 
-/** The data.pkl of a legitimate file is a few kilobytes per hundred tensors. */
-const MAX_PICKLE_BYTES = 100_000_000;
+/** The data.pkl of a legitimate file is about a hundred bytes per tensor. */
+const MAX_PICKLE_BYTES = 10_000_000;
 
 interface StorageType {
   itemSize: number;
