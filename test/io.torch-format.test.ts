@@ -13,7 +13,7 @@ import type { BackendName } from '../src/backend';
 const DIR = path.join(__dirname, 'fixtures', 'pt');
 const fixture = (name: string): string => path.join(DIR, name);
 
-interface TensorJson { dtype: string; shape: number[]; stride: number[]; offset: number; values: Array<string | boolean | number> }
+interface TensorJson { dtype: string; shape: number[]; stride: number[]; offset: number; values?: Array<string | boolean | number>; b64?: string }
 const expected = JSON.parse(fs.readFileSync(fixture('expected.json'), 'utf8')) as {
   net: { input: TensorJson; logits: TensorJson; keys: string[] };
   sgd: { state: Record<string, { momentum_buffer: TensorJson }>; param_groups: Array<Record<string, unknown>> };
@@ -25,8 +25,13 @@ const LOADED_DTYPE: Record<string, string> = {
   float32: 'float32', float64: 'float32', float16: 'float32', int64: 'int32', int32: 'int32', uint8: 'int32', bool: 'bool',
 };
 
+/** The values in C order: decimals, booleans, or base64 little-endian float32 for long arrays. */
 function values(j: TensorJson): number[] {
-  return j.values.map((v) => (typeof v === 'string' ? Number(v) : Number(v)));
+  if (j.b64 !== undefined) {
+    const bytes = Buffer.from(j.b64, 'base64');
+    return Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+  }
+  return j.values!.map(Number);
 }
 
 function expectTensor(t: unknown, j: TensorJson): void {
