@@ -87,7 +87,7 @@ describe('errors and layouts', () => {
     expect(() => tl.outer(tl.zeros(3, 1), tl.zeros(4))).toThrow(/Expected 1-D argument self, but got 2-D/);
     expect(() => tl.matmul(tl.tensor(1), tl.zeros(4))).toThrow(/both arguments to matmul need to be at least 1D, but they are 0D and 1D/);
     expect(() => tl.matmul(tl.zeros(5, 2, 3), tl.zeros(4, 3, 2))).toThrow(/The size of tensor a \(5\) must match the size of tensor b \(4\) at non-singleton dimension 0/);
-    expect(() => tl.matmul(tl.zeros(5, 2, 3), tl.zeros(4))).toThrow(/size mismatch, got 10, 10x3,4/);
+    expect(() => tl.matmul(tl.zeros(5, 2, 3), tl.zeros(4))).toThrow(/matmul: size mismatch, got 10, 10x3,4/);
     expect(() => tl.addmm(tl.zeros(3), tl.zeros(2, 3), tl.zeros(3, 5)))
       .toThrow(/The expanded size of the tensor \(5\) must match the existing size \(3\) at non-singleton dimension 1/);
     expect(() => tl.addmm(tl.zeros(5), tl.zeros(2, 3), tl.zeros(3, 5), { gamma: 1 } as never)).toThrow(/unknown option "gamma"/);

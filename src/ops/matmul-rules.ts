@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../tensor';
 import { broadcastShapes } from './broadcast';
-import { bmm, dot, mm, mv } from './matmul';
+import { bmmAs, dotAs, mmAs, mvAs } from './matmul';
 import { mul } from './elementwise';
 import { transpose, transpose2d } from './permute';
 import { reshape } from './shape';
@@ -35,13 +35,13 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
   const d1 = input.shape.length;
   const d2 = other.shape.length;
   if (d1 === 0 || d2 === 0) fail('matmul', `both arguments to matmul need to be at least 1D, but they are ${d1}D and ${d2}D`);
-  if (d1 === 1 && d2 === 1) return dot(input, other);
-  if (d1 === 2 && d2 === 1) return mv(input, other);
+  if (d1 === 1 && d2 === 1) return dotAs('matmul', input, other);
+  if (d1 === 2 && d2 === 1) return mvAs('matmul', input, other);
   if (d1 === 1 && d2 === 2) {
-    const row = mm(unsqueeze(input, 0), other);
+    const row = mmAs('matmul', unsqueeze(input, 0), other);
     return makeView(row, 'SqueezeBackward3', reshapeLayout('view', [row.shape[1]]));
   }
-  if (d1 === 2 && d2 === 2) return mm(input, other);
+  if (d1 === 2 && d2 === 2) return mmAs('matmul', input, other);
   if (shouldFold(input, d2) || shouldFold(other, d1)) {
     // Fold the batch of the larger operand into rows; for N-d on the right, (B^T @ A^T)^T.
     const swap = d2 > d1;
@@ -50,9 +50,9 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
     const s1 = t1.shape;
     const outShape = s1.slice(0, -1);
     const folded = reshape(t1, [product(outShape), s1[s1.length - 1]]);
-    if (t2.shape.length === 1) return unsafeView(mv(folded, t2), outShape);
+    if (t2.shape.length === 1) return unsafeView(mvAs('matmul', folded, t2), outShape);
     outShape.push(t2.shape[1]);
-    const out = unsafeView(mm(folded, t2), outShape);
+    const out = unsafeView(mmAs('matmul', folded, t2), outShape);
     return swap ? transpose(out, -1, -2).contiguous() : out;
   }
   // Both at least 2-d: bmm over the broadcast batch dims.
@@ -64,7 +64,7 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
   const batch = product(batchShape);
   const a = reshape(expand(input, [...batchShape, n, m1]), [batch, n, m1]);
   const b = reshape(expand(other, [...batchShape, m2, p]), [batch, m2, p]);
-  return unsafeView(bmm(a, b), [...batchShape, n, p]);
+  return unsafeView(bmmAs('matmul', a, b), [...batchShape, n, p]);
 }
 
 /** The outer product of two 1-d tensors, [n] x [m] -> [n, m] (torch.outer: input[:, None] * vec2). */

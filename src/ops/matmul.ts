@@ -199,28 +199,38 @@ const dimsText = (s: readonly number[]): string => s.join('x');
 
 /** input[m, k] @ mat2[k, n], as torch.mm. */
 export function mm(input: Tensor, mat2: Tensor): Tensor {
-  checkFloat(input, 'mm', 'input');
-  checkFloat(mat2, 'mm', 'mat2');
-  if (input.shape.length !== 2) fail('mm', 'self must be a matrix');
-  if (mat2.shape.length !== 2) fail('mm', 'mat2 must be a matrix');
+  return mmAs('mm', input, mat2);
+}
+
+/** The same, with errors naming `op` (matmul's, when it calls this). */
+export function mmAs(op: string, input: Tensor, mat2: Tensor): Tensor {
+  checkFloat(input, op, 'input');
+  checkFloat(mat2, op, 'mat2');
+  if (input.shape.length !== 2) fail(op, 'self must be a matrix');
+  if (mat2.shape.length !== 2) fail(op, 'mat2 must be a matrix');
   const [m, k] = input.shape;
   const n = mat2.shape[1];
   if (mat2.shape[0] !== k) {
-    fail('mm', `mat1 and mat2 shapes cannot be multiplied (${dimsText(input.shape)} and ${dimsText(mat2.shape)})`);
+    fail(op, `mat1 and mat2 shapes cannot be multiplied (${dimsText(input.shape)} and ${dimsText(mat2.shape)})`);
   }
   return product(mmDef, input, mat2, { batch: 1, m, n, k }, [m, n]);
 }
 
 /** input[b, m, k] @ mat2[b, k, n] for each b, as torch.bmm. */
 export function bmm(input: Tensor, mat2: Tensor): Tensor {
-  checkFloat(input, 'bmm', 'input');
-  checkFloat(mat2, 'bmm', 'mat2');
-  if (input.shape.length !== 3) fail('bmm', 'batch1 must be a 3D tensor');
-  if (mat2.shape.length !== 3) fail('bmm', 'batch2 must be a 3D tensor');
+  return bmmAs('bmm', input, mat2);
+}
+
+/** The same, with errors naming `op` (matmul's, when it calls this). */
+export function bmmAs(op: string, input: Tensor, mat2: Tensor): Tensor {
+  checkFloat(input, op, 'input');
+  checkFloat(mat2, op, 'mat2');
+  if (input.shape.length !== 3) fail(op, 'batch1 must be a 3D tensor');
+  if (mat2.shape.length !== 3) fail(op, 'batch2 must be a 3D tensor');
   const [batch, m, k] = input.shape;
   const n = mat2.shape[2];
   if (mat2.shape[0] !== batch || mat2.shape[1] !== k) {
-    fail('bmm', `Expected size for first two dimensions of batch2 tensor to be: [${batch}, ${k}] but got: ` +
+    fail(op, `Expected size for first two dimensions of batch2 tensor to be: [${batch}, ${k}] but got: ` +
       `[${mat2.shape[0]}, ${mat2.shape[1]}].`);
   }
   return product(bmmDef, input, mat2, { batch, m, n, k }, [batch, m, n]);
@@ -228,26 +238,36 @@ export function bmm(input: Tensor, mat2: Tensor): Tensor {
 
 /** input[m, k] @ vec[k], as torch.mv. */
 export function mv(input: Tensor, vec: Tensor): Tensor {
-  checkFloat(input, 'mv', 'input');
-  checkFloat(vec, 'mv', 'vec');
+  return mvAs('mv', input, vec);
+}
+
+/** The same, with errors naming `op` (matmul's, when it calls this). */
+export function mvAs(op: string, input: Tensor, vec: Tensor): Tensor {
+  checkFloat(input, op, 'input');
+  checkFloat(vec, op, 'vec');
   if (input.shape.length !== 2 || vec.shape.length !== 1) {
-    fail('mv', `vector + matrix @ vector expected, got 1, ${input.shape.length}, ${vec.shape.length}`);
+    fail(op, `vector + matrix @ vector expected, got 1, ${input.shape.length}, ${vec.shape.length}`);
   }
   const [m, k] = input.shape;
-  if (vec.shape[0] !== k) fail('mv', `size mismatch, got ${m}, ${m}x${k},${vec.shape[0]}`);
+  if (vec.shape[0] !== k) fail(op, `size mismatch, got ${m}, ${m}x${k},${vec.shape[0]}`);
   return product(mvDef, input, vec, { batch: 1, m, n: 1, k }, [m]);
 }
 
 /** sum(input * other) of two 1-d tensors, as torch.dot. */
 export function dot(input: Tensor, other: Tensor): Tensor {
-  checkFloat(input, 'dot', 'input');
-  checkFloat(other, 'dot', 'other');
+  return dotAs('dot', input, other);
+}
+
+/** The same, with errors naming `op` (matmul's, when it calls this). */
+export function dotAs(op: string, input: Tensor, other: Tensor): Tensor {
+  checkFloat(input, op, 'input');
+  checkFloat(other, op, 'other');
   if (input.shape.length !== 1 || other.shape.length !== 1) {
-    fail('dot', `1D tensors expected, but got ${input.shape.length}D and ${other.shape.length}D tensors`);
+    fail(op, `1D tensors expected, but got ${input.shape.length}D and ${other.shape.length}D tensors`);
   }
   const [k] = input.shape;
   if (other.shape[0] !== k) {
-    fail('dot', `inconsistent tensor size, expected tensor [${k}] and src [${other.shape[0]}] to have the same number ` +
+    fail(op, `inconsistent tensor size, expected tensor [${k}] and src [${other.shape[0]}] to have the same number ` +
       `of elements, but got ${k} and ${other.shape[0]} elements respectively`);
   }
   return product(dotDef, input, other, { batch: 1, m: 1, n: 1, k }, []);
