@@ -15,6 +15,7 @@ import { expandTo } from './broadcast';
 import { reshape } from './shape';
 import { makeView, reshapeLayout } from './view';
 import { checkFloat, fail, shapeString } from './util';
+import { checkOptions, optionNames } from '../options';
 
 /** What gemm reads for batch i: `data[i * batchStride ...]`, `rows * cols` dense values, transposed when `trans`. */
 interface Operand {
@@ -273,13 +274,17 @@ export function dotAs(op: string, input: Tensor, other: Tensor): Tensor {
   return product(dotDef, input, other, { batch: 1, m: 1, n: 1, k }, []);
 }
 
+export interface AddmmOptions { beta?: number; alpha?: number }
+const ADDMM_OPTIONS = optionNames<AddmmOptions>({ beta: true, alpha: true });
+
 /** beta * input + alpha * (mat1[m, k] @ mat2[k, n]), input broadcast to [m, n], as torch.addmm. */
-export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: { beta?: number; alpha?: number } = {}): Tensor {
+export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: AddmmOptions = {}): Tensor {
   checkFloat(input, 'addmm', 'input');
   checkFloat(mat1, 'addmm', 'mat1');
   checkFloat(mat2, 'addmm', 'mat2');
-  for (const key of Object.keys(options)) if (key !== 'beta' && key !== 'alpha') fail('addmm', `unknown option "${key}"`);
+  checkOptions('addmm', options, ADDMM_OPTIONS);
   const { beta = 1, alpha = 1 } = options;
+  if (typeof beta !== 'number' || typeof alpha !== 'number') fail('addmm', `beta and alpha must be numbers, got ${beta} and ${alpha}`);
   if (mat1.shape.length !== 2) fail('addmm', `mat1 must be a matrix, got ${mat1.shape.length}-D tensor`);
   if (mat2.shape.length !== 2) fail('addmm', `mat2 must be a matrix, got ${mat2.shape.length}-D tensor`);
   const [m, k] = mat1.shape;
