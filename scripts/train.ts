@@ -25,6 +25,7 @@ import { PeriodicCheckpoints } from './lib/train-periodic';
 
 const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130;
+const DATA_TIMEOUT_SECONDS = 300;
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function signalName(signal: NodeJS.Signals): string {
@@ -158,8 +159,11 @@ async function main(argv: string[]): Promise<number> {
   const criterion = new CrossEntropyLoss();
   const optimizer = new SGD(net.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
 
-  const trainloader = new DataLoader(data.trainset, { batchSize: cfg.batchSize, shuffle: true, numWorkers: cfg.numWorkers });
-  const testloader = new DataLoader(data.testset, { batchSize: cfg.batchSize, shuffle: false, numWorkers: cfg.numWorkers });
+  // A worker that gives no batch for this long is hung (a batch of a few images takes
+  // milliseconds): the run fails with a clear error instead of waiting forever.
+  const timeout = cfg.numWorkers > 0 ? DATA_TIMEOUT_SECONDS : 0;
+  const trainloader = new DataLoader(data.trainset, { batchSize: cfg.batchSize, shuffle: true, numWorkers: cfg.numWorkers, timeout });
+  const testloader = new DataLoader(data.testset, { batchSize: cfg.batchSize, shuffle: false, numWorkers: cfg.numWorkers, timeout });
 
   let state: TrainState | null = null;
   if (cfg.resume) {
@@ -300,6 +304,10 @@ async function main(argv: string[]): Promise<number> {
         if (r.kind === 'log') progress.line(r.line!);
       },
     });
+  } catch (e) {
+    // A failure inside training (a hung data-loader worker, say): say what is left to resume.
+    if (lastCheckpointStep !== null) (e as Error).message += `; the last checkpoint (step ${lastCheckpointStep}) is in ${finalCheckpoint}`;
+    throw e;
   } finally {
     progress.stopBar();
     for (const signal of STOP_SIGNALS) process.off(signal, onStopSignal);
