@@ -3,6 +3,7 @@
  * itself is `fit` in src/train; this file wires flags, data, output and checkpoints around it.
  */
 import * as os from 'os';
+import * as fs from 'fs';
 import * as path from 'path';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { Net } from '../src/models';
@@ -19,9 +20,17 @@ import { parseTrainArgs, TrainConfig, UsageError, USAGE } from './lib/train-args
 import { selectData } from './lib/train-data';
 import { checkpointExtraProblems, type CheckpointExtra } from './lib/train-checkpoint';
 import { problemsError } from '../src/options';
+import { checkWritableFile, existingRunFiles } from './lib/train-outputs';
+import { PeriodicCheckpoints } from './lib/train-periodic';
 
 const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130;
+const DATA_TIMEOUT_SECONDS = 300;
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function signalName(signal: NodeJS.Signals): string {
+  return signal === 'SIGINT' ? 'Ctrl-C' : signal;
+}
 
 function out(line: string): void {
   process.stdout.write(line + '\n');
@@ -100,6 +109,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cfg.backend) setBackend(cfg.backend);
+  // Pre-flight: an output path that cannot be written is found now, not after training.
+  if (cfg.save) checkWritableFile('--save', cfg.save);
 
   // Resuming: the checkpoint decides what the flags left open (data set, batch size, run name).
   let resumed: ReturnType<typeof readCheckpointState> | null = null;
@@ -148,8 +159,11 @@ async function main(argv: string[]): Promise<number> {
   const criterion = new CrossEntropyLoss();
   const optimizer = new SGD(net.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
 
-  const trainloader = new DataLoader(data.trainset, { batchSize: cfg.batchSize, shuffle: true, numWorkers: cfg.numWorkers });
-  const testloader = new DataLoader(data.testset, { batchSize: cfg.batchSize, shuffle: false, numWorkers: cfg.numWorkers });
+  // A worker that gives no batch for this long is hung (a batch of a few images takes
+  // milliseconds): the run fails with a clear error instead of waiting forever.
+  const timeout = cfg.numWorkers > 0 ? DATA_TIMEOUT_SECONDS : 0;
+  const trainloader = new DataLoader(data.trainset, { batchSize: cfg.batchSize, shuffle: true, numWorkers: cfg.numWorkers, timeout });
+  const testloader = new DataLoader(data.testset, { batchSize: cfg.batchSize, shuffle: false, numWorkers: cfg.numWorkers, timeout });
 
   let state: TrainState | null = null;
   if (cfg.resume) {
@@ -168,28 +182,58 @@ async function main(argv: string[]): Promise<number> {
 
   const runName = cfg.runName ?? resumedExtra.runName ?? `${timestamp()}-${data.name}`;
   const runDir = path.join(cfg.runsDir, runName);
+  // A run directory holding another run is never replaced silently (its metrics would be
+  // truncated at once and its checkpoint replaced): continuing it is --resume, replacing it --overwrite.
+  const continuing = resumed !== null && resumedExtra.runName === runName;
+  const earlier = existingRunFiles(runDir);
+  if (earlier.length > 0 && !continuing) {
+    if (!cfg.overwrite) {
+      process.stderr.write(`train: ${runDir} already holds a run (${earlier.join(', ')}); continue it with ` +
+        `--resume ${path.join(runDir, 'checkpoint.safetensors')}, or replace it with --overwrite\n`);
+      return EXIT_USAGE;
+    }
+    // Replaced whole: a checkpoint of the old run must not pass for one of this run.
+    fs.rmSync(path.join(runDir, 'checkpoint.safetensors'), { force: true });
+  }
   const runLog = new RunLog(runDir, `Running loss: seed Net on ${data.label === 'the synthetic CIFAR-format set' ? 'synthetic CIFAR' : data.label}`, {
     resumeFromStep: state ? state.step : undefined,
   });
   const finalCheckpoint = path.join(runDir, 'checkpoint.safetensors');
+  // Metrics and the plot are a view of the run, not the run: a failure to write them (a full
+  // disk, say) warns once and training goes on. The checkpoint is what must not be lost.
+  let outputWarned = false;
+  const bestEffort = (write: () => void) => {
+    try {
+      write();
+    } catch (e) {
+      if (outputWarned) return;
+      outputWarned = true;
+      process.stderr.write(`train: warning: cannot write the run's metrics or plot in ${runDir} (${(e as Error).message}); ` +
+        'training goes on (further failures are not reported)\n');
+    }
+  };
 
+  // SIGTERM (a job scheduler's stop, `kill`) and SIGHUP (a closed terminal) save as Ctrl-C does.
   let stopRequested = false;
-  const onSigint = () => {
+  const onStopSignal = (signal: NodeJS.Signals) => {
+    const name = signalName(signal);
     if (stopRequested) {
-      process.stderr.write('\nSecond Ctrl-C: exiting without a checkpoint.\n');
+      process.stderr.write(`\nSecond ${name}: exiting without a checkpoint.\n`);
       process.exit(EXIT_INTERRUPTED);
     }
     stopRequested = true;
-    process.stderr.write('\nCtrl-C: finishing this step and saving a checkpoint (press again to quit at once)...\n');
+    process.stderr.write(`\n${name}: finishing this step and saving a checkpoint (press Ctrl-C again to quit at once)...\n`);
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
   let checkpointSaved = false;
   let interruptedAfterTraining = false;
+  let lastSignal: NodeJS.Signals = 'SIGINT';
   const skipEvaluation = () => {
-    process.stderr.write(`\nCtrl-C: evaluation skipped; the trained model is in ${finalCheckpoint}\n`);
-    runLog.plot();
+    process.stderr.write(`\n${signalName(lastSignal)}: evaluation skipped; the trained model is in ${finalCheckpoint}\n`);
+    bestEffort(() => runLog.plot());
   };
-  const onSigintAfterTraining = () => {
+  const onSignalAfterTraining = (signal: NodeJS.Signals) => {
+    lastSignal = signal;
     if (!checkpointSaved) {
       interruptedAfterTraining = true;
       return;
@@ -200,6 +244,9 @@ async function main(argv: string[]): Promise<number> {
 
   const showBar = cfg.progress === 'on' || (cfg.progress === 'auto' && Boolean(process.stdout.isTTY));
   const progress = new Progress(showBar, cfg.epochs);
+  // The step of the latest checkpoint in the run directory (periodic or resumed-from), for saying
+  // what is left when a later save fails.
+  let lastCheckpointStep: number | null = continuing && state ? state.step : null;
   const save = (file: string, s: TrainState) => {
     const extra: CheckpointExtra = {
       trainState: s, runName, dataset: data.name, batchSize: cfg.batchSize, seed: cfg.seed, trainImages: data.trainset.length,
@@ -209,7 +256,21 @@ async function main(argv: string[]): Promise<number> {
     saveCheckpoint(file, {
       model: net, optimizer, epoch: s.epoch, step: s.step, generatorState: defaultGenerator.getState(), extra: extra as unknown as Record<string, unknown>,
     });
+    if (file === finalCheckpoint) lastCheckpointStep = s.step;
   };
+  /** Saves, or says why not and what checkpoint is left (writes are atomic: the old file stays). */
+  const trySave = (file: string, s: TrainState, what: string): boolean => {
+    try {
+      save(file, s);
+      return true;
+    } catch (e) {
+      const left = lastCheckpointStep === null ? 'no checkpoint of this run was saved before'
+        : `the last checkpoint (step ${lastCheckpointStep}) is still in ${finalCheckpoint}`;
+      process.stderr.write(`train: cannot save the ${what} checkpoint to ${file} (${(e as Error).message}); ${left}\n`);
+      return false;
+    }
+  };
+  const periodic = new PeriodicCheckpoints(cfg.checkpointEverySteps, cfg.checkpointEveryMinutes, state ? state.step : 0);
 
   const backendName = getBackend().name;
   const started = performance.now();
@@ -227,22 +288,32 @@ async function main(argv: string[]): Promise<number> {
       state,
       shouldStop: () => stopRequested,
       onEpochStart: ({ epoch, batchIndex, batches }) => progress.startEpoch(epoch, batchIndex, batches),
-      onStep: ({ state: s, images }) => {
+      onStep: ({ state: s, batches }) => {
         const sinceLog = ((s.batchIndex - 1) % cfg.logEvery) + 1;
         progress.step(s.batchIndex, s.runningLoss / sinceLog, cfg.batchSize);
-        void images;
+        // Not at an epoch's last batch: that position is the next epoch's start, which the loop
+        // sets up only after this call; the next step saves instead.
+        if (s.batchIndex < batches && periodic.due(s.step)) {
+          // A failed save (a full disk) is tried again at the next interval, not every step.
+          trySave(finalCheckpoint, s, 'periodic');
+          periodic.saved(s.step);
+        }
       },
       onLog: (r: LogRecord) => {
-        runLog.write({ ...r, dataset: data.name, backend: backendName });
+        bestEffort(() => runLog.write({ ...r, dataset: data.name, backend: backendName }));
         if (r.kind === 'log') progress.line(r.line!);
       },
     });
+  } catch (e) {
+    // A failure inside training (a hung data-loader worker, say): say what is left to resume.
+    if (lastCheckpointStep !== null) (e as Error).message += `; the last checkpoint (step ${lastCheckpointStep}) is in ${finalCheckpoint}`;
+    throw e;
   } finally {
     progress.stopBar();
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onStopSignal);
     // From here on the trained model is (about to be) in the final checkpoint: Ctrl-C lets the
     // save finish, then skips the evaluation; the run's plot is still written.
-    process.on('SIGINT', onSigintAfterTraining);
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignalAfterTraining);
   }
   const trainSeconds = (performance.now() - started) / 1000;
   const s = result.state;
@@ -250,8 +321,8 @@ async function main(argv: string[]): Promise<number> {
 
   if (result.stoppedBy === 'stopRequested') {
     const file = cfg.save ?? finalCheckpoint;
-    save(file, s);
-    runLog.plot();
+    if (!trySave(file, s, 'interrupted run\'s')) return 1;
+    bestEffort(() => runLog.plot());
     out(`Interrupted at ${where}; checkpoint saved to ${file}`);
     out(`Resume with: npm run train -- --resume ${file}`);
     return EXIT_INTERRUPTED;
@@ -259,8 +330,11 @@ async function main(argv: string[]): Promise<number> {
   if (result.stoppedBy === 'maxSteps') out(`Stopped at --max-steps ${cfg.maxSteps} (${where})`);
   out('Finished Training');
 
-  save(finalCheckpoint, s);
-  if (cfg.save) save(cfg.save, s);
+  if (!trySave(finalCheckpoint, s, 'final')) return 1;
+  if (cfg.save && !trySave(cfg.save, s, 'final')) {
+    process.stderr.write(`train: the trained model is in ${finalCheckpoint}\n`);
+    return 1;
+  }
   checkpointSaved = true;
   if (interruptedAfterTraining) {
     skipEvaluation();
@@ -289,8 +363,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const total = (performance.now() - started) / 1000;
   out(`Time: ${total.toFixed(1)} s in total, ${result.seconds.toFixed(1)} s training (${result.images} images, ${imagesPerSecond.toFixed(0)} images/s, ${backendName} backend)`);
-  runLog.write({ ...summary, kind: 'summary', totalSeconds: total, time: trainSeconds });
-  runLog.plot();
+  bestEffort(() => runLog.write({ ...summary, kind: 'summary', totalSeconds: total, time: trainSeconds }));
+  bestEffort(() => runLog.plot());
   out(`Run written to ${runDir}/ (metrics.jsonl, loss.svg, checkpoint.safetensors)${cfg.save ? `; checkpoint also saved to ${cfg.save}` : ''}`);
   return 0;
 }

@@ -26,6 +26,11 @@ export interface TrainConfig {
   maxSteps: number | null;
   runName: string | null;
   runsDir: string;
+  /** Periodic checkpoints: every this many steps and/or minutes (null: not by that measure). */
+  checkpointEverySteps: number | null;
+  checkpointEveryMinutes: number | null;
+  /** Replace an existing run of the same name (else refused). */
+  overwrite: boolean;
   syntheticTrainSize: number | null;
   syntheticTestSize: number | null;
   eval: boolean;
@@ -34,6 +39,15 @@ export interface TrainConfig {
   help: boolean;
   /** The flags given on the command line (long names), to tell defaults from choices. */
   explicit: Set<string>;
+}
+
+/**
+ * Whether `name` can be a run directory's name: a run writes into
+ * `<runs-dir>/<name>/`, so the name must stay one plain path component. Used for `--run-name`
+ * and for the run name stored in a checkpoint (which `--resume` would otherwise trust).
+ */
+export function isPlainRunName(name: unknown): name is string {
+  return typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[\\/\0]/.test(name);
 }
 
 export class UsageError extends Error {
@@ -75,14 +89,20 @@ Output
   --run-name NAME       write runs/NAME/ (default: <timestamp>-<dataset>; a resumed run
                         continues the run it came from when that directory exists)
   --runs-dir DIR        parent of run directories (default ./runs)
-  --save PATH           also write the final checkpoint here
+  --checkpoint-every SPEC
+                        save runs/NAME/checkpoint.safetensors periodically while training:
+                        N (steps), Nm (minutes), both as N,Mm (whichever comes first), or off
+                        (default 2000,10m). A crash or kill -9 loses at most one interval.
+  --overwrite           replace an existing run of the same --run-name (else refused)
+  --save PATH           also write the final checkpoint here (its folder is checked first)
   --resume PATH         continue exactly from a checkpoint (model, momentum, position, RNG)
   --no-eval             skip the test-set evaluation at the end
   --progress MODE       auto | on | off: progress bar (auto: only on a terminal)
   --help                show this text
 
 Every run writes runs/<name>/metrics.jsonl, loss.svg and checkpoint.safetensors. Ctrl-C saves a
-checkpoint (to --save, or the run directory) and exits; resume it with --resume.`;
+checkpoint (to --save, or the run directory) and exits, as do SIGTERM and SIGHUP; resume it with
+--resume.`;
 
 function integer(name: string, value: string | undefined, def: number, min: number): number {
   if (value === undefined) return def;
@@ -92,11 +112,29 @@ function integer(name: string, value: string | undefined, def: number, min: numb
   return n;
 }
 
+/** A decimal number as people write them (0.001, 1e-3, .5): never hex, octal, binary or Infinity. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function real(name: string, value: string | undefined, def: number, check: (x: number) => boolean, what: string): number {
   if (value === undefined) return def;
   const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || !check(x)) throw new UsageError(`--${name} must be ${what}, got '${value}'`);
+  if (!DECIMAL.test(value) || !Number.isFinite(x) || !check(x)) throw new UsageError(`--${name} must be ${what}, got '${value}'`);
   return x;
+}
+
+/** `--checkpoint-every`: 'off', or N (steps) and/or Mm (minutes), comma-separated. */
+function checkpointEvery(value: string | undefined): { steps: number | null; minutes: number | null } {
+  if (value === undefined) return { steps: 2000, minutes: 10 };
+  if (value === 'off') return { steps: null, minutes: null };
+  const bad = () => new UsageError(`--checkpoint-every must be N (steps), Mm (minutes), N,Mm or off; got '${value}'`);
+  let steps: number | null = null;
+  let minutes: number | null = null;
+  for (const part of value.split(',')) {
+    if (/^\d+$/.test(part) && steps === null && Number(part) >= 1 && Number.isSafeInteger(Number(part))) steps = Number(part);
+    else if (/^(\d+\.?\d*|\.\d+)m$/.test(part) && minutes === null && Number(part.slice(0, -1)) > 0) minutes = Number(part.slice(0, -1));
+    else throw bad();
+  }
+  return { steps, minutes };
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, choices: readonly T[], def: T): T {
@@ -131,6 +169,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
         'max-steps': { type: 'string' },
         'run-name': { type: 'string' },
         'runs-dir': { type: 'string' },
+        'checkpoint-every': { type: 'string' },
+        overwrite: { type: 'boolean' },
         'synthetic-train-size': { type: 'string' },
         'synthetic-test-size': { type: 'string' },
         'no-eval': { type: 'boolean' },
@@ -149,9 +189,10 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     if (typeof value === 'string' && value === '' && k !== 'run-name') throw new UsageError(`--${k} needs a value`);
   }
   const runName = s('run-name') ?? null;
-  if (runName !== null && (runName === '' || /[\\/]/.test(runName) || runName === '.' || runName === '..')) {
-    throw new UsageError(`--run-name must be a plain directory name (no slashes), got '${runName}'`);
+  if (runName !== null && !isPlainRunName(runName)) {
+    throw new UsageError(`--run-name must be a plain directory name (no slashes, not . or ..), got '${runName}'`);
   }
+  const every = checkpointEvery(s('checkpoint-every'));
   const maxSteps = s('max-steps') === undefined ? null : integer('max-steps', s('max-steps'), 0, 1);
   return {
     dataset: oneOf('dataset', s('dataset'), ['auto', ...DATASETS] as const, 'auto'),
@@ -170,6 +211,9 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     maxSteps,
     runName,
     runsDir: s('runs-dir') ?? './runs',
+    checkpointEverySteps: every.steps,
+    checkpointEveryMinutes: every.minutes,
+    overwrite: Boolean(v.overwrite),
     syntheticTrainSize: s('synthetic-train-size') === undefined ? null : integer('synthetic-train-size', s('synthetic-train-size'), 0, 5),
     syntheticTestSize: s('synthetic-test-size') === undefined ? null : integer('synthetic-test-size', s('synthetic-test-size'), 0, 1),
     eval: !(v['no-eval'] as boolean | undefined),

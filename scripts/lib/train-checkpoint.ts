@@ -6,7 +6,7 @@
  */
 import { trainStateProblems, type TrainState } from '../../src/train/loop';
 import { Problems, describeValue } from '../../src/options';
-import { DATASETS, type DatasetName } from './train-args';
+import { DATASETS, isPlainRunName, type DatasetName } from './train-args';
 
 export interface CheckpointExtra {
   trainState: TrainState;
@@ -33,8 +33,8 @@ export function checkpointExtraProblems(extra: Record<string, unknown>): string[
   if (!(DATASETS as readonly unknown[]).includes(extra.dataset)) {
     problems.add(new Error(`unknown data set ${describeValue(extra.dataset)} (expected one of ${DATASETS.join(', ')})`));
   }
-  if (extra.runName !== undefined && (typeof extra.runName !== 'string' || extra.runName === '' || /[\\/]/.test(extra.runName))) {
-    problems.add(new Error(`runName must be a plain directory name, got ${describeValue(extra.runName)}`));
+  if (extra.runName !== undefined && !isPlainRunName(extra.runName)) {
+    problems.add(new Error(`runName must be a plain directory name (no slashes, not . or ..), got ${describeValue(extra.runName)}`));
   }
   const positive = (x: number) => Number.isSafeInteger(x) && x >= 1;
   for (const key of ['batchSize', 'epochs', 'logEvery', 'trainImages']) {

@@ -28,10 +28,16 @@ export interface DataLoaderOptions<T, B> {
   prefetchFactor?: number;
   /** Turns a list of samples into a batch; default stacks `[image, label]` samples into `[Tensor, Tensor]`. */
   collate?: (samples: T[]) => B;
+  /**
+   * Seconds to wait for a worker's batch before failing with PyTorch's "DataLoader timed out
+   * after N seconds" (default 0: wait as long as it takes, as PyTorch). A worker stuck in a
+   * loop cannot be asked how it is; the time since its batch was due is the heartbeat.
+   */
+  timeout?: number;
 }
 
 const DATALOADER_OPTIONS = optionNames<DataLoaderOptions<unknown, unknown>>({
-  batchSize: true, shuffle: true, dropLast: true, generator: true, numWorkers: true, prefetchFactor: true, collate: true,
+  batchSize: true, shuffle: true, dropLast: true, generator: true, numWorkers: true, prefetchFactor: true, collate: true, timeout: true,
 });
 /** torch.utils.data.DataLoader's options that have no counterpart here, and why. */
 const DATALOADER_UNSUPPORTED = {
@@ -40,7 +46,6 @@ const DATALOADER_UNSUPPORTED = {
   collateFn: "it is called 'collate' here",
   pinMemory: 'there is no GPU',
   pinMemoryDevice: 'there is no GPU',
-  timeout: 'workers are waited for until they answer or fail',
   workerInitFn: "workers rebuild the dataset from its workerSpec()",
   multiprocessingContext: 'workers are worker_threads',
   persistentWorkers: 'workers live for one epoch',
@@ -73,6 +78,7 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
   readonly dropLast: boolean;
   readonly numWorkers: number;
   readonly prefetchFactor: number;
+  readonly timeout: number;
   readonly generator: Generator;
   private readonly collate?: (samples: T[]) => B;
   /** Generator state just before the current (latest) epoch's permutation was drawn. */
@@ -85,6 +91,9 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
     this.dropLast = options.dropLast ?? false;
     this.numWorkers = options.numWorkers ?? 0;
     this.prefetchFactor = options.prefetchFactor ?? 2;
+    this.timeout = options.timeout ?? 0;
+    // PyTorch's check and text.
+    if (typeof this.timeout !== 'number' || !(this.timeout >= 0)) throw new Error('timeout option should be non-negative');
     this.generator = options.generator ?? defaultGenerator;
     this.collate = options.collate;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${this.batchSize}`);
@@ -134,7 +143,7 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
   }
 
   private startPool(batches: number[][]): WorkerPool {
-    const pool = new WorkerPool(this.dataset.workerSpec!(), this.numWorkers, this.collate ? 'samples' : 'raw');
+    const pool = new WorkerPool(this.dataset.workerSpec!(), this.numWorkers, this.collate ? 'samples' : 'raw', this.timeout);
     const ahead = Math.min(batches.length, this.numWorkers * this.prefetchFactor);
     for (let b = 0; b < ahead; b++) pool.submit({ batch: b, indices: batches[b] });
     return pool;

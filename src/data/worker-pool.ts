@@ -81,7 +81,8 @@ export class WorkerPool {
   private failure: Error | null = null;
   private closed = false;
 
-  constructor(dataset: Spec, numWorkers: number, mode: WorkerMode) {
+  /** `timeoutSeconds` > 0 bounds the wait for each batch (0: no bound). */
+  constructor(dataset: Spec, numWorkers: number, mode: WorkerMode, private readonly timeoutSeconds = 0) {
     const script = workerScriptPath();
     const shared = new SharedArrayBuffer(4 * numWorkers);
     this.signal = new Int32Array(shared);
@@ -119,14 +120,25 @@ export class WorkerPool {
     return reply;
   }
 
+  /** Throws PyTorch's error once `deadline` (ms, performance.now) has passed. */
+  private checkDeadline(deadline: number): void {
+    if (performance.now() > deadline) throw new Error(`DataLoader timed out after ${this.timeoutSeconds} seconds`);
+  }
+
+  private deadline(): number {
+    return this.timeoutSeconds > 0 ? performance.now() + this.timeoutSeconds * 1000 : Infinity;
+  }
+
   /** Blocks until batch `batch` is ready. */
   takeSync(batch: number): WorkerReply {
     const slot = batch % this.workers.length;
+    const deadline = this.deadline();
     for (;;) {
       const seen = Atomics.load(this.signal, slot);
       const message = receiveMessageOnPort(this.ports[slot]);
       if (message) return this.check(message.message as WorkerReply, batch);
       if (this.failure) throw this.failure;
+      this.checkDeadline(deadline);
       Atomics.wait(this.signal, slot, seen, 200);
     }
   }
@@ -134,11 +146,13 @@ export class WorkerPool {
   /** Resolves when batch `batch` is ready, without blocking the event loop. */
   async takeAsync(batch: number): Promise<WorkerReply> {
     const slot = batch % this.workers.length;
+    const deadline = this.deadline();
     for (;;) {
       const seen = Atomics.load(this.signal, slot);
       const message = receiveMessageOnPort(this.ports[slot]);
       if (message) return this.check(message.message as WorkerReply, batch);
       if (this.failure) throw this.failure;
+      this.checkDeadline(deadline);
       // The timer keeps the event loop alive while we wait (workers are unref'd); it also
       // bounds the wait when waitAsync is missing.
       let timer: NodeJS.Timeout | undefined;

@@ -8,10 +8,12 @@ export interface Interrupted {
 }
 
 /**
- * Runs `node script ...args`, sends SIGINT as soon as stdout matches `when` (as a user pressing
- * Ctrl-C at that moment), and resolves with what the process printed and its exit code.
+ * Runs `node script ...args`, sends `signal` (default SIGINT, as a user pressing Ctrl-C) as soon
+ * as stdout matches `when`, `delayMs` later if given, and resolves with what the process printed
+ * and its exit code.
  */
-export async function interruptWhen(script: string, args: string[], cwd: string, when: RegExp): Promise<Interrupted> {
+export async function interruptWhen(script: string, args: string[], cwd: string, when: RegExp,
+  signal: NodeJS.Signals = 'SIGINT', delayMs = 0): Promise<Interrupted> {
   const child = spawn(process.execPath, [script, ...args], { cwd });
   let stdout = '';
   let stderr = '';
@@ -24,7 +26,8 @@ export async function interruptWhen(script: string, args: string[], cwd: string,
     child.stderr.on('data', (d) => { stderr += d; });
     exited.then(() => resolve());
   });
-  child.kill('SIGINT');
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  child.kill(signal);
   const code = await exited;
   return { code, stdout, stderr };
 }
