@@ -1,6 +1,7 @@
 /** Data loading: datasets, transforms and the DataLoader (torch.utils.data + torchvision). */
 export type { Dataset, Image, ImageLayout, Sample, Spec } from './types';
 export { TensorDataset, Subset, type ArrayLike } from './dataset';
+export { ConcatDataset, randomSplit, splitLengths } from './split';
 export { DataLoader, defaultCollate, type Batch, type DataLoaderOptions, type IterOptions } from './dataloader';
 export { collateRaw, type RawBatch } from './collate';
 export { liveWorkerCount, workerScriptPath } from './worker-pool';
@@ -16,6 +17,9 @@ export {
 export {
   FashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, fashionMnistPresent, findFashionMnistDir, type FashionMNISTOptions,
 } from './fashion-mnist';
+export {
+  MNIST, MNIST_CLASSES, MNIST_MIRRORS, MNIST_RESOURCES, mnistPresent, mnistRawDir, downloadMNIST, type MNISTOptions,
+} from './mnist';
 export {
   SyntheticCIFAR, SYNTHETIC_CLASSES, writeSyntheticCifar, syntheticCifarPresent,
   type SyntheticOptions, type SyntheticCIFAROptions,
