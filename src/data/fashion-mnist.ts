@@ -114,7 +114,7 @@ export class FashionMNIST extends ImageDataset {
     };
     const imagesFile = find(imagesName);
     const labelsFile = find(labelsName);
-    const { images, labels } = readIdxImagesAndLabels('FashionMNIST', imagesFile, labelsFile, IMAGE_SIZE, FASHION_MNIST_CLASSES.length);
+    const { images, labels } = readIdxImagesAndLabels('FashionMNIST', imagesFile, labelsFile, IMAGE_SIZE, FASHION_MNIST_CLASSES.length, 'Fashion-MNIST');
     super(images.data, labels.data, [1, images.shape[1], images.shape[2]], options.transform);
     this.root = options.root;
     this.train = train;

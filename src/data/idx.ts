@@ -140,10 +140,10 @@ export function encodeIdx(data: Uint8Array, shape: number[]): Uint8Array {
  * or count fails at once, by name, and the read is bounded by what the header announces.
  */
 export function readIdxImagesAndLabels(where: string, imagesFile: string, labelsFile: string, size: number,
-  numClasses: number): { images: IdxArray; labels: IdxArray } {
+  numClasses: number, setName = where): { images: IdxArray; labels: IdxArray } {
   let count = -1;
   const images = readIdx(imagesFile, 3, ([n, h, w]) => {
-    if (h !== size || w !== size) throw new Error(`${where}: ${imagesFile} holds ${h}x${w} images; ${where}'s are ${size}x${size}`);
+    if (h !== size || w !== size) throw new Error(`${where}: ${imagesFile} holds ${h}x${w} images; ${setName}'s are ${size}x${size}`);
     count = n;
   });
   const labels = readIdx(labelsFile, 1, ([n]) => {
