@@ -4,6 +4,7 @@ export { TensorDataset, Subset, type ArrayLike } from './dataset';
 export { ConcatDataset, randomSplit, splitLengths } from './split';
 export { DataLoader, defaultCollate, type Batch, type DataLoaderOptions, type IterOptions } from './dataloader';
 export { collateRaw, type RawBatch } from './collate';
+export { collate } from './default-collate';
 export { liveWorkerCount, workerScriptPath } from './worker-pool';
 export {
   Compose, ToTensor, Normalize, Pad, transformFromSpec, applyTransform,
