@@ -115,7 +115,7 @@ describe('StepLR', () => {
     const good = scheduler.stateDict();
     expect(() => scheduler.loadStateDict({ ...good, baseLrs: [0.1, 0.2] })).toThrow(
       "StepLR.loadStateDict: 'baseLrs' must be a list of 1 numbers (one per param group), got [0.1,0.2]");
-    expect(() => scheduler.loadStateDict({ ...good, stepSize: 'x' })).toThrow("StepLR.loadStateDict: 'stepSize' must be a number");
+    expect(() => scheduler.loadStateDict({ ...good, stepSize: 'x' })).toThrow('StepLR.loadStateDict: stepSize must be a positive integer, got x');
     expect(scheduler.stateDict()).toEqual(good);
   });
 

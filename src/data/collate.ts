@@ -11,6 +11,16 @@ export interface RawBatch {
   labels: Int32Array;
 }
 
+/**
+ * `[image, integer label]`: the samples collateRaw takes. (A Tensor's `data` is a Tensor, not a
+ * typed array, so tensors are not mistaken for images.)
+ */
+export function isImageSample(x: unknown): boolean {
+  if (!Array.isArray(x) || x.length !== 2 || !Number.isInteger(x[1])) return false;
+  const image = x[0] as { data?: unknown; shape?: unknown } | null;
+  return typeof image === 'object' && image !== null && ArrayBuffer.isView(image.data) && Array.isArray(image.shape);
+}
+
 export function collateRaw(samples: ReadonlyArray<readonly [Image | { data: ArrayLike<number>; shape: readonly number[] }, number]>): RawBatch {
   if (samples.length === 0) throw new Error('collate: empty batch');
   const first = samples[0][0];

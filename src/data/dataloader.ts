@@ -10,7 +10,8 @@
 import { defaultGenerator, Generator, type GeneratorState } from '../random';
 import { checkOptions, describeValue, optionNames } from '../options';
 import { Tensor } from '../tensor';
-import { collateRaw, type RawBatch } from './collate';
+import { collateRaw, isImageSample, type RawBatch } from './collate';
+import { collate } from './default-collate';
 import { WorkerPool } from './worker-pool';
 import type { Dataset, Image, Sample } from './types';
 import { checkBooleanOptions } from './options';
@@ -67,9 +68,16 @@ function rawToTensors(raw: RawBatch): Batch {
   return [new Tensor(inputs, raw.inputShape), new Tensor(labels, [labels.length])];
 }
 
-/** Stacks `[image, label]` samples into `[Tensor [B, ...shape], int32 Tensor [B]]`. */
-export function defaultCollate(samples: ReadonlyArray<Sample<Image>>): Batch {
-  return rawToTensors(collateRaw(samples));
+/**
+ * torch's default_collate: `[image, label]` samples become `[Tensor [B, ...shape], int32 Tensor [B]]`;
+ * any other sample (tuples, arrays, objects, tensors, numbers, strings) is collated by
+ * `collate` (src/data/default-collate.ts) into the same structure with stacked leaves.
+ */
+export function defaultCollate(samples: ReadonlyArray<Sample<Image>>): Batch;
+export function defaultCollate(samples: readonly unknown[]): unknown;
+export function defaultCollate(samples: readonly unknown[]): unknown {
+  if (samples.length > 0 && samples.every(isImageSample)) return rawToTensors(collateRaw(samples as ReadonlyArray<Sample<Image>>));
+  return collate(samples);
 }
 
 export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIterable<B> {
@@ -135,7 +143,7 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
 
   private assemble(samples: T[]): B {
     if (this.collate) return this.collate(samples);
-    return defaultCollate(samples as unknown as Sample<Image>[]) as unknown as B;
+    return defaultCollate(samples as unknown[]) as B;
   }
 
   private fromWorker(reply: { raw?: RawBatch; samples?: unknown[] }): B {

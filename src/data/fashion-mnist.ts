@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readIdx } from './idx';
-import { checkLabels, ImageDataset } from './image-dataset';
+import { readIdxImagesAndLabels } from './idx';
+import { ImageDataset } from './image-dataset';
 import { transformToSpec, type TransformLike } from './transforms';
 import type { Spec } from './types';
 import { checkOptions, optionNames } from '../options';
@@ -46,7 +46,7 @@ const SPLIT_FILES = {
 const IMAGE_SIZE = 28;
 
 /** Path of `name` or `name.gz` in `dir`, or null. */
-function idxFileIn(dir: string, name: string): string | null {
+export function idxFileIn(dir: string, name: string): string | null {
   for (const file of [path.join(dir, name), path.join(dir, name + '.gz')]) {
     if (fs.existsSync(file)) return file;
   }
@@ -114,19 +114,7 @@ export class FashionMNIST extends ImageDataset {
     };
     const imagesFile = find(imagesName);
     const labelsFile = find(labelsName);
-    // Each file's header is checked before its data is read: a file of another image size or
-    // count fails at once, by name, and the read is bounded by what the header announces.
-    let count = -1;
-    const images = readIdx(imagesFile, 3, ([n, h, w]) => {
-      if (h !== IMAGE_SIZE || w !== IMAGE_SIZE) {
-        throw new Error(`FashionMNIST: ${imagesFile} holds ${h}x${w} images; Fashion-MNIST's are ${IMAGE_SIZE}x${IMAGE_SIZE}`);
-      }
-      count = n;
-    });
-    const labels = readIdx(labelsFile, 1, ([n]) => {
-      if (n !== count) throw new Error(`FashionMNIST: ${imagesFile} has ${count} images but ${labelsFile} has ${n} labels`);
-    });
-    checkLabels(labels.data, FASHION_MNIST_CLASSES.length, labelsFile);
+    const { images, labels } = readIdxImagesAndLabels('FashionMNIST', imagesFile, labelsFile, IMAGE_SIZE, FASHION_MNIST_CLASSES.length, 'Fashion-MNIST');
     super(images.data, labels.data, [1, images.shape[1], images.shape[2]], options.transform);
     this.root = options.root;
     this.train = train;

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as zlib from 'zlib';
+import { checkLabels } from './image-dataset';
 import { openRegularFile, readExactly, readRegularFile } from '../io/regular-file';
 
 export interface IdxArray {
@@ -131,4 +132,23 @@ export function encodeIdx(data: Uint8Array, shape: number[]): Uint8Array {
   shape.forEach((s, d) => view.setUint32(4 + 4 * d, s));
   out.set(data, 4 + 4 * shape.length);
   return out;
+}
+
+/**
+ * An MNIST-style pair of IDX files: [N, size, size] uint8 images and [N] labels below
+ * `numClasses`. Each header is checked before its data is read, so a file of another image size
+ * or count fails at once, by name, and the read is bounded by what the header announces.
+ */
+export function readIdxImagesAndLabels(where: string, imagesFile: string, labelsFile: string, size: number,
+  numClasses: number, setName = where): { images: IdxArray; labels: IdxArray } {
+  let count = -1;
+  const images = readIdx(imagesFile, 3, ([n, h, w]) => {
+    if (h !== size || w !== size) throw new Error(`${where}: ${imagesFile} holds ${h}x${w} images; ${setName}'s are ${size}x${size}`);
+    count = n;
+  });
+  const labels = readIdx(labelsFile, 1, ([n]) => {
+    if (n !== count) throw new Error(`${where}: ${imagesFile} has ${count} images but ${labelsFile} has ${n} labels`);
+  });
+  checkLabels(labels.data, numClasses, labelsFile);
+  return { images, labels };
 }

@@ -1,8 +1,10 @@
 /** Data loading: datasets, transforms and the DataLoader (torch.utils.data + torchvision). */
 export type { Dataset, Image, ImageLayout, Sample, Spec } from './types';
 export { TensorDataset, Subset, type ArrayLike } from './dataset';
+export { ConcatDataset, randomSplit, splitLengths } from './split';
 export { DataLoader, defaultCollate, type Batch, type DataLoaderOptions, type IterOptions } from './dataloader';
 export { collateRaw, type RawBatch } from './collate';
+export { collate } from './default-collate';
 export { liveWorkerCount, workerScriptPath } from './worker-pool';
 export {
   Compose, ToTensor, Normalize, Pad, transformFromSpec, applyTransform,
@@ -16,6 +18,9 @@ export {
 export {
   FashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, fashionMnistPresent, findFashionMnistDir, type FashionMNISTOptions,
 } from './fashion-mnist';
+export {
+  MNIST, MNIST_CLASSES, MNIST_MIRRORS, MNIST_RESOURCES, mnistPresent, mnistRawDir, downloadMNIST, type MNISTOptions,
+} from './mnist';
 export {
   SyntheticCIFAR, SYNTHETIC_CLASSES, writeSyntheticCifar, syntheticCifarPresent,
   type SyntheticOptions, type SyntheticCIFAROptions,

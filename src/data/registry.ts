@@ -3,6 +3,8 @@ import { CIFAR10 } from './cifar10';
 import { Subset, TensorDataset } from './dataset';
 import { FashionMNIST } from './fashion-mnist';
 import { SyntheticCIFAR } from './synthetic';
+import { ConcatDataset } from './split';
+import { MNIST } from './mnist';
 import { transformFromSpec } from './transforms';
 import type { Dataset, Spec } from './types';
 
@@ -20,12 +22,16 @@ export function datasetFromSpec(spec: Spec): Dataset<unknown> {
       return new CIFAR10(o as any);
     case 'FashionMNIST':
       return new FashionMNIST(o as any);
+    case 'MNIST':
+      return new MNIST(o as any);
     case 'SyntheticCIFAR':
       return new SyntheticCIFAR(o as any);
     case 'TensorDataset':
       return new TensorDataset(o.inputs, o.labels);
     case 'Subset':
       return new Subset(datasetFromSpec(o.dataset as Spec), o.indices);
+    case 'ConcatDataset':
+      return new ConcatDataset((o.datasets as Spec[]).map(datasetFromSpec));
     default:
       throw new Error(`datasetFromSpec: unknown dataset kind '${spec.kind}'`);
   }

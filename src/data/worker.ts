@@ -1,10 +1,11 @@
 /**
  * Entry point of a DataLoader worker thread (runs as compiled JS, dist/src/data/worker.js).
  * Rebuilds the dataset from its spec, then answers each task (a batch number and its indices)
- * with the collated batch, or the raw samples when the loader has a custom collate.
+ * with the collated batch, or the raw samples when the loader has a custom collate or the
+ * samples are not [image, label] pairs.
  */
 import { parentPort, workerData } from 'worker_threads';
-import { collateRaw } from './collate';
+import { collateRaw, isImageSample } from './collate';
 import { datasetFromSpec } from './registry';
 import type { Dataset, Image } from './types';
 import type { WorkerInit, WorkerReply, WorkerTask } from './worker-pool';
@@ -30,7 +31,8 @@ parentPort!.on('message', (task: WorkerTask) => {
   try {
     if (!dataset) throw new Error(setupError ?? 'no dataset');
     const samples = task.indices.map((i) => dataset!.get(i));
-    if (init.mode === 'samples') return reply({ batch: task.batch, samples });
+    // Samples other than [image, label] go back as they are, for the loader's general collate.
+    if (init.mode === 'samples' || !samples.every(isImageSample)) return reply({ batch: task.batch, samples });
     const raw = collateRaw(samples as Array<[Image, number]>);
     reply({ batch: task.batch, raw }, [raw.inputs.buffer as ArrayBuffer, raw.labels.buffer as ArrayBuffer]);
   } catch (e) {

@@ -46,6 +46,11 @@ export abstract class LRScheduler {
     this.lastEpoch = lastEpoch;
   }
 
+  /** The current lr of every group (what PyTorch's chainable schedulers start from). */
+  protected groupLrs(): number[] {
+    return (this.optimizer.paramGroups as LrGroup[]).map((g) => g.lr);
+  }
+
   /** The lr of every group at `this.lastEpoch`. */
   protected abstract getLr(): number[];
 
@@ -71,7 +76,7 @@ export abstract class LRScheduler {
   }
 
   /** The scheduler's own options to save; subclasses add theirs. */
-  protected abstract options(): Record<string, number>;
+  protected abstract options(): Record<string, unknown>;
 
   stateDict(): LRSchedulerStateDict {
     return {
@@ -102,7 +107,8 @@ export abstract class LRScheduler {
     checkOptions(`${name}.loadStateDict`, stateDict, ['baseLrs', 'lastEpoch', 'stepCount', 'lastLr', ...optionKeys]);
     const baseLrs = lrList('baseLrs');
     const lastLr = lrList('lastLr');
-    for (const key of ['lastEpoch', 'stepCount', ...optionKeys]) {
+    // Each subclass's loadOptions checks its own options' types and ranges.
+    for (const key of ['lastEpoch', 'stepCount']) {
       if (typeof stateDict[key] !== 'number') {
         throw new Error(`${name}.loadStateDict: '${key}' must be a number, got ${JSON.stringify(stateDict[key])}`);
       }
@@ -112,6 +118,9 @@ export abstract class LRScheduler {
     }
     if (!Number.isInteger(stateDict.stepCount) || stateDict.stepCount < 0) {
       throw new Error(`${name}.loadStateDict: 'stepCount' must be a non-negative integer, got ${stateDict.stepCount}`);
+    }
+    for (const key of optionKeys) {
+      if (!(key in stateDict)) throw new Error(`${name}.loadStateDict: missing '${key}'`);
     }
     this.loadOptions(stateDict);
     this.baseLrs = baseLrs;

@@ -1,0 +1,84 @@
+import { Tensor } from '../tensor';
+import { Problems, checkOptions, optionNames, withDefaults } from '../options';
+import { Optimizer, ParamGroup, ParamsInput, updateInPlace } from './optimizer';
+import { IMPLEMENTATION_OPTIONS, checkSteppedState, stateBuffer } from './paramState';
+
+export interface AdadeltaOptions {
+  lr: number;
+  /** The decay of the running averages of squared gradients and squared updates. */
+  rho: number;
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+}
+
+const ADADELTA_OPTIONS = optionNames<AdadeltaOptions>({ lr: true, rho: true, eps: true, weightDecay: true, maximize: true });
+
+export interface AdadeltaState {
+  step: number;
+  squareAvg: Float32Array;
+  accDelta: Float32Array;
+}
+
+/**
+ * torch.optim.Adadelta's update (torch 1.13) of one parameter p with gradient grad:
+ *
+ *     g = maximize ? -grad : grad
+ *     g = g + weightDecay * p
+ *     squareAvg = rho * squareAvg + (1 - rho) * g^2
+ *     delta = sqrt(accDelta + eps) / sqrt(squareAvg + eps) * g
+ *     accDelta = rho * accDelta + (1 - rho) * delta^2
+ *     p -= lr * delta
+ */
+export function adadelta(p: Float32Array, grad: Float32Array, s: AdadeltaState, o: AdadeltaOptions): void {
+  s.step += 1;
+  const { squareAvg, accDelta } = s;
+  for (let i = 0; i < p.length; i++) {
+    const direction = o.maximize ? -grad[i] : grad[i];
+    const g = o.weightDecay !== 0 ? direction + o.weightDecay * p[i] : direction;
+    squareAvg[i] = squareAvg[i] * o.rho + (1 - o.rho) * g * g;
+    const delta = Math.sqrt(accDelta[i] + o.eps) / Math.sqrt(squareAvg[i] + o.eps) * g;
+    accDelta[i] = accDelta[i] * o.rho + (1 - o.rho) * delta * delta;
+    p[i] -= o.lr * delta;
+  }
+}
+
+/** torch.optim.Adadelta(params, lr, rho, eps, weightDecay, maximize); the rule is in `adadelta`. */
+export class Adadelta extends Optimizer<AdadeltaOptions> {
+  constructor(params: ParamsInput<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
+    checkOptions('Adadelta', options, ADADELTA_OPTIONS, IMPLEMENTATION_OPTIONS);
+    super(params, withDefaults(options, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }));
+  }
+
+  protected override checkGroup(g: ParamGroup<AdadeltaOptions>, problems: Problems): void {
+    super.checkGroup(g, problems);
+    problems.number('lr', g.lr, (x) => x >= 0, `Invalid learning rate: ${g.lr}`);
+    problems.number('rho', g.rho, (x) => x >= 0 && x <= 1, `Invalid rho value: ${g.rho}`);
+    problems.number('eps', g.eps, (x) => x >= 0, `Invalid epsilon value: ${g.eps}`);
+    problems.number('weightDecay', g.weightDecay, (x) => x >= 0, `Invalid weightDecay value: ${g.weightDecay}`);
+    problems.boolean('maximize', g.maximize);
+  }
+
+  protected override checkParamState(state: Record<string, unknown>, param: Tensor, problems: Problems): void {
+    checkSteppedState(problems, state, param, ['squareAvg', 'accDelta']);
+  }
+
+  override step(closure?: () => number | Tensor): number | undefined {
+    const loss = this.evaluate(closure);
+    for (const { params, ...options } of this.paramGroups) {
+      for (const p of params) {
+        if (p.grad === null) continue;
+        const s = this.stateOf(p);
+        const state: AdadeltaState = {
+          step: (s.step as number | undefined) ?? 0,
+          squareAvg: stateBuffer(s, 'squareAvg', p),
+          accDelta: stateBuffer(s, 'accDelta', p),
+        };
+        const grad = p.grad._dense() as Float32Array;
+        updateInPlace(p, (values) => adadelta(values, grad, state, options));
+        s.step = state.step;
+      }
+    }
+    return loss;
+  }
+}
