@@ -5,6 +5,7 @@
  */
 import { Tensor, NestedArray, DType, numelOf, shapeString } from './tensor';
 import { Generator, defaultGenerator } from './random';
+import { allocFloat32, allocInt32 } from './storage';
 
 export interface CreationOptions {
   requiresGrad?: boolean;
@@ -32,7 +33,7 @@ function parseSize(op: string, args: SizeArgs): { shape: number[]; options: Crea
 
 function make(shape: number[], options: CreationOptions, fill: (data: Float32Array | Int32Array) => void): Tensor {
   const n = numelOf(shape);
-  const data = options.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  const data = options.dtype === 'int32' ? allocInt32(n) : allocFloat32(n);
   fill(data);
   return new Tensor(data, shape, { requiresGrad: options.requiresGrad });
 }
@@ -134,7 +135,7 @@ export function tensor(value: NestedArray | Float32Array | Int32Array | ArrayLik
   const shape = typeof value === 'number' ? [] : inferNestedShape(value as NestedArray);
   const dtype: DType = options.dtype ?? (value instanceof Int32Array ? 'int32' : 'float32');
   const n = numelOf(shape);
-  const data = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  const data = dtype === 'int32' ? allocInt32(n) : allocFloat32(n);
   if (typeof value === 'number') data[0] = value;
   else if (ArrayBuffer.isView(value)) data.set(value as ArrayLike<number>);
   else {

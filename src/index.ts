@@ -12,6 +12,7 @@ export type { GradHook } from './autograd';
 export { manualSeed, Generator, defaultGenerator } from './random';
 export type { GeneratorState } from './random';
 export { setBackend, getBackend } from './backend';
+export { scope } from './scope';
 export type { ValuesIndices } from './ops';
 export type { Backend, BackendName } from './backend';
 export {

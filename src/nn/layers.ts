@@ -1,5 +1,6 @@
 /** The layers of the seed's network: Conv2d, Linear, MaxPool2d, ReLU, Flatten. */
 import { Tensor } from '../tensor';
+import { allocFloat32 } from '../storage';
 import { Generator } from '../random';
 import { conv2d, linear, maxPool2d, relu, flatten, sigmoid, tanh } from '../ops';
 import type { Pair } from '../ops';
@@ -14,7 +15,7 @@ function pair(op: string, name: string, v: Pair): [number, number] {
 }
 
 function emptyParameter(shape: number[]): Parameter {
-  return new Parameter(new Tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), shape));
+  return new Parameter(new Tensor(allocFloat32(shape.reduce((p, d) => p * d, 1), true), shape));
 }
 
 export interface Conv2dModuleOptions {

@@ -4,6 +4,7 @@
  * registers `conv1` (and its `conv1.weight`, `conv1.bias`), as in PyTorch. Buffers (tensors
  * saved in the state dict without being parameters) are registered explicitly.
  */
+import { getBackend } from '../backend';
 import { Tensor, shapeString } from '../tensor';
 import { Parameter } from './parameter';
 
@@ -225,8 +226,9 @@ function checkName(name: string, module: Module): void {
 /** Resets the grads of `params`: null when setToNone, else zero-filled in place. */
 export function zeroGradOf(params: Iterable<Tensor>, setToNone: boolean): void {
   for (const p of params) {
-    if (p.grad === null) continue;
-    if (setToNone) p.grad = null;
-    else (p.grad._dense() as Float32Array).fill(0);
+    const grad = p._peekGrad();
+    if (grad === null) continue;
+    if (setToNone) p._dropGrad();
+    else getBackend().fill(grad._dense() as Float32Array, 0);
   }
 }

@@ -2,6 +2,7 @@
 import { Tensor } from '../tensor';
 import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
+import { allocFloat32, allocInt32 } from '../storage';
 import { pool2dGeometry } from '../backend/validate';
 import type { Pair } from './conv';
 import { fail, floatData, shapeString } from './util';
@@ -31,15 +32,15 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null 
     stride: options.stride ?? undefined, padding: options.padding,
   });
   const n = batch * channels * g.outHeight * g.outWidth;
-  const y = new Float32Array(n);
-  const argmax = new Int32Array(n);
+  const y = allocFloat32(n);
+  const argmax = allocInt32(n);
   getBackend().maxPool2dForward(g, x, y, argmax);
   const outShape = unbatched ? [channels, g.outHeight, g.outWidth] : [batch, channels, g.outHeight, g.outWidth];
   const out = new Tensor(y, outShape);
   if (needsGrad(input)) {
     const inputSize = x.length;
     record('MaxPool2DWithIndicesBackward', out, [input], [argmax], (gradOut, saved) => {
-      const gx = new Float32Array(inputSize);
+      const gx = allocFloat32(inputSize);
       getBackend().maxPool2dBackward(g, gradOut, saved[0] as Int32Array, gx);
       return [gx];
     });

@@ -1,5 +1,7 @@
 import { Tensor } from '../tensor';
 import { getBackend } from '../backend';
+import type { SgdParam } from '../backend';
+import { allocFloat32 } from '../storage';
 import { Optimizer, ParamGroup, ParamsInput } from './optimizer';
 
 export interface SGDOptions {
@@ -26,16 +28,20 @@ export interface SGDOptions {
  */
 export function sgd(params: Tensor[], grads: Array<Tensor | null>, momentumBuffers: Array<Float32Array | null>,
   options: SGDOptions): void {
-  const backend = getBackend();
+  const rows: SgdParam[] = [];
   for (let i = 0; i < params.length; i++) {
     const grad = grads[i];
     if (grad === null) continue;
-    const p = params[i]._dense() as Float32Array;
     let buffer = momentumBuffers[i];
     const firstStep = options.momentum !== 0 && buffer === null;
-    if (firstStep) buffer = momentumBuffers[i] = new Float32Array(p.length);
-    backend.sgdStep({ ...options, firstStep }, p, grad._dense() as Float32Array, options.momentum !== 0 ? buffer : null);
+    if (firstStep) buffer = momentumBuffers[i] = allocFloat32(params[i].numel, true);
+    rows.push({
+      param: params[i]._dense() as Float32Array, grad: grad._dense() as Float32Array,
+      momentumBuffer: options.momentum !== 0 ? buffer : null, firstStep,
+    });
   }
+  // One kernel call for the whole group (torch's multi-tensor SGD).
+  getBackend().sgdStepMany({ ...options, maximize: false }, rows);
 }
 
 /** torch.optim.SGD(params, lr, momentum, dampening, weightDecay, nesterov); the rule is in `sgd`. */
@@ -68,7 +74,7 @@ export class SGD extends Optimizer<SGDOptions> {
       const grads: Array<Tensor | null> = new Array(params.length);
       const buffers: Array<Float32Array | null> = new Array(params.length);
       for (let i = 0; i < params.length; i++) {
-        grads[i] = params[i].grad;
+        grads[i] = params[i]._peekGrad();
         const b = momentum !== 0 ? this.state.get(params[i])?.momentumBuffer : undefined;
         buffers[i] = b instanceof Tensor ? (b._dense() as Float32Array) : null;
       }
