@@ -12,8 +12,9 @@ export interface BackendProfile {
   /** ms inside wasm kernels. */
   kernelMs: number;
   /**
-   * ms copying between JS and wasm memory: staging arrays that are not resident, and resolving
-   * every argument to a pointer (a few compares when all are resident).
+   * ms copying between JS and wasm memory: the stretches of a call (before the kernel, after
+   * it) in which arrays that are not resident were staged. Stretches that copied nothing (all
+   * arguments resident: a few compares to resolve pointers) count as JS, not as copies.
    */
   copyMs: number;
   /** Bytes copied in and out (arrays that were not resident). */
@@ -28,6 +29,8 @@ let profileKernelMs = 0;
 let profileCopyMs = 0;
 let profileCopyBytes = 0;
 let callCopyBytes = 0;
+/** Bytes staged since the last mark: a stretch that copied nothing is not copy time. */
+let stretchBytes = 0;
 let byKernel = new Map<string, { calls: number; kernelMs: number; copyMs: number; copyBytes: number }>();
 let mark = 0;
 let callCopyMs = 0;
@@ -62,18 +65,22 @@ export function profStart(): void {
   mark = now();
   callCopyMs = 0;
   callCopyBytes = 0;
+  stretchBytes = 0;
 }
 
 /** Counts bytes staged in or out by the current call. */
 export function profBytes(bytes: number): void {
-  if (profiling) callCopyBytes += bytes;
+  if (!profiling) return;
+  callCopyBytes += bytes;
+  stretchBytes += bytes;
 }
 
 /** Ends a stretch of copying. */
 export function profCopied(): void {
   if (!profiling) return;
   const t = now();
-  callCopyMs += t - mark;
+  if (stretchBytes > 0) callCopyMs += t - mark;
+  stretchBytes = 0;
   mark = t;
 }
 
@@ -92,7 +99,8 @@ export function profKernel(name: string): void {
 export function profEnd(): void {
   if (!profiling) return;
   const t = now();
-  callCopyMs += t - mark;
+  if (stretchBytes > 0) callCopyMs += t - mark;
+  stretchBytes = 0;
   profileCalls++;
   profileKernelMs += pendingKernelMs;
   profileCopyMs += callCopyMs;
