@@ -67,6 +67,19 @@ export function allocInt32(n: number, persistent = false): Int32Array {
   return getBackend().allocInt32(n, persistent);
 }
 
+/**
+ * As allocFloat32, with unspecified contents: for a kernel's output (kernels overwrite their
+ * outputs; see src/backend/backend.ts), so that memory is not zeroed for nothing.
+ */
+export function emptyFloat32(n: number): Float32Array {
+  return getBackend().emptyFloat32(n);
+}
+
+/** As emptyFloat32, int32. */
+export function emptyInt32(n: number): Int32Array {
+  return getBackend().emptyInt32(n);
+}
+
 export class VersionCounter {
   value = 0;
 }

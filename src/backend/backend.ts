@@ -143,6 +143,12 @@ export interface Backend {
   allocFloat32(n: number, persistent?: boolean): Float32Array;
   allocInt32(n: number, persistent?: boolean): Int32Array;
   /**
+   * As allocFloat32/allocInt32, with unspecified contents: for a kernel's output, which the
+   * kernel overwrites (zeroing it first would cost a pass over memory for nothing).
+   */
+  emptyFloat32(n: number): Float32Array;
+  emptyInt32(n: number): Int32Array;
+  /**
    * Frees an array from alloc* now. The caller guarantees that nothing references it any
    * more: no tensor was made over it, or, with `tensorsDead`, none of the tensors made over
    * it is reachable either (the library knows that only of a gradient nobody outside saw).

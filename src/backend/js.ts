@@ -323,6 +323,8 @@ export const jsBackend: Backend = {
   name: 'js',
   allocFloat32: (n: number) => new Float32Array(n),
   allocInt32: (n: number) => new Int32Array(n),
+  emptyFloat32: (n: number) => new Float32Array(n),
+  emptyInt32: (n: number) => new Int32Array(n),
   release: () => undefined,
   gemm,
   conv2dForward,

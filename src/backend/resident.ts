@@ -39,6 +39,8 @@ export interface ResidentBlock {
   scope: TensorData[] | null;
   /** Registered with the pool's FinalizationRegistry (unscoped blocks). */
   registered: boolean;
+  /** Counted against the pool's cap on blocks left to the collector (not persistent, not scoped). */
+  collected: boolean;
 }
 
 const blocks = new WeakMap<TensorData, ResidentBlock>();

@@ -415,6 +415,8 @@ export function withValidation(backend: Backend): Backend {
     name: backend.name,
     allocFloat32: (n, persistent) => backend.allocFloat32(n, persistent),
     allocInt32: (n, persistent) => backend.allocInt32(n, persistent),
+    emptyFloat32: (n) => backend.emptyFloat32(n),
+    emptyInt32: (n) => backend.emptyInt32(n),
     release: (array, tensorsDead) => backend.release(array, tensorsDead),
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
       validateGemm(transA, transB, m, n, k, alpha, a, b, beta, c);

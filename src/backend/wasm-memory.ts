@@ -14,9 +14,11 @@
  * FinalizationRegistry. V8 clears those registrations only in full collections, and runs the
  * callbacks only once the event loop turns; the pool asks V8 for a collection after each
  * NUDGE_EVERY_BYTES of blocks left to it. A loop that never yields keeps every such block it
- * allocated, so memory is bounded by construction instead, by `limitBytes`: past it, arrays
- * are plain JS-heap typed arrays, which kernels copy in and out, as they do arrays under the
- * size below which registering costs more than copying.
+ * allocated, so memory is bounded by construction instead: the blocks left to the collector
+ * are capped at `limitBytes`, past which new arrays are plain JS-heap typed arrays, which
+ * kernels copy in and out, as they do arrays under the size below which registering costs
+ * more than copying. (Blocks freed deterministically, those of scopes and the persistent
+ * ones, are bounded by the work of a scope and the size of the model.)
  */
 import type { KernelExports } from './wasm-kernels';
 import type { TensorData } from '../storage';
@@ -24,11 +26,11 @@ import { forgetBlock, registerBlock, residentBlock, type ResidentBlock, type Res
 
 /** Arrays smaller than this stay on the JS heap, unless persistent or allocated in a scope. */
 export const MIN_RESIDENT_BYTES = 4096;
-/** In a scope there is no registration to pay for: only tiny arrays stay on the JS heap. */
-export const MIN_SCOPED_BYTES = 64;
+/** In a scope there is no registration to pay for: every array is resident. */
+export const MIN_SCOPED_BYTES = 1;
 
-/** Default cap on resident bytes (env TORCHLET_WASM_RESIDENT_MB overrides). */
-const DEFAULT_LIMIT_MB = 256;
+/** Default cap on the bytes left to the collector (env TORCHLET_WASM_RESIDENT_MB overrides). */
+const DEFAULT_LIMIT_MB = 160;
 
 /**
  * V8 does not count wasm blocks as memory, so nothing would make it collect the small JS
@@ -37,7 +39,7 @@ const DEFAULT_LIMIT_MB = 256;
  * memory): past its threshold, V8 starts a full collection, after which the registry frees
  * the dead blocks. The buffer's pages are never touched, so it costs an mmap, not memory.
  */
-const NUDGE_EVERY_BYTES = 32 * 2 ** 20;
+const NUDGE_EVERY_BYTES = 64 * 2 ** 20;
 const NUDGE_BUFFER_BYTES = 96 * 2 ** 20;
 
 export interface ResidentStats {
@@ -46,7 +48,9 @@ export interface ResidentStats {
   peakResidentBytes: number;
   /** Resident blocks allocated now. */
   blocks: number;
-  /** Cap on residentBytes; allocations past it go to the JS heap. */
+  /** Bytes of the blocks left to the collector (allocated outside scopes, not persistent). */
+  collectorBytes: number;
+  /** Cap on collectorBytes; allocations past it go to the JS heap. */
   limitBytes: number;
   /** Since the start: blocks allocated; freed by release(), at a scope's end, after collection. */
   allocated: number;
@@ -75,6 +79,7 @@ export class WasmMemory implements ResidentPool {
   private readonly scopes: TensorData[][] = [];
   private residentBytes = 0;
   private peakResidentBytes = 0;
+  private collectorBytes = 0;
   private liveBlocks = 0;
   private allocated = 0;
   private released = 0;
@@ -113,37 +118,44 @@ export class WasmMemory implements ResidentPool {
     return b;
   }
 
-  /** A zeroed array; `persistent` for arrays that live long (parameters, optimizer state). */
-  allocFloat32(n: number, persistent = false): Float32Array {
-    const ptr = this.block(4 * n, persistent);
+  /**
+   * A zeroed array (or, unless `zeroed`, one with unspecified contents); `persistent` for
+   * arrays that live long (parameters, optimizer state).
+   */
+  allocFloat32(n: number, persistent = false, zeroed = true): Float32Array {
+    const ptr = this.block(4 * n, persistent, zeroed);
     if (ptr === 0) return new Float32Array(n);
     const array = new Float32Array(this.buffer(), ptr, n);
     this.track(array, ptr, 4 * n, persistent);
     return array;
   }
 
-  allocInt32(n: number, persistent = false): Int32Array {
-    const ptr = this.block(4 * n, persistent);
+  allocInt32(n: number, persistent = false, zeroed = true): Int32Array {
+    const ptr = this.block(4 * n, persistent, zeroed);
     if (ptr === 0) return new Int32Array(n);
     const array = new Int32Array(this.buffer(), ptr, n);
     this.track(array, ptr, 4 * n, persistent);
     return array;
   }
 
-  /** A zeroed block of `bytes`, or 0 when the array should live on the JS heap. */
-  private block(bytes: number, persistent: boolean): number {
-    const min = persistent ? 1 : this.scopes.length > 0 ? MIN_SCOPED_BYTES : MIN_RESIDENT_BYTES;
+  /** A block of `bytes`, or 0 when the array should live on the JS heap. */
+  private block(bytes: number, persistent: boolean, zeroed: boolean): number {
+    const scoped = this.scopes.length > 0;
+    const min = persistent ? 1 : scoped ? MIN_SCOPED_BYTES : MIN_RESIDENT_BYTES;
     if (bytes < min) return 0;
-    if (this.residentBytes + bytes > this.limitBytes) {
+    if (!persistent && !scoped && this.collectorBytes + bytes > this.limitBytes) {
       this.overLimit++;
       return 0;
     }
-    return this.k.alloc_zeroed(bytes);
+    return zeroed ? this.k.alloc_zeroed(bytes) : this.k.alloc(bytes);
   }
 
   private track(array: TensorData, ptr: number, bytes: number, persistent: boolean): void {
     const scope = persistent || this.scopes.length === 0 ? null : this.scopes[this.scopes.length - 1];
-    const block: ResidentBlock = { ptr, bytes, pool: this, wrapped: false, freed: false, scope, registered: false };
+    const block: ResidentBlock = {
+      ptr, bytes, pool: this, wrapped: false, freed: false, scope, registered: false, collected: !persistent && scope === null,
+    };
+    if (block.collected) this.collectorBytes += bytes;
     registerBlock(array, block);
     if (scope !== null) scope.push(array);
     else this.register(array, block);
@@ -228,6 +240,7 @@ export class WasmMemory implements ResidentPool {
 
   private free(block: ResidentBlock): void {
     block.freed = true;
+    if (block.collected) this.collectorBytes -= block.bytes;
     this.k.dealloc(block.ptr, block.bytes);
     this.liveBlocks--;
     this.residentBytes -= block.bytes;
@@ -236,7 +249,7 @@ export class WasmMemory implements ResidentPool {
   stats(): ResidentStats {
     return {
       residentBytes: this.residentBytes, peakResidentBytes: this.peakResidentBytes, blocks: this.liveBlocks,
-      limitBytes: this.limitBytes, allocated: this.allocated, released: this.released, scoped: this.scoped,
+      collectorBytes: this.collectorBytes, limitBytes: this.limitBytes, allocated: this.allocated, released: this.released, scoped: this.scoped,
       finalized: this.finalized, overLimit: this.overLimit, nudges: this.nudges,
     };
   }

@@ -89,6 +89,14 @@ class WasmBackend implements Backend {
     return this.memory.allocInt32(n, persistent);
   }
 
+  emptyFloat32(n: number): Float32Array {
+    return this.memory.allocFloat32(n, false, false);
+  }
+
+  emptyInt32(n: number): Int32Array {
+    return this.memory.allocInt32(n, false, false);
+  }
+
   release(array: Numeric, tensorsDead = false): void {
     this.memory.release(array, tensorsDead);
   }
@@ -520,7 +528,10 @@ export function wasmResidentStats(): ResidentStats | null {
   return backend === null ? null : backend.memory.stats();
 }
 
-/** Caps this thread's resident bytes (allocations past it live on the JS heap); returns the old cap. */
+/**
+ * Caps this thread's resident bytes left to the garbage collector (allocations past it live on
+ * the JS heap); returns the old cap.
+ */
 export function setWasmResidentLimit(bytes: number): number {
   if (!(bytes >= 0)) throw new Error(`setWasmResidentLimit: expected a number of bytes >= 0, got ${bytes}`);
   const mem = createWasmBackend().memory;

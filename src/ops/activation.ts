@@ -2,17 +2,17 @@
 import { Tensor } from '../tensor';
 import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
-import { allocFloat32 } from '../storage';
+import { emptyFloat32 } from '../storage';
 import { floatData } from './util';
 
 export function relu(input: Tensor): Tensor {
   const x = floatData(input, 'relu', 'input');
-  const y = allocFloat32(x.length);
+  const y = emptyFloat32(x.length);
   getBackend().reluForward(x, y);
   const out = new Tensor(y, input.shape);
   if (needsGrad(input)) {
     record('ReluBackward', out, [input], [y], (g, saved) => {
-      const gx = allocFloat32(g.length);
+      const gx = emptyFloat32(g.length);
       getBackend().reluBackward(saved[0] as Float32Array, g, gx);
       return [gx];
     });

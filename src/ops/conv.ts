@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor';
 import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
-import { allocFloat32 } from '../storage';
+import { emptyFloat32 } from '../storage';
 import { conv2dGeometry } from '../backend/validate';
 import { fail, floatData, shapeString } from './util';
 
@@ -50,7 +50,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     kernelSize: [kernelHeight, kernelWidth],
     stride: options.stride, padding: options.padding, dilation: options.dilation, groups,
   });
-  const y = allocFloat32(batch * outChannels * g.outHeight * g.outWidth);
+  const y = emptyFloat32(batch * outChannels * g.outHeight * g.outWidth);
   getBackend().conv2dForward(g, x, w, b, y);
   const outShape = unbatched ? [outChannels, g.outHeight, g.outWidth] : [batch, outChannels, g.outHeight, g.outWidth];
   const out = new Tensor(y, outShape);
@@ -64,12 +64,12 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
       let gw: Float32Array | null = null;
       let gb: Float32Array | null = null;
       if (needX) {
-        gx = allocFloat32(x.length);
+        gx = emptyFloat32(x.length);
         be.conv2dBackwardInput(g, gradOut, saved[1] as Float32Array, gx);
       }
-      if (needB) gb = allocFloat32(outChannels);
+      if (needB) gb = emptyFloat32(outChannels);
       if (needW) {
-        gw = allocFloat32(w.length);
+        gw = emptyFloat32(w.length);
         be.conv2dBackwardWeight(g, saved[0] as Float32Array, gradOut, gw, gb);
       } else if (needB) {
         be.biasBackward(gradOut, gb!, batch, outChannels, g.outHeight * g.outWidth);

@@ -5,7 +5,7 @@
 import { Tensor } from '../tensor';
 import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
-import { allocFloat32 } from '../storage';
+import { emptyFloat32 } from '../storage';
 import type { CrossEntropyOptions } from '../backend';
 import { fail, floatData, shapeString } from './util';
 
@@ -81,12 +81,12 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const o: CrossEntropyOptions = {
     batch, classes, weight: classWeights(op, options.weight, classes), ignoreIndex, labelSmoothing,
   };
-  const logProbs = allocFloat32(batch * classes);
+  const logProbs = emptyFloat32(batch * classes);
   const loss = getBackend().crossEntropyForward(o, logits, targets, logProbs);
   const out = new Tensor(new Float32Array([loss]), []);
   if (needsGrad(input)) {
     record('CrossEntropyLossBackward', out, [input], [logProbs, targets], (g, saved) => {
-      const gx = allocFloat32(batch * classes);
+      const gx = emptyFloat32(batch * classes);
       getBackend().crossEntropyBackward(o, saved[0] as Float32Array, saved[1] as Int32Array, g[0], gx);
       return [gx];
     });

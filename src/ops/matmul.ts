@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor';
 import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
-import { allocFloat32 } from '../storage';
+import { emptyFloat32 } from '../storage';
 import { fail, floatData, shapeString } from './util';
 
 /** input[m, k] @ other[k, n] (2-d only). */
@@ -16,7 +16,7 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
   const [m, k] = input.shape;
   const n = other.shape[1];
   const backend = getBackend();
-  const c = allocFloat32(m * n);
+  const c = emptyFloat32(m * n);
   backend.gemm(false, false, m, n, k, 1, a, b, 0, c);
   const out = new Tensor(c, [m, n]);
   if (needsGrad(input, other)) {
@@ -27,11 +27,11 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
       let ga: Float32Array | null = null;
       let gb: Float32Array | null = null;
       if (needA) {
-        ga = allocFloat32(m * k);
+        ga = emptyFloat32(m * k);
         be.gemm(false, true, m, k, n, 1, g, saved[1] as Float32Array, 0, ga); // g @ B^T
       }
       if (needB) {
-        gb = allocFloat32(k * n);
+        gb = emptyFloat32(k * n);
         be.gemm(true, false, k, n, m, 1, saved[0] as Float32Array, g, 0, gb); // A^T @ g
       }
       return [ga, gb];
@@ -60,7 +60,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   }
   const rows = x.length / inFeatures;
   const backend = getBackend();
-  const y = allocFloat32(rows * outFeatures);
+  const y = emptyFloat32(rows * outFeatures);
   backend.gemm(false, true, rows, outFeatures, inFeatures, 1, x, w, 0, y);
   if (b !== null) backend.biasAdd(y, b, rows, outFeatures, 1);
   const out = new Tensor(y, [...input.shape.slice(0, -1), outFeatures]);
@@ -74,15 +74,15 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
       let gw: Float32Array | null = null;
       let gb: Float32Array | null = null;
       if (needX) {
-        gx = allocFloat32(rows * inFeatures);
+        gx = emptyFloat32(rows * inFeatures);
         be.gemm(false, false, rows, inFeatures, outFeatures, 1, g, saved[1] as Float32Array, 0, gx); // g @ W
       }
       if (needW) {
-        gw = allocFloat32(outFeatures * inFeatures);
+        gw = emptyFloat32(outFeatures * inFeatures);
         be.gemm(true, false, outFeatures, inFeatures, rows, 1, g, saved[0] as Float32Array, 0, gw); // g^T @ x
       }
       if (needB) {
-        gb = allocFloat32(outFeatures);
+        gb = emptyFloat32(outFeatures);
         be.biasBackward(g, gb, rows, outFeatures, 1);
       }
       return [gx, gw, gb];

@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor';
 import { needsGrad, recordLegacy as record } from '../autograd';
 import { getBackend } from '../backend';
-import { allocFloat32, allocInt32 } from '../storage';
+import { emptyFloat32, emptyInt32 } from '../storage';
 import { pool2dGeometry } from '../backend/validate';
 import type { Pair } from './conv';
 import { fail, floatData, shapeString } from './util';
@@ -32,15 +32,15 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null 
     stride: options.stride ?? undefined, padding: options.padding,
   });
   const n = batch * channels * g.outHeight * g.outWidth;
-  const y = allocFloat32(n);
-  const argmax = allocInt32(n);
+  const y = emptyFloat32(n);
+  const argmax = emptyInt32(n);
   getBackend().maxPool2dForward(g, x, y, argmax);
   const outShape = unbatched ? [channels, g.outHeight, g.outWidth] : [batch, channels, g.outHeight, g.outWidth];
   const out = new Tensor(y, outShape);
   if (needsGrad(input)) {
     const inputSize = x.length;
     record('MaxPool2DWithIndicesBackward', out, [input], [argmax], (gradOut, saved) => {
-      const gx = allocFloat32(inputSize);
+      const gx = emptyFloat32(inputSize);
       getBackend().maxPool2dBackward(g, gradOut, saved[0] as Int32Array, gx);
       return [gx];
     });
