@@ -6,6 +6,7 @@
  * gemm reads transposes through its flags, so a transposed operand is not copied when it is a
  * plain transpose of a contiguous matrix (`x.t()`, `weight.t()`): see `gemmOperand`.
  */
+import { emptyFloat32 } from '../storage';
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { getBackend } from '../backend';
@@ -60,17 +61,17 @@ function productBackward(s: ProductState, g: Float32Array, needs: readonly boole
   let gbias: Float32Array | null = null;
   if (needs[0]) {
     const b = gemmOperand(s.b!.tensor, s.bIsWeight);
-    ga = new Float32Array(m * k);
+    ga = emptyFloat32(m * k);
     be.gemm(false, !b.trans, m, k, n, 1, g, b.data, 0, ga); // g @ B^T
   }
   if (needs[1]) {
     const a = gemmOperand(s.a!.tensor, false);
-    gb = new Float32Array(k * n);
+    gb = emptyFloat32(k * n);
     if (s.bIsWeight) be.gemm(true, a.trans, n, k, m, 1, g, a.data, 0, gb); // weight's: g^T @ A
     else be.gemm(!a.trans, false, k, n, m, 1, a.data, g, 0, gb); // A^T @ g
   }
   if (needs.length > 2 && needs[2]) {
-    gbias = new Float32Array(n);
+    gbias = emptyFloat32(n);
     be.biasBackward(g, gbias, m, n, 1);
   }
   return [ga, gb, gbias];
@@ -86,7 +87,7 @@ function product(a: Tensor, b: Tensor, bias: Tensor | null, bIsWeight: boolean):
   const opA = gemmOperand(a, false);
   const opB = gemmOperand(b, bIsWeight);
   const backend = getBackend();
-  const c = new Float32Array(m * n);
+  const c = emptyFloat32(m * n);
   backend.gemm(opA.trans, opB.trans, m, n, k, 1, opA.data, opB.data, 0, c);
   if (bias !== null) backend.biasAdd(c, bias._dense() as Float32Array, m, n, 1);
   const out = new Tensor(c, [m, n]);
