@@ -13,6 +13,7 @@ export {
   relu, linear, logSoftmax, softmax, flatten, matmul, add, sub, mul, div, sigmoid, tanh, dropout,
   maxPool2d, maxPool2dWithIndices,
 } from './ops';
+export { mm, bmm, mv, dot, addmm, outer, einsum } from './ops';
 export type { Conv2dOptions, MaxPool2dOptions, CrossEntropyLossOptions, NllLossOptions } from './ops';
 
 export const CONV2D_OPTIONS = optionNames<Conv2dOptions>({ stride: true, padding: true, dilation: true, groups: true });

@@ -50,3 +50,4 @@ export * as data from './data';
 export * as io from './io';
 export * as train from './train';
 export * as parallel from './parallel';
+export { mm, bmm, mv, dot, addmm, outer, einsum } from './ops';

@@ -32,6 +32,7 @@ import * as convert from './ops/convert';
 import * as gatherOps from './ops/gather';
 import type { IndexItem } from './ops/indexing';
 import * as matmulOps from './ops/matmul';
+import * as matmulRules from './ops/matmul-rules';
 import * as activation from './ops/activation';
 import * as unary from './ops/unary';
 import * as rounding from './ops/rounding';
@@ -890,7 +891,7 @@ export class Tensor {
   }
 
   matmul(other: Tensor): Tensor {
-    return matmulOps.matmul(this, other);
+    return matmulRules.matmul(this, other);
   }
 
   /** Transpose of a tensor of at most 2 dims, i.e. transpose(0, 1) (a view). */
@@ -1089,5 +1090,37 @@ export class Tensor {
   /** to('bool'): true where non-zero (NaN too). */
   bool(): Tensor {
     return convert.to(this, 'bool');
+  }
+
+  // ------------------------------------------------------------------ matrix products
+
+  /** this[m, k] @ mat2[k, n] (torch.mm). */
+  mm(mat2: Tensor): Tensor {
+    return matmulOps.mm(this, mat2);
+  }
+
+  /** this[b, m, k] @ mat2[b, k, n] for each b (torch.bmm). */
+  bmm(mat2: Tensor): Tensor {
+    return matmulOps.bmm(this, mat2);
+  }
+
+  /** this[m, k] @ vec[k] (torch.mv). */
+  mv(vec: Tensor): Tensor {
+    return matmulOps.mv(this, vec);
+  }
+
+  /** The dot product of two 1-d tensors (torch.dot). */
+  dot(other: Tensor): Tensor {
+    return matmulOps.dot(this, other);
+  }
+
+  /** beta * this + alpha * (mat1 @ mat2) (torch.addmm). */
+  addmm(mat1: Tensor, mat2: Tensor, options: { beta?: number; alpha?: number } = {}): Tensor {
+    return matmulOps.addmm(this, mat1, mat2, options);
+  }
+
+  /** The outer product with the 1-d vec2 (torch.outer). */
+  outer(vec2: Tensor): Tensor {
+    return matmulRules.outer(this, vec2);
   }
 }

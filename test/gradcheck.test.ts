@@ -138,6 +138,34 @@ describe.each(['js', 'wasm'])('gradcheck on the %s backend', (backend) => {
     gradcheck((a, b) => a.matmul(b), [randomTensor([1, 7]), randomTensor([7, 2])]);
   });
 
+  test('matmul rules: dot, mv, 1-d @ 2-d, folded N-d @ 1-d/2-d and 2-d @ N-d, broadcast batched', () => {
+    gradcheck((a, b) => ops.matmul(a, b), [randomTensor([4]), randomTensor([4])]);
+    gradcheck((a, b) => ops.matmul(a, b), [randomTensor([3, 4]), randomTensor([4])]);
+    gradcheck((a, b) => ops.matmul(a, b), [randomTensor([4]), randomTensor([4, 3])]);
+    gradcheck((a, b) => ops.matmul(a, b), [randomTensor([2, 3, 4]), randomTensor([4])]);
+    gradcheck((a, b) => ops.matmul(a, b), [randomTensor([2, 3, 4]), randomTensor([4, 2])]);
+    gradcheck((a, b) => ops.matmul(a, b), [randomTensor([3, 4]), randomTensor([2, 4, 2])]);
+    gradcheck((a, b) => ops.matmul(a, b), [randomTensor([2, 1, 3, 4]), randomTensor([3, 4, 2])]);
+    gradcheck((a, b) => ops.matmul(a.transpose(-1, -2), b), [randomTensor([2, 4, 3]), randomTensor([4, 2])]);
+  });
+
+  test('mm, bmm, mv, dot, outer and addmm', () => {
+    gradcheck((a, b) => ops.mm(a, b.t()), [randomTensor([3, 4]), randomTensor([2, 4])]);
+    gradcheck((a, b) => ops.bmm(a, b), [randomTensor([2, 3, 4]), randomTensor([2, 4, 2])]);
+    gradcheck((a, b) => ops.bmm(a.expand(3, 2, 4), b), [randomTensor([1, 2, 4]), randomTensor([3, 4, 2])]);
+    gradcheck((a, b) => ops.mv(a, b), [randomTensor([3, 4]), randomTensor([4])]);
+    gradcheck((a, b) => ops.dot(a, b), [randomTensor([5]), randomTensor([5])]);
+    gradcheck((a, b) => ops.outer(a, b), [randomTensor([3]), randomTensor([4])]);
+    gradcheck((i, a, b) => ops.addmm(i, a, b, { beta: 0.5, alpha: -2 }), [randomTensor([1, 2]), randomTensor([3, 4]), randomTensor([4, 2])]);
+  });
+
+  test('einsum', () => {
+    gradcheck((a, b) => ops.einsum('bhqd,bhkd->bhqk', a, b), [randomTensor([2, 1, 3, 4]), randomTensor([2, 1, 2, 4])]);
+    gradcheck((a, b) => ops.einsum('ij,kj', a, b), [randomTensor([3, 4]), randomTensor([2, 4])]);
+    gradcheck((a) => ops.einsum('ii->i', a), [randomTensor([3, 3])]);
+    gradcheck((a, b, c) => ops.einsum('bn,anm,bm->ba', a, b, c), [randomTensor([2, 3]), randomTensor([2, 3, 4]), randomTensor([2, 4])]);
+  });
+
   test('linear with and without bias, batched and 3-d input', () => {
     gradcheck((x, w, b) => F.linear(x, w, b), [randomTensor([4, 5]), randomTensor([3, 5]), randomTensor([3])]);
     gradcheck((x, w) => F.linear(x, w), [randomTensor([2, 2, 5]), randomTensor([3, 5])]);

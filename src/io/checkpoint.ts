@@ -22,7 +22,7 @@ import { Tensor } from '../tensor';
 import { generatorStateProblem } from '../random';
 import type { GeneratorState } from '../random';
 import { checkOptions, describeValue, optionNames } from '../options';
-import { loadFile, saveFile, SafeTensor, SafetensorsFile, Metadata } from './safetensors';
+import { loadFile, saveFile, toSafeTensor, SAFETENSORS_DTYPE, SafeTensor, SafetensorsFile, Metadata } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'torchlet-checkpoint-v1';
 const OPTIMIZER_PREFIX = 'optimizer.state.';
@@ -106,14 +106,6 @@ function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** The safetensors dtype of each tensor dtype (safetensors' BOOL is one byte, as bool's storage here). */
-const SAFETENSORS_DTYPE = { float32: 'F32', int32: 'I32', bool: 'BOOL' } as const;
-
-function toSafeTensor(t: Tensor, name: string): SafeTensor {
-  const dtype = SAFETENSORS_DTYPE[t.dtype];
-  if (dtype === undefined) throw new CheckpointError(`checkpoint: tensor '${name}' has unsupported dtype ${t.dtype}`);
-  return { dtype, shape: [...t.shape], data: t._dense() };
-}
 
 function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;
@@ -125,7 +117,7 @@ export function saveCheckpoint(path: string, options: SaveCheckpointOptions): vo
   const tensors = new Map<string, SafeTensor>();
   for (const [name, t] of entriesOf(options.model.stateDict())) {
     if (name.startsWith(OPTIMIZER_PREFIX)) throw new CheckpointError(`checkpoint: model tensor name '${name}' collides with optimizer state`);
-    tensors.set(name, toSafeTensor(t, name));
+    tensors.set(name, toSafeTensor(t));
   }
   let optimizerMeta: CheckpointMeta['optimizer'] = null;
   if (options.optimizer) {
@@ -135,7 +127,7 @@ export function saveCheckpoint(path: string, options: SaveCheckpointOptions): vo
       for (const [key, value] of Object.entries(entry)) {
         if (isTensor(value)) {
           const name = `${OPTIMIZER_PREFIX}${idx}.${key}`;
-          tensors.set(name, toSafeTensor(value, name));
+          tensors.set(name, toSafeTensor(value));
         } else {
           (scalarState[idx] ??= {})[key] = value;
         }

@@ -4,3 +4,4 @@ export { saveCheckpoint, loadCheckpoint, readCheckpointState, CheckpointError, C
 export type { SaveCheckpointOptions, LoadedCheckpoint, CheckpointState, ModuleLike, OptimizerLike } from './checkpoint';
 export { lineChartSvg, niceTicks, escapeXml } from './plot';
 export type { Series, LineChartOptions } from './plot';
+export { save, load, TorchFileError, UnpicklingError, PicklingError } from './torch-format';

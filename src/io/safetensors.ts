@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import { Tensor } from '../tensor';
 import { writeFileAtomic } from './atomic';
 import { FileReadError, openRegularFile, readExactly, type RegularFile } from './regular-file';
 
@@ -110,10 +111,25 @@ function isValidShape(shape: unknown): shape is number[] {
   return Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
 
-/** Serialises tensors (in the given order) and string metadata into one buffer. */
-export function serialize(tensors: Record<string, SafeTensor> | Map<string, SafeTensor>, metadata?: Metadata): Uint8Array {
+/** The safetensors dtype of each tensor dtype (safetensors' BOOL is one byte, as bool's storage here). */
+export const SAFETENSORS_DTYPE = { float32: 'F32', int32: 'I32', bool: 'BOOL' } as const;
+
+/** A torchlet Tensor as a safetensors entry (its elements in C order). */
+export function toSafeTensor(t: Tensor): SafeTensor {
+  return { dtype: SAFETENSORS_DTYPE[t.dtype], shape: [...t.shape], data: t._dense() };
+}
+
+/** Tensors or safetensors entries, by name. */
+export type TensorsToSave = Record<string, SafeTensor | Tensor> | Map<string, SafeTensor | Tensor>;
+
+/**
+ * Serialises tensors (in the given order) and string metadata into one buffer. Torchlet Tensors
+ * (a module's stateDict()) are accepted as they are.
+ */
+export function serialize(tensors: TensorsToSave, metadata?: Metadata): Uint8Array {
   assertLittleEndianHost();
-  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  const given = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  const entries = given.map(([name, t]): [string, SafeTensor] => [name, t instanceof Tensor ? toSafeTensor(t) : t]);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -125,7 +141,10 @@ export function serialize(tensors: Record<string, SafeTensor> | Map<string, Safe
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new SafetensorsError("safetensors: '__metadata__' is reserved and cannot name a tensor");
     const info = dtypeInfo(t.dtype);
-    if (!info) throw new SafetensorsError(`safetensors: tensor '${name}' has unsupported dtype '${t.dtype}'`);
+    if (!info) {
+      throw new SafetensorsError(`safetensors: tensor '${name}' has unsupported dtype '${t.dtype}' ` +
+        "(give Tensors or { dtype: 'F32', shape, data } entries; io.save writes PyTorch's own format for any object)");
+    }
     if (!isValidShape(t.shape)) throw new SafetensorsError(`safetensors: tensor '${name}' has an invalid shape ${JSON.stringify(t.shape)}`);
     if (!info.accepts(t.data)) {
       throw new SafetensorsError(`safetensors: tensor '${name}' is ${t.dtype} but its data is a ${t.data.constructor.name}`);
@@ -322,7 +341,7 @@ function scanTopLevelKeys(bytes: Uint8Array, maxKeys: number): { duplicate: stri
 }
 
 /** Writes a safetensors file atomically (temporary file in the same directory, fsync, rename). */
-export function saveFile(path: string, tensors: Record<string, SafeTensor> | Map<string, SafeTensor>, metadata?: Metadata): void {
+export function saveFile(path: string, tensors: TensorsToSave, metadata?: Metadata): void {
   writeFileAtomic(path, serialize(tensors, metadata));
 }
 
