@@ -2,9 +2,12 @@
 /* Pointers (`ptr`) are byte offsets into `memory`; flags are 0 or 1; a null pointer is 0. */
 type ptr = number;
 
+/** Shared (never detached by grow); created by the loader, one per thread. */
 export const memory: WebAssembly.Memory;
 /** 16-byte aligned block of `bytes` bytes; free it with dealloc(ptr, bytes). */
 export function alloc(bytes: number): ptr;
+/** As alloc, zeroed. */
+export function alloc_zeroed(bytes: number): ptr;
 export function dealloc(p: ptr, bytes: number): void;
 /** Frees the kernels' internal scratch buffers (gemm packing, im2col). */
 export function release_scratch(): void;
@@ -44,6 +47,14 @@ export function cross_entropy_backward(batch: number, classes: number, logProbs:
 
 export function sgd_step(n: number, param: ptr, grad: ptr, momentumBuffer: ptr, lr: number,
   momentum: number, dampening: number, nesterov: number, weightDecay: number, firstStep: number): void;
+
+/** One SGD step per row of table: u32 [n, param, grad, momentumBuffer, firstStep] x count. */
+export function sgd_step_many(count: number, table: ptr, lr: number, momentum: number, dampening: number,
+  nesterov: number, weightDecay: number, maximize: number): void;
+/** One Adam step per row of table: u32 [n, param, grad, expAvg, expAvgSq, maxExpAvgSq,
+ * stepSize (f32 bits), biasCorrection2Sqrt (f32 bits)] x count. */
+export function adam_step_many(count: number, table: ptr, beta1: number, beta2: number,
+  oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, maximize: number): void;
 
 export function fill(x: ptr, n: number, value: number): void;
 export function scale(x: ptr, n: number, alpha: number): void;

@@ -12,8 +12,8 @@ import {
   findTorch, runEchoing, torchEpoch, torchStep, EpochResult, TorchRuntime, TorchStep,
 } from './lib/bench-python';
 import {
-  forwardStep, memoryRun, MemoryRun, parallelModule, plan, profileSteps, ProfileSplit, setup, timeParallel, timeSteps,
-  trainStep, Timing, wasmBytes,
+  forwardStep, loopStep, memoryRun, MemoryRun, parallelModule, plan, profileSteps, ProfileSplit, scopedStep, setup, timeParallel,
+  timeSteps, Timing, wasmBytes,
 } from './lib/bench-measure';
 
 const out = (line = ''): void => void process.stdout.write(line + '\n');
@@ -105,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
   out();
 
   const trainRows: StepRow[] = [];
+  const scopedRows: StepRow[] = [];
   const forwardRows: StepRow[] = [];
   const profiles: Array<{ label: string; p: ProfileSplit | null }> = [];
   const parallelOk = parallelModule() !== null;
@@ -117,10 +118,14 @@ async function main(argv: string[]): Promise<number> {
       let note: string | undefined;
       if (threads === 1) {
         const s = setup(batch);
-        train = await timeSteps(() => trainStep(s), p.warmup, p.steps, p.repeats);
+        train = await timeSteps(loopStep(s), p.warmup, p.steps, p.repeats);
         forward = await timeSteps(() => forwardStep(s), p.warmup, p.steps, p.repeats);
-        profiles.push({ label: `training step, batch ${batch}`, p: profileSteps(() => void trainStep(s), p.steps) });
-        profiles.push({ label: `forward only, batch ${batch}`, p: profileSteps(() => forwardStep(s), p.steps) });
+        profiles.push({ label: `training step, batch ${batch}`, p: await profileSteps(loopStep(s), p.steps) });
+        const scoped = setup(batch);
+        const scopedTrain = await timeSteps(scopedStep(scoped), p.warmup, p.steps, p.repeats);
+        scopedRows.push({ label: 'training step in scope()', batch, threads, ours: scopedTrain.ms, torch: null });
+        profiles.push({ label: `training step in scope(), batch ${batch}`, p: await profileSteps(scopedStep(scoped), p.steps) });
+        profiles.push({ label: `forward only, batch ${batch}`, p: await profileSteps(() => forwardStep(s), p.steps) });
       } else if (!parallelOk) {
         note = 'src/parallel not available';
       } else {
@@ -150,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
         torchSpread: theirs && theirs.trainStepP50Ms != null ? [theirs.trainStepP50Ms, theirs.trainStepP90Ms] : null,
       });
       forwardRows.push({ label: 'forward only', batch, threads, ours: forward?.ms ?? null, torch: theirs?.forwardMs ?? null, note });
+      for (const r of scopedRows) if (r.batch === batch && r.threads === threads) r.torch = theirs?.trainStepMs ?? null;
     }
   }
 
@@ -193,7 +199,7 @@ async function main(argv: string[]): Promise<number> {
   lines.push('');
   lines.push(`| seed Net, ms per call | batch | threads | torchlet | ${T} | ratio | torchlet img/s | PyTorch img/s |`);
   lines.push('|---|---|---|---|---|---|---|---|');
-  for (const rows of [trainRows, forwardRows]) {
+  for (const rows of [trainRows, scopedRows, forwardRows]) {
     for (const r of [...rows].sort((a, b) => a.batch - b.batch || a.threads - b.threads)) {
       lines.push(`| ${r.label} | ${r.batch} | ${r.threads} | ${ms(r.ours)} | ${ms(r.torch)} | ${ratio(r.ours, r.torch)} | ${perSecond(r.batch, r.ours)} | ${perSecond(r.batch, r.torch)} |`);
     }
@@ -220,10 +226,14 @@ async function main(argv: string[]): Promise<number> {
     lines.push(`| memory, ${cfg.memorySteps.toLocaleString('en-US')} training steps at batch 4 (after GC) | step ${a.step.toLocaleString('en-US')} | step ${b.step.toLocaleString('en-US')} |`);
     lines.push('|---|---|---|');
     lines.push(`| WASM linear memory (MB) | ${mb(a.wasmBytes)} | ${mb(b.wasmBytes)} |`);
+    lines.push(`| resident tensors in WASM memory (MB) | ${mb(a.residentBytes)} | ${mb(b.residentBytes)} |`);
     lines.push(`| JS heap used (MB) | ${mb(a.heapUsed)} | ${mb(b.heapUsed)} |`);
     lines.push(`| ArrayBuffers (MB) | ${mb(a.arrayBuffers)} | ${mb(b.arrayBuffers)} |`);
     lines.push(`| external, ArrayBuffers included (MB) | ${mb(a.external)} | ${mb(b.external)} |`);
     lines.push(`| RSS (MB) | ${mb(a.rss)} | ${mb(b.rss)} |`);
+    lines.push('');
+    lines.push(`100 setBackend('wasm') / setBackend('js') switch pairs after the run: WASM memory ${mb(memory.switches[0])} MB before, ` +
+      `${mb(memory.switches[1])} MB after.`);
     lines.push('');
   }
   lines.push(`Peak memory of the bench process: RSS ${mb(peakRss)} MB, JS heap ${mb(memory?.peakHeapUsed ?? process.memoryUsage().heapUsed)} MB` +

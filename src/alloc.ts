@@ -5,7 +5,7 @@
  * to allocate N bytes"), the error names the bytes, the shape and the limit.
  */
 import { shapeString } from './tensor';
-import { allocData, DType, TensorData } from './storage';
+import { allocFloat32, allocInt32, DType, TensorData } from './storage';
 
 /** 4 GiB: the most a tensor may hold, the whole of what 32-bit WebAssembly memory can address. */
 export const MAX_TENSOR_BYTES = 2 ** 32;
@@ -26,7 +26,8 @@ export function allocateTensorData(op: string, shape: readonly number[], dtype: 
   }
   const n = Number(bytes) / BYTES_PER_ELEMENT[dtype];
   try {
-    return allocData(dtype, n);
+    // float32 and int32 come from the backend (the wasm backend's are resident in its memory).
+    return dtype === 'float32' ? allocFloat32(n) : dtype === 'int32' ? allocInt32(n) : new Uint8Array(n);
   } catch (e) {
     if (e instanceof RangeError) throw new RangeError(`${what} and the allocation failed (${e.message}); the limit is ${MAX_TENSOR_BYTES} bytes`);
     throw e;

@@ -19,7 +19,9 @@
  */
 import { Tensor, shapeString, numelOf } from './tensor';
 import { reduceTo } from './ops/broadcast';
-import type { TensorData } from './storage';
+import { allocFloat32, type TensorData } from './storage';
+import { getBackend } from './backend';
+import { persist } from './backend/resident';
 
 /** A tensor hook: receives the gradient, may return a replacement. */
 export type GradHook = (grad: Tensor) => Tensor | void | undefined;
@@ -324,6 +326,26 @@ interface PendingGrad {
   owned: boolean;
 }
 
+/** A private copy of `a`, allocated where the backend's kernels read it best. */
+function copyOf(a: Float32Array): Float32Array {
+  const out = allocFloat32(a.length);
+  out.set(a);
+  return out;
+}
+
+/**
+ * Gives a consumed gradient back to the backend, when it is `owned` (a backward allocated it
+ * for this edge alone). The backend frees only arrays it allocated that no tensor was made
+ * over (hooks and leaves make tensors), so a gradient that escaped is left to the collector.
+ */
+function sharesMemory(a: Float32Array, b: Float32Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+function releaseConsumed(grad: Float32Array, owned: boolean): void {
+  if (owned) getBackend().release(grad);
+}
+
 function accumulate(map: Map<Node | Tensor, PendingGrad>, key: Node | Tensor, grad: Float32Array, owned: boolean): void {
   const pending = map.get(key);
   if (pending === undefined) {
@@ -331,11 +353,12 @@ function accumulate(map: Map<Node | Tensor, PendingGrad>, key: Node | Tensor, gr
     return;
   }
   if (!pending.owned) {
-    pending.data = pending.data.slice();
+    pending.data = copyOf(pending.data);
     pending.owned = true;
   }
   const d = pending.data;
   for (let i = 0; i < d.length; i++) d[i] += grad[i];
+  releaseConsumed(grad, owned);
 }
 
 function runHooks(hooks: GradHook[] | null, grad: PendingGrad, shape: readonly number[]): PendingGrad {
@@ -358,11 +381,16 @@ function describe(x: unknown): string {
 }
 
 function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
+  const hooked = leaf._hooks !== null && leaf._hooks.length > 0;
   const g = runHooks(leaf._hooks, pending, leaf.shape);
-  if (leaf.grad === null) {
-    leaf.grad = new Tensor(g.owned ? g.data : g.data.slice(), leaf.shape);
+  const existing = leaf._peekGrad();
+  if (existing === null) {
+    const data = g.owned ? g.data : copyOf(g.data);
+    persist(data); // a parameter's gradient outlives any scope the backward runs in
+    // A hook saw the values (and may keep the tensor it got): then zeroGrad must not free them.
+    leaf._setGrad(new Tensor(data, leaf.shape), hooked);
   } else {
-    const grad = leaf.grad;
+    const grad = existing;
     const s = g.data;
     if (grad.isContiguous()) {
       const d = grad._dense() as Float32Array;
@@ -373,6 +401,7 @@ function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
       grad._writeDense(d);
     }
     grad._versionCounter.value++;
+    releaseConsumed(g.data, g.owned);
   }
 }
 
@@ -432,6 +461,9 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
       if (captureNodes.has(node)) capturedAt.set(node, grad.owned ? grad.data : grad.data.slice());
       inputGrads = node.apply(grad.data, retainGraph);
     }
+    // The node's incoming gradient is dead once it has run, unless handed on (views, add).
+    const consumed = grad !== undefined && grad.owned && inputGrads !== null &&
+      !inputGrads.some((g) => g != null && sharesMemory(g, grad!.data)) ? grad.data : null;
     for (let i = 0; i < node.next.length; i++) {
       const edge = node.next[i];
       if (edge === null) continue;
@@ -449,6 +481,7 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
         accumulate(pending, edge, g, owned);
       }
     }
+    if (consumed !== null) releaseConsumed(consumed, true);
   }
   if (capture !== null) {
     return capture.map((t) => {

@@ -19,6 +19,7 @@ export type { PrintOptions, SetPrintOptions } from './print';
 export { manualSeed, seed, initialSeed, Generator, defaultGenerator } from './random';
 export type { GeneratorState } from './random';
 export { setBackend, getBackend } from './backend';
+export { scope } from './scope';
 export type { ValuesIndices } from './ops';
 export type { Backend, BackendName } from './backend';
 export {

@@ -6,7 +6,15 @@
  * Every in-place write bumps a `VersionCounter`, shared by a tensor, its views and its
  * `detach()` (but not by its `.data`, as in PyTorch), so that autograd can tell that a tensor
  * it saved for backward has changed since.
+ *
+ * Where the elements live is the backend's choice: `allocFloat32`/`allocInt32` ask the current
+ * backend, and the wasm backend hands out views of its linear memory ("resident" arrays, which
+ * its kernels use in place; see src/backend/wasm-memory.ts). To the rest of the library they
+ * are ordinary typed arrays.
  */
+import { getBackend } from './backend';
+import { keepRootAlive, noteWrapped, type ResidentBlock } from './backend/resident';
+
 export type TensorData = Float32Array | Int32Array | Uint8Array;
 
 /** The element types: float32 values, int32 labels and indices, bool masks (one byte, 0 or 1). */
@@ -25,10 +33,66 @@ export function dtypeOfData(data: TensorData): DType {
 }
 
 export class Storage {
-  constructor(
-    /** The elements, dense; tensors index into it with their own strides and offset. */
-    readonly data: TensorData,
-  ) {}
+  private readonly _data: TensorData;
+  /** The resident block behind `data` (wasm), or undefined for a plain typed array. */
+  private readonly block: ResidentBlock | undefined;
+
+  constructor(data: TensorData) {
+    this._data = data;
+    this.block = noteWrapped(data);
+  }
+
+  /** The elements, dense; tensors index into it with their own strides and offset. */
+  get data(): TensorData {
+    if (this.block !== undefined && this.block.freed) {
+      throw new Error('this tensor\'s memory was freed at the end of the scope() that created it; return the ' +
+        'tensor from the scope (or clone it outside) to keep it');
+    }
+    return this._data;
+  }
+
+  /** Whether `data` is a resident block of wasm memory. */
+  get resident(): boolean {
+    return this.block !== undefined;
+  }
+
+  /**
+   * Elements [start, end) as a typed array sharing the storage; a subarray of a resident
+   * block keeps the block alive for as long as the subarray itself is referenced.
+   */
+  slice(start: number, end: number): TensorData {
+    const data = this.data;
+    if (start === 0 && end === data.length) return data;
+    const view = data.subarray(start, end);
+    if (this.block !== undefined) keepRootAlive(view, data);
+    return view;
+  }
+}
+
+/**
+ * A zeroed float32 array of n elements, where the current backend's kernels read it best;
+ * `persistent` for arrays that live long (parameters, optimizer state).
+ */
+export function allocFloat32(n: number, persistent = false): Float32Array {
+  return getBackend().allocFloat32(n, persistent);
+}
+
+/** A zeroed int32 array of n elements, as allocFloat32. */
+export function allocInt32(n: number, persistent = false): Int32Array {
+  return getBackend().allocInt32(n, persistent);
+}
+
+/**
+ * As allocFloat32, with unspecified contents: for a kernel's output (kernels overwrite their
+ * outputs; see src/backend/backend.ts), so that memory is not zeroed for nothing.
+ */
+export function emptyFloat32(n: number): Float32Array {
+  return getBackend().emptyFloat32(n);
+}
+
+/** As emptyFloat32, int32. */
+export function emptyInt32(n: number): Int32Array {
+  return getBackend().emptyInt32(n);
 }
 
 export class VersionCounter {

@@ -13,6 +13,7 @@
  */
 import { checkOptions } from './options';
 import { runBackward, Node, GradHook } from './autograd';
+import { getBackend } from './backend';
 import {
   Storage, VersionCounter, TensorData, DType, allocData, dtypeOfData, contiguousStrides, isContiguousLayout,
   gatherStrided, scatterStrided,
@@ -119,8 +120,13 @@ export class Tensor {
   /** @internal A view made under noGrad: PyTorch refuses to modify it in place with grad mode on. */
   _viewCreatedNoGrad = false;
   readonly dtype: DType;
-  /** Accumulated gradient: null until a backward pass reaches this leaf (or after zeroGrad()). */
-  grad: Tensor | null = null;
+  private _gradValue: Tensor | null = null;
+  /**
+   * Whether code outside the library may hold `_gradValue`: set when `.grad` is read or
+   * assigned from outside, or a hook saw it. A gradient nobody outside has seen can be freed
+   * as soon as zeroGrad() drops it (the library knows every reference to it).
+   */
+  private _gradSeen = false;
   private _requiresGrad = false;
   private _gradFn: Node | null = null;
   private _retainsGrad = false;
@@ -164,7 +170,8 @@ export class Tensor {
     t._viewVersion = -1;
     t._viewCreatedNoGrad = false;
     (t as { dtype: DType }).dtype = source.dtype;
-    t.grad = null;
+    t._gradValue = null;
+    t._gradSeen = false;
     t._requiresGrad = false;
     t._gradFn = null;
     t._retainsGrad = false;
@@ -237,10 +244,7 @@ export class Tensor {
   _dense(): TensorData {
     const n = this.numel;
     const data = this._storage.data;
-    if (this.isContiguous()) {
-      if (this._offset === 0 && data.length === n) return data;
-      return data.subarray(this._offset, this._offset + n);
-    }
+    if (this.isContiguous()) return this._storage.slice(this._offset, this._offset + n);
     const out = allocData(this.dtype, n);
     gatherStrided(data, this._shape, this._strides, this._offset, out);
     return out;
@@ -288,6 +292,37 @@ export class Tensor {
   /** @internal */
   _layout(): ViewLayout {
     return { shape: this._shape, strides: this._strides, offset: this._offset };
+  }
+
+  /** Accumulated gradient: null until a backward pass reaches this leaf (or after zeroGrad()). */
+  get grad(): Tensor | null {
+    if (this._gradValue !== null) this._gradSeen = true;
+    return this._gradValue;
+  }
+
+  set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) throw new TypeError(`grad must be a Tensor or null, got ${typeof value}`);
+    this._gradValue = value;
+    this._gradSeen = value !== null;
+  }
+
+  /** @internal The gradient, without marking it as seen (the engine, optimizers, zeroGrad). */
+  _peekGrad(): Tensor | null {
+    return this._gradValue;
+  }
+
+  /** @internal Sets a gradient the library made; `seen` when a hook or caller may hold it. */
+  _setGrad(value: Tensor, seen: boolean): void {
+    this._gradValue = value;
+    this._gradSeen = seen;
+  }
+
+  /** @internal zeroGrad(setToNone): drops the gradient, freeing its memory if nothing outside holds it. */
+  _dropGrad(): void {
+    const g = this._gradValue;
+    this._gradValue = null;
+    if (g !== null && !this._gradSeen && g._storage.resident) getBackend().release(g._storage.data, true);
+    this._gradSeen = false;
   }
 
   get requiresGrad(): boolean {

@@ -19,12 +19,14 @@
  * argmax) must match bit for bit; those with a couple of roundings (scale, axpy, sgd) get
  * 4 u of the magnitudes involved.
  *
- * Set KERNELS_TEST_CANDIDATE=js to run the comparison harness against the reference itself.
+ * Set KERNELS_TEST_CANDIDATE=js to run the comparison harness against the reference itself;
+ * `resident` runs the wasm kernels on arrays resident in wasm memory (used in place, no
+ * copies), as test/kernels.resident.test.ts does.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type {
-  Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdOptions,
+  AdamParam, Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions, SgdParam,
 } from '../src/backend/backend';
 import { jsBackend } from '../src/backend/js';
 import {
@@ -32,9 +34,10 @@ import {
   validateGemm, validateConv2dForward, validateConv2dBackwardInput, validateConv2dBackwardWeight,
   validateMaxPool2dForward, validateMaxPool2dBackward, validateReluForward, validateReluBackward,
   validateBiasAdd, validateBiasBackward, validateCrossEntropyForward, validateCrossEntropyBackward,
-  validateSgdStep, validateAxpy, validateConv2dGeometry, validatePool2dGeometry, withValidation,
+  validateSgdStep, validateAxpy, validateConv2dGeometry, validatePool2dGeometry, withValidation, validateSgdStepMany, validateAdamStepMany,
 } from '../src/backend/validate';
 import { Generator } from '../src/random';
+import { residentArguments } from './helpers/resident';
 
 const U = 2 ** -24;
 /** Smallest normal f32: results that underflow may be flushed or kept as subnormals. */
@@ -43,8 +46,9 @@ const TINY = 2 ** -126;
 function loadCandidate(): Backend {
   if (process.env.KERNELS_TEST_CANDIDATE === 'js') return { ...jsBackend };
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const wasm = require('../src/backend/wasm') as { createWasmBackend(): Backend };
-  return wasm.createWasmBackend();
+  const wasm = require('../src/backend/wasm') as typeof import('../src/backend/wasm');
+  const backend = wasm.createWasmBackend();
+  return process.env.KERNELS_TEST_CANDIDATE === 'resident' ? residentArguments(backend) : backend;
 }
 
 const candidate = loadCandidate();
@@ -655,6 +659,87 @@ describe('sgd step: wasm vs js', () => {
         expectClose('sgdStep', name, 'param', gotParam, expectedParam, 16 * U * 3);
         if (gotBuf !== null) expectClose('sgdStep', name, 'momentumBuffer', gotBuf, expectedBuf as Float32Array, 16 * U * 12);
       }
+    }
+  });
+});
+
+describe('fused optimizer steps (one call per parameter group): wasm vs js', () => {
+  const sizes = [0, 1, 3, 4, 5, 17, 450, 10007];
+
+  test.each(['sgd', 'sgd maximize'].map((n) => [n] as const))('%s equals sgdStep per parameter', (name) => {
+    const maximize = name.endsWith('maximize');
+    const group: SgdGroupOptions = { lr: 0.05, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.01, maximize };
+    const params = sizes.map((n) => uniform(n));
+    const expected = params.map((p) => p.slice());
+    const got = params.map((p) => p.slice());
+    const expectedBufs = sizes.map((n) => nanFilled(n));
+    const gotBufs = sizes.map((n) => nanFilled(n));
+    for (let step = 0; step < 3; step++) {
+      const grads = sizes.map((n) => uniform(n));
+      // The reference: one sgdStep per parameter, on -grad when maximizing.
+      sizes.forEach((_n, i) => ref.sgdStep({ ...group, firstStep: step === 0 }, expected[i],
+        maximize ? grads[i].map((g) => -g) : grads[i], expectedBufs[i]));
+      const rows: SgdParam[] = sizes.map((_n, i) => ({ param: got[i], grad: grads[i], momentumBuffer: gotBufs[i], firstStep: step === 0 }));
+      validateSgdStepMany(group, rows);
+      candidate.sgdStepMany(group, rows);
+      sizes.forEach((n, i) => {
+        expectClose('sgdStepMany', `${name}, length ${n}, step ${step + 1}`, 'param', got[i], expected[i], 16 * U * 3);
+        expectClose('sgdStepMany', `${name}, length ${n}, step ${step + 1}`, 'momentumBuffer', gotBufs[i], expectedBufs[i], 16 * U * 12);
+      });
+    }
+  });
+
+  test('sgd without momentum ignores the buffers; parameters of one group may differ in firstStep', () => {
+    const group: SgdGroupOptions = { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false };
+    const p = new Float32Array([1, 2, 3, 4, 5]);
+    candidate.sgdStepMany(group, [{ param: p, grad: new Float32Array([1, 1, 1, 1, 1]), momentumBuffer: null, firstStep: false }]);
+    expectClose('sgdStepMany', 'no momentum', 'param', p, [0.9, 1.9, 2.9, 3.9, 4.9], 4 * U * 5);
+    const withMomentum = { ...group, momentum: 0.5 };
+    const a = new Float32Array([1]);
+    const b = new Float32Array([1]);
+    const bufA = new Float32Array([10]);
+    const bufB = new Float32Array([NaN]);
+    candidate.sgdStepMany(withMomentum, [
+      { param: a, grad: new Float32Array([1]), momentumBuffer: bufA, firstStep: false },
+      { param: b, grad: new Float32Array([1]), momentumBuffer: bufB, firstStep: true },
+    ]);
+    expect([bufA[0], bufB[0]]).toEqual([6, 1]); // 0.5 * 10 + 1, and g on the first step
+    expectClose('sgdStepMany', 'mixed first steps', 'params', [a[0], b[0]], [0.4, 0.9], 4 * U);
+  });
+
+  const adamSettings = [
+    { name: 'default', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maximize: false, amsgrad: false },
+    { name: 'amsgrad + weight decay', beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.05, maximize: false, amsgrad: true },
+    { name: 'maximize', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maximize: true, amsgrad: false },
+  ];
+  test.each(adamSettings.map((s) => [s.name, s] as const))('adam %s', (name, s) => {
+    const { amsgrad, ...group } = s;
+    const lr = 0.01;
+    const state = (n: number) => ({ m: new Float32Array(n), v: new Float32Array(n), vMax: amsgrad ? new Float32Array(n) : null });
+    const params = sizes.map((n) => uniform(n));
+    const expected = params.map((p) => p.slice());
+    const got = params.map((p) => p.slice());
+    const expectedState = sizes.map(state);
+    const gotState = sizes.map(state);
+    for (let step = 1; step <= 4; step++) {
+      const grads = sizes.map((n) => uniform(n));
+      const rows = (ps: Float32Array[], st: ReturnType<typeof state>[]): AdamParam[] => sizes.map((_n, i) => ({
+        param: ps[i], grad: grads[i], expAvg: st[i].m, expAvgSq: st[i].v, maxExpAvgSq: st[i].vMax,
+        stepSize: lr / (1 - s.beta1 ** step), biasCorrection2Sqrt: Math.sqrt(1 - s.beta2 ** step),
+      }));
+      ref.adamStepMany(group, rows(expected, expectedState));
+      const gotRows = rows(got, gotState);
+      validateAdamStepMany(group, gotRows);
+      candidate.adamStepMany(group, gotRows);
+      sizes.forEach((n, i) => {
+        const at = `${name}, length ${n}, step ${step}`;
+        // f32 roundings of moments of size <= 1 (grads in [-1, 1]); the update is lr-sized
+        // with a relative error of a few roundings, the parameter is O(1).
+        expectClose('adamStepMany', at, 'expAvg', gotState[i].m, expectedState[i].m, 8 * U * 2);
+        expectClose('adamStepMany', at, 'expAvgSq', gotState[i].v, expectedState[i].v, 8 * U * 2);
+        if (amsgrad) expectClose('adamStepMany', at, 'maxExpAvgSq', gotState[i].vMax!, expectedState[i].vMax!, 8 * U * 2);
+        expectClose('adamStepMany', at, 'param', got[i], expected[i], 16 * U * 2);
+      });
     }
   });
 });

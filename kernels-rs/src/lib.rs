@@ -1,9 +1,11 @@
 //! SIMD128 kernels for torchlet, exported over the C ABI.
 //!
-//! Every export takes raw pointers into this module's linear memory; the TypeScript side
-//! (`src/backend/wasm.ts`) allocates with `alloc`, copies tensors in, calls a kernel and copies
-//! results out. Kernels may grow memory themselves (scratch buffers), which detaches every
-//! typed-array view held by JS: the loader re-creates views after each call.
+//! Every export takes raw pointers into this module's linear memory. The memory is imported and
+//! shared (a SharedArrayBuffer on the JS side, never detached by `memory.grow`), so the
+//! TypeScript side (`src/backend/wasm-memory.ts`) keeps tensors resident in it as typed-array
+//! views over blocks from `alloc_zeroed`, and kernels read and write them in place; tensors on
+//! the JS heap are copied through a staging arena. Kernels may grow memory themselves
+//! (scratch buffers); views stay valid.
 
 mod conv;
 mod conv_direct;
@@ -12,6 +14,7 @@ mod gemm;
 mod loss;
 mod pool;
 mod quads;
+mod adam;
 mod scratch;
 mod simd;
 mod sgd;
@@ -34,7 +37,20 @@ pub extern "C" fn alloc(bytes: usize) -> *mut u8 {
     }
 }
 
-/// Frees a block returned by `alloc(bytes)` (same `bytes`).
+/// As `alloc`, with the block's bytes zeroed (fresh pages from `memory.grow` are not written
+/// again).
+#[no_mangle]
+pub extern "C" fn alloc_zeroed(bytes: usize) -> *mut u8 {
+    if bytes == 0 {
+        return ALIGN as *mut u8;
+    }
+    match Layout::from_size_align(bytes, ALIGN) {
+        Ok(layout) => unsafe { std::alloc::alloc_zeroed(layout) },
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// Frees a block returned by `alloc(bytes)` or `alloc_zeroed(bytes)` (same `bytes`).
 #[no_mangle]
 pub unsafe extern "C" fn dealloc(ptr: *mut u8, bytes: usize) {
     if bytes == 0 || ptr.is_null() {

@@ -12,6 +12,7 @@ import { SGD } from '../../src/optim';
 import { manualSeed } from '../../src/random';
 import { randn, randint } from '../../src/creation';
 import { noGrad } from '../../src/autograd';
+import { scope } from '../../src/scope';
 import type { Tensor } from '../../src/tensor';
 import * as backendModule from '../../src/backend';
 
@@ -40,7 +41,10 @@ interface ProfilingApi {
   resetBackendProfile(): void;
 }
 
-const backendApi = backendModule as unknown as Partial<ProfilingApi> & { wasmMemoryBytes?: () => number };
+const backendApi = backendModule as unknown as Partial<ProfilingApi> & {
+  wasmMemoryBytes?: () => number;
+  wasmResidentStats?: () => { residentBytes: number } | null;
+};
 
 export function profilingAvailable(): boolean {
   return typeof backendApi.setBackendProfiling === 'function' && typeof backendApi.getBackendProfile === 'function' &&
@@ -134,6 +138,29 @@ export function trainStep(s: Setup): number {
   return loss.item();
 }
 
+/**
+ * The step as an ordinary `for await` loop over a DataLoader runs it: the loader lets the
+ * event loop turn every few milliseconds (src/data/dataloader.ts), and so does this. That is
+ * when the FinalizationRegistry frees the wasm memory of tensors the collector has found dead.
+ */
+export function loopStep(s: Setup): () => number | Promise<number> {
+  let last = performance.now();
+  return () => {
+    const loss = trainStep(s);
+    if (performance.now() - last < LOOP_YIELD_EVERY_MS) return loss;
+    return new Promise<number>((resolve) => setImmediate(() => {
+      last = performance.now();
+      resolve(loss);
+    }));
+  };
+}
+const LOOP_YIELD_EVERY_MS = 4;
+
+/** The step in scope(): its tensors' wasm memory is freed when it returns (an optimisation). */
+export function scopedStep(s: Setup): () => number {
+  return () => scope(() => trainStep(s));
+}
+
 export function forwardStep(s: Setup): void {
   noGrad(() => s.net.forward(s.inputs));
 }
@@ -163,14 +190,17 @@ export interface ProfileSplit {
 }
 
 /** Runs `steps` steps with the backend's timers on and splits the wall time. */
-export function profileSteps(step: () => void, steps: number): ProfileSplit | null {
+export async function profileSteps(step: () => unknown, steps: number): Promise<ProfileSplit | null> {
   if (!profilingAvailable()) return null;
   const api = backendApi as ProfilingApi;
   api.resetBackendProfile();
   api.setBackendProfiling(true);
   const t0 = performance.now();
   try {
-    for (let i = 0; i < steps; i++) step();
+    for (let i = 0; i < steps; i++) {
+      const r = step();
+      if (r instanceof Promise) await r;
+    }
   } finally {
     api.setBackendProfiling(false);
   }
@@ -203,13 +233,20 @@ export async function timeParallel(batch: number, threads: number, p: StepPlan):
   }
 }
 
-export interface MemorySample { step: number; wasmBytes: number | null; heapUsed: number; rss: number; external: number; arrayBuffers: number }
+export interface MemorySample {
+  step: number; wasmBytes: number | null; residentBytes: number | null; heapUsed: number; rss: number; external: number;
+  arrayBuffers: number;
+}
 
 export interface MemoryRun {
   samples: MemorySample[];
   peakHeapUsed: number;
   msPerStep: number;
+  /** WASM memory before and after 100 setBackend('wasm') / setBackend('js') switch pairs. */
+  switches: [number | null, number | null];
 }
+
+const residentBytes = (): number | null => backendApi.wasmResidentStats?.()?.residentBytes ?? null;
 
 /**
  * `total` training steps at batch 4; samples at `first` and `total`. Each sample lets the
@@ -218,6 +255,7 @@ export interface MemoryRun {
  */
 export async function memoryRun(total: number, first: number, onProgress?: (step: number) => void): Promise<MemoryRun> {
   const s = setup(4);
+  const step = loopStep(s);
   const samples: MemorySample[] = [];
   let peakHeapUsed = 0;
   const sample = async (step: number) => {
@@ -226,16 +264,28 @@ export async function memoryRun(total: number, first: number, onProgress?: (step
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const m = process.memoryUsage();
-    samples.push({ step, wasmBytes: wasmBytes(), heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers });
+    samples.push({
+      step, wasmBytes: wasmBytes(), residentBytes: residentBytes(), heapUsed: m.heapUsed, rss: m.rss, external: m.external,
+      arrayBuffers: m.arrayBuffers,
+    });
   };
   let busy = 0;
-  for (let step = 1; step <= total; step++) {
+  for (let i = 1; i <= total; i++) {
     const t0 = performance.now();
-    trainStep(s);
+    const r = step();
+    if (r instanceof Promise) await r;
     busy += performance.now() - t0;
-    if (step % 100 === 0) peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
-    if (step === first || step === total) await sample(step);
-    if (onProgress && step % 2500 === 0) onProgress(step);
+    if (i % 100 === 0) peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
+    if (i === first || i === total) await sample(i);
+    if (onProgress && i % 2500 === 0) onProgress(i);
   }
-  return { samples, peakHeapUsed, msPerStep: busy / total };
+  // The leak that setBackend had (a new backend and staging arena per call): 100 switches.
+  const name = backendModule.getBackend().name;
+  const before = wasmBytes();
+  for (let i = 0; i < 100; i++) {
+    backendModule.setBackend('wasm');
+    backendModule.setBackend('js');
+  }
+  backendModule.setBackend(name);
+  return { samples, peakHeapUsed, msPerStep: busy / total, switches: [before, wasmBytes()] };
 }

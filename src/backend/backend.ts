@@ -5,6 +5,18 @@
  *
  * Conventions, shared by every kernel:
  * - f32, row-major, NCHW; arrays are dense with no strides or offsets.
+ * - Where arrays live. A backend hands out the arrays tensors are made of (`allocFloat32`,
+ *   `allocInt32`): `js` plain typed arrays; `wasm` typed-array views of blocks of its shared
+ *   linear memory ("resident" arrays), which its kernels read and write in place. Any kernel
+ *   accepts any typed array: one that is not resident (a JS-heap array, a subarray of a data
+ *   loader's buffer) is copied in and out through a staging area, at the cost of the copy.
+ *   A resident array stays valid while it is referenced (a shared memory's buffer is never
+ *   detached by `memory.grow`); its block is freed when the garbage collector has collected
+ *   it, at the end of the scope it was allocated in (`scope(fn)`, src/scope.ts), or earlier
+ *   by `release(array)` from a caller that knows nothing else references it (the autograd
+ *   engine does so for gradients it has consumed, zeroGrad for gradients nobody outside saw).
+ *   Small arrays, and any array once the backend's resident limit is reached, are plain
+ *   typed arrays.
  * - Outputs are passed in by the caller and are OVERWRITTEN (never accumulated into),
  *   except where a kernel says otherwise (`axpy`, `sgdStep`, `biasAdd`). Gradient
  *   accumulation (`.grad += ...`) is autograd's job, not a kernel's.
@@ -70,6 +82,50 @@ export interface CrossEntropyOptions {
   labelSmoothing: number;
 }
 
+/** One parameter of a fused SGD step (`sgdStepMany`). */
+export interface SgdParam {
+  param: Float32Array;
+  grad: Float32Array;
+  /** Null when momentum == 0. */
+  momentumBuffer: Float32Array | null;
+  /** The buffer does not exist yet: buf = g (torch's `torch.clone(d_p).detach()`). */
+  firstStep: boolean;
+}
+
+/** Hyper-parameters of a torch.optim.SGD step shared by a parameter group. */
+export interface SgdGroupOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** Step along +grad (torch's maximize=True). */
+  maximize: boolean;
+}
+
+/** One parameter of a fused Adam step (`adamStepMany`). */
+export interface AdamParam {
+  param: Float32Array;
+  grad: Float32Array;
+  expAvg: Float32Array;
+  expAvgSq: Float32Array;
+  /** amsgrad's running maximum of expAvgSq, else null. */
+  maxExpAvgSq: Float32Array | null;
+  /** lr / (1 - beta1^step), computed in double precision as torch does in Python. */
+  stepSize: number;
+  /** sqrt(1 - beta2^step), likewise. */
+  biasCorrection2Sqrt: number;
+}
+
+/** Hyper-parameters of a torch.optim.Adam step shared by a parameter group. */
+export interface AdamGroupOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+}
+
 /** Hyper-parameters of one torch.optim.SGD step for one parameter tensor. */
 export interface SgdOptions {
   lr: number;
@@ -86,6 +142,27 @@ export interface SgdOptions {
 
 export interface Backend {
   readonly name: 'js' | 'wasm';
+
+  /**
+   * A zeroed array of n elements, where this backend's kernels read it best (see above).
+   * `persistent` for arrays that live long (parameters, optimizer state): kept resident even
+   * when small, and never freed by a scope's end.
+   */
+  allocFloat32(n: number, persistent?: boolean): Float32Array;
+  allocInt32(n: number, persistent?: boolean): Int32Array;
+  /**
+   * As allocFloat32/allocInt32, with unspecified contents: for a kernel's output, which the
+   * kernel overwrites (zeroing it first would cost a pass over memory for nothing).
+   */
+  emptyFloat32(n: number): Float32Array;
+  emptyInt32(n: number): Int32Array;
+  /**
+   * Frees an array from alloc* now. The caller guarantees that nothing references it any
+   * more: no tensor was made over it, or, with `tensorsDead`, none of the tensors made over
+   * it is reachable either (the library knows that only of a gradient nobody outside saw).
+   * Any other array (a subarray, another backend's) is ignored.
+   */
+  release(array: Float32Array | Int32Array | Uint8Array, tensorsDead?: boolean): void;
 
   /**
    * C = alpha * op(A) * op(B) + beta * C, row-major.
@@ -153,6 +230,23 @@ export interface Backend {
    * momentumBuffer may be null when momentum == 0.
    */
   sgdStep(o: SgdOptions, param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void;
+
+  /**
+   * One torch.optim.SGD step over every parameter of a group, in one call (torch's
+   * `_multi_tensor_sgd`): for each, as sgdStep, with g = -grad first when maximize.
+   */
+  sgdStepMany(o: SgdGroupOptions, params: readonly SgdParam[]): void;
+
+  /**
+   * One torch.optim.Adam step over every parameter of a group, in place on param and its
+   * moments (torch's `_multi_tensor_adam`):
+   *   g = maximize ? -grad : grad;  g = g + weightDecay * param
+   *   expAvg = beta1 * expAvg + (1 - beta1) * g
+   *   expAvgSq = beta2 * expAvgSq + (1 - beta2) * g * g
+   *   amsgrad (maxExpAvgSq not null): maxExpAvgSq = max(maxExpAvgSq, expAvgSq), used below
+   *   param -= stepSize * expAvg / (sqrt(expAvgSq) / biasCorrection2Sqrt + eps)
+   */
+  adamStepMany(o: AdamGroupOptions, params: readonly AdamParam[]): void;
 
   /** x[i] = value. */
   fill(x: Float32Array, value: number): void;

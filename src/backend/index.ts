@@ -1,7 +1,9 @@
 import type { Backend } from './backend';
 import { jsBackend } from './js';
 
-export type { Backend, Conv2dGeometry, Pool2dGeometry, CrossEntropyOptions, SgdOptions } from './backend';
+export type {
+  Backend, Conv2dGeometry, Pool2dGeometry, CrossEntropyOptions, SgdOptions, SgdGroupOptions, SgdParam, AdamGroupOptions, AdamParam,
+} from './backend';
 export { convOutputSize } from './backend';
 
 export type BackendName = 'js' | 'wasm';
@@ -43,8 +45,12 @@ export function getBackend(): Backend {
 /**
  * Profiling and memory probes of the wasm backend (for `npm run bench` and leak checks):
  * `setBackendProfiling(true)` turns on per-call timers; `getBackendProfile()` returns cumulative
- * { calls, kernelMs, copyMs, byKernel } since `resetBackendProfile()`; `wasmMemoryBytes()` is the
- * byte length of this thread's wasm linear memory (0 before the module loads).
+ * { calls, kernelMs, copyMs, copyBytes, byKernel } since `resetBackendProfile()`;
+ * `wasmMemoryBytes()` is the byte length of this thread's wasm linear memory (0 before the
+ * module loads); `wasmResidentStats()` counts the resident blocks (see wasm-memory.ts), and
+ * `setWasmResidentLimit(bytes)` caps them.
  */
-export type { BackendProfile } from './wasm';
-export { setBackendProfiling, getBackendProfile, resetBackendProfile, wasmMemoryBytes } from './wasm';
+export type { BackendProfile, ResidentStats } from './wasm';
+export {
+  setBackendProfiling, getBackendProfile, resetBackendProfile, wasmMemoryBytes, wasmResidentStats, setWasmResidentLimit,
+} from './wasm';

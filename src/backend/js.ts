@@ -5,7 +5,8 @@
  * of every wasm-vs-js comparison. Callers validate shapes first (`validate.ts`).
  */
 import type {
-  Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdOptions,
+  AdamGroupOptions, AdamParam, Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions,
+  SgdParam,
 } from './backend';
 
 function gemm(
@@ -280,15 +281,34 @@ function crossEntropyBackward(o: CrossEntropyOptions, logProbs: Float32Array, ta
 }
 
 function sgdStep(o: SgdOptions, param: Float32Array, grad: Float32Array,
-  momentumBuffer: Float32Array | null): void {
+  momentumBuffer: Float32Array | null, maximize = false): void {
   for (let i = 0; i < param.length; i++) {
-    let g = grad[i] + o.weightDecay * param[i];
+    let g = (maximize ? -grad[i] : grad[i]) + o.weightDecay * param[i];
     if (o.momentum !== 0) {
       const buf = momentumBuffer as Float32Array;
       buf[i] = o.firstStep ? g : o.momentum * buf[i] + (1 - o.dampening) * g;
       g = o.nesterov ? g + o.momentum * buf[i] : buf[i];
     }
     param[i] -= o.lr * g;
+  }
+}
+
+function sgdStepMany(o: SgdGroupOptions, params: readonly SgdParam[]): void {
+  for (const p of params) sgdStep({ ...o, firstStep: p.firstStep }, p.param, p.grad, p.momentumBuffer, o.maximize);
+}
+
+function adamStepMany(o: AdamGroupOptions, params: readonly AdamParam[]): void {
+  const { beta1, beta2, eps, weightDecay } = o;
+  for (const { param: p, grad, expAvg: m, expAvgSq: v, maxExpAvgSq: vMax, stepSize, biasCorrection2Sqrt } of params) {
+    for (let i = 0; i < p.length; i++) {
+      const d = o.maximize ? -grad[i] : grad[i];
+      const g = weightDecay !== 0 ? d + weightDecay * p[i] : d;
+      m[i] = m[i] * beta1 + (1 - beta1) * g;
+      v[i] = v[i] * beta2 + (1 - beta2) * g * g;
+      let second = v[i];
+      if (vMax !== null) second = vMax[i] = Math.max(vMax[i], v[i]);
+      p[i] -= stepSize * m[i] / (Math.sqrt(second) / biasCorrection2Sqrt + eps);
+    }
   }
 }
 
@@ -306,6 +326,11 @@ function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
 
 export const jsBackend: Backend = {
   name: 'js',
+  allocFloat32: (n: number) => new Float32Array(n),
+  allocInt32: (n: number) => new Int32Array(n),
+  emptyFloat32: (n: number) => new Float32Array(n),
+  emptyInt32: (n: number) => new Int32Array(n),
+  release: () => undefined,
   gemm,
   conv2dForward,
   conv2dBackwardInput,
@@ -319,6 +344,8 @@ export const jsBackend: Backend = {
   crossEntropyForward,
   crossEntropyBackward,
   sgdStep,
+  sgdStepMany,
+  adamStepMany,
   fill,
   scale,
   axpy,

@@ -3,7 +3,9 @@
  * each kernel, so a backend (in particular wasm, which would read or write out of bounds) can
  * assume consistent sizes. Every error names the op and the shapes involved.
  */
-import type { Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdOptions } from './backend';
+import type {
+  AdamGroupOptions, AdamParam, Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions, SgdParam,
+} from './backend';
 import { convOutputSize, poolOutputSize } from './backend';
 
 function fail(op: string, message: string): never {
@@ -401,6 +403,31 @@ export function validateSgdStep(o: SgdOptions, param: Float32Array, grad: Float3
   }
 }
 
+export function validateSgdStepMany(o: SgdGroupOptions, params: readonly SgdParam[]): void {
+  params.forEach((p, i) => {
+    try {
+      validateSgdStep({ ...o, firstStep: p.firstStep }, p.param, p.grad, p.momentumBuffer);
+    } catch (e) {
+      fail('sgdStepMany', `parameter ${i}: ${(e as Error).message}`);
+    }
+  });
+}
+
+export function validateAdamStepMany(o: AdamGroupOptions, params: readonly AdamParam[]): void {
+  const op = 'adamStepMany';
+  for (const key of ['beta1', 'beta2', 'eps', 'weightDecay'] as const) {
+    if (!Number.isFinite(o[key])) fail(op, `${key} must be a finite number, got ${o[key]}`);
+  }
+  params.forEach((p, i) => {
+    if (!Number.isFinite(p.stepSize) || !(p.biasCorrection2Sqrt > 0)) {
+      fail(op, `parameter ${i}: stepSize ${p.stepSize} and biasCorrection2Sqrt ${p.biasCorrection2Sqrt} must be finite and positive`);
+    }
+    const arrays: Record<string, Float32Array> = { param: p.param, grad: p.grad, expAvg: p.expAvg, expAvgSq: p.expAvgSq };
+    if (p.maxExpAvgSq !== null) arrays.maxExpAvgSq = p.maxExpAvgSq;
+    validateSameLength(`${op} parameter ${i}`, arrays);
+  });
+}
+
 export function validateAxpy(x: Float32Array, y: Float32Array): void {
   validateSameLength('axpy', { x, y });
 }
@@ -416,6 +443,11 @@ export function validateAxpy(x: Float32Array, y: Float32Array): void {
 export function withValidation(backend: Backend): Backend {
   return {
     name: backend.name,
+    allocFloat32: (n, persistent) => backend.allocFloat32(n, persistent),
+    allocInt32: (n, persistent) => backend.allocInt32(n, persistent),
+    emptyFloat32: (n) => backend.emptyFloat32(n),
+    emptyInt32: (n) => backend.emptyInt32(n),
+    release: (array, tensorsDead) => backend.release(array, tensorsDead),
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
       validateGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
       backend.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
@@ -467,6 +499,14 @@ export function withValidation(backend: Backend): Backend {
     sgdStep(o, param, grad, momentumBuffer) {
       validateSgdStep(o, param, grad, momentumBuffer);
       backend.sgdStep(o, param, grad, momentumBuffer);
+    },
+    sgdStepMany(o, params) {
+      validateSgdStepMany(o, params);
+      backend.sgdStepMany(o, params);
+    },
+    adamStepMany(o, params) {
+      validateAdamStepMany(o, params);
+      backend.adamStepMany(o, params);
     },
     fill(x, value) {
       backend.fill(x, value);

@@ -1,25 +1,33 @@
 /**
  * The `wasm` backend: the Rust SIMD128 kernels of `kernels-rs/`, built into `pkg/`.
  *
- * Tensors live on the JS heap; each call copies its inputs into one reusable arena inside the
- * module's linear memory, runs the kernel and copies the outputs back. The arena only grows (to
- * the largest call seen), and the kernels' own scratch buffers likewise, so a long run keeps a
- * flat footprint. Any call may grow memory (the arena here, scratch buffers inside Rust), which
- * detaches every typed-array view of the old buffer: views are therefore created from
- * `memory.buffer` afresh for each copy and never kept across calls.
+ * Arrays from `allocFloat32`/`allocInt32` are resident: views of the module's shared linear
+ * memory (wasm-memory.ts), which kernels get as pointers and use in place. Any other array
+ * (small ones, JS-heap ones from elsewhere, everything past the resident limit) is staged:
+ * copied into one reusable arena before the kernel and out after it. The arena only grows (to
+ * the largest call seen), as do the kernels' scratch buffers. The memory is shared, so its
+ * buffer is never detached by growth and no view goes stale; a backend is made once per
+ * thread (`setBackend('wasm')` returns the same one), so switching backends allocates nothing.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type {
-  Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdOptions,
+  AdamGroupOptions, AdamParam, Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions,
+  SgdParam,
 } from './backend';
 import {
   validateGemm, validateConv2dGeometry, validateConv2dForward, validateConv2dBackwardInput,
   validateConv2dBackwardWeight, validatePool2dGeometry, validateMaxPool2dForward,
   validateMaxPool2dBackward, validateReluForward, validateReluBackward, validateBiasAdd,
   validateBiasBackward, validateCrossEntropyForward, validateCrossEntropyBackward, validateSgdStep,
-  validateAxpy,
+  validateAxpy, validateSgdStepMany, validateAdamStepMany,
 } from './validate';
+import { KernelExports, kernelsLoaded, loadKernels, wasmSimdSupported } from './wasm-kernels';
+import { WasmMemory, ResidentStats } from './wasm-memory';
+import { profBytes, profCopied, profEnd, profKernel, profStart } from './wasm-profile';
+
+export { findPkgDir, wasmSimdSupported } from './wasm-kernels';
+export type { BackendProfile } from './wasm-profile';
+export { setBackendProfiling, getBackendProfile, resetBackendProfile } from './wasm-profile';
+export type { ResidentStats } from './wasm-memory';
 
 /**
  * The last line of defence before wasm memory: every call checks, with a few integer compares,
@@ -39,80 +47,10 @@ function convSizes(g: Conv2dGeometry): [number, number, number] {
     g.batch * g.outChannels * g.outHeight * g.outWidth];
 }
 
-/** Raw exports of pkg/kernels_rs.js; pointers are byte offsets into `memory`, null is 0. */
-interface KernelExports {
-  memory: { readonly buffer: ArrayBuffer };
-  alloc(bytes: number): number;
-  dealloc(ptr: number, bytes: number): void;
-  release_scratch(): void;
-  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
-    a: number, b: number, beta: number, c: number): void;
-  conv2d_forward(...args: number[]): void;
-  conv2d_backward_input(...args: number[]): void;
-  conv2d_backward_weight(...args: number[]): void;
-  max_pool2d_forward(batch: number, channels: number, inH: number, inW: number, kH: number,
-    kW: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number,
-    dilationW: number, outH: number, outW: number, input: number, output: number, argmax: number): void;
-  max_pool2d_backward(planes: number, inPlane: number, outPlane: number, gradOutput: number,
-    argmax: number, gradInput: number): void;
-  relu_forward(x: number, y: number, n: number): void;
-  relu_backward(y: number, gradY: number, gradX: number, n: number): void;
-  bias_add(x: number, bias: number, outer: number, channels: number, inner: number): void;
-  bias_backward(gradY: number, gradBias: number, outer: number, channels: number, inner: number): void;
-  cross_entropy_forward(batch: number, classes: number, logits: number, targets: number,
-    weight: number, ignoreIndex: number, labelSmoothing: number, logProbs: number): number;
-  cross_entropy_backward(batch: number, classes: number, logProbs: number, targets: number,
-    weight: number, ignoreIndex: number, labelSmoothing: number, gradLoss: number,
-    gradLogits: number): void;
-  sgd_step(n: number, param: number, grad: number, momentumBuffer: number, lr: number,
-    momentum: number, dampening: number, nesterov: number, weightDecay: number,
-    firstStep: number): void;
-  fill(x: number, n: number, value: number): void;
-  scale(x: number, n: number, alpha: number): void;
-  axpy(n: number, alpha: number, x: number, y: number): void;
-}
-
-const WASM_FILE = 'kernels_rs_bg.wasm';
-
-/**
- * pkg/ sits at the package root; this file runs from src/backend (ts-jest) or
- * dist/src/backend (compiled), so walk up until pkg/kernels_rs_bg.wasm appears.
- */
-export function findPkgDir(start: string = __dirname): string {
-  let dir = start;
-  for (;;) {
-    const candidate = path.join(dir, 'pkg');
-    if (fs.existsSync(path.join(candidate, WASM_FILE))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new Error(`torchlet: cannot find pkg/${WASM_FILE} above ${start}; run 'bash scripts/build-wasm.sh'.`);
-    }
-    dir = parent;
-  }
-}
-
-/**
- * (module (func (result v128) (v128.const i32x4 0 0 0 0))): validates only where the runtime
- * supports WebAssembly SIMD.
- */
-const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
-  0x03, 0x02, 0x01, 0x00, // function section
-  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, // code section: v128.const
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0x0b, // end
-]);
-
-/** The global WebAssembly namespace, typed locally (tsconfig's lib has no DOM/wasm types). */
-const wasmApi = (globalThis as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
-
-export function wasmSimdSupported(): boolean {
-  try {
-    return wasmApi !== undefined && wasmApi.validate(SIMD_PROBE);
-  } catch {
-    return false;
-  }
+function convArgs(g: Conv2dGeometry): number[] {
+  return [g.batch, g.inChannels, g.inHeight, g.inWidth, g.outChannels, g.kernelHeight,
+    g.kernelWidth, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.groups,
+    g.outHeight, g.outWidth];
 }
 
 type Numeric = Float32Array | Int32Array;
@@ -120,108 +58,47 @@ type Numeric = Float32Array | Int32Array;
 const ALIGN = 16;
 const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
 
-/** Cumulative time of the wasm backend's calls, split into kernel time and copy time. */
-export interface BackendProfile {
-  /** Whether profiling is on (setBackendProfiling). */
-  enabled: boolean;
-  /** Number of backend calls timed. */
-  calls: number;
-  /** ms inside wasm kernels. */
-  kernelMs: number;
-  /** ms copying between JS and wasm memory (and arranging the arena). */
-  copyMs: number;
-  /** The same, per kernel name. */
-  byKernel: Record<string, { calls: number; kernelMs: number; copyMs: number }>;
-}
-
-let profiling = false;
-let profileCalls = 0;
-let profileKernelMs = 0;
-let profileCopyMs = 0;
-let byKernel = new Map<string, { calls: number; kernelMs: number; copyMs: number }>();
-let mark = 0;
-let callCopyMs = 0;
-const now: () => number = typeof performance !== 'undefined' ? () => performance.now() : () => Date.now();
-
-/** Turns the wasm backend's per-call timers on or off (off by default: they cost ~0.1 us per call). */
-export function setBackendProfiling(enabled: boolean): void {
-  profiling = enabled;
-}
-
-/** A snapshot of the cumulative counters since the last reset. */
-export function getBackendProfile(): BackendProfile {
-  const kernelsOut: BackendProfile['byKernel'] = {};
-  for (const [name, v] of byKernel) kernelsOut[name] = { ...v };
-  return { enabled: profiling, calls: profileCalls, kernelMs: profileKernelMs, copyMs: profileCopyMs, byKernel: kernelsOut };
-}
-
-export function resetBackendProfile(): void {
-  profileCalls = 0;
-  profileKernelMs = 0;
-  profileCopyMs = 0;
-  byKernel = new Map();
-}
-
-/** Marks the start of a backend call. */
-function profStart(): void {
-  if (!profiling) return;
-  mark = now();
-  callCopyMs = 0;
-}
-
-/** Ends a stretch of copying. */
-function profCopied(): void {
-  if (!profiling) return;
-  const t = now();
-  callCopyMs += t - mark;
-  mark = t;
-}
-
-/** Ends the kernel stretch of call `name`. */
-let pendingKernel = '';
-let pendingKernelMs = 0;
-function profKernel(name: string): void {
-  if (!profiling) return;
-  const t = now();
-  pendingKernel = name;
-  pendingKernelMs = t - mark;
-  mark = t;
-}
-
-/** Ends a backend call (after its output copies). */
-function profEnd(): void {
-  if (!profiling) return;
-  const t = now();
-  callCopyMs += t - mark;
-  profileCalls++;
-  profileKernelMs += pendingKernelMs;
-  profileCopyMs += callCopyMs;
-  let e = byKernel.get(pendingKernel);
-  if (e === undefined) byKernel.set(pendingKernel, e = { calls: 0, kernelMs: 0, copyMs: 0 });
-  e.calls++;
-  e.kernelMs += pendingKernelMs;
-  e.copyMs += callCopyMs;
-  pendingKernelMs = 0;
-}
-
-/** Bytes of the kernels' linear memory in this thread (0 before the module is loaded). */
-export function wasmMemoryBytes(): number {
-  return kernels === null ? 0 : kernels.memory.buffer.byteLength;
-}
+/** Words per parameter of the fused optimizer kernels' tables (kernels-rs/src/sgd.rs, adam.rs). */
+const SGD_ROW = 5;
+const ADAM_ROW = 8;
 
 class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
+  readonly memory: WasmMemory;
   private arenaPtr = 0;
   private arenaBytes = 0;
+  private tablePtr = 0;
+  private tableBytes = 0;
 
   constructor(private readonly k: KernelExports) {
-    // Never empty, so that every region handed to a kernel is a non-null pointer.
+    this.memory = new WasmMemory(k);
+    // Never empty, so that every staged region handed to a kernel is a non-null pointer.
     this.reserve(256);
   }
 
   /** Bytes of linear memory (grows to a plateau; for leak checks). */
   memoryBytes(): number {
     return this.k.memory.buffer.byteLength;
+  }
+
+  allocFloat32(n: number, persistent = false): Float32Array {
+    return this.memory.allocFloat32(n, persistent);
+  }
+
+  allocInt32(n: number, persistent = false): Int32Array {
+    return this.memory.allocInt32(n, persistent);
+  }
+
+  emptyFloat32(n: number): Float32Array {
+    return this.memory.allocFloat32(n, false, false);
+  }
+
+  emptyInt32(n: number): Int32Array {
+    return this.memory.allocInt32(n, false, false);
+  }
+
+  release(array: Numeric, tensorsDead = false): void {
+    this.memory.release(array, tensorsDead);
   }
 
   /** Makes the arena at least `bytes` long; growth may move it (contents are not kept). */
@@ -238,31 +115,47 @@ class WasmBackend implements Backend {
     this.arenaBytes = size;
   }
 
-  /** Lays out one region per byte length in the arena; returns their pointers. */
-  private regions(byteLengths: number[]): number[] {
+  /**
+   * The pointer of each argument: a resident array's own place in memory, else one arena
+   * region per array (null gives 0). Regions are laid out once per call, before any copy.
+   */
+  private at(arrays: ReadonlyArray<Numeric | null>): number[] {
+    const mem = this.memory;
     let total = 0;
-    const offsets = byteLengths.map((len) => {
-      const at = total;
-      total += alignUp(len);
-      return at;
-    });
-    this.reserve(total);
-    return offsets.map((o) => this.arenaPtr + o);
+    for (const a of arrays) if (a !== null && !mem.owns(a)) total += alignUp(a.byteLength);
+    if (total > 0) this.reserve(total);
+    let next = this.arenaPtr;
+    const ptrs = new Array<number>(arrays.length);
+    for (let i = 0; i < arrays.length; i++) {
+      const a = arrays[i];
+      if (a === null) ptrs[i] = 0;
+      else if (mem.owns(a)) ptrs[i] = a.byteOffset;
+      else {
+        ptrs[i] = next;
+        next += alignUp(a.byteLength);
+      }
+    }
+    return ptrs;
   }
 
+  /** Copies a staged input into its region (nothing for a resident array). */
   private put(ptr: number, data: Numeric): void {
+    if (this.memory.owns(data)) return;
     const view = data instanceof Int32Array
       ? new Int32Array(this.k.memory.buffer, ptr, data.length)
       : new Float32Array(this.k.memory.buffer, ptr, data.length);
     view.set(data);
+    profBytes(data.byteLength);
   }
 
+  /** Copies a staged output back (nothing for a resident array). */
   private get(ptr: number, out: Numeric): void {
-    // A fresh view of the current buffer: the kernel may have grown (detached) memory.
+    if (this.memory.owns(out)) return;
     const view = out instanceof Int32Array
       ? new Int32Array(this.k.memory.buffer, ptr, out.length)
       : new Float32Array(this.k.memory.buffer, ptr, out.length);
     out.set(view);
+    profBytes(out.byteLength);
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
@@ -271,7 +164,7 @@ class WasmBackend implements Backend {
       invalid('gemm', () => validateGemm(transA, transB, m, n, k, alpha, a, b, beta, c));
     }
     profStart();
-    const [pa, pb, pc] = this.regions([a.byteLength, b.byteLength, c.byteLength]);
+    const [pa, pb, pc] = this.at([a, b, c]);
     this.put(pa, a);
     this.put(pb, b);
     if (beta !== 0) this.put(pc, c); // beta = 0 never reads C
@@ -290,13 +183,12 @@ class WasmBackend implements Backend {
       invalid('conv2d', () => validateConv2dForward(g, input, weight, bias, output));
     }
     profStart();
-    const [pi, pw, pb, po] = this.regions([input.byteLength, weight.byteLength,
-      bias ? bias.byteLength : 0, output.byteLength]);
+    const [pi, pw, pb, po] = this.at([input, weight, bias, output]);
     this.put(pi, input);
     this.put(pw, weight);
     if (bias) this.put(pb, bias);
     profCopied();
-    this.k.conv2d_forward(...convArgs(g), pi, pw, bias ? pb : 0, po);
+    this.k.conv2d_forward(...convArgs(g), pi, pw, pb, po);
     profKernel('conv2d_forward');
     this.get(po, output);
     profEnd();
@@ -309,7 +201,7 @@ class WasmBackend implements Backend {
       invalid('conv2dBackwardInput', () => validateConv2dBackwardInput(g, gradOutput, weight, gradInput));
     }
     profStart();
-    const [pgo, pw, pgi] = this.regions([gradOutput.byteLength, weight.byteLength, gradInput.byteLength]);
+    const [pgo, pw, pgi] = this.at([gradOutput, weight, gradInput]);
     this.put(pgo, gradOutput);
     this.put(pw, weight);
     profCopied();
@@ -327,12 +219,11 @@ class WasmBackend implements Backend {
       invalid('conv2dBackwardWeight', () => validateConv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias));
     }
     profStart();
-    const [pi, pgo, pgw, pgb] = this.regions([input.byteLength, gradOutput.byteLength,
-      gradWeight.byteLength, gradBias ? gradBias.byteLength : 0]);
+    const [pi, pgo, pgw, pgb] = this.at([input, gradOutput, gradWeight, gradBias]);
     this.put(pi, input);
     this.put(pgo, gradOutput);
     profCopied();
-    this.k.conv2d_backward_weight(...convArgs(g), pi, pgo, pgw, gradBias ? pgb : 0);
+    this.k.conv2d_backward_weight(...convArgs(g), pi, pgo, pgw, pgb);
     profKernel('conv2d_backward_weight');
     this.get(pgw, gradWeight);
     if (gradBias) this.get(pgb, gradBias);
@@ -347,7 +238,7 @@ class WasmBackend implements Backend {
       invalid('maxPool2d', () => validateMaxPool2dForward(g, input, output, argmax));
     }
     profStart();
-    const [pi, po, pa] = this.regions([input.byteLength, output.byteLength, argmax.byteLength]);
+    const [pi, po, pa] = this.at([input, output, argmax]);
     this.put(pi, input);
     profCopied();
     this.k.max_pool2d_forward(g.batch, g.channels, g.inHeight, g.inWidth, g.kernelHeight,
@@ -368,7 +259,7 @@ class WasmBackend implements Backend {
       invalid('maxPool2dBackward', () => validateMaxPool2dBackward(g, gradOutput, argmax, gradInput));
     }
     profStart();
-    const [pgo, pa, pgi] = this.regions([gradOutput.byteLength, argmax.byteLength, gradInput.byteLength]);
+    const [pgo, pa, pgi] = this.at([gradOutput, argmax, gradInput]);
     this.put(pgo, gradOutput);
     this.put(pa, argmax);
     profCopied();
@@ -382,12 +273,12 @@ class WasmBackend implements Backend {
   reluForward(x: Float32Array, y: Float32Array): void {
     if (y.length !== x.length) invalid('relu', () => validateReluForward(x, y));
     profStart();
-    const [p] = this.regions([x.byteLength]);
-    this.put(p, x);
+    const [px, py] = this.at([x, y]);
+    this.put(px, x);
     profCopied();
-    this.k.relu_forward(p, p, x.length);
+    this.k.relu_forward(px, py, x.length);
     profKernel('relu_forward');
-    this.get(p, y);
+    this.get(py, y);
     profEnd();
   }
 
@@ -396,13 +287,13 @@ class WasmBackend implements Backend {
       invalid('reluBackward', () => validateReluBackward(y, gradY, gradX));
     }
     profStart();
-    const [py, pgy] = this.regions([y.byteLength, gradY.byteLength]);
+    const [py, pgy, pgx] = this.at([y, gradY, gradX]);
     this.put(py, y);
     this.put(pgy, gradY);
     profCopied();
-    this.k.relu_backward(py, pgy, pgy, y.length);
+    this.k.relu_backward(py, pgy, pgx, y.length);
     profKernel('relu_backward');
-    this.get(pgy, gradX);
+    this.get(pgx, gradX);
     profEnd();
   }
 
@@ -411,7 +302,7 @@ class WasmBackend implements Backend {
       invalid('biasAdd', () => validateBiasAdd(x, bias, outer, channels, inner));
     }
     profStart();
-    const [px, pb] = this.regions([x.byteLength, bias.byteLength]);
+    const [px, pb] = this.at([x, bias]);
     this.put(px, x);
     this.put(pb, bias);
     profCopied();
@@ -427,7 +318,7 @@ class WasmBackend implements Backend {
       invalid('biasBackward', () => validateBiasBackward(gradY, gradBias, outer, channels, inner));
     }
     profStart();
-    const [pgy, pgb] = this.regions([gradY.byteLength, gradBias.byteLength]);
+    const [pgy, pgb] = this.at([gradY, gradBias]);
     this.put(pgy, gradY);
     profCopied();
     this.k.bias_backward(pgy, pgb, outer, channels, inner);
@@ -443,14 +334,12 @@ class WasmBackend implements Backend {
       invalid('crossEntropy', () => validateCrossEntropyForward(o, logits, targets, logProbs));
     }
     profStart();
-    const [pl, pt, pw, plp] = this.regions([logits.byteLength, targets.byteLength,
-      o.weight ? o.weight.byteLength : 0, logProbs.byteLength]);
+    const [pl, pt, pw, plp] = this.at([logits, targets, o.weight, logProbs]);
     this.put(pl, logits);
     this.put(pt, targets);
     if (o.weight) this.put(pw, o.weight);
     profCopied();
-    const loss = this.k.cross_entropy_forward(o.batch, o.classes, pl, pt, o.weight ? pw : 0,
-      o.ignoreIndex, o.labelSmoothing, plp);
+    const loss = this.k.cross_entropy_forward(o.batch, o.classes, pl, pt, pw, o.ignoreIndex, o.labelSmoothing, plp);
     profKernel('cross_entropy_forward');
     this.get(plp, logProbs);
     profEnd();
@@ -464,14 +353,12 @@ class WasmBackend implements Backend {
       invalid('crossEntropyBackward', () => validateCrossEntropyBackward(o, logProbs, targets, gradLoss, gradLogits));
     }
     profStart();
-    const [plp, pt, pw, pg] = this.regions([logProbs.byteLength, targets.byteLength,
-      o.weight ? o.weight.byteLength : 0, gradLogits.byteLength]);
+    const [plp, pt, pw, pg] = this.at([logProbs, targets, o.weight, gradLogits]);
     this.put(plp, logProbs);
     this.put(pt, targets);
     if (o.weight) this.put(pw, o.weight);
     profCopied();
-    this.k.cross_entropy_backward(o.batch, o.classes, plp, pt, o.weight ? pw : 0,
-      o.ignoreIndex, o.labelSmoothing, gradLoss, pg);
+    this.k.cross_entropy_backward(o.batch, o.classes, plp, pt, pw, o.ignoreIndex, o.labelSmoothing, gradLoss, pg);
     profKernel('cross_entropy_backward');
     this.get(pg, gradLogits);
     profEnd();
@@ -483,29 +370,119 @@ class WasmBackend implements Backend {
       invalid('sgdStep', () => validateSgdStep(o, param, grad, momentumBuffer));
     }
     profStart();
-    const useBuffer = momentumBuffer !== null && o.momentum !== 0;
-    const [pp, pg, pm] = this.regions([param.byteLength, grad.byteLength,
-      useBuffer ? momentumBuffer.byteLength : 0]);
+    const buffer = o.momentum !== 0 ? momentumBuffer : null;
+    const [pp, pg, pm] = this.at([param, grad, buffer]);
     this.put(pp, param);
     this.put(pg, grad);
-    if (useBuffer && !o.firstStep) this.put(pm, momentumBuffer);
+    if (buffer && !o.firstStep) this.put(pm, buffer);
     profCopied();
-    this.k.sgd_step(param.length, pp, pg, useBuffer ? pm : 0, o.lr, o.momentum, o.dampening,
+    this.k.sgd_step(param.length, pp, pg, pm, o.lr, o.momentum, o.dampening,
       o.nesterov ? 1 : 0, o.weightDecay, o.firstStep ? 1 : 0);
     profKernel('sgd_step');
     this.get(pp, param);
-    if (useBuffer) this.get(pm, momentumBuffer);
+    if (buffer) this.get(pm, buffer);
+    profEnd();
+  }
+
+  /** A u32 table of `words` in linear memory for the fused kernels (kept and grown). */
+  private table(words: number): Uint32Array {
+    const bytes = alignUp(4 * Math.max(1, words));
+    if (bytes > this.tableBytes) {
+      if (this.tableBytes > 0) this.k.dealloc(this.tablePtr, this.tableBytes);
+      this.tablePtr = this.k.alloc(bytes);
+      if (this.tablePtr === 0) {
+        this.tableBytes = 0;
+        throw new Error(`torchlet wasm backend: out of memory allocating ${bytes} bytes`);
+      }
+      this.tableBytes = bytes;
+    }
+    return new Uint32Array(this.k.memory.buffer, this.tablePtr, words);
+  }
+
+  sgdStepMany(o: SgdGroupOptions, params: readonly SgdParam[]): void {
+    for (const p of params) {
+      if (p.grad.length !== p.param.length ||
+        (o.momentum !== 0 && (p.momentumBuffer === null || p.momentumBuffer.length !== p.param.length))) {
+        invalid('sgdStepMany', () => validateSgdStepMany(o, params));
+      }
+    }
+    if (params.length === 0) return;
+    profStart();
+    const arrays: Array<Float32Array | null> = [];
+    for (const p of params) arrays.push(p.param, p.grad, o.momentum !== 0 ? p.momentumBuffer : null);
+    const ptrs = this.at(arrays);
+    const table = this.table(SGD_ROW * params.length);
+    params.forEach((p, i) => {
+      const [pp, pg, pm] = [ptrs[3 * i], ptrs[3 * i + 1], ptrs[3 * i + 2]];
+      this.put(pp, p.param);
+      this.put(pg, p.grad);
+      if (pm !== 0 && !p.firstStep) this.put(pm, p.momentumBuffer as Float32Array);
+      table.set([p.param.length, pp, pg, pm, p.firstStep ? 1 : 0], SGD_ROW * i);
+    });
+    profCopied();
+    this.k.sgd_step_many(params.length, this.tablePtr, o.lr, o.momentum, o.dampening, o.nesterov ? 1 : 0,
+      o.weightDecay, o.maximize ? 1 : 0);
+    profKernel('sgd_step_many');
+    params.forEach((p, i) => {
+      this.get(ptrs[3 * i], p.param);
+      if (ptrs[3 * i + 2] !== 0) this.get(ptrs[3 * i + 2], p.momentumBuffer as Float32Array);
+    });
+    profEnd();
+  }
+
+  adamStepMany(o: AdamGroupOptions, params: readonly AdamParam[]): void {
+    for (const p of params) {
+      const n = p.param.length;
+      if (p.grad.length !== n || p.expAvg.length !== n || p.expAvgSq.length !== n ||
+        (p.maxExpAvgSq !== null && p.maxExpAvgSq.length !== n)) {
+        invalid('adamStepMany', () => validateAdamStepMany(o, params));
+      }
+    }
+    if (params.length === 0) return;
+    profStart();
+    const arrays: Array<Float32Array | null> = [];
+    for (const p of params) arrays.push(p.param, p.grad, p.expAvg, p.expAvgSq, p.maxExpAvgSq);
+    const ptrs = this.at(arrays);
+    const table = this.table(ADAM_ROW * params.length);
+    const scalars = new Float32Array(table.buffer, table.byteOffset, table.length);
+    params.forEach((p, i) => {
+      const row = ptrs.slice(5 * i, 5 * i + 5);
+      [p.param, p.grad, p.expAvg, p.expAvgSq, p.maxExpAvgSq].forEach((a, j) => {
+        if (a !== null) this.put(row[j], a);
+      });
+      table.set([p.param.length, ...row], ADAM_ROW * i);
+      scalars[ADAM_ROW * i + 6] = p.stepSize;
+      scalars[ADAM_ROW * i + 7] = p.biasCorrection2Sqrt;
+    });
+    profCopied();
+    this.k.adam_step_many(params.length, this.tablePtr, o.beta1, o.beta2, 1 - o.beta1, 1 - o.beta2, o.eps,
+      o.weightDecay, o.maximize ? 1 : 0);
+    profKernel('adam_step_many');
+    params.forEach((p, i) => {
+      this.get(ptrs[5 * i], p.param);
+      this.get(ptrs[5 * i + 2], p.expAvg);
+      this.get(ptrs[5 * i + 3], p.expAvgSq);
+      if (p.maxExpAvgSq !== null) this.get(ptrs[5 * i + 4], p.maxExpAvgSq);
+    });
     profEnd();
   }
 
   fill(x: Float32Array, value: number): void {
-    // Nothing to compute: a typed-array fill beats a round trip through wasm memory.
-    x.fill(Math.fround(value));
+    if (!this.memory.owns(x)) {
+      // Nothing to compute: a typed-array fill beats a round trip through wasm memory.
+      x.fill(Math.fround(value));
+      return;
+    }
+    profStart();
+    profCopied();
+    this.k.fill(x.byteOffset, x.length, value);
+    profKernel('fill');
+    profEnd();
   }
 
   scale(x: Float32Array, alpha: number): void {
     profStart();
-    const [p] = this.regions([x.byteLength]);
+    const [p] = this.at([x]);
     this.put(p, x);
     profCopied();
     this.k.scale(p, x.length, alpha);
@@ -517,7 +494,7 @@ class WasmBackend implements Backend {
   axpy(alpha: number, x: Float32Array, y: Float32Array): void {
     if (x.length !== y.length) invalid('axpy', () => validateAxpy(x, y));
     profStart();
-    const [px, py] = this.regions([x.byteLength, y.byteLength]);
+    const [px, py] = this.at([x, y]);
     this.put(px, x);
     this.put(py, y);
     profCopied();
@@ -528,27 +505,43 @@ class WasmBackend implements Backend {
   }
 }
 
-function convArgs(g: Conv2dGeometry): number[] {
-  return [g.batch, g.inChannels, g.inHeight, g.inWidth, g.outChannels, g.kernelHeight,
-    g.kernelWidth, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.groups,
-    g.outHeight, g.outWidth];
-}
+let backend: WasmBackend | null = null;
 
-let kernels: KernelExports | null = null;
-
-/** The raw pkg/ exports, loaded once (synchronous instantiation). */
-export function loadKernels(): KernelExports {
-  if (kernels === null) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    kernels = require(path.join(findPkgDir(), 'kernels_rs.js')) as KernelExports;
-  }
-  return kernels;
-}
-
-/** A Backend over the Rust kernels. Instances share the module but each has its own arena. */
-export function createWasmBackend(): Backend & { memoryBytes(): number } {
+/**
+ * The Backend over the Rust kernels: one per thread, made on first use, so that switching
+ * backends back and forth allocates nothing new.
+ */
+export function createWasmBackend(): Backend & { memoryBytes(): number; memory: WasmMemory } {
   if (!wasmSimdSupported()) {
     throw new Error('torchlet: this runtime has no WebAssembly SIMD; use the js backend.');
   }
-  return new WasmBackend(loadKernels());
+  if (backend === null) backend = new WasmBackend(loadKernels());
+  return backend;
+}
+
+/** Bytes of the kernels' linear memory in this thread (0 before the module is loaded). */
+export function wasmMemoryBytes(): number {
+  return kernelsLoaded()?.memory.buffer.byteLength ?? 0;
+}
+
+/** Resident-memory counters of this thread's wasm backend (null before it is made). */
+export function wasmResidentStats(): ResidentStats | null {
+  return backend === null ? null : backend.memory.stats();
+}
+
+/**
+ * Caps this thread's resident bytes left to the garbage collector (allocations past it live on
+ * the JS heap); returns the old cap.
+ */
+export function setWasmResidentLimit(bytes: number): number {
+  if (!(bytes >= 0)) throw new Error(`setWasmResidentLimit: expected a number of bytes >= 0, got ${bytes}`);
+  const mem = createWasmBackend().memory;
+  const old = mem.limitBytes;
+  mem.limitBytes = bytes;
+  return old;
+}
+
+/** Runs fn in a scope of this thread's resident memory (see WasmMemory.scope). */
+export function wasmScope<T>(fn: () => T, keep: (result: T) => ReadonlyArray<Float32Array | Int32Array | Uint8Array> = () => []): T {
+  return createWasmBackend().memory.scope(fn, keep);
 }

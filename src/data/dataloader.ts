@@ -80,6 +80,9 @@ export function defaultCollate(samples: readonly unknown[]): unknown {
   return collate(samples);
 }
 
+/** How often an in-process loader lets the event loop turn (a turn costs a few microseconds). */
+const YIELD_EVERY_MS = 4;
+
 export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
   readonly shuffle: boolean;
@@ -189,7 +192,17 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
   }
 
   private async *iterInlineAsync(batches: number[][]): AsyncIterableIterator<B> {
-    yield* this.iterInline(batches);
+    let last = performance.now();
+    for (const batch of this.iterInline(batches)) {
+      yield batch;
+      // Let the event loop turn now and then, as a worker-fed loader does: timers, signal
+      // handlers, and the FinalizationRegistry that frees collected tensors' wasm memory
+      // (src/backend/wasm-memory.ts) run only then.
+      if (performance.now() - last >= YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        last = performance.now();
+      }
+    }
   }
 
   private async *iterWorkersAsync(batches: number[][]): AsyncIterableIterator<B> {

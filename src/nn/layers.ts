@@ -1,5 +1,6 @@
 /** The layers of the seed's network: Conv2d, Linear, MaxPool2d, ReLU, Flatten. */
 import { Tensor } from '../tensor';
+import { allocFloat32 } from '../storage';
 import { Generator } from '../random';
 import { conv2d, linear, maxPool2d, relu, flatten, sigmoid, tanh } from '../ops';
 import { checkMaxPool2dOptions } from '../ops/pool';
@@ -27,7 +28,7 @@ function emptyParameter(shape: number[]): Parameter {
   });
   const negative = shape.find((d) => d < 0);
   if (negative !== undefined) throw new Error(`Trying to create tensor with negative dimension ${negative}: [${shape.join(', ')}]`);
-  return new Parameter(new Tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), shape));
+  return new Parameter(new Tensor(allocFloat32(shape.reduce((p, d) => p * d, 1), true), shape));
 }
 
 /** Module options of PyTorch's that choose a device or dtype: there is one of each here. */

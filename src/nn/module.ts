@@ -4,6 +4,7 @@
  * registers `conv1` (and its `conv1.weight`, `conv1.bias`), as in PyTorch. Buffers (tensors
  * saved in the state dict without being parameters) are registered explicitly.
  */
+import { getBackend } from '../backend';
 import { Tensor, shapeString } from '../tensor';
 import { Parameter } from './parameter';
 import { checkOptions, describeValue } from '../options';
@@ -242,8 +243,9 @@ export function zeroGradSetToNone(where: string, options: ZeroGradOptions): bool
  */
 export function zeroGradOf(params: Iterable<Tensor>, setToNone: boolean): void {
   for (const p of params) {
-    if (p.grad === null) continue;
-    if (setToNone) p.grad = null;
-    else p.grad.zero_();
+    const grad = p._peekGrad();
+    if (grad === null) continue;
+    if (setToNone) p._dropGrad();
+    else grad.zero_();
   }
 }

@@ -3,6 +3,7 @@
  * input's gradient needs the weight and the weight's gradient needs the input, so each is
  * saved only when the other's gradient is required; the bias's needs neither.
  */
+import { emptyFloat32 } from '../storage';
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { getBackend } from '../backend';
@@ -35,12 +36,12 @@ function convBackward(s: ConvState, gradOut: Float32Array, needs: readonly boole
   let gw: Float32Array | null = null;
   let gb: Float32Array | null = null;
   if (needs[0]) {
-    gx = new Float32Array(g.batch * g.inChannels * g.inHeight * g.inWidth);
+    gx = emptyFloat32(g.batch * g.inChannels * g.inHeight * g.inWidth);
     be.conv2dBackwardInput(g, gradOut, s.weight!.values, gx);
   }
-  if (needs[2]) gb = new Float32Array(g.outChannels);
+  if (needs[2]) gb = emptyFloat32(g.outChannels);
   if (needs[1]) {
-    gw = new Float32Array(g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth);
+    gw = emptyFloat32(g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth);
     be.conv2dBackwardWeight(g, s.input!.values, gradOut, gw, gb);
   } else if (gb !== null) {
     be.biasBackward(gradOut, gb, g.batch, g.outChannels, g.outHeight * g.outWidth);
@@ -87,7 +88,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     kernelSize: [kernelHeight, kernelWidth],
     stride: options.stride, padding: options.padding, dilation: options.dilation, groups,
   });
-  const y = new Float32Array(batch * outChannels * g.outHeight * g.outWidth);
+  const y = emptyFloat32(batch * outChannels * g.outHeight * g.outWidth);
   const b = bias != null ? bias._dense() as Float32Array : null;
   getBackend().conv2dForward(g, input._dense() as Float32Array, weight._dense() as Float32Array, b, y);
   const out = new Tensor(y, [batch, outChannels, g.outHeight, g.outWidth]);

@@ -2,6 +2,7 @@
  * Losses over class scores: crossEntropy on the backend's fused softmax cross-entropy
  * kernels, and nllLoss over log-probabilities in plain loops.
  */
+import { emptyFloat32 } from '../storage';
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { getBackend } from '../backend';
@@ -78,7 +79,7 @@ function crossEntropyBackward(state: CrossEntropyState, g: Float32Array): [Float
     batch, classes, weight: state.weight === null ? null : state.weight.values,
     ignoreIndex: state.ignoreIndex, labelSmoothing: state.labelSmoothing,
   };
-  const gx = new Float32Array(batch * classes);
+  const gx = emptyFloat32(batch * classes);
   getBackend().crossEntropyBackward(o, state.logProbs.values, state.targets.ints, g[0], gx);
   return [gx];
 }
@@ -104,7 +105,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   checkTargets(op, targets, classes, ignoreIndex);
   const weight = classWeights(op, options.weight, classes);
   const o: CrossEntropyOptions = { batch, classes, weight, ignoreIndex, labelSmoothing };
-  const logProbs = new Float32Array(batch * classes);
+  const logProbs = emptyFloat32(batch * classes);
   const loss = getBackend().crossEntropyForward(o, logits, targets, logProbs);
   const out = new Tensor(new Float32Array([loss]), []);
   if (needsGrad(input)) {

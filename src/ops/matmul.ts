@@ -8,6 +8,7 @@
  * is dense row-major or a plain transpose of one (`x.t()`, `weight.t()`, `x.mT`), nor when its
  * batch is broadcast (stride 0): see `operandOf`.
  */
+import { emptyFloat32 } from '../storage';
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { getBackend } from '../backend';
@@ -104,14 +105,14 @@ function productGrads(s: ProductState, g: Float32Array, needA: boolean, needB: b
   let gb: Float32Array | null = null;
   if (needA) { // g @ B^T
     const b = operandOf(s.b!.tensor, 'col', s.bIsWeight);
-    ga = batchedGemm(batch, m, k, n, gOp, { ...b, trans: !b.trans }, new Float32Array(batch * m * k), alpha);
+    ga = batchedGemm(batch, m, k, n, gOp, { ...b, trans: !b.trans }, emptyFloat32(batch * m * k), alpha);
   }
   if (needB) {
     const a = operandOf(s.a!.tensor, 'row', false);
     if (s.bIsWeight) { // weight's: g^T @ A
-      gb = batchedGemm(1, n, k, m, denseOperand(g, m * n, true), a, new Float32Array(n * k), alpha);
+      gb = batchedGemm(1, n, k, m, denseOperand(g, m * n, true), a, emptyFloat32(n * k), alpha);
     } else { // A^T @ g
-      gb = batchedGemm(batch, k, n, m, { ...a, trans: !a.trans }, gOp, new Float32Array(batch * k * n), alpha);
+      gb = batchedGemm(batch, k, n, m, { ...a, trans: !a.trans }, gOp, emptyFloat32(batch * k * n), alpha);
     }
   }
   return [ga, gb];
@@ -126,7 +127,7 @@ function linearBackward(s: ProductState, g: Float32Array, needs: readonly boolea
   const [ga, gb] = productGrads(s, g, needs[0], needs[1]);
   let gbias: Float32Array | null = null;
   if (needs.length > 2 && needs[2]) {
-    gbias = new Float32Array(s.n);
+    gbias = emptyFloat32(s.n);
     getBackend().biasBackward(g, gbias, s.m, s.n, 1);
   }
   return [ga, gb, gbias];
@@ -150,7 +151,7 @@ const addmmDef: OpDef<ProductState> = { name: 'AddmmBackward0', broadcasts: true
 /** `input` (broadcastable to [m, n]) as a fresh dense [m, n]: a bias row is copied per row. */
 function broadcastMatrix(input: Tensor, m: number, n: number): Float32Array {
   const data = input._dense() as Float32Array;
-  const out = new Float32Array(m * n);
+  const out = emptyFloat32(m * n);
   if (data.length === n && input.shape[input.shape.length - 1] === n) {
     for (let i = 0; i < m; i++) out.set(data, i * n);
     return out;
@@ -181,7 +182,7 @@ function product(def: OpDef<ProductState>, a: Tensor, b: Tensor, dims: { batch: 
   const alpha = opts.alpha ?? 1;
   const beta = opts.beta ?? 0;
   const input = opts.input ?? null;
-  const c = input === null ? new Float32Array(batch * m * n) : broadcastMatrix(input, m, n);
+  const c = input === null ? emptyFloat32(batch * m * n) : broadcastMatrix(input, m, n);
   batchedGemm(batch, m, n, k, operandOf(a, 'row', false), operandOf(b, 'col', bIsWeight), c, alpha, input === null ? 0 : beta);
   const out = new Tensor(c, outShape);
   const inputs = opts.inputs ?? [a, b];

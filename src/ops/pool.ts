@@ -3,6 +3,7 @@
  * dilation, ceilMode, returnIndices). Backward routes each output's gradient to the input cell
  * its index names, so the indices are all the node keeps.
  */
+import { emptyFloat32, emptyInt32 } from '../storage';
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { getBackend } from '../backend';
@@ -40,7 +41,7 @@ interface MaxPoolState {
 
 function maxPoolBackward(s: MaxPoolState, gradOut: Float32Array): [Float32Array] {
   const g = s.geometry;
-  const gx = new Float32Array(g.batch * g.channels * g.inHeight * g.inWidth);
+  const gx = emptyFloat32(g.batch * g.channels * g.inHeight * g.inWidth);
   getBackend().maxPool2dBackward(g, gradOut, s.indices.ints, gx);
   return [gx];
 }
@@ -96,8 +97,8 @@ export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: M
     ceilMode: options.ceilMode,
   });
   const n = batch * channels * g.outHeight * g.outWidth;
-  const y = new Float32Array(n);
-  const argmax = new Int32Array(n);
+  const y = emptyFloat32(n);
+  const argmax = emptyInt32(n);
   getBackend().maxPool2dForward(g, input._dense() as Float32Array, y, argmax);
   const outShape = unbatched ? [channels, g.outHeight, g.outWidth] : [batch, channels, g.outHeight, g.outWidth];
   const out = new Tensor(y, outShape);

@@ -1,6 +1,9 @@
 import { Tensor } from '../tensor';
+import { getBackend } from '../backend';
+import type { AdamGroupOptions, AdamParam } from '../backend';
+import { allocFloat32 } from '../storage';
 import { Problems, checkOptions, optionNames, withDefaults } from '../options';
-import { Optimizer, ParamGroup, ParamsInput, checkStateFields, checkStateTensor, updateInPlace } from './optimizer';
+import { Optimizer, ParamGroup, ParamsInput, checkStateFields, checkStateTensor, writeBackStep } from './optimizer';
 
 export interface AdamOptions {
   lr: number;
@@ -38,23 +41,26 @@ export interface AdamState {
  *     v = beta2 * v + (1 - beta2) * g^2
  *     vMax = max(vMax, v)                                  (amsgrad; then v := vMax below)
  *     p -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps)
+ *
+ * The backend's `adamStepMany` runs it (the js backend's loop is the reference); `Adam.step`
+ * runs it over a whole parameter group in one call.
  */
 export function adam(p: Float32Array, grad: Float32Array, s: AdamState, o: AdamOptions): void {
-  const [beta1, beta2] = o.betas;
   s.step += 1;
-  const biasCorrection1 = 1 - beta1 ** s.step;
-  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** s.step);
-  const stepSize = o.lr / biasCorrection1;
-  const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = s;
-  for (let i = 0; i < p.length; i++) {
-    const direction = o.maximize ? -grad[i] : grad[i];
-    const g = o.weightDecay !== 0 ? direction + o.weightDecay * p[i] : direction;
-    m[i] = m[i] * beta1 + (1 - beta1) * g;
-    v[i] = v[i] * beta2 + (1 - beta2) * g * g;
-    let second = v[i];
-    if (vMax !== null) second = vMax[i] = Math.max(vMax[i], v[i]);
-    p[i] -= stepSize * m[i] / (Math.sqrt(second) / biasCorrection2Sqrt + o.eps);
-  }
+  getBackend().adamStepMany(adamGroupOptions(o), [adamParam(p, grad, s, o)]);
+}
+
+function adamGroupOptions(o: AdamOptions): AdamGroupOptions {
+  return { beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, maximize: o.maximize };
+}
+
+/** One parameter's row of the fused step, its bias corrections at `s.step` (already counted). */
+function adamParam(p: Float32Array, grad: Float32Array, s: AdamState, o: AdamOptions): AdamParam {
+  const [beta1, beta2] = o.betas;
+  return {
+    param: p, grad, expAvg: s.expAvg, expAvgSq: s.expAvgSq, maxExpAvgSq: s.maxExpAvgSq,
+    stepSize: o.lr / (1 - beta1 ** s.step), biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** s.step),
+  };
 }
 
 /** torch.optim.Adam(params, lr, betas, eps, weightDecay, amsgrad, maximize); the rule is in `adam`. */
@@ -91,28 +97,34 @@ export class Adam extends Optimizer<AdamOptions> {
     const loss = this.evaluate(closure);
     for (const group of this.paramGroups) {
       const { params, ...options } = group;
+      const rows: AdamParam[] = [];
+      const stepped: Array<[Tensor, Float32Array]> = [];
       for (const p of params) {
-        if (p.grad === null) continue;
+        const grad = p._peekGrad();
+        if (grad === null) continue;
         const s = this.stateOf(p);
         if (s.step === undefined) {
           s.step = 0;
-          s.expAvg = new Tensor(new Float32Array(p.numel), p.shape);
-          s.expAvgSq = new Tensor(new Float32Array(p.numel), p.shape);
-          if (options.amsgrad) s.maxExpAvgSq = new Tensor(new Float32Array(p.numel), p.shape);
+          s.expAvg = new Tensor(allocFloat32(p.numel, true), p.shape);
+          s.expAvgSq = new Tensor(allocFloat32(p.numel, true), p.shape);
+          if (options.amsgrad) s.maxExpAvgSq = new Tensor(allocFloat32(p.numel, true), p.shape);
         }
         if (options.amsgrad && !(s.maxExpAvgSq instanceof Tensor)) {
-          s.maxExpAvgSq = new Tensor(new Float32Array(p.numel), p.shape);
+          s.maxExpAvgSq = new Tensor(allocFloat32(p.numel, true), p.shape);
         }
+        s.step = (s.step as number) + 1;
         const state: AdamState = {
-          step: s.step as number,
+          step: s.step,
           expAvg: (s.expAvg as Tensor)._dense() as Float32Array,
           expAvgSq: (s.expAvgSq as Tensor)._dense() as Float32Array,
           maxExpAvgSq: options.amsgrad ? (s.maxExpAvgSq as Tensor)._dense() as Float32Array : null,
         };
-        const grad = p.grad._dense() as Float32Array;
-        updateInPlace(p, (values) => adam(values, grad, state, options as AdamOptions));
-        s.step = state.step;
+        rows.push(adamParam(p._dense() as Float32Array, grad._dense() as Float32Array, state, options as AdamOptions));
+        stepped.push([p, rows[rows.length - 1].param]);
       }
+      // One kernel call for the whole group (torch's multi-tensor Adam).
+      getBackend().adamStepMany(adamGroupOptions(options as AdamOptions), rows);
+      writeBackStep(stepped);
     }
     return loss;
   }

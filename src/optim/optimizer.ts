@@ -235,6 +235,17 @@ export function updateInPlace(p: Tensor, update: (values: Float32Array) => void)
   p._versionCounter.value++;
 }
 
+/**
+ * After a fused step wrote into each parameter's dense values: a non-contiguous parameter gets
+ * them written back through its strides, and every parameter's version counter is bumped.
+ */
+export function writeBackStep(stepped: ReadonlyArray<readonly [Tensor, Float32Array]>): void {
+  for (const [p, values] of stepped) {
+    if (!p.isContiguous()) p._writeDense(values);
+    p._versionCounter.value++;
+  }
+}
+
 function copyState(s: ParamState): ParamState {
   const out: ParamState = {};
   for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? new Tensor(v._dense().slice(), v.shape) : v;

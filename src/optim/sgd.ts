@@ -1,7 +1,9 @@
 import { Tensor } from '../tensor';
 import { getBackend } from '../backend';
 import { Problems, checkOptions, optionNames, withDefaults } from '../options';
-import { Optimizer, ParamGroup, ParamsInput, checkStateFields, checkStateTensor, updateInPlace } from './optimizer';
+import { Optimizer, ParamGroup, ParamsInput, checkStateFields, checkStateTensor, writeBackStep } from './optimizer';
+import type { SgdParam } from '../backend';
+import { allocFloat32 } from '../storage';
 
 export interface SGDOptions {
   lr: number;
@@ -38,19 +40,21 @@ const SGD_UNSUPPORTED = {
  */
 export function sgd(params: Tensor[], grads: Array<Tensor | null>, momentumBuffers: Array<Float32Array | null>,
   options: SGDOptions): void {
-  const backend = getBackend();
-  const { maximize, ...kernelOptions } = options;
+  const rows: SgdParam[] = [];
+  const stepped: Array<[Tensor, Float32Array]> = [];
   for (let i = 0; i < params.length; i++) {
     const grad = grads[i];
     if (grad === null) continue;
-    let g = grad._dense() as Float32Array;
-    // Negation is exact, so stepping on -grad is torch's maximize bit for bit.
-    if (maximize) g = g.map((v) => -v);
     let buffer = momentumBuffers[i];
     const firstStep = options.momentum !== 0 && buffer === null;
-    if (firstStep) buffer = momentumBuffers[i] = new Float32Array(params[i].numel);
-    updateInPlace(params[i], (p) => backend.sgdStep({ ...kernelOptions, firstStep }, p, g, options.momentum !== 0 ? buffer : null));
+    if (firstStep) buffer = momentumBuffers[i] = allocFloat32(params[i].numel, true);
+    const param = params[i]._dense() as Float32Array;
+    stepped.push([params[i], param]);
+    rows.push({ param, grad: grad._dense() as Float32Array, momentumBuffer: options.momentum !== 0 ? buffer : null, firstStep });
   }
+  // One kernel call for the whole group (torch's multi-tensor SGD).
+  getBackend().sgdStepMany(options, rows);
+  writeBackStep(stepped);
 }
 
 /** torch.optim.SGD(params, lr, momentum, dampening, weightDecay, nesterov, maximize); the rule is in `sgd`. */
@@ -86,7 +90,7 @@ export class SGD extends Optimizer<SGDOptions> {
       const grads: Array<Tensor | null> = new Array(params.length);
       const buffers: Array<Float32Array | null> = new Array(params.length);
       for (let i = 0; i < params.length; i++) {
-        grads[i] = params[i].grad;
+        grads[i] = params[i]._peekGrad();
         const b = momentum !== 0 ? this.state.get(params[i])?.momentumBuffer : undefined;
         buffers[i] = b instanceof Tensor ? (b._dense() as Float32Array) : null;
       }

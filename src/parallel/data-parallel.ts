@@ -29,6 +29,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'worker_threads';
 import { Tensor } from '../tensor';
+import { allocFloat32 } from '../storage';
+import { scope } from '../scope';
 import { Module, CrossEntropyLoss } from '../nn';
 import { noGrad } from '../autograd';
 import { getBackend } from '../backend';
@@ -275,7 +277,7 @@ export class DataParallel {
     let loss = 0;
     let mainError: unknown = null;
     try {
-      if (active[0]) loss += this.localStep(this.rows(inputs, 0, sizes[0]), new Tensor(lab.subarray(0, sizes[0]), [sizes[0]]), factors[0]);
+      if (active[0]) loss += this.localStep(this.rows(inputs, 0, sizes[0]), this.rows(labels, 0, sizes[0]), factors[0]);
     } catch (e) {
       mainError = e;
     }
@@ -289,17 +291,22 @@ export class DataParallel {
     return loss;
   }
 
-  /** The main thread's own shard: backward of the loss times its factor, added into .grad. */
+  /**
+   * The main thread's own shard: backward of the loss times its factor, added into .grad. In a
+   * scope: nothing of it outlives the call but the gradients, so its memory is freed at once.
+   */
   private localStep(inputs: Tensor, labels: Tensor, factor: number): number {
-    const loss = this.criterion.forward(this.model.forward(inputs) as Tensor, labels);
-    (factor === 1 ? loss : loss.mul(factor)).backward();
-    return factor * loss.item();
+    return scope(() => {
+      const loss = this.criterion.forward(this.model.forward(inputs) as Tensor, labels);
+      (factor === 1 ? loss : loss.mul(factor)).backward();
+      return factor * loss.item();
+    });
   }
 
+  /** Rows [start, start + n) of t, sharing its storage. */
   private rows(t: Tensor, start: number, n: number): Tensor {
     if (start === 0 && n === t.shape[0]) return t;
-    const sample = t.numel / t.shape[0];
-    return new Tensor((t._dense() as Float32Array).subarray(start * sample, (start + n) * sample), [n, ...t.shape.slice(1)]);
+    return t.narrow(0, start, n);
   }
 
   private addGrads(j: number, factor: number): void {
@@ -310,10 +317,11 @@ export class DataParallel {
       if (!flags[i]) continue;
       const p = this.params[i];
       if (!p.requiresGrad) continue;
-      if (p.grad === null) p.grad = new Tensor(new Float32Array(p.numel), p.shape);
+      let grad = p._peekGrad();
+      if (grad === null) p._setGrad(grad = new Tensor(allocFloat32(p.numel, true), p.shape), false);
       const off = this.table[i].offset;
       // The backend's axpy (SIMD in wasm) beats a scalar JS loop 3x here, copies included.
-      backend.axpy(factor, g.subarray(off, off + p.numel), p.grad._dense() as Float32Array);
+      backend.axpy(factor, g.subarray(off, off + p.numel), grad._dense() as Float32Array);
     }
   }
 

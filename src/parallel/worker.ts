@@ -8,6 +8,8 @@ import { receiveMessageOnPort, workerData } from 'worker_threads';
 import { setBackend } from '../backend';
 import { noGrad } from '../autograd';
 import { Tensor } from '../tensor';
+import { allocFloat32 } from '../storage';
+import { scope } from '../scope';
 import { buildCriterion, buildModel } from './spec';
 import { SpinWait } from './spin';
 import {
@@ -59,6 +61,37 @@ function waitForCommand(last: number): number {
   }
 }
 
+function runCommand(kind: Command, n: number, dims: number[], sample: number, model: Replica['model'],
+  criterion: Replica['criterion'], params: Tensor[]): void {
+  // The shard, copied once into memory the kernels use in place (a view of the io buffer would
+  // be copied in by every kernel that reads it). The main thread writes io again only after
+  // this command is marked done.
+  const inputs = new Tensor(allocFloat32(n * sample), [n, ...dims]);
+  (inputs._dense() as Float32Array).set(ioInputs(io, n, sample));
+  if (kind === Command.TrainStep) {
+    const labels = new Tensor(ioLabels(io, n), [n]);
+    model.zeroGrad();
+    const loss = criterion.forward(model.forward(inputs), labels);
+    loss.backward();
+    for (let i = 0; i < params.length; i++) {
+      const g = params[i]._peekGrad();
+      gradFlags[i] = g ? 1 : 0;
+      if (g) gradFloats.set(g._dense() as Float32Array, init.params[i].offset);
+    }
+    losses[j] = loss.item();
+  } else {
+    const out = noGrad(() => model.forward(inputs) as Tensor)._dense() as Float32Array;
+    control[slot(j, Field.OutputElements)] = out.length;
+    if (4 * out.length <= io.byteLength) new Float32Array(io, 0, out.length).set(out);
+    else {
+      init.port.postMessage({ output: out.slice() });
+      control[slot(j, Field.Status)] = Status.OutputPosted;
+    }
+  }
+}
+
+type Replica = ReturnType<typeof setup>;
+
 function run(): void {
   let replica: ReturnType<typeof setup>;
   try {
@@ -95,29 +128,10 @@ function run(): void {
           (params[i]._dense() as Float32Array).set(weights.subarray(e.offset, e.offset + e.numel));
           params[i]._versionCounter.value++; // an in-place write of the replica's weights
         }
-        // Views of the shared buffer, not copies: the main thread writes it again only after this
-        // command is marked done, and nothing of this step's graph outlives the command.
-        const inputs = new Tensor(ioInputs(io, n, sample), [n, ...dims]);
-        if (kind === Command.TrainStep) {
-          const labels = new Tensor(ioLabels(io, n), [n]);
-          model.zeroGrad();
-          const loss = criterion.forward(model.forward(inputs), labels);
-          loss.backward();
-          for (let i = 0; i < params.length; i++) {
-            const g = params[i].grad;
-            gradFlags[i] = g ? 1 : 0;
-            if (g) gradFloats.set(g._dense() as Float32Array, init.params[i].offset);
-          }
-          losses[j] = loss.item();
-        } else {
-          const out = noGrad(() => model.forward(inputs) as Tensor)._dense() as Float32Array;
-          control[slot(j, Field.OutputElements)] = out.length;
-          if (4 * out.length <= io.byteLength) new Float32Array(io, 0, out.length).set(out);
-          else {
-            init.port.postMessage({ output: out });
-            control[slot(j, Field.Status)] = Status.OutputPosted;
-          }
-        }
+        // Nothing of this command outlives it but the gradients and outputs copied out, so it
+        // runs in a scope: its tensors' memory is freed at once (this loop never yields to the
+        // event loop, so the garbage collector's finalizers would never run here).
+        scope(() => runCommand(kind, n, dims, sample, model, criterion, params));
       }
       Atomics.store(control, slot(j, Field.Done), seq);
       Atomics.notify(control, slot(j, Field.Done));

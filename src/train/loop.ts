@@ -29,6 +29,7 @@ import { Tensor } from '../tensor';
 import { Generator, GeneratorState, generatorStateProblem } from '../random';
 import { Problems, checkOptions, describeValue, optionNames, problemsError } from '../options';
 import { noGrad } from '../autograd';
+import { scope } from '../scope';
 import { formatLossLine } from './format';
 import { Module } from '../nn';
 import { DataParallel, type ModelSpec } from '../parallel';
@@ -248,10 +249,14 @@ async function fitWith(o: FitOptions, parallel: DataParallel | null): Promise<Fi
       if (parallel) {
         lossValue = await parallel.forwardBackward(inputs, labels);
       } else {
-        const outputs = model.forward(inputs);
-        const loss = criterion.forward(outputs, labels);
-        loss.backward();
-        lossValue = loss.item();
+        // In a scope: nothing of the step outlives it but the gradients (which persist), so the
+        // wasm backend frees its tensors at once instead of waiting for the garbage collector.
+        lossValue = scope(() => {
+          const outputs = model.forward(inputs);
+          const loss = criterion.forward(outputs, labels);
+          loss.backward();
+          return loss.item();
+        });
       }
       optimizer.step();
 

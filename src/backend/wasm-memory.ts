@@ -1,0 +1,256 @@
+/**
+ * Resident memory of the wasm backend: tensors' arrays allocated in the kernels' linear
+ * memory, so that kernels read and write them in place instead of copying them in and out.
+ *
+ * The memory is a shared WebAssembly.Memory (see scripts/build-wasm.sh): its buffer is a
+ * SharedArrayBuffer, which `memory.grow` never detaches, so a typed-array view of a block stays
+ * valid for as long as the block is allocated, whoever grows the memory (an allocation here,
+ * a kernel's scratch buffer in Rust). A stale view is impossible by construction, and the rest
+ * of the library keeps handling plain typed arrays. (V8 copies into and fills a shared buffer
+ * several times slower than an ordinary one: bulk work on resident arrays belongs in kernels.)
+ *
+ * Lifetimes (resident.ts): `release` frees a block its caller knows is dead; `scope` frees
+ * every block allocated during a function that did not persist; the rest is registered with a
+ * FinalizationRegistry. V8 clears those registrations only in full collections, and runs the
+ * callbacks only once the event loop turns; the pool asks V8 for a collection after each
+ * NUDGE_EVERY_BYTES of blocks left to it. A loop that never yields keeps every such block it
+ * allocated, so memory is bounded by construction instead: the blocks left to the collector
+ * are capped at `limitBytes`, past which new arrays are plain JS-heap typed arrays, which
+ * kernels copy in and out, as they do arrays under the size below which registering costs
+ * more than copying. (Blocks freed deterministically, those of scopes and the persistent
+ * ones, are bounded by the work of a scope and the size of the model.)
+ */
+import type { KernelExports } from './wasm-kernels';
+import type { TensorData } from '../storage';
+import { forgetBlock, registerBlock, residentBlock, type ResidentBlock, type ResidentPool } from './resident';
+
+/** Arrays smaller than this stay on the JS heap, unless persistent or allocated in a scope. */
+export const MIN_RESIDENT_BYTES = 4096;
+/** In a scope there is no registration to pay for: every array is resident. */
+export const MIN_SCOPED_BYTES = 1;
+
+/** Default cap on the bytes left to the collector (env TORCHLET_WASM_RESIDENT_MB overrides). */
+const DEFAULT_LIMIT_MB = 160;
+
+/**
+ * V8 does not count wasm blocks as memory, so nothing would make it collect the small JS
+ * objects that keep them. After this many bytes of blocks left to the collector, the pool
+ * allocates an untouched ArrayBuffer of NUDGE_BUFFER_BYTES, which V8 does count (as external
+ * memory): past its threshold, V8 starts a full collection, after which the registry frees
+ * the dead blocks. The buffer's pages are never touched, so it costs an mmap, not memory.
+ */
+const NUDGE_EVERY_BYTES = 64 * 2 ** 20;
+const NUDGE_BUFFER_BYTES = 96 * 2 ** 20;
+
+export interface ResidentStats {
+  /** Bytes of resident blocks allocated now. */
+  residentBytes: number;
+  peakResidentBytes: number;
+  /** Resident blocks allocated now. */
+  blocks: number;
+  /** Bytes of the blocks left to the collector (allocated outside scopes, not persistent). */
+  collectorBytes: number;
+  /** Cap on collectorBytes; allocations past it go to the JS heap. */
+  limitBytes: number;
+  /** Since the start: blocks allocated; freed by release(), at a scope's end, after collection. */
+  allocated: number;
+  released: number;
+  scoped: number;
+  finalized: number;
+  /** Allocations of resident size that went to the JS heap because of the cap. */
+  overLimit: number;
+  /** Collections asked of V8 (see NUDGE_EVERY_BYTES). */
+  nudges: number;
+}
+
+function limitFromEnv(): number {
+  const env = typeof process !== 'undefined' ? process.env?.TORCHLET_WASM_RESIDENT_MB : undefined;
+  const mb = env === undefined || env === '' ? DEFAULT_LIMIT_MB : Number(env);
+  if (!(mb >= 0)) throw new Error(`TORCHLET_WASM_RESIDENT_MB must be a number of MB >= 0, got '${env}'`);
+  return mb * 2 ** 20;
+}
+
+export class WasmMemory implements ResidentPool {
+  /** Every buffer object the memory has had (one per grow); all alias the same memory. */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  private current: ArrayBufferLike;
+  private readonly registry: FinalizationRegistry<ResidentBlock>;
+  /** Arrays allocated in each open scope, innermost last. */
+  private readonly scopes: TensorData[][] = [];
+  private residentBytes = 0;
+  private peakResidentBytes = 0;
+  private collectorBytes = 0;
+  private liveBlocks = 0;
+  private allocated = 0;
+  private released = 0;
+  private scoped = 0;
+  private finalized = 0;
+  private overLimit = 0;
+  private nudges = 0;
+  private sinceNudge = 0;
+  /** The last nudge buffer, dropped at the next allocation (a field, so it is not optimized away). */
+  private ballast: ArrayBuffer | null = null;
+  limitBytes = limitFromEnv();
+
+  constructor(private readonly k: KernelExports) {
+    this.current = k.memory.buffer;
+    this.buffers.add(this.current);
+    this.registry = new FinalizationRegistry((block) => {
+      if (block.freed) return;
+      this.finalized++;
+      this.free(block);
+    });
+  }
+
+  /** Whether `array` is a view of this memory (resident: kernels may use it in place). */
+  owns(array: TensorData): boolean {
+    const b = array.buffer;
+    return b === this.current || this.buffers.has(b);
+  }
+
+  /** The memory's buffer now (noting a new one after a grow). */
+  private buffer(): ArrayBufferLike {
+    const b = this.k.memory.buffer;
+    if (b !== this.current) {
+      this.current = b;
+      this.buffers.add(b);
+    }
+    return b;
+  }
+
+  /**
+   * A zeroed array (or, unless `zeroed`, one with unspecified contents); `persistent` for
+   * arrays that live long (parameters, optimizer state).
+   */
+  allocFloat32(n: number, persistent = false, zeroed = true): Float32Array {
+    const ptr = this.block(4 * n, persistent, zeroed);
+    if (ptr === 0) return new Float32Array(n);
+    const array = new Float32Array(this.buffer(), ptr, n);
+    this.track(array, ptr, 4 * n, persistent);
+    return array;
+  }
+
+  allocInt32(n: number, persistent = false, zeroed = true): Int32Array {
+    const ptr = this.block(4 * n, persistent, zeroed);
+    if (ptr === 0) return new Int32Array(n);
+    const array = new Int32Array(this.buffer(), ptr, n);
+    this.track(array, ptr, 4 * n, persistent);
+    return array;
+  }
+
+  /** A block of `bytes`, or 0 when the array should live on the JS heap. */
+  private block(bytes: number, persistent: boolean, zeroed: boolean): number {
+    const scoped = this.scopes.length > 0;
+    const min = persistent ? 1 : scoped ? MIN_SCOPED_BYTES : MIN_RESIDENT_BYTES;
+    if (bytes < min) return 0;
+    if (!persistent && !scoped && this.collectorBytes + bytes > this.limitBytes) {
+      this.overLimit++;
+      return 0;
+    }
+    return zeroed ? this.k.alloc_zeroed(bytes) : this.k.alloc(bytes);
+  }
+
+  private track(array: TensorData, ptr: number, bytes: number, persistent: boolean): void {
+    const scope = persistent || this.scopes.length === 0 ? null : this.scopes[this.scopes.length - 1];
+    const block: ResidentBlock = {
+      ptr, bytes, pool: this, wrapped: false, freed: false, scope, registered: false, collected: !persistent && scope === null,
+    };
+    if (block.collected) this.collectorBytes += bytes;
+    registerBlock(array, block);
+    if (scope !== null) scope.push(array);
+    else this.register(array, block);
+    this.allocated++;
+    this.liveBlocks++;
+    this.residentBytes += bytes;
+    if (this.residentBytes > this.peakResidentBytes) this.peakResidentBytes = this.residentBytes;
+  }
+
+  /** Leaves the block to the collector (asking V8 for a collection now and then). */
+  private register(array: TensorData, block: ResidentBlock): void {
+    this.registry.register(array, block, array);
+    block.registered = true;
+    this.ballast = null;
+    this.sinceNudge += block.bytes;
+    if (this.sinceNudge > NUDGE_EVERY_BYTES) {
+      this.sinceNudge = 0;
+      this.nudges++;
+      this.ballast = new ArrayBuffer(NUDGE_BUFFER_BYTES);
+    }
+  }
+
+  persist(array: TensorData, block: ResidentBlock): void {
+    block.scope = null;
+    this.register(array, block);
+  }
+
+  /**
+   * Frees `array`'s block now if it is a resident root of this memory that no tensor was made
+   * over, or whose tensors are all unreachable (`tensorsDead`, the caller's guarantee).
+   */
+  release(array: TensorData, tensorsDead = false): void {
+    const block = residentBlock(array);
+    if (block === undefined || (block.wrapped && !tensorsDead) || block.freed || !this.owns(array)) return;
+    this.released++;
+    this.drop(array, block);
+  }
+
+  /**
+   * Runs fn; every block allocated meanwhile (and not persisted) is freed when it returns,
+   * except `keep(result)`'s, which go to the enclosing scope (or the collector).
+   */
+  scope<T>(fn: () => T, keep: (result: T) => readonly TensorData[]): T {
+    const list: TensorData[] = [];
+    this.scopes.push(list);
+    let kept: ReadonlySet<TensorData> = new Set();
+    try {
+      const result = fn();
+      kept = new Set(keep(result));
+      return result;
+    } finally {
+      this.scopes.pop();
+      this.endScope(list, kept);
+    }
+  }
+
+  private endScope(list: TensorData[], kept: ReadonlySet<TensorData>): void {
+    const outer = this.scopes.length > 0 ? this.scopes[this.scopes.length - 1] : null;
+    for (const array of list) {
+      const block = residentBlock(array);
+      if (block === undefined || block.freed || block.scope !== list) continue;
+      if (kept.has(array)) {
+        if (outer !== null) {
+          block.scope = outer;
+          outer.push(array);
+        } else this.persist(array, block);
+        continue;
+      }
+      this.scoped++;
+      this.drop(array, block);
+    }
+  }
+
+  private drop(array: TensorData, block: ResidentBlock): void {
+    forgetBlock(array);
+    if (block.registered) {
+      this.registry.unregister(array);
+      this.sinceNudge = Math.max(0, this.sinceNudge - block.bytes);
+    }
+    this.free(block);
+  }
+
+  private free(block: ResidentBlock): void {
+    block.freed = true;
+    if (block.collected) this.collectorBytes -= block.bytes;
+    this.k.dealloc(block.ptr, block.bytes);
+    this.liveBlocks--;
+    this.residentBytes -= block.bytes;
+  }
+
+  stats(): ResidentStats {
+    return {
+      residentBytes: this.residentBytes, peakResidentBytes: this.peakResidentBytes, blocks: this.liveBlocks,
+      collectorBytes: this.collectorBytes, limitBytes: this.limitBytes, allocated: this.allocated, released: this.released, scoped: this.scoped,
+      finalized: this.finalized, overLimit: this.overLimit, nudges: this.nudges,
+    };
+  }
+}
