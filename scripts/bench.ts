@@ -12,7 +12,7 @@ import {
   findTorch, runEchoing, torchEpoch, torchStep, EpochResult, TorchRuntime, TorchStep,
 } from './lib/bench-python';
 import {
-  forwardStep, loopStep, memoryRun, MemoryRun, parallelModule, plan, profileSteps, ProfileSplit, scopedStep, setup, timeParallel,
+  loopForward, loopStep, memoryRun, MemoryRun, parallelModule, plan, profileSteps, ProfileSplit, scopedStep, setup, timeParallel,
   timeSteps, Timing, wasmBytes,
 } from './lib/bench-measure';
 
@@ -119,13 +119,13 @@ async function main(argv: string[]): Promise<number> {
       if (threads === 1) {
         const s = setup(batch);
         train = await timeSteps(loopStep(s), p.warmup, p.steps, p.repeats);
-        forward = await timeSteps(() => forwardStep(s), p.warmup, p.steps, p.repeats);
+        forward = await timeSteps(loopForward(s), p.warmup, p.steps, p.repeats);
         profiles.push({ label: `training step, batch ${batch}`, p: await profileSteps(loopStep(s), p.steps) });
         const scoped = setup(batch);
         const scopedTrain = await timeSteps(scopedStep(scoped), p.warmup, p.steps, p.repeats);
         scopedRows.push({ label: 'training step in scope()', batch, threads, ours: scopedTrain.ms, torch: null });
         profiles.push({ label: `training step in scope(), batch ${batch}`, p: await profileSteps(scopedStep(scoped), p.steps) });
-        profiles.push({ label: `forward only, batch ${batch}`, p: await profileSteps(() => forwardStep(s), p.steps) });
+        profiles.push({ label: `forward only, batch ${batch}`, p: await profileSteps(loopForward(s), p.steps) });
       } else if (!parallelOk) {
         note = 'src/parallel not available';
       } else {

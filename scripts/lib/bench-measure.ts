@@ -144,13 +144,23 @@ export function trainStep(s: Setup): number {
  * when the FinalizationRegistry frees the wasm memory of tensors the collector has found dead.
  */
 export function loopStep(s: Setup): () => number | Promise<number> {
+  return inLoop(() => trainStep(s));
+}
+
+/** The forward pass (no graph) as an evaluation loop over a DataLoader runs it (see loopStep). */
+export function loopForward(s: Setup): () => void | Promise<void> {
+  return inLoop(() => forwardStep(s));
+}
+
+/** `step`, letting the event loop turn every LOOP_YIELD_EVERY_MS as the DataLoader does. */
+function inLoop<T>(step: () => T): () => T | Promise<T> {
   let last = performance.now();
   return () => {
-    const loss = trainStep(s);
-    if (performance.now() - last < LOOP_YIELD_EVERY_MS) return loss;
-    return new Promise<number>((resolve) => setImmediate(() => {
+    const result = step();
+    if (performance.now() - last < LOOP_YIELD_EVERY_MS) return result;
+    return new Promise<T>((resolve) => setImmediate(() => {
       last = performance.now();
-      resolve(loss);
+      resolve(result);
     }));
   };
 }

@@ -144,7 +144,10 @@ export class WasmMemory implements ResidentPool {
     const min = persistent ? 1 : scoped ? MIN_SCOPED_BYTES : MIN_RESIDENT_BYTES;
     if (bytes < min) return 0;
     if (!persistent && !scoped && this.collectorBytes + bytes > this.limitBytes) {
+      // Full: ask for a collection (once per NUDGE_EVERY_BYTES of refusals), so that a loop
+      // that yields gets its blocks back soon; meanwhile the array lives on the JS heap.
       this.overLimit++;
+      this.countForNudge(bytes);
       return 0;
     }
     return zeroed ? this.k.alloc_zeroed(bytes) : this.k.alloc(bytes);
@@ -169,8 +172,13 @@ export class WasmMemory implements ResidentPool {
   private register(array: TensorData, block: ResidentBlock): void {
     this.registry.register(array, block, array);
     block.registered = true;
+    this.countForNudge(block.bytes);
+  }
+
+  /** After NUDGE_EVERY_BYTES more bytes left to the collector, asks V8 for a collection. */
+  private countForNudge(bytes: number): void {
     this.ballast = null;
-    this.sinceNudge += block.bytes;
+    this.sinceNudge += bytes;
     if (this.sinceNudge > NUDGE_EVERY_BYTES) {
       this.sinceNudge = 0;
       this.nudges++;

@@ -138,9 +138,14 @@ class WasmBackend implements Backend {
     return ptrs;
   }
 
+  /** Whether `ptr` is an arena region (a staged array), not a resident array's own place. */
+  private staged(ptr: number): boolean {
+    return ptr >= this.arenaPtr && ptr < this.arenaPtr + this.arenaBytes;
+  }
+
   /** Copies a staged input into its region (nothing for a resident array). */
   private put(ptr: number, data: Numeric): void {
-    if (this.memory.owns(data)) return;
+    if (!this.staged(ptr)) return;
     const view = data instanceof Int32Array
       ? new Int32Array(this.k.memory.buffer, ptr, data.length)
       : new Float32Array(this.k.memory.buffer, ptr, data.length);
@@ -150,7 +155,7 @@ class WasmBackend implements Backend {
 
   /** Copies a staged output back (nothing for a resident array). */
   private get(ptr: number, out: Numeric): void {
-    if (this.memory.owns(out)) return;
+    if (!this.staged(ptr)) return;
     const view = out instanceof Int32Array
       ? new Int32Array(this.k.memory.buffer, ptr, out.length)
       : new Float32Array(this.k.memory.buffer, ptr, out.length);
@@ -412,21 +417,27 @@ class WasmBackend implements Backend {
     for (const p of params) arrays.push(p.param, p.grad, o.momentum !== 0 ? p.momentumBuffer : null);
     const ptrs = this.at(arrays);
     const table = this.table(SGD_ROW * params.length);
-    params.forEach((p, i) => {
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
       const [pp, pg, pm] = [ptrs[3 * i], ptrs[3 * i + 1], ptrs[3 * i + 2]];
       this.put(pp, p.param);
       this.put(pg, p.grad);
       if (pm !== 0 && !p.firstStep) this.put(pm, p.momentumBuffer as Float32Array);
-      table.set([p.param.length, pp, pg, pm, p.firstStep ? 1 : 0], SGD_ROW * i);
-    });
+      const row = SGD_ROW * i;
+      table[row] = p.param.length;
+      table[row + 1] = pp;
+      table[row + 2] = pg;
+      table[row + 3] = pm;
+      table[row + 4] = p.firstStep ? 1 : 0;
+    }
     profCopied();
     this.k.sgd_step_many(params.length, this.tablePtr, o.lr, o.momentum, o.dampening, o.nesterov ? 1 : 0,
       o.weightDecay, o.maximize ? 1 : 0);
     profKernel('sgd_step_many');
-    params.forEach((p, i) => {
-      this.get(ptrs[3 * i], p.param);
-      if (ptrs[3 * i + 2] !== 0) this.get(ptrs[3 * i + 2], p.momentumBuffer as Float32Array);
-    });
+    for (let i = 0; i < params.length; i++) {
+      this.get(ptrs[3 * i], params[i].param);
+      if (ptrs[3 * i + 2] !== 0) this.get(ptrs[3 * i + 2], params[i].momentumBuffer as Float32Array);
+    }
     profEnd();
   }
 
