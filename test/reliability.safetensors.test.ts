@@ -105,7 +105,9 @@ describe('the header is parsed with bounds', () => {
     fs.writeFileSync(file, fileBytes(header));
     const start = Date.now();
     expect(() => loadFile(file)).toThrow(new RegExp(`the header lists more than ${MAX_TENSORS} tensors`));
-    expect(Date.now() - start).toBeLessThan(1000);
+    // Building the 200,000 entries took seconds (1.5 million took 8-27 s); refusing them first
+    // takes well under one. The bound is loose because CI machines are shared and noisy.
+    expect(Date.now() - start).toBeLessThan(5000);
   });
 
   test('exactly MAX_TENSORS tensors (and metadata) are accepted', () => {
