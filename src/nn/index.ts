@@ -7,6 +7,8 @@ export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions } from 
 export { Dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
 export { Sequential, ModuleList } from './containers';
-export { CrossEntropyLoss, NLLLoss } from './loss';
+export {
+  CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss,
+} from './loss';
 export * as init from './init';
 export * as functional from '../functional';

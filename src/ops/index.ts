@@ -33,5 +33,12 @@ export { lerp } from './lerp';
 export { logSoftmax, softmax } from './softmax';
 export { crossEntropy, nllLoss } from './loss';
 export type { CrossEntropyLossOptions, NllLossOptions } from './loss';
+export {
+  mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv,
+} from './pointwise-loss';
+export type {
+  Reduction, MseLossOptions, SmoothL1LossOptions, HuberLossOptions, BceLossOptions, BceWithLogitsLossOptions,
+  KlDivLossOptions,
+} from './pointwise-loss';
 export { cat, stack, split, chunk, unbind } from './join';
 export { gather, indexSelect, repeat, tile, flip, roll, scatter, scatterAdd } from './gather';
