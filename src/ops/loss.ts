@@ -211,7 +211,20 @@ function crossEntropyWithProbabilities(input: Tensor, target: Tensor, weight: Te
   if (weight !== null) terms = mul(terms, weightAlongClassDim(weight, input));
   if (reduction === 'none') return neg(sum(terms, classDim));
   if (reduction === 'sum') return neg(sum(terms));
-  return div(neg(sum(terms)), input.numel / classes);
+  return divByScalar(neg(sum(terms)), input.numel / classes);
+}
+
+interface DivByScalarState { divisor: number }
+/** PyTorch's C++ `tensor / scalar` (div.Scalar), whose node is DivBackward1. */
+const divByScalarDef: OpDef<DivByScalarState> = {
+  name: 'DivBackward1',
+  backward: (state, g) => [g.map((v) => v / state.divisor)],
+};
+
+function divByScalar(input: Tensor, divisor: number): Tensor {
+  const out = new Tensor(floatData(input, 'div', 'input').map((v) => v / divisor), input.shape);
+  if (needsGrad(input)) record(divByScalarDef, out, [input], { divisor });
+  return out;
 }
 
 /** Copied: a data loader may refill its label buffer before backward runs. */
