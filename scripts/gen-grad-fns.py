@@ -113,6 +113,11 @@ CASES = {
     "crossEntropyProbabilities": lambda x, y: F.cross_entropy(x, y),
     "crossEntropyProbabilitiesNone": lambda x, y: F.cross_entropy(x, y, reduction="none"),
     "crossEntropyKDim": lambda x, y: F.cross_entropy(x.view(1, 3, 4), torch.tensor([[0, 0, 1, 1]])),
+    "leakyRelu": lambda x, y: F.leaky_relu(x - 0.5, 0.2),
+    "elu": lambda x, y: F.elu(x - 0.5),
+    "gelu": lambda x, y: F.gelu(x),
+    "geluTanh": lambda x, y: F.gelu(x, approximate="tanh"),
+    "silu": lambda x, y: F.silu(x),
 }
 
 

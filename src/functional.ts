@@ -7,14 +7,14 @@
 import type { Tensor } from './tensor';
 import * as ops from './ops';
 import type {
-  Conv2dOptions, CrossEntropyLossOptions, NllLossOptions, MseLossOptions, SmoothL1LossOptions, HuberLossOptions,
+  GeluOptions, Conv2dOptions, CrossEntropyLossOptions, NllLossOptions, MseLossOptions, SmoothL1LossOptions, HuberLossOptions,
   BceLossOptions, BceWithLogitsLossOptions, KlDivLossOptions,
 } from './ops';
 import { checkOptions, describeValue, optionNames } from './options';
 
 export {
   relu, linear, logSoftmax, softmax, flatten, matmul, add, sub, mul, div, sigmoid, tanh, dropout,
-  maxPool2d, maxPool2dWithIndices,
+  maxPool2d, maxPool2dWithIndices, leakyRelu, elu, silu,
 } from './ops';
 export type { Conv2dOptions, MaxPool2dOptions, CrossEntropyLossOptions, NllLossOptions } from './ops';
 export type {
@@ -135,4 +135,12 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
 export function klDiv(input: Tensor, target: Tensor, options: KlDivLossOptions = {}): Tensor {
   checkLossOptions('klDiv', options, KL_DIV_LOSS_OPTIONS, KL_DIV_REDUCTIONS);
   return ops.klDiv(input, target, options);
+}
+
+export const GELU_OPTIONS = optionNames<GeluOptions>({ approximate: true });
+
+/** torch.nn.functional.gelu(input, { approximate: 'none' | 'tanh' }). */
+export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
+  checkOptions('gelu', options, GELU_OPTIONS);
+  return ops.gelu(input, options);
 }

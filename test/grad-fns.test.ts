@@ -113,6 +113,11 @@ const cases: Record<string, (x: Tensor, y: Tensor) => Tensor> = {
   crossEntropyProbabilities: (x, y) => F.crossEntropy(x, y),
   crossEntropyProbabilitiesNone: (x, y) => F.crossEntropy(x, y, { reduction: 'none' }),
   crossEntropyKDim: (x) => F.crossEntropy(x.view(1, 3, 4), new Tensor(Int32Array.from([0, 0, 1, 1]), [1, 4])),
+  leakyRelu: (x) => F.leakyRelu(x.sub(0.5), 0.2),
+  elu: (x) => F.elu(x.sub(0.5)),
+  gelu: (x) => F.gelu(x),
+  geluTanh: (x) => F.gelu(x, { approximate: 'tanh' }),
+  silu: (x) => F.silu(x),
 };
 
 /**

@@ -245,6 +245,14 @@ describe.each(['js', 'wasm'])('gradcheck on the %s backend', (backend) => {
     }
   });
 
+  test('activations: leakyRelu, elu, gelu both ways, silu', () => {
+    gradcheck((x) => F.leakyRelu(x, 0.2), [distinctTensor([2, 3])]);
+    gradcheck((x) => F.elu(x, 1.5), [distinctTensor([2, 3])]);
+    gradcheck((x) => F.gelu(x.mul(3)), [randomTensor([2, 3])]);
+    gradcheck((x) => F.gelu(x.mul(3), { approximate: 'tanh' }), [randomTensor([2, 3])]);
+    gradcheck((x) => F.silu(x.mul(3)), [randomTensor([2, 3])]);
+  });
+
   test('a tensor used on several paths sums its gradients', () => {
     gradcheck((a) => ops.mul(a, a).add(a.view(3, 2).view(2, 3)).sub(F.relu(a.add(5))), [randomTensor([2, 3])]);
     gradcheck((a, b) => { const h = a.matmul(b); return h.mul(h).add(h); }, [randomTensor([2, 3]), randomTensor([3, 2])]);

@@ -4,6 +4,7 @@ export type { ZeroGradOptions, LoadStateDictResult, StateDict } from './module';
 export { Parameter } from './parameter';
 export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity, Sigmoid, Tanh } from './layers';
 export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions } from './layers';
+export { LeakyReLU, ELU, GELU, SiLU, Softmax, LogSoftmax } from './activation';
 export { Dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
 export { Sequential, ModuleList } from './containers';

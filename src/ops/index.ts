@@ -22,6 +22,8 @@ export type { Conv2dOptions, Pair } from './conv';
 export { maxPool2d, maxPool2dWithIndices } from './pool';
 export type { MaxPool2dOptions } from './pool';
 export { relu } from './activation';
+export { leakyRelu, elu, gelu, silu } from './nonlinear';
+export type { GeluOptions } from './nonlinear';
 export { dropout } from './dropout';
 export {
   exp, expm1, log, log1p, log2, sqrt, rsqrt, reciprocal, sin, cos, tan, sigmoid, tanh, abs, clamp,
