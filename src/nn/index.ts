@@ -7,7 +7,9 @@ export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions } from 
 export { LeakyReLU, ELU, GELU, SiLU, Softmax, LogSoftmax } from './activation';
 export { Dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
-export { Sequential, ModuleList } from './containers';
+export { Sequential, ModuleList, ModuleDict } from './containers';
+export type { ForwardHook, ForwardPreHook, RemovableHandle } from './module';
+export * as utils from './utils';
 export {
   CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss,
 } from './loss';
