@@ -5,6 +5,8 @@ export { Parameter } from './parameter';
 export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity, Sigmoid, Tanh } from './layers';
 export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions } from './layers';
 export { LeakyReLU, ELU, GELU, SiLU, Softmax, LogSoftmax } from './activation';
+export { BatchNorm1d, BatchNorm2d } from './batchnorm';
+export type { BatchNormOptions } from './batchnorm';
 export { Dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
 export { Sequential, ModuleList, ModuleDict } from './containers';
