@@ -31,7 +31,7 @@ const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions>({ eps: true, momentum: 
 const filled = (n: number, v: number): Tensor => new Tensor(new Float32Array(n).fill(v), [n]);
 
 /** A float as Python's repr prints a small one: 1e-05, not 0.00001. */
-function pythonFloat(x: number): string {
+export function pythonFloat(x: number): string {
   if (x === 0 || Math.abs(x) >= 1e-4) return String(x);
   return x.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
 }

@@ -7,6 +7,8 @@ export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions } from 
 export { LeakyReLU, ELU, GELU, SiLU, Softmax, LogSoftmax } from './activation';
 export { BatchNorm1d, BatchNorm2d } from './batchnorm';
 export type { BatchNormOptions } from './batchnorm';
+export { LayerNorm, GroupNorm } from './normalization';
+export type { LayerNormOptions, GroupNormOptions } from './normalization';
 export { Dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
 export { Sequential, ModuleList, ModuleDict } from './containers';

@@ -200,8 +200,8 @@ function crossEntropyWithProbabilities(input: Tensor, target: Tensor, weight: Te
   const op = 'crossEntropy';
   floatData(target, op, 'target');
   if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
-    fail(op, `Expected target size ${shapeString(input.shape)}, got ${shapeString(target.shape)} ` +
-      '(class-probability targets have the shape of the input)');
+    fail(op, `target must be an int32 Tensor of class indices, or float32 class probabilities of the input's shape ` +
+      `${shapeString(input.shape)}; got float32 of shape ${shapeString(target.shape)}`);
   }
   const classDim = classDimOf(input);
   const classes = input.shape[classDim];
