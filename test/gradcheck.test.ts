@@ -374,3 +374,47 @@ describe.each(['js', 'wasm'])('gradcheck of the math and reduction ops on the %s
     gradcheck((a) => ops.topk(a, 3, 0, false).values, [distinctTensor([5, 2])]);
   });
 });
+
+// After the per-backend tests, so that the random draws of the tests above stay as they were.
+describe('gradcheck of the losses and activations', () => {
+  test('pointwise losses: every reduction, input and target', () => {
+    const w = new Tensor(Float32Array.from([0.5, 2, 1.5]), [3]);
+    // Targets at least 0.075 from every input and every |difference| 0.025 from beta and delta.
+    const far = (): Tensor => new Tensor(Float32Array.from([1, -1, 0.3, -0.3, 0.9, -0.2]), [2, 3], { requiresGrad: true });
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      gradcheck((x, y) => F.mseLoss(x, y, { reduction }), [randomTensor([2, 3]), randomTensor([2, 3])]);
+      gradcheck((x, y) => F.l1Loss(x, y, { reduction }), [distinctTensor([2, 3]), far()]);
+      gradcheck((x, y) => F.smoothL1Loss(x, y, { reduction, beta: 0.7 }), [distinctTensor([2, 3]), far()]);
+      gradcheck((x, y) => F.huberLoss(x, y, { reduction, delta: 0.6 }), [distinctTensor([2, 3]), far()]);
+      gradcheck((x, y) => F.binaryCrossEntropy(x.sigmoid(), y.sigmoid(), { reduction, weight: w }),
+        [randomTensor([2, 3]), randomTensor([2, 3])]);
+      gradcheck((x, y) => F.binaryCrossEntropyWithLogits(x, y, { reduction, weight: w, posWeight: w }),
+        [randomTensor([2, 3]), randomTensor([2, 3])]);
+    }
+    for (const reduction of ['mean', 'sum', 'none', 'batchmean'] as const) {
+      gradcheck((x, y) => F.klDiv(x, y.sigmoid(), { reduction }), [randomTensor([2, 3]), randomTensor([2, 3])]);
+      gradcheck((x, y) => F.klDiv(x, y, { reduction, logTarget: true }), [randomTensor([2, 3]), randomTensor([2, 3])]);
+    }
+  });
+
+  test('crossEntropy: sum, none, probability targets, K-dimensional input', () => {
+    const w = new Tensor(Float32Array.from([0.5, 1, 2]), [3]);
+    const y = labels([0, 2, -100, 1]);
+    gradcheck((x) => F.crossEntropy(x, y, { reduction: 'sum', weight: w, labelSmoothing: 0.2 }), [randomTensor([4, 3])]);
+    gradcheck((x) => F.crossEntropy(x, y, { reduction: 'none', labelSmoothing: 0.1 }), [randomTensor([4, 3])]);
+    gradcheck((x, p) => F.crossEntropy(x, F.softmax(p, 1), { weight: w, labelSmoothing: 0.1 }), [randomTensor([4, 3]), randomTensor([4, 3])]);
+    const yk = new Tensor(Int32Array.from([0, 2, 1, 1, 0, -100]), [2, 3]);
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      gradcheck((x) => F.crossEntropy(x, yk, { reduction, weight: w, labelSmoothing: 0.1 }), [randomTensor([2, 3, 3])]);
+      gradcheck((x) => F.nllLoss(x, yk.view(2, 1, 3), { reduction }), [randomTensor([2, 3, 1, 3])]);
+    }
+  });
+
+  test('activations: leakyRelu, elu, gelu both ways, silu', () => {
+    gradcheck((x) => F.leakyRelu(x, 0.2), [distinctTensor([2, 3])]);
+    gradcheck((x) => F.elu(x, 1.5), [distinctTensor([2, 3])]);
+    gradcheck((x) => F.gelu(x.mul(3)), [randomTensor([2, 3])]);
+    gradcheck((x) => F.gelu(x.mul(3), { approximate: 'tanh' }), [randomTensor([2, 3])]);
+    gradcheck((x) => F.silu(x.mul(3)), [randomTensor([2, 3])]);
+  });
+});

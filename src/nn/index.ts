@@ -4,9 +4,18 @@ export type { ZeroGradOptions, LoadStateDictResult, StateDict } from './module';
 export { Parameter } from './parameter';
 export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity, Sigmoid, Tanh } from './layers';
 export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions } from './layers';
+export { LeakyReLU, ELU, GELU, SiLU, Softmax, LogSoftmax } from './activation';
+export { BatchNorm1d, BatchNorm2d } from './batchnorm';
+export type { BatchNormOptions } from './batchnorm';
+export { LayerNorm, GroupNorm } from './normalization';
+export type { LayerNormOptions, GroupNormOptions } from './normalization';
 export { Dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
-export { Sequential, ModuleList } from './containers';
-export { CrossEntropyLoss, NLLLoss } from './loss';
+export { Sequential, ModuleList, ModuleDict } from './containers';
+export type { ForwardHook, ForwardPreHook, RemovableHandle } from './module';
+export * as utils from './utils';
+export {
+  CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss,
+} from './loss';
 export * as init from './init';
 export * as functional from '../functional';

@@ -21,19 +21,71 @@ export interface LoadStateDictResult {
 
 export type StateDict = Record<string, Tensor>;
 
+/** Runs before forward with the arguments; may return replacements. */
+export type ForwardPreHook = (module: Module, args: any[]) => any;
+/** Runs after forward with the arguments and the output; may return a replacement output. */
+export type ForwardHook = (module: Module, args: any[], output: any) => any;
+
+/** What registering a hook returns: remove() unregisters it (idempotent). */
+export interface RemovableHandle {
+  readonly id: number;
+  remove(): void;
+}
+
+let nextHookId = 0;
+
+function addHook<H>(hooks: Map<number, H>, hook: H): RemovableHandle {
+  if (typeof hook !== 'function') throw new TypeError('hook must be a function');
+  const id = nextHookId++;
+  hooks.set(id, hook);
+  return { id, remove: () => { hooks.delete(id); } };
+}
+
 export class Module {
   /** Training mode (train()) or evaluation mode (eval()). */
   training = true;
   private readonly _bufferNames = new Set<string>();
+  private readonly _forwardPreHooks = new Map<number, ForwardPreHook>();
+  private readonly _forwardHooks = new Map<number, ForwardHook>();
 
   /** The computation; subclasses override it. */
   forward(...args: any[]): any {
     throw new Error(`Module [${this.constructor.name}] is missing the required "forward" function`);
   }
 
-  /** Calls forward (torch's `module(x)`; TS classes cannot be called directly). */
+  /**
+   * Calls forward (torch's `module(x)`; TS classes cannot be called directly), with the forward
+   * pre-hooks first (one may return replacement arguments: an array, or a single value) and the
+   * forward hooks after (one may return a replacement output), as torch's _call_impl.
+   */
   call<This extends Module>(this: This, ...args: Parameters<This['forward']>): ReturnType<This['forward']> {
-    return this.forward(...args);
+    let input: any[] = args;
+    for (const hook of [...this._forwardPreHooks.values()]) {
+      const replaced = hook(this, input);
+      if (replaced !== undefined) input = Array.isArray(replaced) ? replaced : [replaced];
+    }
+    let output = this.forward(...input);
+    for (const hook of [...this._forwardHooks.values()]) {
+      const replaced = hook(this, input, output);
+      if (replaced !== undefined) output = replaced;
+    }
+    return output;
+  }
+
+  /** torch's register_forward_pre_hook: hook(module, args) before forward; remove() with the handle. */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return addHook(this._forwardPreHooks, hook);
+  }
+
+  /** torch's register_forward_hook: hook(module, args, output) after forward; remove() with the handle. */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return addHook(this._forwardHooks, hook);
+  }
+
+  /** Sets requiresGrad on every parameter (torch's requires_grad_); returns this. */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
   }
 
   /** Registers (or replaces) a parameter under `name`; same as assigning it as a property. */

@@ -24,6 +24,8 @@ export type { Conv2dOptions, Pair } from './conv';
 export { maxPool2d, maxPool2dWithIndices } from './pool';
 export type { MaxPool2dOptions } from './pool';
 export { relu } from './activation';
+export { leakyRelu, elu, gelu, silu } from './nonlinear';
+export type { GeluOptions } from './nonlinear';
 export { dropout } from './dropout';
 export {
   exp, expm1, log, log1p, log2, sqrt, rsqrt, reciprocal, sin, cos, tan, sigmoid, tanh, abs, clamp,
@@ -35,5 +37,12 @@ export { lerp } from './lerp';
 export { logSoftmax, softmax } from './softmax';
 export { crossEntropy, nllLoss } from './loss';
 export type { CrossEntropyLossOptions, NllLossOptions } from './loss';
+export {
+  mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv,
+} from './pointwise-loss';
+export type {
+  Reduction, MseLossOptions, SmoothL1LossOptions, HuberLossOptions, BceLossOptions, BceWithLogitsLossOptions,
+  KlDivLossOptions,
+} from './pointwise-loss';
 export { cat, stack, split, chunk, unbind } from './join';
 export { gather, indexSelect, repeat, tile, flip, roll, scatter, scatterAdd } from './gather';
