@@ -387,8 +387,15 @@ function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
   }
 }
 
-/** The engine behind Tensor.backward(): `gradient` already has the root's shape. */
+/**
+ * The engine behind Tensor.backward(): `gradient` already has the root's shape. The pass runs
+ * in the backend's temporary scope: what it allocates and no tensor holds is freed at its end.
+ */
 export function runBackward(root: Tensor, gradient: Float32Array, retainGraph: boolean): void {
+  getBackend().temporaryScope(() => backwardPass(root, gradient, retainGraph));
+}
+
+function backwardPass(root: Tensor, gradient: Float32Array, retainGraph: boolean): void {
   const rootNode = root.gradFn;
   if (rootNode === null) {
     accumulateIntoLeaf(root, { data: gradient, owned: false });
