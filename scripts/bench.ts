@@ -104,6 +104,14 @@ async function main(argv: string[]): Promise<number> {
   if (torch) head.push(`PyTorch: ${torch.version} (${torch.blas}): ${torch.envPrefix}${torch.python} scripts/bench-torch.py --threads N --batch B`);
   out();
 
+  // First, while this process's wasm memory has seen nothing else (it never shrinks).
+  let memory: MemoryRun | null = null;
+  if (cfg.memory) {
+    out(`Memory run: ${cfg.memorySteps} training steps at batch 4 ...`);
+    memory = await memoryRun(cfg.memorySteps, cfg.memoryFirst, (step) => out(`  step ${step}`));
+    out(`  ${memory.msPerStep.toFixed(3)} ms/step over the run`);
+  }
+
   const trainRows: StepRow[] = [];
   const scopedRows: StepRow[] = [];
   const forwardRows: StepRow[] = [];
@@ -159,12 +167,6 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  let memory: MemoryRun | null = null;
-  if (cfg.memory) {
-    out(`\nMemory run: ${cfg.memorySteps} training steps at batch 4 ...`);
-    memory = await memoryRun(cfg.memorySteps, cfg.memoryFirst, (step) => out(`  step ${step}`));
-    out(`  ${memory.msPerStep.toFixed(3)} ms/step over the run`);
-  }
 
   const epochs: EpochRow[] = [];
   let torchEpochResult: EpochResult | null = null;

@@ -4,6 +4,7 @@
  */
 import { Tensor, shapeString } from './tensor';
 import { OpDef, SavedTensor, isGradEnabled, noGrad, record, runEngine } from './autograd';
+import { getBackend } from './backend';
 
 export interface GradOptions {
   /** Gradients of the outputs (required for outputs with more than one element). */
@@ -76,7 +77,9 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
 export function backward(tensors: Tensor | readonly Tensor[], gradTensors?: ReadonlyArray<Tensor | null> | Tensor | null,
   options: { retainGraph?: boolean } = {}): void {
   const outs = asList(tensors);
-  runEngine(outs, rootGradients('backward', outs, gradTensors), options.retainGraph ?? false, null);
+  const grads = rootGradients('backward', outs, gradTensors);
+  // As Tensor.backward(): what the pass allocates and no tensor holds is freed at its end.
+  getBackend().temporaryScope(() => runEngine(outs, grads, options.retainGraph ?? false, null));
 }
 
 /** What a Function's forward and backward share (torch.autograd.function's ctx). */

@@ -405,16 +405,20 @@ function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
   }
 }
 
-/** The engine behind Tensor.backward(): `gradient` already has the root's shape. */
+/**
+ * The engine behind Tensor.backward(): `gradient` already has the root's shape. The pass runs
+ * in the backend's temporary scope: what it allocates and no tensor holds is freed at its end.
+ */
 export function runBackward(root: Tensor, gradient: Float32Array, retainGraph: boolean): void {
-  runEngine([root], [gradient], retainGraph, null);
+  getBackend().temporaryScope(() => runEngine([root], [gradient], retainGraph, null));
 }
 
 /**
  * Walks the graph from `roots` (each with its gradient) in reverse topological order.
  * Without `capture`, leaves get their summed gradient added into `.grad` (backward()).
  * With `capture`, nothing is accumulated anywhere: the gradient reaching each captured
- * tensor is returned instead, null where none arrives (autograd.grad()).
+ * tensor is returned instead, null where none arrives (autograd.grad(), which runs it outside
+ * the temporary scope so that the returned arrays outlive the pass).
  */
 export function runEngine(roots: readonly Tensor[], gradients: readonly Float32Array[], retainGraph: boolean,
   capture: readonly Tensor[] | null): Array<Float32Array | null> {

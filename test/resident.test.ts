@@ -118,6 +118,17 @@ describe('resident arrays', () => {
     });
   });
 
+  test('a backward pass leaves nothing resident but the gradients it made', () => {
+    manualSeed(6);
+    const net = new Net(3);
+    const loss = new CrossEntropyLoss().forward(net.forward(randn(16, 3, 32, 32)), randint(0, 10, [16]));
+    const before = stats().residentBytes;
+    loss.backward();
+    const gradBytes = net.parameters().reduce((n, p) => n + 4 * p.numel, 0);
+    expect(net.parameters().every((p) => owns(p.grad!._dense()))).toBe(true);
+    expect(stats().residentBytes - before).toBe(gradBytes);
+  });
+
   test('a subarray of a resident tensor keeps its block alive after the tensor is gone', async () => {
     let base: Tensor | null = randn(4096);
     const root = new WeakRef(base._dense());
@@ -203,8 +214,8 @@ describe('memory stays bounded', () => {
       for (let i = 0; i < 300; i++) {
         losses.push(seedStep(net, optimizer, inputs, labels));
         expect(stats().collectorBytes).toBeLessThanOrEqual(limit);
-        // The momentum buffers (persistent) are the only other blocks the loop adds.
-        expect(stats().residentBytes).toBeLessThanOrEqual(before + 8 * 2 ** 20 + 4 * 62006);
+        // Besides those, only the momentum buffers and one set of gradients (freed by zeroGrad).
+        expect(stats().residentBytes).toBeLessThanOrEqual(before + 8 * 2 ** 20 + 2 * 4 * 62006);
       }
       expect(stats().overLimit).toBeGreaterThan(0); // it did run into the limit
       expect(losses[299]).toBeLessThan(losses[0] / 2);

@@ -157,6 +157,15 @@ export interface Backend {
   emptyFloat32(n: number): Float32Array;
   emptyInt32(n: number): Int32Array;
   /**
+   * Runs fn; the arrays allocated during it that no tensor was made over and nobody released
+   * are freed when it returns. The autograd engine runs a backward pass in one: by the OpDef
+   * contract (a backward returns fresh arrays or its gradOutput, and keeps nothing), every
+   * array a pass allocates that does not end up in a tensor is dead when the pass is over.
+   * Arrays a tensor was made over (a leaf's grad, a hook's) are left alone.
+   */
+  temporaryScope<T>(fn: () => T): T;
+
+  /**
    * Frees an array from alloc* now. The caller guarantees that nothing references it any
    * more: no tensor was made over it, or, with `tensorsDead`, none of the tensors made over
    * it is reachable either (the library knows that only of a gradient nobody outside saw).

@@ -331,6 +331,7 @@ export const jsBackend: Backend = {
   emptyFloat32: (n: number) => new Float32Array(n),
   emptyInt32: (n: number) => new Int32Array(n),
   release: () => undefined,
+  temporaryScope: <T>(fn: () => T): T => fn(),
   gemm,
   conv2dForward,
   conv2dBackwardInput,

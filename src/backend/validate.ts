@@ -448,6 +448,7 @@ export function withValidation(backend: Backend): Backend {
     emptyFloat32: (n) => backend.emptyFloat32(n),
     emptyInt32: (n) => backend.emptyInt32(n),
     release: (array, tensorsDead) => backend.release(array, tensorsDead),
+    temporaryScope: (fn) => backend.temporaryScope(fn),
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
       validateGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
       backend.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);

@@ -26,11 +26,16 @@ import { forgetBlock, registerBlock, residentBlock, type ResidentBlock, type Res
 
 /** Arrays smaller than this stay on the JS heap, unless persistent or allocated in a scope. */
 export const MIN_RESIDENT_BYTES = 4096;
+/**
+ * A kernel's output (an activation) left to the collector costs a registration, a finalizer
+ * call and a share of a forced full collection; below this size a staged copy costs less.
+ */
+export const MIN_COLLECTED_OUTPUT_BYTES = 64 * 1024;
 /** In a scope there is no registration to pay for: every array is resident. */
 export const MIN_SCOPED_BYTES = 1;
 
 /** Default cap on the bytes left to the collector (env TORCHLET_WASM_RESIDENT_MB overrides). */
-const DEFAULT_LIMIT_MB = 160;
+const DEFAULT_LIMIT_MB = 96;
 
 /**
  * V8 does not count wasm blocks as memory, so nothing would make it collect the small JS
@@ -39,7 +44,7 @@ const DEFAULT_LIMIT_MB = 160;
  * memory): past its threshold, V8 starts a full collection, after which the registry frees
  * the dead blocks. The buffer's pages are never touched, so it costs an mmap, not memory.
  */
-const NUDGE_EVERY_BYTES = 64 * 2 ** 20;
+const NUDGE_EVERY_BYTES = 48 * 2 ** 20;
 const NUDGE_BUFFER_BYTES = 96 * 2 ** 20;
 
 export interface ResidentStats {
@@ -141,7 +146,8 @@ export class WasmMemory implements ResidentPool {
   /** A block of `bytes`, or 0 when the array should live on the JS heap. */
   private block(bytes: number, persistent: boolean, zeroed: boolean): number {
     const scoped = this.scopes.length > 0;
-    const min = persistent ? 1 : scoped ? MIN_SCOPED_BYTES : MIN_RESIDENT_BYTES;
+    // Unzeroed arrays are kernels' outputs (see emptyFloat32).
+    const min = persistent ? 1 : scoped ? MIN_SCOPED_BYTES : zeroed ? MIN_RESIDENT_BYTES : MIN_COLLECTED_OUTPUT_BYTES;
     if (bytes < min) return 0;
     if (!persistent && !scoped && this.collectorBytes + bytes > this.limitBytes) {
       // Full: ask for a collection (once per NUDGE_EVERY_BYTES of refusals), so that a loop
@@ -204,9 +210,10 @@ export class WasmMemory implements ResidentPool {
 
   /**
    * Runs fn; every block allocated meanwhile (and not persisted) is freed when it returns,
-   * except `keep(result)`'s, which go to the enclosing scope (or the collector).
+   * except `keep(result)`'s and, with `keepWrapped`, those a tensor was made over: they go to
+   * the enclosing scope (or the collector).
    */
-  scope<T>(fn: () => T, keep: (result: T) => readonly TensorData[]): T {
+  scope<T>(fn: () => T, keep: (result: T) => readonly TensorData[], keepWrapped = false): T {
     const list: TensorData[] = [];
     this.scopes.push(list);
     let kept: ReadonlySet<TensorData> = new Set();
@@ -216,16 +223,16 @@ export class WasmMemory implements ResidentPool {
       return result;
     } finally {
       this.scopes.pop();
-      this.endScope(list, kept);
+      this.endScope(list, kept, keepWrapped);
     }
   }
 
-  private endScope(list: TensorData[], kept: ReadonlySet<TensorData>): void {
+  private endScope(list: TensorData[], kept: ReadonlySet<TensorData>, keepWrapped: boolean): void {
     const outer = this.scopes.length > 0 ? this.scopes[this.scopes.length - 1] : null;
     for (const array of list) {
       const block = residentBlock(array);
       if (block === undefined || block.freed || block.scope !== list) continue;
-      if (kept.has(array)) {
+      if (kept.has(array) || (keepWrapped && block.wrapped)) {
         if (outer !== null) {
           block.scope = outer;
           outer.push(array);

@@ -101,6 +101,10 @@ class WasmBackend implements Backend {
     this.memory.release(array, tensorsDead);
   }
 
+  temporaryScope<T>(fn: () => T): T {
+    return this.memory.scope(fn, () => [], true);
+  }
+
   /** Makes the arena at least `bytes` long; growth may move it (contents are not kept). */
   private reserve(bytes: number): void {
     if (bytes <= this.arenaBytes) return;
