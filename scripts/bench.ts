@@ -12,7 +12,7 @@ import {
   findTorch, runEchoing, torchEpoch, torchStep, EpochResult, TorchRuntime, TorchStep,
 } from './lib/bench-python';
 import {
-  loopForward, loopStep, memoryRun, MemoryRun, parallelModule, plan, profileSteps, ProfileSplit, scopedStep, setup, timeParallel,
+  loopForward, loopStep, memoryRun, MemoryRun, MemorySample, parallelModule, plan, profileSteps, ProfileSplit, scopedStep, setup, timeParallel,
   timeSteps, Timing, wasmBytes,
 } from './lib/bench-measure';
 
@@ -224,15 +224,16 @@ async function main(argv: string[]): Promise<number> {
     lines.push('');
   }
   if (memory) {
-    const [a, b] = [memory.samples[0], memory.samples[memory.samples.length - 1]];
-    lines.push(`| memory, ${cfg.memorySteps.toLocaleString('en-US')} training steps at batch 4 (after GC) | step ${a.step.toLocaleString('en-US')} | step ${b.step.toLocaleString('en-US')} |`);
-    lines.push('|---|---|---|');
-    lines.push(`| WASM linear memory (MB) | ${mb(a.wasmBytes)} | ${mb(b.wasmBytes)} |`);
-    lines.push(`| resident tensors in WASM memory (MB) | ${mb(a.residentBytes)} | ${mb(b.residentBytes)} |`);
-    lines.push(`| JS heap used (MB) | ${mb(a.heapUsed)} | ${mb(b.heapUsed)} |`);
-    lines.push(`| ArrayBuffers (MB) | ${mb(a.arrayBuffers)} | ${mb(b.arrayBuffers)} |`);
-    lines.push(`| external, ArrayBuffers included (MB) | ${mb(a.external)} | ${mb(b.external)} |`);
-    lines.push(`| RSS (MB) | ${mb(a.rss)} | ${mb(b.rss)} |`);
+    const m = memory.samples;
+    const row = (label: string, value: (x: MemorySample) => number | null) => lines.push(`| ${label} | ${m.map((x) => mb(value(x))).join(' | ')} |`);
+    lines.push(`| memory, ${cfg.memorySteps.toLocaleString('en-US')} training steps at batch 4 (after GC) | ${m.map((x) => `step ${x.step.toLocaleString('en-US')}`).join(' | ')} |`);
+    lines.push(`|---|${m.map(() => '---').join('|')}|`);
+    row('WASM linear memory (MB)', (x) => x.wasmBytes);
+    row('resident tensors in WASM memory (MB)', (x) => x.residentBytes);
+    row('JS heap used (MB)', (x) => x.heapUsed);
+    row('ArrayBuffers (MB)', (x) => x.arrayBuffers);
+    row('external, ArrayBuffers included (MB)', (x) => x.external);
+    row('RSS (MB)', (x) => x.rss);
     lines.push('');
     lines.push(`100 setBackend('wasm') / setBackend('js') switch pairs after the run: WASM memory ${mb(memory.switches[0])} MB before, ` +
       `${mb(memory.switches[1])} MB after.`);

@@ -35,7 +35,7 @@ export const MIN_COLLECTED_OUTPUT_BYTES = 64 * 1024;
 export const MIN_SCOPED_BYTES = 1;
 
 /** Default cap on the bytes left to the collector (env TORCHLET_WASM_RESIDENT_MB overrides). */
-const DEFAULT_LIMIT_MB = 96;
+const DEFAULT_LIMIT_MB = 64;
 
 /**
  * V8 does not count wasm blocks as memory, so nothing would make it collect the small JS
@@ -44,7 +44,7 @@ const DEFAULT_LIMIT_MB = 96;
  * memory): past its threshold, V8 starts a full collection, after which the registry frees
  * the dead blocks. The buffer's pages are never touched, so it costs an mmap, not memory.
  */
-const NUDGE_EVERY_BYTES = 48 * 2 ** 20;
+const NUDGE_EVERY_BYTES = 32 * 2 ** 20;
 const NUDGE_BUFFER_BYTES = 96 * 2 ** 20;
 
 export interface ResidentStats {
