@@ -131,7 +131,10 @@ async function main(argv: string[]): Promise<number> {
         profiles.push({ label: `training step, batch ${batch}`, p: await profileSteps(loopStep(s), p.steps) });
         const scoped = setup(batch);
         const scopedTrain = await timeSteps(scopedStep(scoped), p.warmup, p.steps, p.repeats);
-        scopedRows.push({ label: 'training step in scope()', batch, threads, ours: scopedTrain.ms, torch: null });
+        scopedRows.push({
+          label: 'training step in scope()', batch, threads, ours: scopedTrain.ms, torch: null,
+          oursSpread: [scopedTrain.stepP50, scopedTrain.stepP90],
+        });
         profiles.push({ label: `training step in scope(), batch ${batch}`, p: await profileSteps(scopedStep(scoped), p.steps) });
         profiles.push({ label: `forward only, batch ${batch}`, p: await profileSteps(loopForward(s), p.steps) });
       } else if (!parallelOk) {
@@ -163,7 +166,11 @@ async function main(argv: string[]): Promise<number> {
         torchSpread: theirs && theirs.trainStepP50Ms != null ? [theirs.trainStepP50Ms, theirs.trainStepP90Ms] : null,
       });
       forwardRows.push({ label: 'forward only', batch, threads, ours: forward?.ms ?? null, torch: theirs?.forwardMs ?? null, note });
-      for (const r of scopedRows) if (r.batch === batch && r.threads === threads) r.torch = theirs?.trainStepMs ?? null;
+      for (const r of scopedRows) {
+        if (r.batch !== batch || r.threads !== threads) continue;
+        r.torch = theirs?.trainStepMs ?? null;
+        r.torchSpread = theirs && theirs.trainStepP50Ms != null ? [theirs.trainStepP50Ms, theirs.trainStepP90Ms] : null;
+      }
     }
   }
 
@@ -209,10 +216,10 @@ async function main(argv: string[]): Promise<number> {
   lines.push('');
   lines.push('| single training steps, ms | batch | threads | torchlet p50 | PyTorch p50 | ratio | torchlet p90 | PyTorch p90 |');
   lines.push('|---|---|---|---|---|---|---|---|');
-  for (const r of [...trainRows].sort((a, b) => a.batch - b.batch || a.threads - b.threads)) {
+  for (const r of [...trainRows, ...scopedRows].sort((a, b) => a.batch - b.batch || a.threads - b.threads)) {
     const [o50, o90] = r.oursSpread ?? [null, null];
     const [t50, t90] = r.torchSpread ?? [null, null];
-    lines.push(`| training step | ${r.batch} | ${r.threads} | ${ms(o50)} | ${ms(t50)} | ${ratio(o50, t50)} | ${ms(o90)} | ${ms(t90)} |`);
+    lines.push(`| ${r.label} | ${r.batch} | ${r.threads} | ${ms(o50)} | ${ms(t50)} | ${ratio(o50, t50)} | ${ms(o90)} | ${ms(t90)} |`);
   }
   lines.push('');
   if (profiles.length) {
