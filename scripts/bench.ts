@@ -12,7 +12,7 @@ import {
   findTorch, runEchoing, torchEpoch, torchStep, EpochResult, TorchRuntime, TorchStep,
 } from './lib/bench-python';
 import {
-  loopForward, loopStep, memoryRun, MemoryRun, parallelModule, plan, profileSteps, ProfileSplit, scopedStep, setup, timeParallel,
+  loopForward, loopStep, memoryRun, MemoryRun, MemorySample, parallelModule, plan, profileSteps, ProfileSplit, scopedStep, setup, timeParallel,
   timeSteps, Timing, wasmBytes,
 } from './lib/bench-measure';
 
@@ -131,7 +131,10 @@ async function main(argv: string[]): Promise<number> {
         profiles.push({ label: `training step, batch ${batch}`, p: await profileSteps(loopStep(s), p.steps) });
         const scoped = setup(batch);
         const scopedTrain = await timeSteps(scopedStep(scoped), p.warmup, p.steps, p.repeats);
-        scopedRows.push({ label: 'training step in scope()', batch, threads, ours: scopedTrain.ms, torch: null });
+        scopedRows.push({
+          label: 'training step in scope()', batch, threads, ours: scopedTrain.ms, torch: null,
+          oursSpread: [scopedTrain.stepP50, scopedTrain.stepP90],
+        });
         profiles.push({ label: `training step in scope(), batch ${batch}`, p: await profileSteps(scopedStep(scoped), p.steps) });
         profiles.push({ label: `forward only, batch ${batch}`, p: await profileSteps(loopForward(s), p.steps) });
       } else if (!parallelOk) {
@@ -163,7 +166,11 @@ async function main(argv: string[]): Promise<number> {
         torchSpread: theirs && theirs.trainStepP50Ms != null ? [theirs.trainStepP50Ms, theirs.trainStepP90Ms] : null,
       });
       forwardRows.push({ label: 'forward only', batch, threads, ours: forward?.ms ?? null, torch: theirs?.forwardMs ?? null, note });
-      for (const r of scopedRows) if (r.batch === batch && r.threads === threads) r.torch = theirs?.trainStepMs ?? null;
+      for (const r of scopedRows) {
+        if (r.batch !== batch || r.threads !== threads) continue;
+        r.torch = theirs?.trainStepMs ?? null;
+        r.torchSpread = theirs && theirs.trainStepP50Ms != null ? [theirs.trainStepP50Ms, theirs.trainStepP90Ms] : null;
+      }
     }
   }
 
@@ -209,10 +216,10 @@ async function main(argv: string[]): Promise<number> {
   lines.push('');
   lines.push('| single training steps, ms | batch | threads | torchlet p50 | PyTorch p50 | ratio | torchlet p90 | PyTorch p90 |');
   lines.push('|---|---|---|---|---|---|---|---|');
-  for (const r of [...trainRows].sort((a, b) => a.batch - b.batch || a.threads - b.threads)) {
+  for (const r of [...trainRows, ...scopedRows].sort((a, b) => a.batch - b.batch || a.threads - b.threads)) {
     const [o50, o90] = r.oursSpread ?? [null, null];
     const [t50, t90] = r.torchSpread ?? [null, null];
-    lines.push(`| training step | ${r.batch} | ${r.threads} | ${ms(o50)} | ${ms(t50)} | ${ratio(o50, t50)} | ${ms(o90)} | ${ms(t90)} |`);
+    lines.push(`| ${r.label} | ${r.batch} | ${r.threads} | ${ms(o50)} | ${ms(t50)} | ${ratio(o50, t50)} | ${ms(o90)} | ${ms(t90)} |`);
   }
   lines.push('');
   if (profiles.length) {
@@ -224,15 +231,16 @@ async function main(argv: string[]): Promise<number> {
     lines.push('');
   }
   if (memory) {
-    const [a, b] = [memory.samples[0], memory.samples[memory.samples.length - 1]];
-    lines.push(`| memory, ${cfg.memorySteps.toLocaleString('en-US')} training steps at batch 4 (after GC) | step ${a.step.toLocaleString('en-US')} | step ${b.step.toLocaleString('en-US')} |`);
-    lines.push('|---|---|---|');
-    lines.push(`| WASM linear memory (MB) | ${mb(a.wasmBytes)} | ${mb(b.wasmBytes)} |`);
-    lines.push(`| resident tensors in WASM memory (MB) | ${mb(a.residentBytes)} | ${mb(b.residentBytes)} |`);
-    lines.push(`| JS heap used (MB) | ${mb(a.heapUsed)} | ${mb(b.heapUsed)} |`);
-    lines.push(`| ArrayBuffers (MB) | ${mb(a.arrayBuffers)} | ${mb(b.arrayBuffers)} |`);
-    lines.push(`| external, ArrayBuffers included (MB) | ${mb(a.external)} | ${mb(b.external)} |`);
-    lines.push(`| RSS (MB) | ${mb(a.rss)} | ${mb(b.rss)} |`);
+    const m = memory.samples;
+    const row = (label: string, value: (x: MemorySample) => number | null) => lines.push(`| ${label} | ${m.map((x) => mb(value(x))).join(' | ')} |`);
+    lines.push(`| memory, ${cfg.memorySteps.toLocaleString('en-US')} training steps at batch 4 (after GC) | ${m.map((x) => `step ${x.step.toLocaleString('en-US')}`).join(' | ')} |`);
+    lines.push(`|---|${m.map(() => '---').join('|')}|`);
+    row('WASM linear memory (MB)', (x) => x.wasmBytes);
+    row('resident tensors in WASM memory (MB)', (x) => x.residentBytes);
+    row('JS heap used (MB)', (x) => x.heapUsed);
+    row('ArrayBuffers (MB)', (x) => x.arrayBuffers);
+    row('external, ArrayBuffers included (MB)', (x) => x.external);
+    row('RSS (MB)', (x) => x.rss);
     lines.push('');
     lines.push(`100 setBackend('wasm') / setBackend('js') switch pairs after the run: WASM memory ${mb(memory.switches[0])} MB before, ` +
       `${mb(memory.switches[1])} MB after.`);

@@ -75,7 +75,7 @@ describe('resident arrays', () => {
     const x = randn(32, 32);
     const values = x.dataSync();
     const before = wasmMemoryBytes();
-    const big = allocFloat32(16 * 2 ** 20); // 64 MB: grows the memory
+    const big = allocFloat32(16 * 2 ** 20, true); // 64 MB: grows the memory
     expect(owns(big)).toBe(true);
     expect(wasmMemoryBytes()).toBeGreaterThan(before);
     expect(x._dense().length).toBe(1024);

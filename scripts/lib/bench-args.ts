@@ -28,7 +28,10 @@ scripts/bench-torch-fmnist.py, with OpenBLAS-openmp when installed), and prints 
 table with the ratios:
 
   - training step on in-memory data, batch 4 and 64 (warm-up, then the median of several
-    timed runs of a fixed number of steps), 1 thread and 2 threads (data-parallel);
+    timed runs of a fixed number of steps), 1 thread and 2 threads (data-parallel), as an
+    ordinary loop over a DataLoader runs it (the event loop turns every few ms, so the
+    garbage collector's finalizers free wasm memory), and on 1 thread also in scope() (its
+    tensors' wasm memory freed as it returns);
   - the spread of single training steps (50th and 90th percentiles), both libraries: on a
     2-core machine two threads that meet every step lose whenever a core is taken away;
   - forward only (no graph), same shapes;
@@ -36,8 +39,9 @@ table with the ratios:
     memory, and JS (autograd and bookkeeping = the rest);
   - one epoch of Fashion-MNIST (15,000 steps of batch 4), run as \`npm run train -- --dataset
     fashion-mnist --epochs 1\`, with test accuracy, beside PyTorch's same recipe;
-  - memory: a 10,000-step run's WASM memory, JS heap (after GC) and RSS at step 1,000 and
-    10,000, and peak memory.
+  - memory, measured first: a 10,000-step run's WASM memory, resident tensors, JS heap (after
+    GC) and RSS at step 1,000, 5,000 and 10,000; then 100 setBackend('wasm')/setBackend('js')
+    switches (WASM memory before and after), and peak memory.
 
 Options
   --quick            fewer steps everywhere (a smoke run of about a minute; numbers are rough)

@@ -286,7 +286,7 @@ export async function memoryRun(total: number, first: number, onProgress?: (step
     if (r instanceof Promise) await r;
     busy += performance.now() - t0;
     if (i % 100 === 0) peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
-    if (i === first || i === total) await sample(i);
+    if (i === first || i === Math.round(total / 2) || i === total) await sample(i);
     if (onProgress && i % 2500 === 0) onProgress(i);
   }
   // The leak that setBackend had (a new backend and staging arena per call): 100 switches.

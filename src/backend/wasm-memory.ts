@@ -35,7 +35,7 @@ export const MIN_COLLECTED_OUTPUT_BYTES = 64 * 1024;
 export const MIN_SCOPED_BYTES = 1;
 
 /** Default cap on the bytes left to the collector (env TORCHLET_WASM_RESIDENT_MB overrides). */
-const DEFAULT_LIMIT_MB = 96;
+const DEFAULT_LIMIT_MB = 64;
 
 /**
  * V8 does not count wasm blocks as memory, so nothing would make it collect the small JS
@@ -44,7 +44,7 @@ const DEFAULT_LIMIT_MB = 96;
  * memory): past its threshold, V8 starts a full collection, after which the registry frees
  * the dead blocks. The buffer's pages are never touched, so it costs an mmap, not memory.
  */
-const NUDGE_EVERY_BYTES = 48 * 2 ** 20;
+const NUDGE_EVERY_BYTES = 32 * 2 ** 20;
 const NUDGE_BUFFER_BYTES = 96 * 2 ** 20;
 
 export interface ResidentStats {
@@ -113,8 +113,13 @@ export class WasmMemory implements ResidentPool {
     return b === this.current || this.buffers.has(b);
   }
 
-  /** The memory's buffer now (noting a new one after a grow). */
-  private buffer(): ArrayBufferLike {
+  /**
+   * A buffer object covering [0, end): the last one seen while it is long enough (every
+   * buffer of a shared memory views the same bytes; only its length is fixed when it is
+   * made), else the memory's buffer now, noted (one per grow).
+   */
+  private buffer(end: number): ArrayBufferLike {
+    if (end <= this.current.byteLength) return this.current;
     const b = this.k.memory.buffer;
     if (b !== this.current) {
       this.current = b;
@@ -130,7 +135,7 @@ export class WasmMemory implements ResidentPool {
   allocFloat32(n: number, persistent = false, zeroed = true): Float32Array {
     const ptr = this.block(4 * n, persistent, zeroed);
     if (ptr === 0) return new Float32Array(n);
-    const array = new Float32Array(this.buffer(), ptr, n);
+    const array = new Float32Array(this.buffer(ptr + 4 * n), ptr, n);
     this.track(array, ptr, 4 * n, persistent);
     return array;
   }
@@ -138,7 +143,7 @@ export class WasmMemory implements ResidentPool {
   allocInt32(n: number, persistent = false, zeroed = true): Int32Array {
     const ptr = this.block(4 * n, persistent, zeroed);
     if (ptr === 0) return new Int32Array(n);
-    const array = new Int32Array(this.buffer(), ptr, n);
+    const array = new Int32Array(this.buffer(ptr + 4 * n), ptr, n);
     this.track(array, ptr, 4 * n, persistent);
     return array;
   }

@@ -341,18 +341,22 @@ export class DataParallel {
     if (this.workers.length === 0 || batch < 2) return noGrad(() => this.model.forward(inputs) as Tensor);
     const sizes = shardSizes(batch, this.threads);
     this.dispatch(Command.Forward, inputs, null, sizes, sizes.map((n) => n > 0));
-    let own: Tensor | null = null;
+    // The main thread's shard, copied out of a scope (its activations' memory is freed at once).
+    let own: { values: Float32Array; shape: readonly number[] } | null = null;
     let mainError: unknown = null;
     try {
-      own = noGrad(() => this.model.forward(this.rows(inputs, 0, sizes[0])) as Tensor);
+      own = scope(() => {
+        const y = noGrad(() => this.model.forward(this.rows(inputs, 0, sizes[0])) as Tensor);
+        return { values: (y._dense() as Float32Array).slice(), shape: y.shape };
+      });
     } catch (e) {
       mainError = e;
     }
     await this.collect();
     if (mainError || !own) throw mainError;
-    const perRow = own.numel / sizes[0];
+    const perRow = own.values.length / sizes[0];
     const out = new Float32Array(batch * perRow);
-    out.set(own._dense() as Float32Array, 0);
+    out.set(own.values, 0);
     let row = sizes[0];
     for (let j = 0; j < this.workers.length; j++) {
       const n = sizes[j + 1];
