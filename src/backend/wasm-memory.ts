@@ -10,15 +10,17 @@
  * several times slower than an ordinary one: bulk work on resident arrays belongs in kernels.)
  *
  * Lifetimes (resident.ts): `release` frees a block its caller knows is dead; `scope` frees
- * every block allocated during a function that did not persist; the rest is registered with a
- * FinalizationRegistry. V8 clears those registrations only in full collections, and runs the
- * callbacks only once the event loop turns; the pool asks V8 for a collection after each
- * NUDGE_EVERY_BYTES of blocks left to it. A loop that never yields keeps every such block it
- * allocated, so memory is bounded by construction instead: the blocks left to the collector
- * are capped at `limitBytes`, past which new arrays are plain JS-heap typed arrays, which
- * kernels copy in and out, as they do arrays under the size below which registering costs
- * more than copying. (Blocks freed deterministically, those of scopes and the persistent
- * ones, are bounded by the work of a scope and the size of the model.)
+ * every block allocated during a function that did not persist (a backward pass runs in one);
+ * the rest is registered with a FinalizationRegistry, small kernel outputs by the chunk they
+ * are carved from (the nursery, below). V8 clears those registrations only in full
+ * collections, and runs the callbacks only once the event loop turns; the pool asks V8 for a
+ * collection after each NUDGE_EVERY_BYTES of blocks left to it. A loop that never yields
+ * keeps every such block it allocated, so memory is bounded by construction instead: the
+ * blocks left to the collector are capped at `limitBytes`, past which new arrays are plain
+ * JS-heap typed arrays, which kernels copy in and out (as they do small arrays that are not
+ * kernel outputs, whose registration would cost more than their copies). Blocks freed
+ * deterministically, those of scopes and the persistent ones, are bounded by the work of a
+ * scope and the size of the model.
  */
 import type { KernelExports } from './wasm-kernels';
 import type { TensorData } from '../storage';
