@@ -12,7 +12,7 @@ import {
   findTorch, runEchoing, torchEpoch, torchStep, EpochResult, TorchRuntime, TorchStep,
 } from './lib/bench-python';
 import {
-  loopForward, loopStep, memoryRun, MemoryRun, MemorySample, parallelModule, plan, profileSteps, ProfileSplit, scopedStep, setup, timeParallel,
+  backendSwitches, loopForward, loopStep, memoryRun, MemoryRun, MemorySample, parallelModule, plan, profileSteps, ProfileSplit, scopedStep, setup, timeParallel,
   timeSteps, Timing, wasmBytes,
 } from './lib/bench-measure';
 
@@ -104,12 +104,18 @@ async function main(argv: string[]): Promise<number> {
   if (torch) head.push(`PyTorch: ${torch.version} (${torch.blas}): ${torch.envPrefix}${torch.python} scripts/bench-torch.py --threads N --batch B`);
   out();
 
-  // First, while this process's wasm memory has seen nothing else (it never shrinks).
-  let memory: MemoryRun | null = null;
+  // First, while this process's wasm memory has seen nothing else (it never shrinks): the
+  // loop in scope() (the smaller footprint), then the ordinary loop.
+  const memory: Array<{ label: string; run: MemoryRun }> = [];
+  let switches: [number | null, number | null] | null = null;
   if (cfg.memory) {
-    out(`Memory run: ${cfg.memorySteps} training steps at batch 4 ...`);
-    memory = await memoryRun(cfg.memorySteps, cfg.memoryFirst, (step) => out(`  step ${step}`));
-    out(`  ${memory.msPerStep.toFixed(3)} ms/step over the run`);
+    for (const [label, scoped] of [['in scope()', true], ['ordinary loop', false]] as const) {
+      out(`Memory run, ${label}: ${cfg.memorySteps} training steps at batch 4 ...`);
+      const run = await memoryRun(cfg.memorySteps, cfg.memoryFirst, scoped, (step) => out(`  step ${step}`));
+      out(`  ${run.msPerStep.toFixed(3)} ms/step over the run`);
+      memory.push({ label, run });
+    }
+    switches = backendSwitches();
   }
 
   const trainRows: StepRow[] = [];
@@ -230,24 +236,29 @@ async function main(argv: string[]): Promise<number> {
     }
     lines.push('');
   }
-  if (memory) {
-    const m = memory.samples;
-    const row = (label: string, value: (x: MemorySample) => number | null) => lines.push(`| ${label} | ${m.map((x) => mb(value(x))).join(' | ')} |`);
-    lines.push(`| memory, ${cfg.memorySteps.toLocaleString('en-US')} training steps at batch 4 (after GC) | ${m.map((x) => `step ${x.step.toLocaleString('en-US')}`).join(' | ')} |`);
-    lines.push(`|---|${m.map(() => '---').join('|')}|`);
-    row('WASM linear memory (MB)', (x) => x.wasmBytes);
+  if (memory.length > 0) {
+    const cells = memory.flatMap(({ run }) => run.samples);
+    const row = (label: string, value: (x: MemorySample) => number | null) => lines.push(`| ${label} | ${cells.map((x) => mb(value(x))).join(' | ')} |`);
+    lines.push(`| memory, ${cfg.memorySteps.toLocaleString('en-US')} training steps at batch 4 (after GC) | ` +
+      `${memory.flatMap(({ label, run }) => run.samples.map((x) => `${label}, step ${x.step.toLocaleString('en-US')}`)).join(' | ')} |`);
+    lines.push(`|---|${cells.map(() => '---').join('|')}|`);
+    row('WASM linear memory (MB; it never shrinks)', (x) => x.wasmBytes);
     row('resident tensors in WASM memory (MB)', (x) => x.residentBytes);
+    row('peak resident tensors so far (MB)', (x) => x.peakResidentBytes);
     row('JS heap used (MB)', (x) => x.heapUsed);
     row('ArrayBuffers (MB)', (x) => x.arrayBuffers);
     row('external, ArrayBuffers included (MB)', (x) => x.external);
     row('RSS (MB)', (x) => x.rss);
     lines.push('');
-    lines.push(`100 setBackend('wasm') / setBackend('js') switch pairs after the run: WASM memory ${mb(memory.switches[0])} MB before, ` +
-      `${mb(memory.switches[1])} MB after.`);
+  }
+  if (switches) {
+    lines.push(`100 setBackend('wasm') / setBackend('js') switch pairs after the memory runs: WASM memory ${mb(switches[0])} MB before, ` +
+      `${mb(switches[1])} MB after.`);
     lines.push('');
   }
-  lines.push(`Peak memory of the bench process: RSS ${mb(peakRss)} MB, JS heap ${mb(memory?.peakHeapUsed ?? process.memoryUsage().heapUsed)} MB` +
-    `${memory ? " (sampled in the memory run)" : " (at the end)"}, WASM memory ${mb(wasmBytes())} MB (it only grows: final = peak).`);
+  const peakHeap = memory.length > 0 ? Math.max(...memory.map(({ run }) => run.peakHeapUsed)) : null;
+  lines.push(`Peak memory of the bench process: RSS ${mb(peakRss)} MB, JS heap ${mb(peakHeap ?? process.memoryUsage().heapUsed)} MB` +
+    `${peakHeap !== null ? ' (sampled in the memory runs)' : ' (at the end)'}, WASM memory ${mb(wasmBytes())} MB (it only grows: final = peak).`);
   lines.push('');
   if (cfg.epoch) {
     lines.push(`| Fashion-MNIST, ${cfg.epochSteps ? `${cfg.epochSteps} steps` : 'one epoch (15,000 steps)'} of batch 4 | training s | test accuracy | last running loss | vs PyTorch time |`);

@@ -187,6 +187,21 @@ describe('freeing', () => {
     expect(() => scope((async () => 1) as unknown as () => number)).toThrow(/synchronous/);
   });
 
+  test('small kernel outputs share chunks, freed once all their arrays are collected', async () => {
+    await collect();
+    const kept = randn(4, 10).relu(); // 160 bytes: carved from a chunk
+    expect(owns(kept._dense())).toBe(true);
+    const values = Array.from(kept.dataSync());
+    const s0 = stats();
+    for (let i = 0; i < 4000; i++) randn(4, 10).relu(); // ~640 KB of small outputs: several chunks
+    const grown = stats().residentBytes - s0.residentBytes;
+    expect(grown).toBeGreaterThan(0);
+    await collect();
+    expect(stats().finalized).toBeGreaterThan(s0.finalized);
+    expect(stats().residentBytes - s0.residentBytes).toBeLessThan(grown);
+    expect(Array.from(kept.dataSync())).toEqual(values); // its chunk stayed
+  });
+
   test('blocks left to the collector are freed after a collection', async () => {
     await collect(); // earlier tests' garbage first
     const s0 = stats();

@@ -39,8 +39,9 @@ table with the ratios:
     memory, and JS (autograd and bookkeeping = the rest);
   - one epoch of Fashion-MNIST (15,000 steps of batch 4), run as \`npm run train -- --dataset
     fashion-mnist --epochs 1\`, with test accuracy, beside PyTorch's same recipe;
-  - memory, measured first: a 10,000-step run's WASM memory, resident tensors, JS heap (after
-    GC) and RSS at step 1,000, 5,000 and 10,000; then 100 setBackend('wasm')/setBackend('js')
+  - memory, measured first: two 10,000-step runs at batch 4, in scope() and then as an
+    ordinary loop, with WASM memory, resident tensors (now and peak), JS heap (after GC) and
+    RSS at step 1,000, 5,000 and 10,000; then 100 setBackend('wasm')/setBackend('js')
     switches (WASM memory before and after), and peak memory.
 
 Options

@@ -43,7 +43,7 @@ interface ProfilingApi {
 
 const backendApi = backendModule as unknown as Partial<ProfilingApi> & {
   wasmMemoryBytes?: () => number;
-  wasmResidentStats?: () => { residentBytes: number } | null;
+  wasmResidentStats?: () => { residentBytes: number; peakResidentBytes: number } | null;
 };
 
 export function profilingAvailable(): boolean {
@@ -244,28 +244,27 @@ export async function timeParallel(batch: number, threads: number, p: StepPlan):
 }
 
 export interface MemorySample {
-  step: number; wasmBytes: number | null; residentBytes: number | null; heapUsed: number; rss: number; external: number;
-  arrayBuffers: number;
+  step: number; wasmBytes: number | null; residentBytes: number | null; peakResidentBytes: number | null; heapUsed: number;
+  rss: number; external: number; arrayBuffers: number;
 }
 
 export interface MemoryRun {
   samples: MemorySample[];
   peakHeapUsed: number;
   msPerStep: number;
-  /** WASM memory before and after 100 setBackend('wasm') / setBackend('js') switch pairs. */
-  switches: [number | null, number | null];
 }
 
-const residentBytes = (): number | null => backendApi.wasmResidentStats?.()?.residentBytes ?? null;
+const residentStats = () => backendApi.wasmResidentStats?.() ?? null;
 
 /**
- * `total` training steps at batch 4; samples at `first` and `total`. Each sample lets the
- * event loop turn and collects twice, so that ArrayBuffers the GC has already found dead are
- * really freed (their backing stores go on the next turns) and the numbers are live memory.
+ * `total` training steps at batch 4, as an ordinary loop (loopStep) or in scope()
+ * (scopedStep); samples at `first`, `total / 2` and `total`. Each sample lets the event loop
+ * turn and collects twice, so that what the GC has already found dead is really freed (array
+ * buffers' backing stores and wasm blocks go on the next turns) and the numbers are live memory.
  */
-export async function memoryRun(total: number, first: number, onProgress?: (step: number) => void): Promise<MemoryRun> {
+export async function memoryRun(total: number, first: number, scoped: boolean, onProgress?: (step: number) => void): Promise<MemoryRun> {
   const s = setup(4);
-  const step = loopStep(s);
+  const step = scoped ? scopedStep(s) : loopStep(s);
   const samples: MemorySample[] = [];
   let peakHeapUsed = 0;
   const sample = async (step: number) => {
@@ -274,9 +273,10 @@ export async function memoryRun(total: number, first: number, onProgress?: (step
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const m = process.memoryUsage();
+    const r = residentStats();
     samples.push({
-      step, wasmBytes: wasmBytes(), residentBytes: residentBytes(), heapUsed: m.heapUsed, rss: m.rss, external: m.external,
-      arrayBuffers: m.arrayBuffers,
+      step, wasmBytes: wasmBytes(), residentBytes: r?.residentBytes ?? null, peakResidentBytes: r?.peakResidentBytes ?? null,
+      heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers,
     });
   };
   let busy = 0;
@@ -289,7 +289,14 @@ export async function memoryRun(total: number, first: number, onProgress?: (step
     if (i === first || i === Math.round(total / 2) || i === total) await sample(i);
     if (onProgress && i % 2500 === 0) onProgress(i);
   }
-  // The leak that setBackend had (a new backend and staging arena per call): 100 switches.
+  return { samples, peakHeapUsed, msPerStep: busy / total };
+}
+
+/**
+ * The leak that setBackend had (a new backend and staging arena per call): WASM memory before
+ * and after 100 setBackend('wasm') / setBackend('js') switch pairs.
+ */
+export function backendSwitches(): [number | null, number | null] {
   const name = backendModule.getBackend().name;
   const before = wasmBytes();
   for (let i = 0; i < 100; i++) {
@@ -297,5 +304,5 @@ export async function memoryRun(total: number, first: number, onProgress?: (step
     backendModule.setBackend('js');
   }
   backendModule.setBackend(name);
-  return { samples, peakHeapUsed, msPerStep: busy / total, switches: [before, wasmBytes()] };
+  return [before, wasmBytes()];
 }

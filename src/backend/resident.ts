@@ -41,6 +41,11 @@ export interface ResidentBlock {
   registered: boolean;
   /** Counted against the pool's cap on blocks left to the collector (not persistent, not scoped). */
   collected: boolean;
+  /**
+   * Set for a small array carved from a shared chunk (see WasmMemory's nursery): the chunk
+   * is freed as a whole once every array carved from it is gone; this reference keeps it.
+   */
+  chunk?: object;
 }
 
 const blocks = new WeakMap<TensorData, ResidentBlock>();

@@ -10,15 +10,17 @@
  * several times slower than an ordinary one: bulk work on resident arrays belongs in kernels.)
  *
  * Lifetimes (resident.ts): `release` frees a block its caller knows is dead; `scope` frees
- * every block allocated during a function that did not persist; the rest is registered with a
- * FinalizationRegistry. V8 clears those registrations only in full collections, and runs the
- * callbacks only once the event loop turns; the pool asks V8 for a collection after each
- * NUDGE_EVERY_BYTES of blocks left to it. A loop that never yields keeps every such block it
- * allocated, so memory is bounded by construction instead: the blocks left to the collector
- * are capped at `limitBytes`, past which new arrays are plain JS-heap typed arrays, which
- * kernels copy in and out, as they do arrays under the size below which registering costs
- * more than copying. (Blocks freed deterministically, those of scopes and the persistent
- * ones, are bounded by the work of a scope and the size of the model.)
+ * every block allocated during a function that did not persist (a backward pass runs in one);
+ * the rest is registered with a FinalizationRegistry, small kernel outputs by the chunk they
+ * are carved from (the nursery, below). V8 clears those registrations only in full
+ * collections, and runs the callbacks only once the event loop turns; the pool asks V8 for a
+ * collection after each NUDGE_EVERY_BYTES of blocks left to it. A loop that never yields
+ * keeps every such block it allocated, so memory is bounded by construction instead: the
+ * blocks left to the collector are capped at `limitBytes`, past which new arrays are plain
+ * JS-heap typed arrays, which kernels copy in and out (as they do small arrays that are not
+ * kernel outputs, whose registration would cost more than their copies). Blocks freed
+ * deterministically, those of scopes and the persistent ones, are bounded by the work of a
+ * scope and the size of the model.
  */
 import type { KernelExports } from './wasm-kernels';
 import type { TensorData } from '../storage';
@@ -28,14 +30,17 @@ import { forgetBlock, registerBlock, residentBlock, type ResidentBlock, type Res
 export const MIN_RESIDENT_BYTES = 4096;
 /**
  * A kernel's output (an activation) left to the collector costs a registration, a finalizer
- * call and a share of a forced full collection; below this size a staged copy costs less.
+ * call and a share of a forced full collection. Below this size, outputs allocated outside
+ * scopes are carved from shared NURSERY_CHUNK_BYTES chunks instead, one registration per
+ * chunk: the chunk is freed once every array carved from it has been collected.
  */
 export const MIN_COLLECTED_OUTPUT_BYTES = 64 * 1024;
+const NURSERY_CHUNK_BYTES = 256 * 1024;
 /** In a scope there is no registration to pay for: every array is resident. */
 export const MIN_SCOPED_BYTES = 1;
 
 /** Default cap on the bytes left to the collector (env TORCHLET_WASM_RESIDENT_MB overrides). */
-const DEFAULT_LIMIT_MB = 64;
+const DEFAULT_LIMIT_MB = 96;
 
 /**
  * V8 does not count wasm blocks as memory, so nothing would make it collect the small JS
@@ -93,6 +98,10 @@ export class WasmMemory implements ResidentPool {
   private overLimit = 0;
   private nudges = 0;
   private sinceNudge = 0;
+  /** The nursery chunk small outputs are carved from now, and how much of it is used. */
+  private chunk: { block: ResidentBlock; token: object; used: number } | null = null;
+  /** The chunk's token, from carve() to track() (the array is made in between). */
+  private carved: object | null = null;
   /** The last nudge buffer, dropped at the next allocation (a field, so it is not optimized away). */
   private ballast: ArrayBuffer | null = null;
   limitBytes = limitFromEnv();
@@ -152,7 +161,8 @@ export class WasmMemory implements ResidentPool {
   private block(bytes: number, persistent: boolean, zeroed: boolean): number {
     const scoped = this.scopes.length > 0;
     // Unzeroed arrays are kernels' outputs (see emptyFloat32).
-    const min = persistent ? 1 : scoped ? MIN_SCOPED_BYTES : zeroed ? MIN_RESIDENT_BYTES : MIN_COLLECTED_OUTPUT_BYTES;
+    if (!persistent && !scoped && !zeroed && bytes < MIN_COLLECTED_OUTPUT_BYTES) return bytes > 0 ? this.carve(bytes) : 0;
+    const min = persistent ? 1 : scoped ? MIN_SCOPED_BYTES : MIN_RESIDENT_BYTES;
     if (bytes < min) return 0;
     if (!persistent && !scoped && this.collectorBytes + bytes > this.limitBytes) {
       // Full: ask for a collection (once per NUDGE_EVERY_BYTES of refusals), so that a loop
@@ -164,7 +174,50 @@ export class WasmMemory implements ResidentPool {
     return zeroed ? this.k.alloc_zeroed(bytes) : this.k.alloc(bytes);
   }
 
+  /**
+   * The nursery: a small output outside scopes gets `bytes` (16-aligned) of the current chunk,
+   * or of a new one (left to the collector through a token that every array carved from it
+   * holds). The carved array's block is recorded by track().
+   */
+  private carve(bytes: number): number {
+    const size = Math.ceil(bytes / 16) * 16;
+    let c = this.chunk;
+    if (c === null || c.used + size > c.block.bytes) {
+      this.chunk = null;
+      if (this.collectorBytes + NURSERY_CHUNK_BYTES > this.limitBytes) {
+        this.overLimit++;
+        this.countForNudge(bytes);
+        return 0;
+      }
+      const ptr = this.k.alloc(NURSERY_CHUNK_BYTES);
+      if (ptr === 0) return 0;
+      const block: ResidentBlock = {
+        ptr, bytes: NURSERY_CHUNK_BYTES, pool: this, wrapped: true, freed: false, scope: null, registered: true, collected: true,
+      };
+      const token = {};
+      this.registry.register(token, block);
+      this.allocated++;
+      this.liveBlocks++;
+      this.residentBytes += NURSERY_CHUNK_BYTES;
+      this.collectorBytes += NURSERY_CHUNK_BYTES;
+      if (this.residentBytes > this.peakResidentBytes) this.peakResidentBytes = this.residentBytes;
+      this.countForNudge(NURSERY_CHUNK_BYTES);
+      c = this.chunk = { block, token, used: 0 };
+    }
+    const ptr = c.block.ptr + c.used;
+    c.used += size;
+    this.carved = c.token;
+    return ptr;
+  }
+
   private track(array: TensorData, ptr: number, bytes: number, persistent: boolean): void {
+    if (this.carved !== null) {
+      registerBlock(array, {
+        ptr, bytes, pool: this, wrapped: false, freed: false, scope: null, registered: false, collected: false, chunk: this.carved,
+      });
+      this.carved = null;
+      return;
+    }
     const scope = persistent || this.scopes.length === 0 ? null : this.scopes[this.scopes.length - 1];
     const block: ResidentBlock = {
       ptr, bytes, pool: this, wrapped: false, freed: false, scope, registered: false, collected: !persistent && scope === null,
@@ -208,7 +261,8 @@ export class WasmMemory implements ResidentPool {
    */
   release(array: TensorData, tensorsDead = false): void {
     const block = residentBlock(array);
-    if (block === undefined || (block.wrapped && !tensorsDead) || block.freed || !this.owns(array)) return;
+    if (block === undefined || block.chunk !== undefined || (block.wrapped && !tensorsDead) || block.freed ||
+      !this.owns(array)) return;
     this.released++;
     this.drop(array, block);
   }
