@@ -15,6 +15,7 @@ import { readCheckpointState, saveCheckpoint } from '../src/io/checkpoint';
 import { loadFile } from '../src/io/safetensors';
 import { defaultGenerator } from '../src/random';
 import { interruptWhen } from './helpers/interrupt';
+import { ensureBuilt } from './helpers/dist';
 
 const root = path.resolve(__dirname, '..');
 const script = path.join(root, 'dist', 'scripts', 'train.js');
@@ -22,10 +23,7 @@ let dir: string;
 let dataDir: string;
 
 beforeAll(() => {
-  if (!fs.existsSync(script)) {
-    const r = spawnSync('npx', ['tsc', '-p', root], { cwd: root, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
-  }
+  ensureBuilt();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torchlet-reliability-train-'));
   dataDir = path.join(dir, 'data');
 });
