@@ -50,7 +50,7 @@ export interface OptimizerStateDict {
 /** What a checkpoint needs of an optimizer: PyTorch's state_dict / load_state_dict. */
 export interface OptimizerLike {
   stateDict(): OptimizerStateDict;
-  loadStateDict(state: OptimizerStateDict): unknown;
+  loadStateDict(state: any): unknown;
   /** Every problem loadStateDict(state) would raise, changing nothing (optim.Optimizer has it). */
   checkStateDict?(state: OptimizerStateDict): string[];
   paramGroups?: ReadonlyArray<{ params: ReadonlyArray<Tensor> }>;

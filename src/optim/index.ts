@@ -14,3 +14,5 @@ export type { RMSpropOptions, RMSpropState } from './rmsprop';
 export { AdamW, adamw } from './adamw';
 export type { AdamWOptions } from './adamw';
 export * as lrScheduler from './lrScheduler';
+export { fromPyTorchStateDict, toPyTorchStateDict } from './pytorch-state-dict';
+export type { PyTorchOptimizerStateDict } from './pytorch-state-dict';

@@ -7,6 +7,8 @@ import { Tensor, shapeString } from '../tensor';
 import { zeroGradOf, zeroGradSetToNone } from '../nn/module';
 import type { ZeroGradOptions } from '../nn/module';
 import { Problems, checkOptions, describeValue, problemsError } from '../options';
+import { fromPyTorchStateDict, isPyTorchStateDict } from './pytorch-state-dict';
+import type { PyTorchOptimizerStateDict } from './pytorch-state-dict';
 
 export type ParamGroup<O> = O & { params: Tensor[] };
 export type ParamGroupInput<O> = Partial<O> & { params: Iterable<Tensor> };
@@ -135,6 +137,13 @@ export abstract class Optimizer<O extends object> {
    * state (fields, types, shapes). Empty when it loads.
    */
   checkStateDict(stateDict: unknown): string[] {
+    if (isPyTorchStateDict(stateDict)) {
+      try {
+        stateDict = fromPyTorchStateDict(stateDict);
+      } catch (e) {
+        return [(e as Error).message];
+      }
+    }
     const sd = stateDict as OptimizerStateDict<O> | null;
     if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || sd.state === null || typeof sd.state !== 'object') {
       return ['expected { state, paramGroups }'];
@@ -188,9 +197,11 @@ export abstract class Optimizer<O extends object> {
 
   /**
    * Restores what stateDict() returned. Everything is checked first (checkStateDict) and every
-   * problem reported at once; on error nothing has changed.
+   * problem reported at once; on error nothing has changed. A state dict PyTorch wrote
+   * (`io.load('optim.pth')`, snake_case names) is accepted too (see pytorch-state-dict.ts).
    */
-  loadStateDict(stateDict: OptimizerStateDict<O>): void {
+  loadStateDict(stateDict: OptimizerStateDict<O> | PyTorchOptimizerStateDict): void {
+    if (isPyTorchStateDict(stateDict)) stateDict = fromPyTorchStateDict<O>(stateDict);
     const name = this.constructor.name;
     const problems = this.checkStateDict(stateDict);
     if (problems.length > 0) throw problemsError(`${name}.loadStateDict`, problems);
