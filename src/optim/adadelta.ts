@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor';
 import { Problems, checkOptions, optionNames, withDefaults } from '../options';
-import { Optimizer, ParamGroup, ParamsInput, updateInPlace } from './optimizer';
-import { IMPLEMENTATION_OPTIONS, checkSteppedState, stateBuffer } from './paramState';
+import { ParamGroup, ParamsInput, ParamState } from './optimizer';
+import { IMPLEMENTATION_OPTIONS, LoopOptimizer, stateBuffer } from './paramState';
 
 export interface AdadeltaOptions {
   lr: number;
@@ -44,7 +44,7 @@ export function adadelta(p: Float32Array, grad: Float32Array, s: AdadeltaState, 
 }
 
 /** torch.optim.Adadelta(params, lr, rho, eps, weightDecay, maximize); the rule is in `adadelta`. */
-export class Adadelta extends Optimizer<AdadeltaOptions> {
+export class Adadelta extends LoopOptimizer<AdadeltaOptions, AdadeltaState> {
   constructor(params: ParamsInput<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
     checkOptions('Adadelta', options, ADADELTA_OPTIONS, IMPLEMENTATION_OPTIONS);
     super(params, withDefaults(options, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }));
@@ -59,26 +59,17 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     problems.boolean('maximize', g.maximize);
   }
 
-  protected override checkParamState(state: Record<string, unknown>, param: Tensor, problems: Problems): void {
-    checkSteppedState(problems, state, param, ['squareAvg', 'accDelta']);
+  protected override readonly stateFields = { required: ['squareAvg', 'accDelta'] };
+
+  protected override loopState(s: ParamState, p: Tensor, options: AdadeltaOptions): AdadeltaState {
+    return {
+      step: (s.step as number | undefined) ?? 0,
+      squareAvg: stateBuffer(s, 'squareAvg', p),
+      accDelta: stateBuffer(s, 'accDelta', p),
+    };
   }
 
-  override step(closure?: () => number | Tensor): number | undefined {
-    const loss = this.evaluate(closure);
-    for (const { params, ...options } of this.paramGroups) {
-      for (const p of params) {
-        if (p.grad === null) continue;
-        const s = this.stateOf(p);
-        const state: AdadeltaState = {
-          step: (s.step as number | undefined) ?? 0,
-          squareAvg: stateBuffer(s, 'squareAvg', p),
-          accDelta: stateBuffer(s, 'accDelta', p),
-        };
-        const grad = p.grad._dense() as Float32Array;
-        updateInPlace(p, (values) => adadelta(values, grad, state, options));
-        s.step = state.step;
-      }
-    }
-    return loss;
+  protected override update(p: Float32Array, grad: Float32Array, state: AdadeltaState, options: AdadeltaOptions): void {
+    adadelta(p, grad, state, options);
   }
 }

@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor';
 import { Problems, checkOptions, optionNames, withDefaults } from '../options';
-import { Optimizer, ParamGroup, ParamsInput, updateInPlace } from './optimizer';
-import { IMPLEMENTATION_OPTIONS, checkSteppedState, stateBuffer } from './paramState';
+import { ParamGroup, ParamsInput, ParamState } from './optimizer';
+import { IMPLEMENTATION_OPTIONS, LoopOptimizer, stateBuffer } from './paramState';
 
 export interface AdagradOptions {
   lr: number;
@@ -49,7 +49,7 @@ export function adagrad(p: Float32Array, grad: Float32Array, s: AdagradState, o:
  * the rule is in `adagrad`. As in PyTorch, every parameter's state (step 0, sum filled with the
  * constructor's initialAccumulatorValue) exists from construction on.
  */
-export class Adagrad extends Optimizer<AdagradOptions> {
+export class Adagrad extends LoopOptimizer<AdagradOptions, AdagradState> {
   constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
     checkOptions('Adagrad', options, ADAGRAD_OPTIONS, IMPLEMENTATION_OPTIONS);
     super(params, withDefaults(options, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }));
@@ -79,25 +79,16 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     problems.boolean('maximize', g.maximize);
   }
 
-  protected override checkParamState(state: Record<string, unknown>, param: Tensor, problems: Problems): void {
-    checkSteppedState(problems, state, param, ['sum']);
+  protected override readonly stateFields = { required: ['sum'] };
+
+  protected override loopState(s: ParamState, p: Tensor, options: AdagradOptions): AdagradState {
+    return {
+      step: (s.step as number | undefined) ?? 0,
+      sum: stateBuffer(s, 'sum', p, options.initialAccumulatorValue),
+    };
   }
 
-  override step(closure?: () => number | Tensor): number | undefined {
-    const loss = this.evaluate(closure);
-    for (const { params, ...options } of this.paramGroups) {
-      for (const p of params) {
-        if (p.grad === null) continue;
-        const s = this.stateOf(p);
-        const state: AdagradState = {
-          step: (s.step as number | undefined) ?? 0,
-          sum: stateBuffer(s, 'sum', p, options.initialAccumulatorValue),
-        };
-        const grad = p.grad._dense() as Float32Array;
-        updateInPlace(p, (values) => adagrad(values, grad, state, options));
-        s.step = state.step;
-      }
-    }
-    return loss;
+  protected override update(p: Float32Array, grad: Float32Array, state: AdagradState, options: AdagradOptions): void {
+    adagrad(p, grad, state, options);
   }
 }

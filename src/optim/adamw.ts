@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor';
 import { Problems, checkOptions, optionNames, withDefaults } from '../options';
-import { Optimizer, ParamGroup, ParamsInput, updateInPlace } from './optimizer';
-import { IMPLEMENTATION_OPTIONS, checkSteppedState, stateBuffer } from './paramState';
+import { ParamGroup, ParamsInput, ParamState } from './optimizer';
+import { IMPLEMENTATION_OPTIONS, LoopOptimizer, stateBuffer } from './paramState';
 import { Adam, AdamOptions, AdamState, adam } from './adam';
 
 export type AdamWOptions = AdamOptions;
@@ -22,7 +22,7 @@ export function adamw(p: Float32Array, grad: Float32Array, s: AdamState, o: Adam
 }
 
 /** torch.optim.AdamW(params, lr, betas, eps, weightDecay = 0.01, amsgrad, maximize); the rule is in `adamw`. */
-export class AdamW extends Optimizer<AdamWOptions> {
+export class AdamW extends LoopOptimizer<AdamWOptions, AdamState> {
   constructor(params: ParamsInput<AdamWOptions>, options: Partial<AdamWOptions> = {}) {
     checkOptions('AdamW', options, ADAMW_OPTIONS, { ...IMPLEMENTATION_OPTIONS, fused: 'there is one implementation of the update' });
     super(params, withDefaults(options, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }));
@@ -33,27 +33,18 @@ export class AdamW extends Optimizer<AdamWOptions> {
     (Adam.prototype as unknown as { checkGroup(g: ParamGroup<AdamWOptions>, p: Problems): void }).checkGroup.call(this, g, problems);
   }
 
-  protected override checkParamState(state: Record<string, unknown>, param: Tensor, problems: Problems): void {
-    checkSteppedState(problems, state, param, ['expAvg', 'expAvgSq'], ['maxExpAvgSq']);
+  protected override readonly stateFields = { required: ['expAvg', 'expAvgSq'], optional: ['maxExpAvgSq'] };
+
+  protected override loopState(s: ParamState, p: Tensor, options: AdamWOptions): AdamState {
+    return {
+      step: (s.step as number | undefined) ?? 0,
+      expAvg: stateBuffer(s, 'expAvg', p),
+      expAvgSq: stateBuffer(s, 'expAvgSq', p),
+      maxExpAvgSq: options.amsgrad ? stateBuffer(s, 'maxExpAvgSq', p) : null,
+    };
   }
 
-  override step(closure?: () => number | Tensor): number | undefined {
-    const loss = this.evaluate(closure);
-    for (const { params, ...options } of this.paramGroups) {
-      for (const p of params) {
-        if (p.grad === null) continue;
-        const s = this.stateOf(p);
-        const state: AdamState = {
-          step: (s.step as number | undefined) ?? 0,
-          expAvg: stateBuffer(s, 'expAvg', p),
-          expAvgSq: stateBuffer(s, 'expAvgSq', p),
-          maxExpAvgSq: options.amsgrad ? stateBuffer(s, 'maxExpAvgSq', p) : null,
-        };
-        const grad = p.grad._dense() as Float32Array;
-        updateInPlace(p, (values) => adamw(values, grad, state, options));
-        s.step = state.step;
-      }
-    }
-    return loss;
+  protected override update(p: Float32Array, grad: Float32Array, state: AdamState, options: AdamWOptions): void {
+    adamw(p, grad, state, options);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { Tensor } from '../tensor';
 import { Problems } from '../options';
-import { ParamState, checkStateFields, checkStateTensor } from './optimizer';
+import { Optimizer, ParamState, checkStateFields, checkStateTensor, updateInPlace } from './optimizer';
 
 /** The Float32Array of state field `field`, created (filled with `fill`) when missing. */
 export function stateBuffer(s: ParamState, field: string, p: Tensor, fill = 0): Float32Array {
@@ -37,3 +37,40 @@ export const IMPLEMENTATION_OPTIONS = {
   capturable: 'it is for CUDA graphs',
   differentiable: 'the optimizer step is not recorded by autograd',
 };
+
+/** What an optimizer written as a plain JS loop keeps per parameter: at least its step count. */
+export interface SteppedState { step: number }
+
+/**
+ * An optimizer whose update is a plain loop over one parameter's elements: `step` (written once,
+ * here) hands each parameter with a gradient to `update` with its state's buffers, writes the
+ * parameter back in place (bumping its version) and keeps the step count.
+ */
+export abstract class LoopOptimizer<O extends object, S extends SteppedState> extends Optimizer<O> {
+  /** The buffers a stepped state must have, and those the group's options may add. */
+  protected abstract readonly stateFields: { required: readonly string[]; optional?: readonly string[] };
+  /** The state `update` works on, its buffers created (by stateBuffer) on the first step. */
+  protected abstract loopState(s: ParamState, p: Tensor, options: O): S;
+  /** The update rule, in place on p's values. */
+  protected abstract update(p: Float32Array, grad: Float32Array, state: S, options: O): void;
+
+  protected override checkParamState(state: Record<string, unknown>, param: Tensor, problems: Problems): void {
+    checkSteppedState(problems, state, param, this.stateFields.required, this.stateFields.optional);
+  }
+
+  override step(closure?: () => number | Tensor): number | undefined {
+    const loss = this.evaluate(closure);
+    for (const { params, ...rest } of this.paramGroups) {
+      const options = rest as unknown as O;
+      for (const p of params) {
+        if (p.grad === null) continue;
+        const s = this.stateOf(p);
+        const state = this.loopState(s, p, options);
+        const grad = p.grad._dense() as Float32Array;
+        updateInPlace(p, (values) => this.update(values, grad, state, options));
+        s.step = state.step;
+      }
+    }
+    return loss;
+  }
+}

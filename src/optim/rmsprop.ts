@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor';
 import { Problems, checkOptions, optionNames, withDefaults } from '../options';
-import { Optimizer, ParamGroup, ParamsInput, updateInPlace } from './optimizer';
-import { IMPLEMENTATION_OPTIONS, checkSteppedState, stateBuffer } from './paramState';
+import { ParamGroup, ParamsInput, ParamState } from './optimizer';
+import { IMPLEMENTATION_OPTIONS, LoopOptimizer, stateBuffer } from './paramState';
 
 export interface RMSpropOptions {
   lr: number;
@@ -62,7 +62,7 @@ export function rmsprop(p: Float32Array, grad: Float32Array, s: RMSpropState, o:
 }
 
 /** torch.optim.RMSprop(params, lr, alpha, eps, weightDecay, momentum, centered, maximize); the rule is in `rmsprop`. */
-export class RMSprop extends Optimizer<RMSpropOptions> {
+export class RMSprop extends LoopOptimizer<RMSpropOptions, RMSpropState> {
   constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
     checkOptions('RMSprop', options, RMSPROP_OPTIONS, IMPLEMENTATION_OPTIONS);
     super(params, withDefaults(options, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }));
@@ -79,27 +79,18 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     problems.boolean('maximize', g.maximize);
   }
 
-  protected override checkParamState(state: Record<string, unknown>, param: Tensor, problems: Problems): void {
-    checkSteppedState(problems, state, param, ['squareAvg'], ['gradAvg', 'momentumBuffer']);
+  protected override readonly stateFields = { required: ['squareAvg'], optional: ['gradAvg', 'momentumBuffer'] };
+
+  protected override loopState(s: ParamState, p: Tensor, options: RMSpropOptions): RMSpropState {
+    return {
+      step: (s.step as number | undefined) ?? 0,
+      squareAvg: stateBuffer(s, 'squareAvg', p),
+      gradAvg: options.centered ? stateBuffer(s, 'gradAvg', p) : null,
+      momentumBuffer: options.momentum > 0 ? stateBuffer(s, 'momentumBuffer', p) : null,
+    };
   }
 
-  override step(closure?: () => number | Tensor): number | undefined {
-    const loss = this.evaluate(closure);
-    for (const { params, ...options } of this.paramGroups) {
-      for (const p of params) {
-        if (p.grad === null) continue;
-        const s = this.stateOf(p);
-        const state: RMSpropState = {
-          step: (s.step as number | undefined) ?? 0,
-          squareAvg: stateBuffer(s, 'squareAvg', p),
-          gradAvg: options.centered ? stateBuffer(s, 'gradAvg', p) : null,
-          momentumBuffer: options.momentum > 0 ? stateBuffer(s, 'momentumBuffer', p) : null,
-        };
-        const grad = p.grad._dense() as Float32Array;
-        updateInPlace(p, (values) => rmsprop(values, grad, state, options));
-        s.step = state.step;
-      }
-    }
-    return loss;
+  protected override update(p: Float32Array, grad: Float32Array, state: RMSpropState, options: RMSpropOptions): void {
+    rmsprop(p, grad, state, options);
   }
 }
