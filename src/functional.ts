@@ -145,3 +145,7 @@ export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
   checkOptions('gelu', options, GELU_OPTIONS);
   return ops.gelu(input, options);
 }
+
+// nn layers of issue 11 (pools, embedding, padding, transposed convolution)
+export { adaptiveAvgPool2d, adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices } from './ops';
+export type { AdaptiveSize } from './ops';

@@ -19,3 +19,5 @@ export {
 } from './loss';
 export * as init from './init';
 export * as functional from '../functional';
+// nn layers of issue 11 (pools, embedding, padding, transposed convolution)
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './pooling';

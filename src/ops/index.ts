@@ -46,3 +46,6 @@ export type {
 } from './pointwise-loss';
 export { cat, stack, split, chunk, unbind } from './join';
 export { gather, indexSelect, repeat, tile, flip, roll, scatter, scatterAdd } from './gather';
+// nn layers of issue 11 (pools, embedding, padding, transposed convolution)
+export { adaptiveAvgPool2d, adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices } from './adaptive-pool';
+export type { AdaptiveSize } from './adaptive-pool';
