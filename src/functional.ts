@@ -149,3 +149,5 @@ export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
 // nn layers of issue 11 (pools, embedding, padding, transposed convolution)
 export { adaptiveAvgPool2d, adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices } from './ops';
 export type { AdaptiveSize } from './ops';
+export { avgPool2d } from './ops';
+export type { AvgPool2dOptions } from './ops';

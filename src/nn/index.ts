@@ -20,4 +20,4 @@ export {
 export * as init from './init';
 export * as functional from '../functional';
 // nn layers of issue 11 (pools, embedding, padding, transposed convolution)
-export { AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './pooling';
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d } from './pooling';

@@ -49,3 +49,5 @@ export { gather, indexSelect, repeat, tile, flip, roll, scatter, scatterAdd } fr
 // nn layers of issue 11 (pools, embedding, padding, transposed convolution)
 export { adaptiveAvgPool2d, adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices } from './adaptive-pool';
 export type { AdaptiveSize } from './adaptive-pool';
+export { avgPool2d } from './avg-pool';
+export type { AvgPool2dOptions } from './avg-pool';
