@@ -151,3 +151,5 @@ export { adaptiveAvgPool2d, adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices } fr
 export type { AdaptiveSize } from './ops';
 export { avgPool2d } from './ops';
 export type { AvgPool2dOptions } from './ops';
+export { embedding } from './ops';
+export type { EmbeddingOptions } from './ops';

@@ -21,3 +21,5 @@ export * as init from './init';
 export * as functional from '../functional';
 // nn layers of issue 11 (pools, embedding, padding, transposed convolution)
 export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d } from './pooling';
+export { Embedding } from './embedding';
+export type { EmbeddingModuleOptions, FromPretrainedOptions } from './embedding';

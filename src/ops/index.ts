@@ -51,3 +51,5 @@ export { adaptiveAvgPool2d, adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices } fr
 export type { AdaptiveSize } from './adaptive-pool';
 export { avgPool2d } from './avg-pool';
 export type { AvgPool2dOptions } from './avg-pool';
+export { embedding } from './embedding';
+export type { EmbeddingOptions } from './embedding';
