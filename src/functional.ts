@@ -153,3 +153,4 @@ export { avgPool2d } from './ops';
 export type { AvgPool2dOptions } from './ops';
 export { embedding } from './ops';
 export type { EmbeddingOptions } from './ops';
+export { dropout2d } from './ops';

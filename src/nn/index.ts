@@ -23,3 +23,5 @@ export * as functional from '../functional';
 export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d } from './pooling';
 export { Embedding } from './embedding';
 export type { EmbeddingModuleOptions, FromPretrainedOptions } from './embedding';
+export { Dropout2d } from './dropout';
+export { Unflatten } from './layers';

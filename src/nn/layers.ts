@@ -3,6 +3,7 @@ import { Tensor } from '../tensor';
 import { allocFloat32 } from '../storage';
 import { Generator } from '../random';
 import { conv2d, linear, maxPool2d, relu, flatten, sigmoid, tanh } from '../ops';
+import { unflatten } from '../ops/shape';
 import { checkMaxPool2dOptions } from '../ops/pool';
 import type { Pair } from '../ops';
 import type { MaxPool2dOptions } from '../ops';
@@ -254,5 +255,32 @@ export class Sigmoid extends Module {
 export class Tanh extends Module {
   override forward(input: Tensor): Tensor {
     return tanh(input);
+  }
+}
+
+/** torch.nn.Unflatten(dim, unflattenedSize): dim `dim` split into unflattenedSize (one entry may be -1). */
+export class Unflatten extends Module {
+  readonly unflattenedSize: readonly number[];
+
+  constructor(readonly dim: number, unflattenedSize: readonly number[]) {
+    super();
+    if (!Number.isInteger(dim)) throw new TypeError('Unflatten: invalid argument type for dim parameter');
+    if (!Array.isArray(unflattenedSize)) {
+      throw new TypeError(`Unflatten: unflattened_size must be a tuple of ints, but found type ${describeValue(unflattenedSize)}`);
+    }
+    unflattenedSize.forEach((s, i) => {
+      if (!Number.isInteger(s)) {
+        throw new TypeError(`Unflatten: unflattened_size must be tuple of ints, but found element of type ${describeValue(s)} at pos ${i}`);
+      }
+    });
+    this.unflattenedSize = [...unflattenedSize];
+  }
+
+  override forward(input: Tensor): Tensor {
+    return unflatten(input, this.dim, this.unflattenedSize);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattenedSize=(${this.unflattenedSize.join(', ')})`;
   }
 }

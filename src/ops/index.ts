@@ -53,3 +53,4 @@ export { avgPool2d } from './avg-pool';
 export type { AvgPool2dOptions } from './avg-pool';
 export { embedding } from './embedding';
 export type { EmbeddingOptions } from './embedding';
+export { dropout2d } from './dropout';
