@@ -154,3 +154,5 @@ export type { AvgPool2dOptions } from './ops';
 export { embedding } from './ops';
 export type { EmbeddingOptions } from './ops';
 export { dropout2d } from './ops';
+export { pad } from './ops';
+export type { PadMode } from './ops';

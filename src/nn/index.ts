@@ -3,7 +3,7 @@ export { Module, zeroGradOf } from './module';
 export type { ZeroGradOptions, LoadStateDictResult, StateDict } from './module';
 export { Parameter } from './parameter';
 export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity, Sigmoid, Tanh } from './layers';
-export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions } from './layers';
+export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions, Conv2dPaddingMode } from './layers';
 export { LeakyReLU, ELU, GELU, SiLU, Softmax, LogSoftmax } from './activation';
 export { BatchNorm1d, BatchNorm2d } from './batchnorm';
 export type { BatchNormOptions } from './batchnorm';

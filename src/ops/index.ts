@@ -54,3 +54,5 @@ export type { AvgPool2dOptions } from './avg-pool';
 export { embedding } from './embedding';
 export type { EmbeddingOptions } from './embedding';
 export { dropout2d } from './dropout';
+export { pad } from './pad';
+export type { PadMode } from './pad';
