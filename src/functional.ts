@@ -156,3 +156,5 @@ export type { EmbeddingOptions } from './ops';
 export { dropout2d } from './ops';
 export { pad } from './ops';
 export type { PadMode } from './ops';
+export { convTranspose2d } from './ops';
+export type { ConvTranspose2dOptions } from './ops';

@@ -25,3 +25,5 @@ export { Embedding } from './embedding';
 export type { EmbeddingModuleOptions, FromPretrainedOptions } from './embedding';
 export { Dropout2d } from './dropout';
 export { Unflatten } from './layers';
+export { ConvTranspose2d } from './conv-transpose';
+export type { ConvTranspose2dModuleOptions } from './conv-transpose';

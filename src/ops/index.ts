@@ -56,3 +56,5 @@ export type { EmbeddingOptions } from './embedding';
 export { dropout2d } from './dropout';
 export { pad } from './pad';
 export type { PadMode } from './pad';
+export { convTranspose2d } from './conv-transpose';
+export type { ConvTranspose2dOptions } from './conv-transpose';
