@@ -2,13 +2,13 @@
  * adaptiveAvgPool2d and adaptiveMaxPool2d, as torch.nn.functional's adaptive_avg_pool2d and
  * adaptive_max_pool2d: output cell i along an axis of input size n and output size m covers
  * [floor(i * n / m), ceil((i + 1) * n / m)), PyTorch's start/end index formula. Plain loops over
- * the dense input: the windows differ per cell, and the common case in a CNN (output 1 x 1)
- * is a mean over H and W, which PyTorch itself runs as `mean(-1, -2, keepdim)`.
+ * the dense input: the windows differ per cell. The common case in a CNN (output 1 x 1) is a
+ * mean over H and W, which PyTorch itself runs as `mean(-1, -2, keepdim)`: here one pass per plane
+ * under the same grad_fn name.
  */
 import { allocFloat32, emptyFloat32, emptyInt32 } from '../storage';
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
-import { mean } from './reduce';
 import { checkFloat, fail, shapeString } from './util';
 
 /** An output size: one number for both axes, or [h, w] where null keeps the input's size. */
@@ -116,7 +116,7 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tens
   if (g.outHeight < 0 || g.outWidth < 0) {
     fail(op, `elements of output_size must be greater than or equal to 0 but received {${g.outHeight}, ${g.outWidth}}`);
   }
-  if (g.outHeight === 1 && g.outWidth === 1) return mean(input, [-1, -2], true);
+  if (g.outHeight === 1 && g.outWidth === 1) return globalAveragePool(input, g);
   // An empty non-batch dimension is accepted here (PyTorch checks it only for the max).
   const x = input._dense() as Float32Array;
   const rows = windows(g.inHeight, g.outHeight);
@@ -144,6 +144,40 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tens
   }
   const out = new Tensor(y, [...g.leading, g.outHeight, g.outWidth]);
   if (needsGrad(input)) record(adaptiveAvgDef, out, [input], { geometry: g });
+  return out;
+}
+
+// ------------------------------------------------------------------------------ global average
+
+interface GlobalAvgState {
+  planes: number;
+  plane: number;
+}
+
+function globalAvgBackward(s: GlobalAvgState, gradOut: Float32Array): [Float32Array] {
+  const gx = emptyFloat32(s.planes * s.plane);
+  for (let p = 0; p < s.planes; p++) gx.fill(gradOut[p] / s.plane, p * s.plane, (p + 1) * s.plane);
+  return [gx];
+}
+
+/** PyTorch runs the 1 x 1 case as input.mean((-1, -2), keepdim=True): hence the name. */
+const globalAvgDef: OpDef<GlobalAvgState> = { name: 'MeanBackward1', backward: globalAvgBackward };
+
+/**
+ * The mean of each H x W plane, in one pass over the dense input: the global pool ending a
+ * ResNet, on the training step's path (the general reduction is far slower here).
+ */
+function globalAveragePool(input: Tensor, g: AdaptiveGeometry): Tensor {
+  const x = input._dense() as Float32Array;
+  const plane = g.inHeight * g.inWidth;
+  const y = emptyFloat32(g.planes);
+  for (let p = 0; p < g.planes; p++) {
+    let sum = 0;
+    for (let i = p * plane, end = i + plane; i < end; i++) sum += x[i];
+    y[p] = sum / plane;
+  }
+  const out = new Tensor(y, [...g.leading, 1, 1]);
+  if (needsGrad(input)) record(globalAvgDef, out, [input], { planes: g.planes, plane });
   return out;
 }
 

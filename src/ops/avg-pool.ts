@@ -43,45 +43,60 @@ interface AvgPoolState {
   divisorOverride: number | null;
 }
 
-/**
- * Calls `visit(o, h0, h1, w0, w1, divisor)` for each output cell o of one plane, with the
- * window's rows [h0, h1) and columns [w0, w1) inside the input (empty for an all-padding window).
- */
-function forEachWindow(s: AvgPoolState,
-  visit: (o: number, h0: number, h1: number, w0: number, w1: number, divisor: number) => void): void {
+/** Per output index along one axis: the window's cells inside the input [start, end), and its span with the padding. */
+interface AxisWindows {
+  start: Int32Array;
+  end: Int32Array;
+  span: Int32Array;
+}
+
+function axisWindows(outSize: number, inSize: number, kernel: number, stride: number, pad: number): AxisWindows {
+  const w = { start: new Int32Array(outSize), end: new Int32Array(outSize), span: new Int32Array(outSize) };
+  for (let o = 0; o < outSize; o++) {
+    const a = o * stride - pad;
+    const b = Math.min(a + kernel, inSize + pad);
+    w.span[o] = b - a;
+    w.start[o] = Math.max(a, 0);
+    w.end[o] = Math.min(b, inSize);
+  }
+  return w;
+}
+
+/** The divisor of each output cell of a plane: divisorOverride, the padded span's area, or the area inside. */
+function divisors(s: AvgPoolState, rows: AxisWindows, cols: AxisWindows): Float64Array {
   const g = s.geometry;
-  let o = 0;
-  for (let oh = 0; oh < g.outHeight; oh++) {
-    let h0 = oh * g.strideH - g.padH;
-    let h1 = Math.min(h0 + g.kernelHeight, g.inHeight + g.padH);
-    const spanH = h1 - h0;
-    h0 = Math.max(h0, 0);
-    h1 = Math.min(h1, g.inHeight);
+  const d = new Float64Array(g.outHeight * g.outWidth);
+  for (let oh = 0, o = 0; oh < g.outHeight; oh++) {
     for (let ow = 0; ow < g.outWidth; ow++, o++) {
-      let w0 = ow * g.strideW - g.padW;
-      let w1 = Math.min(w0 + g.kernelWidth, g.inWidth + g.padW);
-      const spanW = w1 - w0;
-      w0 = Math.max(w0, 0);
-      w1 = Math.min(w1, g.inWidth);
-      const divisor = s.divisorOverride ?? (s.countIncludePad ? spanH * spanW : (h1 - h0) * (w1 - w0));
-      visit(o, h0, h1, w0, w1, divisor);
+      d[o] = s.divisorOverride ?? (s.countIncludePad ? rows.span[oh] * cols.span[ow]
+        : (rows.end[oh] - rows.start[oh]) * (cols.end[ow] - cols.start[ow]));
     }
   }
+  return d;
+}
+
+function windowsOf(g: Pool2dGeometry): [AxisWindows, AxisWindows] {
+  return [axisWindows(g.outHeight, g.inHeight, g.kernelHeight, g.strideH, g.padH),
+    axisWindows(g.outWidth, g.inWidth, g.kernelWidth, g.strideW, g.padW)];
 }
 
 function avgPoolBackward(s: AvgPoolState, gradOut: Float32Array): [Float32Array] {
   const g = s.geometry;
+  const [rows, cols] = windowsOf(g);
+  const div = divisors(s, rows, cols);
   const plane = g.inHeight * g.inWidth;
   const outPlane = g.outHeight * g.outWidth;
   const gx = allocFloat32(g.batch * g.channels * plane);
   for (let p = 0; p < g.batch * g.channels; p++) {
     const base = p * plane;
-    forEachWindow(s, (o, h0, h1, w0, w1, divisor) => {
-      const share = Math.fround(gradOut[p * outPlane + o] / divisor);
-      for (let h = h0; h < h1; h++) {
-        for (let w = w0; w < w1; w++) gx[base + h * g.inWidth + w] += share;
+    for (let oh = 0, o = 0; oh < g.outHeight; oh++) {
+      for (let ow = 0; ow < g.outWidth; ow++, o++) {
+        const share = Math.fround(gradOut[p * outPlane + o] / div[o]);
+        for (let h = rows.start[oh]; h < rows.end[oh]; h++) {
+          for (let w = cols.start[ow], i = base + h * g.inWidth + w; w < cols.end[ow]; w++, i++) gx[i] += share;
+        }
       }
-    });
+    }
   }
   return [gx];
 }
@@ -138,19 +153,24 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null 
   }, op);
   const state: AvgPoolState = { geometry: g, countIncludePad: count, divisorOverride: divisor };
   const x = input._dense() as Float32Array;
+  const [rows, cols] = windowsOf(g);
+  const div = divisors(state, rows, cols);
   const plane = inHeight * inWidth;
   const outPlane = g.outHeight * g.outWidth;
   const y = emptyFloat32(batch * channels * outPlane);
   for (let p = 0; p < batch * channels; p++) {
     const base = p * plane;
-    forEachWindow(state, (out, h0, h1, w0, w1, d) => {
-      // PyTorch's float32 sum in row-major order; 0 for a window wholly in the padding.
-      let sum = 0;
-      for (let h = h0; h < h1; h++) {
-        for (let w = w0; w < w1; w++) sum = Math.fround(sum + x[base + h * inWidth + w]);
+    for (let oh = 0, o = 0; oh < g.outHeight; oh++) {
+      for (let ow = 0; ow < g.outWidth; ow++, o++) {
+        // PyTorch's float32 sum in row-major order; 0 for a window wholly in the padding.
+        let sum = 0;
+        for (let h = rows.start[oh]; h < rows.end[oh]; h++) {
+          for (let w = cols.start[ow], i = base + h * inWidth + w; w < cols.end[ow]; w++, i++) sum = Math.fround(sum + x[i]);
+        }
+        const empty = rows.start[oh] >= rows.end[oh] || cols.start[ow] >= cols.end[ow];
+        y[p * outPlane + o] = empty ? 0 : sum / div[o];
       }
-      y[p * outPlane + out] = h0 < h1 && w0 < w1 ? sum / d : 0;
-    });
+    }
   }
   const outShape = unbatched ? [channels, g.outHeight, g.outWidth] : [batch, channels, g.outHeight, g.outWidth];
   const out = new Tensor(y, outShape);
