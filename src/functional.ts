@@ -145,3 +145,16 @@ export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
   checkOptions('gelu', options, GELU_OPTIONS);
   return ops.gelu(input, options);
 }
+
+// nn layers of issue 11 (pools, embedding, padding, transposed convolution)
+export { adaptiveAvgPool2d, adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices } from './ops';
+export type { AdaptiveSize } from './ops';
+export { avgPool2d } from './ops';
+export type { AvgPool2dOptions } from './ops';
+export { embedding } from './ops';
+export type { EmbeddingOptions } from './ops';
+export { dropout2d } from './ops';
+export { pad } from './ops';
+export type { PadMode } from './ops';
+export { convTranspose2d } from './ops';
+export type { ConvTranspose2dOptions } from './ops';

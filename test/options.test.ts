@@ -42,8 +42,8 @@ describe('modules', () => {
     expect(() => new nn.Conv2d(2, 3, 3, { strides: 2 } as never)).toThrow(
       "Conv2d: unknown option 'strides'; accepted options: stride, padding, dilation, groups, bias, paddingMode, generator");
     expect(() => new nn.Conv2d(2, 3, 3, { padding_mode: 'zeros' } as never)).toThrow("(did you mean 'paddingMode'?)");
-    expect(() => new nn.Conv2d(2, 3, 3, { paddingMode: 'reflect' } as never)).toThrow(
-      "Conv2d: paddingMode \"reflect\" is not supported (only 'zeros')");
+    expect(() => new nn.Conv2d(2, 3, 3, { paddingMode: 'mirror' } as never)).toThrow(
+      "Conv2d: padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='mirror'");
     expect(() => new nn.Conv2d(2, 3, 3, { dtype: 'float64' } as never)).toThrow("Conv2d: option 'dtype' is not supported: parameters are float32");
     expect(() => new nn.Conv2d(2, 3, 3, { bias: null } as never)).toThrow(new TypeError('Conv2d: bias must be a boolean, got null'));
     expect(() => new nn.Conv2d(-1, 3, 3)).toThrow('Trying to create tensor with negative dimension -1: [3, -1, 3, 3]');

@@ -211,8 +211,7 @@ function checkedPoolOutputSize(op: string, input: number, kernel: number, stride
  * Fills in defaults (stride = kernel size, padding 0, dilation 1, floor mode), derives the
  * output size and validates, with PyTorch 1.13's error texts and order (height before width).
  */
-export function pool2dGeometry(input: Pool2dGeometryInput): Pool2dGeometry {
-  const op = 'maxPool2d';
+export function pool2dGeometry(input: Pool2dGeometryInput, op = 'maxPool2d'): Pool2dGeometry {
   const [kernelHeight, kernelWidth] = pair(op, 'kernelSize', input.kernelSize, NaN);
   const [strideH, strideW] = input.stride === undefined
     ? [kernelHeight, kernelWidth] : pair(op, 'stride', input.stride, 1);
@@ -234,7 +233,7 @@ export function pool2dGeometry(input: Pool2dGeometryInput): Pool2dGeometry {
     outHeight,
     outWidth,
   };
-  validatePool2dGeometry(g);
+  validatePool2dGeometry(g, op);
   return g;
 }
 

@@ -1,6 +1,6 @@
 /** torch.nn.Dropout: F.dropout in training mode, the identity after eval(). */
 import { Tensor } from '../tensor';
-import { dropout, checkDropoutProbability } from '../ops/dropout';
+import { dropout, dropout2d, checkDropoutProbability } from '../ops/dropout';
 import { checkOptions } from '../options';
 import { Module } from './module';
 
@@ -24,6 +24,33 @@ export class Dropout extends Module {
 
   override forward(input: Tensor): Tensor {
     return dropout(input, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/**
+ * torch.nn.Dropout2d: F.dropout2d (whole channels) in training mode, the identity after eval().
+ * As torch 1.13, a 3-d input is taken as (N, C, L) with a warning.
+ */
+export class Dropout2d extends Module {
+  readonly p: number;
+
+  /** `new Dropout2d(0.2)` or `new Dropout2d({ p: 0.2 })`. */
+  constructor(p: number | DropoutOptions = 0.5) {
+    super();
+    if (p !== null && typeof p === 'object') {
+      checkOptions('Dropout2d', p, ['p'], { inplace: 'dropout returns a new tensor' });
+      p = p.p ?? 0.5;
+    }
+    checkDropoutProbability('Dropout2d', p);
+    this.p = p;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return dropout2d(input, this.p, this.training);
   }
 
   override extraRepr(): string {

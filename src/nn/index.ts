@@ -3,7 +3,7 @@ export { Module, zeroGradOf } from './module';
 export type { ZeroGradOptions, LoadStateDictResult, StateDict } from './module';
 export { Parameter } from './parameter';
 export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Identity, Sigmoid, Tanh } from './layers';
-export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions } from './layers';
+export type { Conv2dModuleOptions, MaxPool2dModuleOptions, LinearOptions, Conv2dPaddingMode } from './layers';
 export { LeakyReLU, ELU, GELU, SiLU, Softmax, LogSoftmax } from './activation';
 export { BatchNorm1d, BatchNorm2d } from './batchnorm';
 export type { BatchNormOptions } from './batchnorm';
@@ -19,3 +19,11 @@ export {
 } from './loss';
 export * as init from './init';
 export * as functional from '../functional';
+// nn layers of issue 11 (pools, embedding, padding, transposed convolution)
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d } from './pooling';
+export { Embedding } from './embedding';
+export type { EmbeddingModuleOptions, FromPretrainedOptions } from './embedding';
+export { Dropout2d } from './dropout';
+export { Unflatten } from './layers';
+export { ConvTranspose2d } from './conv-transpose';
+export type { ConvTranspose2dModuleOptions } from './conv-transpose';

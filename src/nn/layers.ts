@@ -3,6 +3,8 @@ import { Tensor } from '../tensor';
 import { allocFloat32 } from '../storage';
 import { Generator } from '../random';
 import { conv2d, linear, maxPool2d, relu, flatten, sigmoid, tanh } from '../ops';
+import { unflatten } from '../ops/shape';
+import { pad } from '../ops/pad';
 import { checkMaxPool2dOptions } from '../ops/pool';
 import type { Pair } from '../ops';
 import type { MaxPool2dOptions } from '../ops';
@@ -37,14 +39,18 @@ const DEVICE_DTYPE_UNSUPPORTED = {
   dtype: 'parameters are float32',
 };
 
+export type Conv2dPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+const PADDING_MODES: readonly string[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
 export interface Conv2dModuleOptions {
   stride?: Pair;
-  padding?: Pair;
+  /** Per side, or 'valid' (none) or 'same' (output size = input size; stride 1 only). */
+  padding?: Pair | 'same' | 'valid';
   dilation?: Pair;
   groups?: number;
   bias?: boolean;
-  /** Only 'zeros' (PyTorch's default) is supported. */
-  paddingMode?: 'zeros';
+  /** How the padding is filled: zeros (default), or F.pad's 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: Conv2dPaddingMode;
   /** Draws the initial weights from this generator instead of the default one. */
   generator?: Generator;
 }
@@ -59,18 +65,24 @@ export class Conv2d extends Module {
   readonly outChannels: number;
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
-  readonly padding: [number, number];
+  readonly padding: [number, number] | 'same' | 'valid';
   readonly dilation: [number, number];
   readonly groups: number;
+  readonly paddingMode: Conv2dPaddingMode;
+  /** F.pad's list for a non-zeros paddingMode: (left, right, top, bottom), as PyTorch's _reversed_padding_repeated_twice. */
+  private readonly padList: number[];
   weight: Parameter;
   bias: Parameter | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dModuleOptions = {}) {
     super();
     checkOptions('Conv2d', options, CONV2D_MODULE_OPTIONS, DEVICE_DTYPE_UNSUPPORTED);
-    if ((options.paddingMode ?? 'zeros') !== 'zeros') {
-      throw new Error(`Conv2d: paddingMode ${JSON.stringify(options.paddingMode)} is not supported (only 'zeros')`);
+    const paddingMode = options.paddingMode ?? 'zeros';
+    if (!PADDING_MODES.includes(paddingMode)) {
+      throw new Error(`Conv2d: padding_mode must be one of {${PADDING_MODES.map((m) => `'${m}'`).join(', ')}}, ` +
+        `but got padding_mode='${paddingMode}'`);
     }
+    this.paddingMode = paddingMode;
     checkBias('Conv2d', options.bias);
     const groups = options.groups ?? 1;
     if (!Number.isInteger(groups) || groups < 1) throw new Error(`Conv2d: groups must be a positive integer, got ${groups}`);
@@ -80,8 +92,24 @@ export class Conv2d extends Module {
     this.outChannels = outChannels;
     this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize);
     this.stride = pair('Conv2d', 'stride', options.stride ?? 1);
-    this.padding = pair('Conv2d', 'padding', options.padding ?? 0);
     this.dilation = pair('Conv2d', 'dilation', options.dilation ?? 1);
+    const padding = options.padding ?? 0;
+    if (typeof padding === 'string') {
+      if (padding !== 'same' && padding !== 'valid') {
+        throw new Error(`Conv2d: Invalid padding string '${padding}', should be one of {'same', 'valid'}`);
+      }
+      if (padding === 'same' && this.stride.some((s) => s !== 1)) {
+        throw new Error("Conv2d: padding='same' is not supported for strided convolutions");
+      }
+      this.padding = padding;
+      const total = this.kernelSize.map((k, i) => this.dilation[i] * (k - 1));
+      const left = total.map((t) => (padding === 'same' ? Math.floor(t / 2) : 0));
+      const right = total.map((t, i) => (padding === 'same' ? t - left[i] : 0));
+      this.padList = [left[1], right[1], left[0], right[0]];
+    } else {
+      this.padding = pair('Conv2d', 'padding', padding);
+      this.padList = [this.padding[1], this.padding[1], this.padding[0], this.padding[0]];
+    }
     this.groups = groups;
     this.weight = emptyParameter([outChannels, inChannels / groups, ...this.kernelSize]);
     this.bias = options.bias ?? true ? emptyParameter([outChannels]) : null;
@@ -93,17 +121,21 @@ export class Conv2d extends Module {
   }
 
   override forward(input: Tensor): Tensor {
-    return conv2d(input, this.weight, this.bias, {
-      stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups,
-    });
+    const options = { stride: this.stride, dilation: this.dilation, groups: this.groups };
+    if (this.paddingMode !== 'zeros') {
+      return conv2d(pad(input, this.padList, this.paddingMode), this.weight, this.bias, { ...options, padding: 0 });
+    }
+    return conv2d(input, this.weight, this.bias, { ...options, padding: this.padding });
   }
 
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernelSize=(${this.kernelSize.join(', ')}), stride=(${this.stride.join(', ')})`;
-    if (this.padding.some((p) => p !== 0)) s += `, padding=(${this.padding.join(', ')})`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
+    else if (this.padding.some((p) => p !== 0)) s += `, padding=(${this.padding.join(', ')})`;
     if (this.dilation.some((d) => d !== 1)) s += `, dilation=(${this.dilation.join(', ')})`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (this.bias === null) s += ', bias=false';
+    if (this.paddingMode !== 'zeros') s += `, paddingMode=${this.paddingMode}`;
     return s;
   }
 }
@@ -254,5 +286,32 @@ export class Sigmoid extends Module {
 export class Tanh extends Module {
   override forward(input: Tensor): Tensor {
     return tanh(input);
+  }
+}
+
+/** torch.nn.Unflatten(dim, unflattenedSize): dim `dim` split into unflattenedSize (one entry may be -1). */
+export class Unflatten extends Module {
+  readonly unflattenedSize: readonly number[];
+
+  constructor(readonly dim: number, unflattenedSize: readonly number[]) {
+    super();
+    if (!Number.isInteger(dim)) throw new TypeError('Unflatten: invalid argument type for dim parameter');
+    if (!Array.isArray(unflattenedSize)) {
+      throw new TypeError(`Unflatten: unflattened_size must be a tuple of ints, but found type ${describeValue(unflattenedSize)}`);
+    }
+    unflattenedSize.forEach((s, i) => {
+      if (!Number.isInteger(s)) {
+        throw new TypeError(`Unflatten: unflattened_size must be tuple of ints, but found element of type ${describeValue(s)} at pos ${i}`);
+      }
+    });
+    this.unflattenedSize = [...unflattenedSize];
+  }
+
+  override forward(input: Tensor): Tensor {
+    return unflatten(input, this.dim, this.unflattenedSize);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattenedSize=(${this.unflattenedSize.join(', ')})`;
   }
 }

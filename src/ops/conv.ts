@@ -11,12 +11,14 @@ import type { Conv2dGeometry } from '../backend';
 import { conv2dGeometry } from '../backend/validate';
 import { squeeze, unsqueeze } from './view';
 import { checkFloat, fail, shapeString } from './util';
+import { pad } from './pad';
 
 export type Pair = number | readonly [number, number];
 
 export interface Conv2dOptions {
   stride?: Pair;
-  padding?: Pair;
+  /** Zero padding per side, or 'valid' (none) or 'same' (output size = input size; stride 1 only). */
+  padding?: Pair | 'same' | 'valid';
   dilation?: Pair;
   groups?: number;
 }
@@ -82,6 +84,12 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   }
   // As PyTorch: an unbatched input runs as a batch of one, squeezed back (SqueezeBackward1).
   if (unbatched) return squeeze(conv2d(unsqueeze(input, 0), weight, bias, options), 0);
+  if (typeof options.padding === 'string') {
+    const [padding, extra] = stringPadding(options.padding, [kernelHeight, kernelWidth], options.stride, options.dilation);
+    // PyTorch's 'same' for an even total: the extra row/column goes on the bottom/right, by an explicit pad.
+    const padded = extra[0] !== 0 || extra[1] !== 0 ? pad(input, [0, extra[1], 0, extra[0]]) : input;
+    return conv2d(padded, weight, bias, { ...options, padding });
+  }
   const [batch, , inHeight, inWidth] = input.shape;
   const g = conv2dGeometry({
     batch, inChannels, inHeight, inWidth, outChannels,
@@ -100,4 +108,22 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     });
   }
   return out;
+}
+
+const pairOf = (v: Pair | undefined, fallback: number): [number, number] =>
+  (v === undefined ? [fallback, fallback] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/**
+ * padding 'valid' or 'same' as PyTorch's _convolution_mode: the symmetric padding per axis
+ * [h, w], and the extra bottom/right padding an odd total (dilation * (kernel - 1)) needs.
+ */
+export function stringPadding(padding: string, kernel: readonly [number, number], stride?: Pair,
+  dilation?: Pair): [[number, number], [number, number]] {
+  if (padding === 'valid') return [[0, 0], [0, 0]];
+  if (padding !== 'same') fail('conv2d', `Invalid padding string: '${padding}'`);
+  if (pairOf(stride, 1).some((s) => s !== 1)) fail('conv2d', "padding='same' is not supported for strided convolutions");
+  const d = pairOf(dilation, 1);
+  const total = [d[0] * (kernel[0] - 1), d[1] * (kernel[1] - 1)];
+  const left: [number, number] = [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
+  return [left, [total[0] - 2 * left[0], total[1] - 2 * left[1]]];
 }

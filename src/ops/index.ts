@@ -46,3 +46,15 @@ export type {
 } from './pointwise-loss';
 export { cat, stack, split, chunk, unbind } from './join';
 export { gather, indexSelect, repeat, tile, flip, roll, scatter, scatterAdd } from './gather';
+// nn layers of issue 11 (pools, embedding, padding, transposed convolution)
+export { adaptiveAvgPool2d, adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices } from './adaptive-pool';
+export type { AdaptiveSize } from './adaptive-pool';
+export { avgPool2d } from './avg-pool';
+export type { AvgPool2dOptions } from './avg-pool';
+export { embedding } from './embedding';
+export type { EmbeddingOptions } from './embedding';
+export { dropout2d } from './dropout';
+export { pad } from './pad';
+export type { PadMode } from './pad';
+export { convTranspose2d } from './conv-transpose';
+export type { ConvTranspose2dOptions } from './conv-transpose';
