@@ -7,8 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readIdxImagesAndLabels } from './idx';
 import { ImageDataset } from './image-dataset';
-import { transformToSpec, type TransformLike } from './transforms';
-import type { Spec } from './types';
+import type { TransformLike } from './transforms';
 import { checkOptions, optionNames } from '../options';
 import { checkBooleanOptions, DATASET_UNSUPPORTED } from './options';
 
@@ -120,12 +119,5 @@ export class FashionMNIST extends ImageDataset {
     this.train = train;
     this.systemDir = systemDir;
     this.files = { images: imagesFile, labels: labelsFile };
-  }
-
-  workerSpec(): Spec {
-    return {
-      kind: 'FashionMNIST',
-      options: { root: path.resolve(this.root), train: this.train, systemDir: this.systemDir, transform: transformToSpec(this.transform) },
-    };
   }
 }

@@ -10,8 +10,7 @@ import { readIdxImagesAndLabels } from './idx';
 import { ImageDataset } from './image-dataset';
 import { idxFileIn } from './fashion-mnist';
 import { downloadFile } from './download';
-import { transformToSpec, type TransformLike } from './transforms';
-import type { Spec } from './types';
+import type { TransformLike } from './transforms';
 import { checkOptions, optionNames } from '../options';
 import { checkBooleanOptions, DATASET_UNSUPPORTED } from './options';
 
@@ -155,10 +154,6 @@ export class MNIST extends ImageDataset {
       await downloadMNIST(options.root, downloadOptions);
     }
     return new MNIST(options);
-  }
-
-  workerSpec(): Spec {
-    return { kind: 'MNIST', options: { root: path.resolve(this.root), train: this.train, transform: transformToSpec(this.transform) } };
   }
 }
 

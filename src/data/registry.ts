@@ -5,6 +5,7 @@ import { FashionMNIST } from './fashion-mnist';
 import { SyntheticCIFAR } from './synthetic';
 import { ConcatDataset } from './split';
 import { MNIST } from './mnist';
+import { InMemoryImageDataset } from './image-dataset';
 import { transformFromSpec } from './transforms';
 import type { Dataset, Spec } from './types';
 
@@ -24,6 +25,8 @@ export function datasetFromSpec(spec: Spec): Dataset<unknown> {
       return new FashionMNIST(o as any);
     case 'MNIST':
       return new MNIST(o as any);
+    case 'InMemoryImageDataset':
+      return new InMemoryImageDataset(o as any);
     case 'SyntheticCIFAR':
       return new SyntheticCIFAR(o as any);
     case 'TensorDataset':
