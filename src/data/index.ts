@@ -16,7 +16,8 @@ export {
   type CIFAR10Options,
 } from './cifar10';
 export {
-  FashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, fashionMnistPresent, findFashionMnistDir, type FashionMNISTOptions,
+  FashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, FASHION_MNIST_MIRRORS, FASHION_MNIST_RESOURCES, fashionMnistPresent,
+  fashionMnistRawDir, findFashionMnistDir, downloadFashionMNIST, type FashionMNISTOptions,
 } from './fashion-mnist';
 export {
   MNIST, MNIST_CLASSES, MNIST_MIRRORS, MNIST_RESOURCES, mnistPresent, mnistRawDir, downloadMNIST, type MNISTOptions,
