@@ -10,7 +10,7 @@ export {
   Compose, ToTensor, Normalize, Pad, transformFromSpec, applyTransform,
   type Transform, type TransformLike,
 } from './transforms';
-export { ImageDataset } from './image-dataset';
+export { ImageDataset, InMemoryImageDataset, type InMemoryImageDatasetOptions } from './image-dataset';
 export {
   CIFAR10, CIFAR10_CLASSES, CIFAR10_URL, CIFAR10_MD5, CIFAR10_DIR, cifar10Present, downloadCIFAR10, readCifarFiles,
   type CIFAR10Options,
@@ -30,3 +30,13 @@ export { parseIdx, parseIdxHeader, readIdx, encodeIdx, readMaybeGzip, IDX_MAX_DA
 export { downloadFile, md5File, DEFAULT_DOWNLOAD_DEADLINE_MS, type DownloadOptions } from './download';
 export { safeExtract, unsafeEntryReason, dataFilterMode } from './extract';
 export { datasetFromSpec } from './registry';
+export {
+  RandomCrop, RandomHorizontalFlip, Resize, CenterCrop, ColorJitter,
+  type RandomCropOptions, type ColorJitterOptions,
+} from './vision-transforms';
+export {
+  pad, crop, hflip, resize, centerCrop, adjustBrightness, adjustContrast, adjustSaturation, adjustHue, getDimensions,
+  type ResizeOptions,
+} from './vision-functional';
+export type { PaddingMode, Interpolation } from './image-geometry';
+export type { ImageOrTensor } from './image-planes';
