@@ -40,3 +40,5 @@ export {
 } from './vision-functional';
 export type { PaddingMode, Interpolation } from './image-geometry';
 export type { ImageOrTensor } from './image-planes';
+export { ImageFolder, IMG_EXTENSIONS, findClasses, makeDataset, type ImageFolderOptions } from './image-folder';
+export { decodeImage, loadImageFile, imageFormat, IMAGE_MAX_FILE_BYTES, IMAGE_MAX_PIXELS, type FileIdentity } from './image-decode';

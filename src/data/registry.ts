@@ -6,6 +6,7 @@ import { SyntheticCIFAR } from './synthetic';
 import { ConcatDataset } from './split';
 import { MNIST } from './mnist';
 import { InMemoryImageDataset } from './image-dataset';
+import { ImageFolder } from './image-folder';
 import { transformFromSpec } from './transforms';
 import type { Dataset, Spec } from './types';
 
@@ -27,6 +28,8 @@ export function datasetFromSpec(spec: Spec): Dataset<unknown> {
       return new MNIST(o as any);
     case 'InMemoryImageDataset':
       return new InMemoryImageDataset(o as any);
+    case 'ImageFolder':
+      return ImageFolder.fromWorkerOptions(o as any);
     case 'SyntheticCIFAR':
       return new SyntheticCIFAR(o as any);
     case 'TensorDataset':
