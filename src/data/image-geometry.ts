@@ -139,8 +139,8 @@ function nearestTaps(inSize: number, outSize: number): Int32Array {
   return Int32Array.from({ length: outSize }, (_, d) => Math.min(Math.floor(f32(d * scale)), inSize - 1));
 }
 
-/** Round half to even, as torch.round. */
-function roundHalfEven(x: number): number {
+/** Round half to even, as torch.round and Python's round. */
+export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

@@ -8,7 +8,8 @@
  */
 import { adjustBrightnessPlanes, adjustContrastPlanes, adjustHuePlanes, adjustSaturationPlanes } from './image-color';
 import {
-  checkPaddingMode, cropPlanes, hflipPlanes, padPlanes, parsePadding, resizedOutputSize, resizePlanes, type Interpolation, type PaddingMode,
+  checkPaddingMode, cropPlanes, hflipPlanes, padPlanes, parsePadding, resizedOutputSize, resizePlanes, roundHalfEven, type Interpolation,
+  type PaddingMode,
 } from './image-geometry';
 import { mapPlanes, toPlanes, type ImageOrTensor, type Planes } from './image-planes';
 
@@ -74,12 +75,6 @@ export function resize<X extends ImageOrTensor>(img: X, size: number | readonly 
   return mapPlanes(img, 'resize', (p) => resizePlanesTo(p, s, options, 'resize'));
 }
 
-/** Python's round(): half to even. */
-function pyRound(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /** torchvision's center_crop: zero-pads first when the crop is larger than the image. */
 export function centerCropPlanes(p: Planes, size: readonly number[]): Planes {
   const [ch, cw] = size.length === 1 ? [size[0], size[0]] : size;
@@ -94,7 +89,8 @@ export function centerCropPlanes(p: Planes, size: readonly number[]): Planes {
     img = padPlanes(img, ltrb, 'constant', 0, 'centerCrop');
     if (cw === img.w && ch === img.h) return img;
   }
-  return cropPlanes(img, pyRound((img.h - ch) / 2), pyRound((img.w - cw) / 2), ch, cw);
+  // Python's round(): half to even.
+  return cropPlanes(img, roundHalfEven((img.h - ch) / 2), roundHalfEven((img.w - cw) / 2), ch, cw);
 }
 
 export function centerCrop<X extends ImageOrTensor>(img: X, size: number | readonly number[]): X {
