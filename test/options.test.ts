@@ -157,7 +157,8 @@ describe('data', () => {
     expect(() => new data.CIFAR10({ root: dir, train: 'false' } as never)).toThrow(new TypeError('CIFAR10: train must be a boolean, got string "false"'));
     expect(() => new data.CIFAR10({ root: dir, targetTransform: () => 0 } as never)).toThrow("CIFAR10: option 'targetTransform' is not supported");
     await expect(data.CIFAR10.create({ root: dir, downlaod: true } as never)).rejects.toThrow("CIFAR10.create: unknown option 'downlaod'");
-    expect(() => new data.FashionMNIST({ root: dir, download: true } as never)).toThrow("FashionMNIST: option 'download' is not supported");
+    expect(() => new data.FashionMNIST({ root: dir, downlaod: true } as never)).toThrow("FashionMNIST: unknown option 'downlaod'; accepted options: root, train, transform, systemDir, download,");
+    expect(() => new data.FashionMNIST({ root: dir, download: 'yes' } as never)).toThrow('FashionMNIST: download must be a boolean, got string "yes"');
     expect(() => new data.SyntheticCIFAR({ root: dir, train_size: 10 } as never)).toThrow("SyntheticCIFAR: unknown option 'train_size' (did you mean 'trainSize'?)");
     expect(() => data.writeSyntheticCifar(dir, { size: 10 } as never)).toThrow("writeSyntheticCifar: unknown option 'size'; accepted options: trainSize, testSize, seed");
     expect(() => new data.Compose([(img: unknown) => img] as never)).toThrow('Compose: transform 0 is not a Transform (an object with apply and toSpec), got a function');

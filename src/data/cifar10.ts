@@ -10,8 +10,7 @@ import { readRegularFile } from '../io/regular-file';
 import { downloadFile } from './download';
 import { safeExtract } from './extract';
 import { checkLabels, ImageDataset } from './image-dataset';
-import { transformToSpec, type TransformLike } from './transforms';
-import type { Spec } from './types';
+import type { TransformLike } from './transforms';
 import { checkOptions, optionNames } from '../options';
 import { checkBooleanOptions, DATASET_UNSUPPORTED } from './options';
 
@@ -178,12 +177,5 @@ export class CIFAR10 extends ImageDataset {
     checkCifar10Options('CIFAR10.create', options);
     if (options.download) await downloadCIFAR10(options.root, options);
     return new CIFAR10(options);
-  }
-
-  workerSpec(): Spec {
-    return {
-      kind: 'CIFAR10',
-      options: { root: path.resolve(this.root), train: this.train, transform: transformToSpec(this.transform) },
-    };
   }
 }

@@ -80,6 +80,24 @@ export function defaultCollate(samples: readonly unknown[]): unknown {
   return collate(samples);
 }
 
+/**
+ * The base seed of an epoch's workers (worker w seeds its default generator, which random
+ * transforms draw from, with base + w). It is a hash of the loader generator's state after the
+ * epoch's permutation, so it changes every shuffled epoch and a resumed epoch (generator state
+ * restored) gets the same seeds, without drawing from the generator: numWorkers does not change
+ * the main thread's random stream.
+ */
+export function workerBaseSeed(generator: Generator): number {
+  let h = 0x9e3779b9;
+  for (const word of generator.getState().words) {
+    h = Math.imul(h ^ word, 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}
+
 /** How often an in-process loader lets the event loop turn (a turn costs a few microseconds). */
 const YIELD_EVERY_MS = 4;
 
@@ -154,7 +172,7 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
   }
 
   private startPool(batches: number[][]): WorkerPool {
-    const pool = new WorkerPool(this.dataset.workerSpec!(), this.numWorkers, this.collate ? 'samples' : 'raw', this.timeout);
+    const pool = new WorkerPool(this.dataset.workerSpec!(), this.numWorkers, this.collate ? 'samples' : 'raw', this.timeout, workerBaseSeed(this.generator));
     const ahead = Math.min(batches.length, this.numWorkers * this.prefetchFactor);
     for (let b = 0; b < ahead; b++) pool.submit({ batch: b, indices: batches[b] });
     return pool;

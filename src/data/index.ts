@@ -10,13 +10,14 @@ export {
   Compose, ToTensor, Normalize, Pad, transformFromSpec, applyTransform,
   type Transform, type TransformLike,
 } from './transforms';
-export { ImageDataset } from './image-dataset';
+export { ImageDataset, InMemoryImageDataset, type InMemoryImageDatasetOptions } from './image-dataset';
 export {
   CIFAR10, CIFAR10_CLASSES, CIFAR10_URL, CIFAR10_MD5, CIFAR10_DIR, cifar10Present, downloadCIFAR10, readCifarFiles,
   type CIFAR10Options,
 } from './cifar10';
 export {
-  FashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, fashionMnistPresent, findFashionMnistDir, type FashionMNISTOptions,
+  FashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, FASHION_MNIST_MIRRORS, FASHION_MNIST_RESOURCES, fashionMnistPresent,
+  fashionMnistRawDir, findFashionMnistDir, downloadFashionMNIST, type FashionMNISTOptions,
 } from './fashion-mnist';
 export {
   MNIST, MNIST_CLASSES, MNIST_MIRRORS, MNIST_RESOURCES, mnistPresent, mnistRawDir, downloadMNIST, type MNISTOptions,
@@ -29,3 +30,15 @@ export { parseIdx, parseIdxHeader, readIdx, encodeIdx, readMaybeGzip, IDX_MAX_DA
 export { downloadFile, md5File, DEFAULT_DOWNLOAD_DEADLINE_MS, type DownloadOptions } from './download';
 export { safeExtract, unsafeEntryReason, dataFilterMode } from './extract';
 export { datasetFromSpec } from './registry';
+export {
+  RandomCrop, RandomHorizontalFlip, Resize, CenterCrop, ColorJitter,
+  type RandomCropOptions, type ColorJitterOptions,
+} from './vision-transforms';
+export {
+  pad, crop, hflip, resize, centerCrop, adjustBrightness, adjustContrast, adjustSaturation, adjustHue, getDimensions,
+  type ResizeOptions,
+} from './vision-functional';
+export type { PaddingMode, Interpolation } from './image-geometry';
+export type { ImageOrTensor } from './image-planes';
+export { ImageFolder, IMG_EXTENSIONS, findClasses, makeDataset, type ImageFolderOptions } from './image-folder';
+export { decodeImage, loadImageFile, imageFormat, IMAGE_MAX_FILE_BYTES, IMAGE_MAX_PIXELS, type FileIdentity } from './image-decode';

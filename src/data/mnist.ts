@@ -9,9 +9,8 @@ import * as path from 'path';
 import { readIdxImagesAndLabels } from './idx';
 import { ImageDataset } from './image-dataset';
 import { idxFileIn } from './fashion-mnist';
-import { downloadFile } from './download';
-import { transformToSpec, type TransformLike } from './transforms';
-import type { Spec } from './types';
+import { checkMirrors, downloadIdxFiles, idxDownloadOptions, type IdxDownloadOptions } from './idx-download';
+import type { TransformLike } from './transforms';
 import { checkOptions, optionNames } from '../options';
 import { checkBooleanOptions, DATASET_UNSUPPORTED } from './options';
 
@@ -33,7 +32,7 @@ const SPLIT_FILES = {
 } as const;
 const IMAGE_SIZE = 28;
 
-export interface MNISTOptions {
+export interface MNISTOptions extends IdxDownloadOptions {
   /** Holds (or receives) `MNIST/raw/`; the files are also looked for in root itself. */
   root: string;
   /** Training set (60000 images) or test set (10000). Default true. */
@@ -41,16 +40,6 @@ export interface MNISTOptions {
   transform?: TransformLike;
   /** Only honoured by the async `MNIST.create`: download the files that are missing. */
   download?: boolean;
-  /** Base URLs tried in order for each file (default torchvision's MNIST_MIRRORS). */
-  mirrors?: string[];
-  /** MD5 per file name, overriding MNIST_RESOURCES' (for tests and other MNIST-format sets). */
-  md5s?: Record<string, string>;
-  /** Download attempts per mirror (default 3). */
-  attempts?: number;
-  retryDelayMs?: number;
-  progress?: boolean;
-  timeoutMs?: number;
-  deadlineMs?: number;
 }
 
 const MNIST_OPTIONS = optionNames<MNISTOptions>({
@@ -61,9 +50,7 @@ const MNIST_OPTIONS = optionNames<MNISTOptions>({
 function checkMnistOptions(where: string, options: MNISTOptions): void {
   checkOptions(where, options, MNIST_OPTIONS, DATASET_UNSUPPORTED);
   checkBooleanOptions(where, options, ['train', 'download', 'progress']);
-  if (options.mirrors !== undefined && (!Array.isArray(options.mirrors) || options.mirrors.length === 0 || !options.mirrors.every((m) => typeof m === 'string'))) {
-    throw new TypeError(`${where}: mirrors must be a non-empty list of base URLs`);
-  }
+  checkMirrors(where, options.mirrors);
 }
 
 /** torchvision's folder for the raw files. */
@@ -87,35 +74,12 @@ export function mnistPresent(root: string, train = true): boolean {
 
 /**
  * Downloads every MNIST file not yet present into root/MNIST/raw, trying the mirrors in order;
- * each file is MD5-checked and renamed into place only when complete (downloadFile), so a run
- * interrupted between files leaves only complete files, and the next run fetches the rest.
+ * each file is MD5-checked and renamed into place only when complete, so a run interrupted
+ * between files leaves only complete files, and the next run fetches the rest.
  */
-export async function downloadMNIST(root: string, options: Omit<MNISTOptions, 'root' | 'train' | 'transform'> = {}): Promise<void> {
+export async function downloadMNIST(root: string, options: IdxDownloadOptions = {}): Promise<void> {
   checkMnistOptions('downloadMNIST', options as MNISTOptions);
-  const mirrors = options.mirrors ?? MNIST_MIRRORS;
-  for (const [gzName, defaultMd5] of MNIST_RESOURCES) {
-    if (findMnistFile(root, gzName.replace(/\.gz$/, '')) !== null) continue;
-    const errors: string[] = [];
-    let done = false;
-    for (const mirror of mirrors) {
-      const url = new URL(gzName, mirror.endsWith('/') ? mirror : mirror + '/').toString();
-      try {
-        await downloadFile(url, path.join(mnistRawDir(root), gzName), {
-          md5: options.md5s?.[gzName] ?? defaultMd5,
-          attempts: options.attempts,
-          retryDelayMs: options.retryDelayMs,
-          progress: options.progress,
-          timeoutMs: options.timeoutMs,
-          deadlineMs: options.deadlineMs,
-        });
-        done = true;
-        break;
-      } catch (e) {
-        errors.push(`${url}: ${(e as Error).message}`);
-      }
-    }
-    if (!done) throw new Error(`downloadMNIST: could not download ${gzName} from any mirror:\n\t${errors.join('\n\t')}`);
-  }
+  await downloadIdxFiles('downloadMNIST', mnistRawDir(root), MNIST_RESOURCES, MNIST_MIRRORS, (name) => findMnistFile(root, name) !== null, options);
 }
 
 export class MNIST extends ImageDataset {
@@ -151,14 +115,9 @@ export class MNIST extends ImageDataset {
   static async create(options: MNISTOptions): Promise<MNIST> {
     checkMnistOptions('MNIST.create', options);
     if (options.download) {
-      const { root: _root, train: _train, transform: _transform, download: _download, ...downloadOptions } = options;
-      await downloadMNIST(options.root, downloadOptions);
+      await downloadMNIST(options.root, idxDownloadOptions(options));
     }
     return new MNIST(options);
-  }
-
-  workerSpec(): Spec {
-    return { kind: 'MNIST', options: { root: path.resolve(this.root), train: this.train, transform: transformToSpec(this.transform) } };
   }
 }
 

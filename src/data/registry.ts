@@ -5,6 +5,8 @@ import { FashionMNIST } from './fashion-mnist';
 import { SyntheticCIFAR } from './synthetic';
 import { ConcatDataset } from './split';
 import { MNIST } from './mnist';
+import { InMemoryImageDataset } from './image-dataset';
+import { ImageFolder } from './image-folder';
 import { transformFromSpec } from './transforms';
 import type { Dataset, Spec } from './types';
 
@@ -24,6 +26,10 @@ export function datasetFromSpec(spec: Spec): Dataset<unknown> {
       return new FashionMNIST(o as any);
     case 'MNIST':
       return new MNIST(o as any);
+    case 'InMemoryImageDataset':
+      return new InMemoryImageDataset(o as any);
+    case 'ImageFolder':
+      return ImageFolder.fromWorkerOptions(o as any);
     case 'SyntheticCIFAR':
       return new SyntheticCIFAR(o as any);
     case 'TensorDataset':

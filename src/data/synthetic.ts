@@ -15,8 +15,6 @@ import { makeOwnDirectory, writeFileAtomic } from '../io/atomic';
 import { readRegularFile } from '../io/regular-file';
 import { Generator } from '../random';
 import { CIFAR10, CIFAR10_DIR, CIFAR10_RECORD_BYTES, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, type CIFAR10Options } from './cifar10';
-import { transformToSpec } from './transforms';
-import type { Spec } from './types';
 import { checkOptions, optionNames } from '../options';
 import { checkBooleanOptions, DATASET_UNSUPPORTED } from './options';
 
@@ -205,12 +203,5 @@ export class SyntheticCIFAR extends CIFAR10 {
 
   static directory(root: string): string {
     return path.join(root, 'synthetic-cifar10');
-  }
-
-  override workerSpec(): Spec {
-    return {
-      kind: 'SyntheticCIFAR',
-      options: { root: path.resolve(this.dataRoot), train: this.train, ...this.synthetic, transform: transformToSpec(this.transform) },
-    };
   }
 }

@@ -4,6 +4,10 @@
  */
 import type { Image, Spec } from './types';
 import { describeValue } from '../options';
+import type { Tensor } from '../tensor';
+import { checkPaddingMode, padPlanes, parsePadding, type PaddingMode } from './image-geometry';
+import { mapPlanes } from './image-planes';
+import { visionTransformFromSpec } from './vision-transforms';
 
 export interface Transform {
   apply(image: Image): Image;
@@ -24,7 +28,7 @@ export function transformToSpec(t: TransformLike | undefined): Spec | undefined 
   if (typeof t === 'function') {
     throw new Error(
       'DataLoader workers: a plain-function transform cannot be sent to a worker thread; use the ' +
-        'transform classes (Compose, ToTensor, Normalize, Pad) or numWorkers: 0',
+        'transform classes (Compose, ToTensor, Normalize, Pad, RandomCrop, ...) or numWorkers: 0',
     );
   }
   return t.toSpec();
@@ -47,9 +51,11 @@ export class Compose implements Transform {
       }
     });
   }
-  apply(image: Image): Image {
-    let out = image;
-    for (const t of this.transforms) out = t.apply(out);
+  apply(image: Image): Image;
+  apply(tensor: Tensor): Tensor;
+  apply(input: Image | Tensor): Image | Tensor {
+    let out = input;
+    for (const t of this.transforms) out = t.apply(out as Image);
     return out;
   }
   toSpec(): Spec {
@@ -68,16 +74,17 @@ export class ToTensor implements Transform {
       throw new Error(`ToTensor: expected a 3-d image shape, got [${image.shape.join(', ')}]`);
     }
     const src = image.data;
-    const scale = src instanceof Uint8Array ? 1 / 255 : 1;
+    // torchvision divides (`img.to(float32).div(255)`); multiplying by 1/255 differs in the last bit.
+    const divisor = src instanceof Uint8Array ? 255 : 1;
     const out = new Float32Array(src.length);
     if (layout === 'CHW') {
-      for (let i = 0; i < src.length; i++) out[i] = src[i] * scale;
+      for (let i = 0; i < src.length; i++) out[i] = src[i] / divisor;
       return { data: out, shape: image.shape.slice(), layout: 'CHW' };
     }
     const [h, w, c] = image.shape;
     const plane = h * w;
     for (let p = 0; p < plane; p++) {
-      for (let k = 0; k < c; k++) out[k * plane + p] = src[p * c + k] * scale;
+      for (let k = 0; k < c; k++) out[k * plane + p] = src[p * c + k] / divisor;
     }
     return { data: out, shape: [c, h, w], layout: 'CHW' };
   }
@@ -120,42 +127,29 @@ export class Normalize implements Transform {
 }
 
 /**
- * Constant padding of a CHW image, as torchvision's Pad: `padding` is one number (all sides),
- * [left/right, top/bottom], or [left, top, right, bottom]. Keeps the dtype.
+ * torchvision.transforms.Pad: `padding` is one number (all sides), [left/right, top/bottom], or
+ * [left, top, right, bottom]; `paddingMode` constant (with `fill`), edge, reflect or symmetric.
+ * Takes an image (HWC or CHW, any dtype, kept) or a float32 Tensor, as the other vision transforms.
  */
 export class Pad implements Transform {
   readonly padding: [number, number, number, number];
-  readonly fill: number;
-  constructor(padding: number | readonly number[], fill = 0) {
-    const p = typeof padding === 'number' ? [padding] : [...padding];
-    let ltrb: number[];
-    if (p.length === 1) ltrb = [p[0], p[0], p[0], p[0]];
-    else if (p.length === 2) ltrb = [p[0], p[1], p[0], p[1]];
-    else if (p.length === 4) ltrb = p;
-    else throw new Error(`Pad: padding must have 1, 2 or 4 values, got ${p.length}`);
-    if (ltrb.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`Pad: padding must be non-negative integers, got [${p}]`);
-    if (typeof fill !== 'number') throw new TypeError(`Pad: fill must be a number, got ${describeValue(fill)}`);
-    this.padding = ltrb as [number, number, number, number];
-    this.fill = fill;
-  }
-  apply(image: Image): Image {
-    const [c, h, w] = chw(image, 'Pad');
-    const [left, top, right, bottom] = this.padding;
-    const oh = h + top + bottom;
-    const ow = w + left + right;
-    const src = image.data;
-    const out = src instanceof Uint8Array ? new Uint8Array(c * oh * ow) : new Float32Array(c * oh * ow);
-    if (this.fill !== 0) out.fill(this.fill);
-    for (let k = 0; k < c; k++) {
-      for (let y = 0; y < h; y++) {
-        const from = (k * h + y) * w;
-        out.set(src.subarray(from, from + w), (k * oh + y + top) * ow + left);
-      }
+  readonly fill: number | number[];
+  readonly paddingMode: PaddingMode;
+  constructor(padding: number | readonly number[], fill: number | readonly number[] = 0, paddingMode: PaddingMode = 'constant') {
+    this.padding = parsePadding(padding, 'Pad');
+    if (!(typeof fill === 'number' || (Array.isArray(fill) && fill.every((v) => typeof v === 'number')))) {
+      throw new TypeError(`Pad: fill must be a number, got ${describeValue(fill)}`);
     }
-    return { data: out, shape: [c, oh, ow], layout: 'CHW' };
+    this.fill = typeof fill === 'number' ? fill : [...fill];
+    this.paddingMode = checkPaddingMode(paddingMode, 'Pad');
+  }
+  apply(image: Image): Image;
+  apply(tensor: Tensor): Tensor;
+  apply<X extends Image | Tensor>(input: X): X {
+    return mapPlanes(input, 'Pad', (p) => padPlanes(p, this.padding, this.paddingMode, this.fill, 'Pad'));
   }
   toSpec(): Spec {
-    return { kind: 'Pad', options: { padding: this.padding, fill: this.fill } };
+    return { kind: 'Pad', options: { padding: this.padding, fill: this.fill, paddingMode: this.paddingMode } };
   }
 }
 
@@ -176,8 +170,11 @@ export function transformFromSpec(spec: Spec): Transform {
     case 'Normalize':
       return new Normalize(o.mean, o.std);
     case 'Pad':
-      return new Pad(o.padding, o.fill);
-    default:
+      return new Pad(o.padding, o.fill, o.paddingMode);
+    default: {
+      const vision = visionTransformFromSpec(spec);
+      if (vision) return vision;
       throw new Error(`transformFromSpec: unknown transform '${spec.kind}'`);
+    }
   }
 }

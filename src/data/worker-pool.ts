@@ -30,6 +30,8 @@ export interface WorkerReply {
 
 export interface WorkerInit {
   dataset: Spec;
+  /** Seed of the worker thread's default generator (random transforms draw from it). */
+  seed: number;
   mode: WorkerMode;
   signal: SharedArrayBuffer;
   slot: number;
@@ -81,14 +83,17 @@ export class WorkerPool {
   private failure: Error | null = null;
   private closed = false;
 
-  /** `timeoutSeconds` > 0 bounds the wait for each batch (0: no bound). */
-  constructor(dataset: Spec, numWorkers: number, mode: WorkerMode, private readonly timeoutSeconds = 0) {
+  /**
+   * `timeoutSeconds` > 0 bounds the wait for each batch (0: no bound). Worker w seeds its
+   * default generator with `baseSeed + w`, as PyTorch seeds its workers.
+   */
+  constructor(dataset: Spec, numWorkers: number, mode: WorkerMode, private readonly timeoutSeconds = 0, baseSeed = 0) {
     const script = workerScriptPath();
     const shared = new SharedArrayBuffer(4 * numWorkers);
     this.signal = new Int32Array(shared);
     for (let w = 0; w < numWorkers; w++) {
       const { port1, port2 } = new MessageChannel();
-      const init: WorkerInit = { dataset, mode, signal: shared, slot: w, port: port2 };
+      const init: WorkerInit = { dataset, seed: (baseSeed + w) % 2 ** 32, mode, signal: shared, slot: w, port: port2 };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       live++;
       worker.on('exit', (code) => {

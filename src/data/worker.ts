@@ -7,11 +7,13 @@
 import { parentPort, workerData } from 'worker_threads';
 import { collateRaw, isImageSample } from './collate';
 import { datasetFromSpec } from './registry';
+import { defaultGenerator } from '../random';
 import type { Dataset, Image } from './types';
 import type { WorkerInit, WorkerReply, WorkerTask } from './worker-pool';
 
 const init = workerData as WorkerInit;
 const signal = new Int32Array(init.signal);
+defaultGenerator.manualSeed(init.seed);
 
 function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
   init.port.postMessage(message, transfer);
