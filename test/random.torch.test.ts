@@ -124,3 +124,46 @@ describe('Generator seeding as torch.Generator', () => {
     expect(bits(flat(rand([5])))).toEqual(bits(floats(c.f32!)));
   });
 });
+
+describe('Generator state', () => {
+  test('getState/setState continue the stream exactly, mid-block and with a cached normal', () => {
+    const g = new Generator(2 ** 40 + 3);
+    g.fillUint32(new Uint32Array(700));
+    g.nextNormal();
+    const saved = JSON.parse(JSON.stringify(g.getState()));
+    expect(saved.nextDoubleNormal).not.toBeNull();
+    const next = [g.nextNormal(), g.nextNormal(), g.nextUint32(), g.nextDouble()];
+    const h = new Generator(1);
+    h.setState(saved);
+    expect([h.nextNormal(), h.nextNormal(), h.nextUint32(), h.nextDouble()]).toEqual(next);
+    expect(h.initialSeed()).toBe(2 ** 40 + 3);
+  });
+
+  test('a xoshiro128** state from before is refused with a message saying why', () => {
+    const old = { words: [1, 2, 3, 4], spareNormal: null };
+    expect(() => new Generator().setState(old as never)).toThrow(
+      /xoshiro128\*\* state from a torchlet release before the generator became PyTorch's mt19937; it cannot be continued/);
+  });
+
+  test('shuffle leaves items as items[randperm(n)], drawing what randperm draws', () => {
+    const items = Array.from({ length: 50 }, (_, i) => `item${i}`);
+    const perm = new Generator(3).permutation(50);
+    const g = new Generator(3);
+    expect(g.shuffle([...items])).toEqual(Array.from(perm, (i) => items[i]));
+    const h = new Generator(3);
+    h.permutation(50);
+    expect(g.nextUint32()).toBe(h.nextUint32());
+  });
+
+  test('seed() reseeds with a fresh seed and initialSeed() reports it', () => {
+    const g = new Generator(0);
+    const s = g.seed();
+    expect(g.initialSeed()).toBe(s);
+    expect(g.nextUint32()).toBe(new Generator(s).nextUint32());
+  });
+
+  test('seeds outside [-2^63, 2^64) are refused', () => {
+    expect(() => new Generator(2n ** 64n)).toThrow(/manualSeed: seed must be an integer in/);
+    expect(() => manualSeed(0.5)).toThrow(/manualSeed: seed must be an integer in/);
+  });
+});
