@@ -60,6 +60,12 @@ function run(c: Case): number[] | number[][] {
     case 'randnThenRandn': return flat(cat([randn([7]), randn([3])]));
     case 'randnThenRand': return flat(cat([randn([7]), rand([5]), randn([1])]));
     case 'randnRandnBig': return flat(cat([randn([3]), randn([20]), randn([1])]));
+    case 'uniformT': return flat(zeros(a).t().uniform_(-1, 2));
+    case 'normalT': return flat(zeros(a).t().normal_(0.5, 2));
+    case 'bernoulliT': return flat(zeros(a).t().bernoulli_(0.4));
+    case 'bernoulliTensorT': return flat(zeros(a).t().bernoulli_(linspace(0, 1, a[0] * a[1]).reshape([a[1], a[0]])));
+    case 'uniformStrided': return flat(zeros([a[0], 2 * a[1]]).index(':, ::2').uniform_());
+    case 'normalPermuted3d': return flat(zeros([2, a[0], a[1]]).permute(2, 0, 1).normal_());
     case 'kaimingUniform_': return flat(nn.init.kaimingUniform_(zeros(a), Math.sqrt(5)));
     case 'kaimingNormal_': return flat(nn.init.kaimingNormal_(zeros(a)));
     case 'xavierUniform_': return flat(nn.init.xavierUniform_(zeros(a)));
@@ -97,7 +103,7 @@ describe.each(['js', 'wasm'])('torch 1.13 random draws, bit for bit (%s backend)
 
   test('fixtures are torch 1.13 and cover every op', () => {
     expect(fixture.torch).toMatch(/^1\.13/);
-    expect(new Set(seeded.map((c) => c.op)).size).toBe(27);
+    expect(new Set(seeded.map((c) => c.op)).size).toBe(33);
   });
 
   test.each(seeded.map((c) => [name(c), c] as const))('%s', (_n, c) => {
