@@ -78,6 +78,8 @@ for seed in SEEDS:
              lambda: torch.empty(shape).t().bernoulli_(torch.linspace(0, 1, shape[0] * shape[1]).reshape(shape[1], shape[0])))
         case(seed, 'uniformStrided', shape, lambda: torch.empty(shape[0], 2 * shape[1])[:, ::2].uniform_())
         case(seed, 'normalPermuted3d', shape, lambda: torch.empty(2, shape[0], shape[1]).permute(2, 0, 1).normal_())
+        case(seed, 'initUniformT', shape, lambda: torch.nn.init.uniform_(torch.empty(shape).t(), -0.1, 0.2))
+        case(seed, 'initNormalT', shape, lambda: torch.nn.init.normal_(torch.empty(shape).t(), 0.1, 0.02))
     # nn.init on contiguous weights.
     for shape in [[3, 4], [8, 5], [16, 3, 3, 3]]:
         case(seed, 'kaimingUniform_', shape, lambda: torch.nn.init.kaiming_uniform_(torch.empty(shape), a=math.sqrt(5)))

@@ -66,6 +66,8 @@ function run(c: Case): number[] | number[][] {
     case 'bernoulliTensorT': return flat(zeros(a).t().bernoulli_(linspace(0, 1, a[0] * a[1]).reshape([a[1], a[0]])));
     case 'uniformStrided': return flat(zeros([a[0], 2 * a[1]]).index(':, ::2').uniform_());
     case 'normalPermuted3d': return flat(zeros([2, a[0], a[1]]).permute(2, 0, 1).normal_());
+    case 'initUniformT': return flat(nn.init.uniform_(zeros(a).t(), -0.1, 0.2));
+    case 'initNormalT': return flat(nn.init.normal_(zeros(a).t(), 0.1, 0.02));
     case 'kaimingUniform_': return flat(nn.init.kaimingUniform_(zeros(a), Math.sqrt(5)));
     case 'kaimingNormal_': return flat(nn.init.kaimingNormal_(zeros(a)));
     case 'xavierUniform_': return flat(nn.init.xavierUniform_(zeros(a)));
@@ -103,7 +105,7 @@ describe.each(['js', 'wasm'])('torch 1.13 random draws, bit for bit (%s backend)
 
   test('fixtures are torch 1.13 and cover every op', () => {
     expect(fixture.torch).toMatch(/^1\.13/);
-    expect(new Set(seeded.map((c) => c.op)).size).toBe(33);
+    expect(new Set(seeded.map((c) => c.op)).size).toBe(35);
   });
 
   test.each(seeded.map((c) => [name(c), c] as const))('%s', (_n, c) => {

@@ -6,6 +6,7 @@
  * where torch's do.
  */
 import type { Tensor } from '../tensor';
+import type { Generator } from '../random';
 
 /** order[k] = the row-major index of the k-th element visited; null when that is row-major order. */
 export function drawOrder(shape: readonly number[], strides: readonly number[]): Int32Array | null {
@@ -58,4 +59,17 @@ export function inDrawOrder(self: Tensor, draws: Float32Array): Float32Array {
   const out = new Float32Array(draws.length);
   for (let k = 0; k < order.length; k++) out[order[k]] = draws[k];
   return out;
+}
+
+/** torch's uniform_(from, to) draws for `self`, in row-major order. */
+export function drawUniform(self: Tensor, from: number, to: number, g: Generator): Float32Array {
+  return inDrawOrder(self, g.fillUniform(new Float32Array(self.numel), from, to));
+}
+
+/** torch's normal_(mean, std) draws for `self` (a non-contiguous tensor takes the scalar path whatever its size), in row-major order. */
+export function drawNormal(self: Tensor, mean: number, std: number, g: Generator): Float32Array {
+  const v = new Float32Array(self.numel);
+  if (self.isContiguous()) return g.fillNormal(v, mean, std);
+  for (let i = 0; i < v.length; i++) v[i] = g.nextNormal() * std + mean;
+  return inDrawOrder(self, v);
 }

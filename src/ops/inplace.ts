@@ -15,7 +15,7 @@ import { broadcastShapes, expandTo, sameShape } from './broadcast';
 import { convertData } from './convert';
 import { canCast, torchTypeName } from './promote';
 import { fail } from './util';
-import { drawOrder, inDrawOrder } from './draw-order';
+import { drawNormal, drawOrder, drawUniform, inDrawOrder } from './draw-order';
 
 /**
  * PyTorch's checks before an in-place op writes (check_inplace, then TensorIterator's memory
@@ -215,20 +215,14 @@ function floatTarget(self: Tensor, op: string): void {
 export function uniform_<T extends Tensor>(self: T, from: number, to: number, generator?: Generator): T {
   floatTarget(self, 'uniform_');
   if (!(from <= to)) fail('uniform_', `expects to return a [from, to) range, but found from=${from} > to=${to}`);
-  const v = (generator ?? defaultGenerator).fillUniform(new Float32Array(self.numel), from, to);
-  return overwrite(self, 'uniform_', 'UniformBackward0', inDrawOrder(self, v));
+  return overwrite(self, 'uniform_', 'UniformBackward0', drawUniform(self, from, to, generator ?? defaultGenerator));
 }
 
 /** Fills with N(mean, std^2) draws. */
 export function normal_<T extends Tensor>(self: T, mean: number, std: number, generator?: Generator): T {
   floatTarget(self, 'normal_');
   if (!(std >= 0)) fail('normal_', `expects std >= 0.0, but found std ${std}`);
-  // A non-contiguous tensor takes torch's scalar path whatever its size.
-  const g = generator ?? defaultGenerator;
-  const v = new Float32Array(self.numel);
-  if (self.isContiguous()) g.fillNormal(v, mean, std);
-  else for (let i = 0; i < v.length; i++) v[i] = g.nextNormal() * std + mean;
-  return overwrite(self, 'normal_', 'NormalBackward0', inDrawOrder(self, v));
+  return overwrite(self, 'normal_', 'NormalBackward0', drawNormal(self, mean, std, generator ?? defaultGenerator));
 }
 
 /**
