@@ -15,6 +15,7 @@ import { broadcastShapes, expandTo, sameShape } from './broadcast';
 import { convertData } from './convert';
 import { canCast, torchTypeName } from './promote';
 import { fail } from './util';
+import { drawNormal, drawOrder, drawUniform, inDrawOrder } from './draw-order';
 
 /**
  * PyTorch's checks before an in-place op writes (check_inplace, then TensorIterator's memory
@@ -210,22 +211,37 @@ function floatTarget(self: Tensor, op: string): void {
   if (self.dtype !== 'float32') fail(op, `expected a float32 tensor, got ${self.dtype}`);
 }
 
-/** Fills with U(from, to) draws. */
+/** Fills with U(from, to) draws (in torch's order on a non-contiguous tensor, as normal_ and bernoulli_). */
 export function uniform_<T extends Tensor>(self: T, from: number, to: number, generator?: Generator): T {
   floatTarget(self, 'uniform_');
   if (!(from <= to)) fail('uniform_', `expects to return a [from, to) range, but found from=${from} > to=${to}`);
-  const g = generator ?? defaultGenerator;
-  const v = new Float32Array(self.numel);
-  for (let i = 0; i < v.length; i++) v[i] = from + (to - from) * g.nextFloat();
-  return overwrite(self, 'uniform_', 'UniformBackward0', v);
+  return overwrite(self, 'uniform_', 'UniformBackward0', drawUniform(self, from, to, generator ?? defaultGenerator));
 }
 
 /** Fills with N(mean, std^2) draws. */
 export function normal_<T extends Tensor>(self: T, mean: number, std: number, generator?: Generator): T {
   floatTarget(self, 'normal_');
   if (!(std >= 0)) fail('normal_', `expects std >= 0.0, but found std ${std}`);
+  return overwrite(self, 'normal_', 'NormalBackward0', drawNormal(self, mean, std, generator ?? defaultGenerator));
+}
+
+/**
+ * Fills with 1 (probability p) or 0, as torch's bernoulli_: a number p draws 53-bit uniforms
+ * (torch's double path), a float32 tensor p (broadcast to self's shape) 24-bit ones.
+ */
+export function bernoulli_<T extends Tensor>(self: T, p: number | Tensor = 0.5, generator?: Generator): T {
   const g = generator ?? defaultGenerator;
   const v = new Float32Array(self.numel);
-  for (let i = 0; i < v.length; i++) v[i] = mean + std * g.nextNormal();
-  return overwrite(self, 'normal_', 'NormalBackward0', v);
+  if (typeof p === 'number') return overwrite(self, 'bernoulli_', 'BernoulliBackward1', inDrawOrder(self, g.fillBernoulli(v, p)));
+  if (p instanceof Tensor && p.dtype === 'float32') {
+    const sameShape = p.shape.length === self.shape.length && p.shape.every((d, i) => d === self.shape[i]);
+    const probs = sameShape ? p._dense() : p.expand(...self.shape)._dense();
+    const order = self.isContiguous() ? null : drawOrder(self.shape, self.stride());
+    for (let k = 0; k < v.length; k++) {
+      const i = order === null ? k : order[k];
+      if (!(probs[i] >= 0 && probs[i] <= 1)) fail('bernoulli_', `Expected p_in >= 0 && p_in <= 1 to be true, but got ${probs[i]}`);
+      v[i] = g.nextFloat() < probs[i] ? 1 : 0;
+    }
+  } else fail('bernoulli_', 'p must be a number or a float32 Tensor');
+  return overwrite(self, 'bernoulli_', 'BernoulliBackward1', v);
 }
