@@ -83,24 +83,6 @@ export function defaultCollate(samples: readonly unknown[]): unknown {
   return collate(samples);
 }
 
-/**
- * The base seed of an epoch's workers (worker w seeds its default generator, which random
- * transforms draw from, with base + w). It is a hash of the loader generator's state after the
- * epoch's permutation, so it changes every shuffled epoch and a resumed epoch (generator state
- * restored) gets the same seeds, without drawing from the generator: numWorkers does not change
- * the main thread's random stream.
- */
-export function workerBaseSeed(generator: Generator): number {
-  let h = 0x9e3779b9;
-  for (const word of generator.getState().words) {
-    h = Math.imul(h ^ word, 0x85ebca6b) >>> 0;
-    h = (h ^ (h >>> 13)) >>> 0;
-    h = Math.imul(h, 0xc2b2ae35) >>> 0;
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h;
-}
-
 /** How often an in-process loader lets the event loop turn (a turn costs a few microseconds). */
 const YIELD_EVERY_MS = 4;
 
@@ -117,6 +99,8 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
   private readonly explicitGenerator: boolean;
   /** Generator state just before the current (latest) epoch's draws (base seed, permutation). */
   epochStartState: GeneratorState | null = null;
+  /** The seed base of this epoch's workers (torch's _base_seed, low 32 bits), drawn by plan(). */
+  private workerBaseSeed = 0;
 
   constructor(readonly dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
     checkOptions('DataLoader', options, DATALOADER_OPTIONS, DATALOADER_UNSUPPORTED);
@@ -157,8 +141,11 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
     checkOptions('DataLoader.iter', options, ['startBatch']);
     const n = this.dataset.length;
     this.epochStartState = this.generator.getState();
-    // _BaseDataLoaderIter's _base_seed (used by torch to seed workers; drawn here for the stream).
-    this.generator.nextUint64();
+    // _BaseDataLoaderIter's _base_seed: worker w seeds its default generator (which random
+    // transforms draw from) with base + w, as torch's workers do; only the low 32 bits reach
+    // the Mersenne Twister's seed. Drawn whether or not there are workers, as in torch, so
+    // numWorkers does not change the main thread's random stream.
+    this.workerBaseSeed = Number(this.generator.nextUint64() % (1n << 32n));
     let order: number[] = Array.from({ length: n }, (_, i) => i);
     if (this.shuffle) {
       // RandomSampler.__iter__: seed = int(torch.empty((), dtype=torch.int64).random_().item()).
@@ -186,7 +173,7 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
   }
 
   private startPool(batches: number[][]): WorkerPool {
-    const pool = new WorkerPool(this.dataset.workerSpec!(), this.numWorkers, this.collate ? 'samples' : 'raw', this.timeout, workerBaseSeed(this.generator));
+    const pool = new WorkerPool(this.dataset.workerSpec!(), this.numWorkers, this.collate ? 'samples' : 'raw', this.timeout, this.workerBaseSeed);
     const ahead = Math.min(batches.length, this.numWorkers * this.prefetchFactor);
     for (let b = 0; b < ahead; b++) pool.submit({ batch: b, indices: batches[b] });
     return pool;
