@@ -11,6 +11,8 @@ export function alloc_zeroed(bytes: number): ptr;
 export function dealloc(p: ptr, bytes: number): void;
 /** Frees the kernels' internal scratch buffers (gemm packing, im2col). */
 export function release_scratch(): void;
+/** Bytes of the scratch request that stopped the last kernel with a trap (0: none); resets it. */
+export function scratch_failed_bytes(): number;
 
 export function gemm(transA: number, transB: number, m: number, n: number, k: number,
   alpha: number, a: ptr, b: ptr, beta: number, c: ptr): void;
@@ -19,6 +21,10 @@ export function conv2d_forward(batch: number, inC: number, inH: number, inW: num
   kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
   dilationH: number, dilationW: number, groups: number, outH: number, outW: number,
   input: ptr, weight: ptr, bias: ptr, output: ptr): void;
+/** Bytes of scratch a convolution of this geometry may need (an upper bound, exact in f64). */
+export function conv2d_scratch_bytes(batch: number, inC: number, inH: number, inW: number, outC: number,
+  kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
+  dilationH: number, dilationW: number, groups: number, outH: number, outW: number): number;
 export function conv2d_backward_input(batch: number, inC: number, inH: number, inW: number, outC: number,
   kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
   dilationH: number, dilationW: number, groups: number, outH: number, outW: number,

@@ -40,7 +40,7 @@ export SOURCE_DATE_EPOCH=0
 # needs the atomics and bulk-memory features; with lto the standard library is recompiled
 # with them. MAX_PAGES (64 KiB each) caps the memory and is what the loader reserves.
 max_pages=32768
-export RUSTFLAGS="-C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=$((max_pages * 65536)) --remap-path-prefix=$crate=kernels-rs --remap-path-prefix=$cargo_home=cargo-home --remap-path-prefix=$target_dir=target"
+export RUSTFLAGS="-C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=$((max_pages * 65536)) -C link-arg=--export=__stack_pointer --remap-path-prefix=$crate=kernels-rs --remap-path-prefix=$cargo_home=cargo-home --remap-path-prefix=$target_dir=target"
 unset CARGO_BUILD_RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 
 (cd "$crate" && "$cargo_bin" build --release --offline --locked --quiet --target wasm32-unknown-unknown)
@@ -128,6 +128,8 @@ export function alloc_zeroed(bytes: number): ptr;
 export function dealloc(p: ptr, bytes: number): void;
 /** Frees the kernels' internal scratch buffers (gemm packing, im2col). */
 export function release_scratch(): void;
+/** Bytes of the scratch request that stopped the last kernel with a trap (0: none); resets it. */
+export function scratch_failed_bytes(): number;
 
 export function gemm(transA: number, transB: number, m: number, n: number, k: number,
   alpha: number, a: ptr, b: ptr, beta: number, c: ptr): void;
@@ -136,6 +138,10 @@ export function conv2d_forward(batch: number, inC: number, inH: number, inW: num
   kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
   dilationH: number, dilationW: number, groups: number, outH: number, outW: number,
   input: ptr, weight: ptr, bias: ptr, output: ptr): void;
+/** Bytes of scratch a convolution of this geometry may need (an upper bound, exact in f64). */
+export function conv2d_scratch_bytes(batch: number, inC: number, inH: number, inW: number, outC: number,
+  kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
+  dilationH: number, dilationW: number, groups: number, outH: number, outW: number): number;
 export function conv2d_backward_input(batch: number, inC: number, inH: number, inW: number, outC: number,
   kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
   dilationH: number, dilationW: number, groups: number, outH: number, outW: number,

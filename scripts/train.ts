@@ -20,7 +20,8 @@ import { parseTrainArgs, TrainConfig, UsageError, USAGE } from './lib/train-args
 import { selectData } from './lib/train-data';
 import { checkpointExtraProblems, type CheckpointExtra } from './lib/train-checkpoint';
 import { problemsError } from '../src/options';
-import { checkWritableFile, existingRunFiles } from './lib/train-outputs';
+import { removeStaleTemporaries } from '../src/io/atomic';
+import { checkWritableFile, existingRunFiles, RUN_FILES } from './lib/train-outputs';
 import { PeriodicCheckpoints } from './lib/train-periodic';
 
 const EXIT_USAGE = 2;
@@ -199,6 +200,12 @@ async function main(argv: string[]): Promise<number> {
     resumeFromStep: state ? state.step : undefined,
   });
   const finalCheckpoint = path.join(runDir, 'checkpoint.safetensors');
+  // A save killed mid-write (kill -9) leaves its temporary file; the run's next start removes
+  // those of this run's files (and of --save's), nothing else.
+  const outputs: Array<[string, readonly string[]]> = [[runDir, RUN_FILES]];
+  if (cfg.save) outputs.push([path.dirname(path.resolve(cfg.save)), [path.basename(cfg.save)]]);
+  const stale = outputs.flatMap(([folder, names]) => removeStaleTemporaries(folder, names).map((name) => path.join(folder, name)));
+  if (stale.length > 0) out(`Removed ${stale.length} temporary file${stale.length > 1 ? 's' : ''} left by an interrupted save: ${stale.join(', ')}`);
   // Metrics and the plot are a view of the run, not the run: a failure to write them (a full
   // disk, say) warns once and training goes on. The checkpoint is what must not be lost.
   let outputWarned = false;

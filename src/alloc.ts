@@ -6,9 +6,10 @@
  */
 import { shapeString } from './tensor';
 import { allocFloat32, allocInt32, DType, TensorData } from './storage';
+import { OVER_WASM32_LIMIT, WASM32_ADDRESS_BYTES } from './backend/limits';
 
 /** 4 GiB: the most a tensor may hold, the whole of what 32-bit WebAssembly memory can address. */
-export const MAX_TENSOR_BYTES = 2 ** 32;
+export const MAX_TENSOR_BYTES = WASM32_ADDRESS_BYTES;
 
 const BYTES_PER_ELEMENT = { float32: 4, int32: 4, bool: 1 } as const;
 
@@ -22,7 +23,7 @@ export function allocateTensorData(op: string, shape: readonly number[], dtype: 
   const bytes = tensorBytes(shape, dtype);
   const what = `${op}: cannot allocate a ${dtype} tensor of shape ${shapeString(shape)}: you tried to allocate ${bytes} bytes`;
   if (bytes > BigInt(MAX_TENSOR_BYTES)) {
-    throw new RangeError(`${what}, more than the limit of ${MAX_TENSOR_BYTES} bytes (4 GiB, what WebAssembly memory can address)`);
+    throw new RangeError(`${what}, ${OVER_WASM32_LIMIT}`);
   }
   const n = Number(bytes) / BYTES_PER_ELEMENT[dtype];
   try {

@@ -8,7 +8,7 @@
 
 use crate::elementwise::{fill_raw, sum_raw};
 use crate::gemm::{sgemm, View};
-use crate::scratch::COLUMNS;
+use crate::scratch::{check_floats, COLUMNS};
 use crate::simd::{load4, store4};
 
 #[derive(Clone, Copy)]
@@ -76,6 +76,41 @@ impl Geometry {
     fn valid_oy(&self, ky: usize) -> (usize, usize) {
         valid_range(self.out_h, self.in_h, self.stride_h, self.pad_h, ky * self.dil_h)
     }
+}
+
+impl Geometry {
+    /// Floats of scratch the largest buffer of this convolution's path may ask for, computed
+    /// in u64 so that nothing wraps: im2col's columns (k * P), or for the stride-1 path a
+    /// padded image per group and a padded gradOutput plane set, each in 4 interleaved copies
+    /// (an upper bound over its variants). Checked before any work (`check_floats`): a wasm32
+    /// `usize` product past 4 GiB would wrap into a small buffer that the kernel overruns.
+    fn scratch_floats(&self) -> u64 {
+        let w = |x: usize| x as u64;
+        if self.is_pointwise() {
+            return 0;
+        }
+        let k = w(self.in_per_group()) * w(self.k_h) * w(self.k_w);
+        if !self.direct_ok() {
+            return k * w(self.out_h) * w(self.out_w);
+        }
+        let (hs, ws) = (w(self.in_h) + 2 * w(self.pad_h), w(self.in_w) + 2 * w(self.pad_w));
+        let slack = w(self.k_w) * w(self.dil_w) + 64;
+        let src = w(self.in_per_group()) * hs * ws + slack;
+        let out = w(self.out_per_group()) * w(self.out_h) * ws + slack;
+        4 * src.max(out).max(k)
+    }
+}
+
+/// Bytes of scratch a convolution of this geometry may need (see `scratch_floats`): the JS side
+/// refuses one past the 4 GiB of wasm32 memory before calling, naming the size.
+#[no_mangle]
+pub extern "C" fn conv2d_scratch_bytes(
+    batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k_h: usize, k_w: usize,
+    stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize,
+    groups: usize, out_h: usize, out_w: usize,
+) -> f64 {
+    let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    (g.scratch_floats() * 4) as f64
 }
 
 /// Outputs o in [lo, hi) with 0 <= o*stride - pad + offset < size.
@@ -205,6 +240,7 @@ pub unsafe extern "C" fn conv2d_forward(
     input: *const f32, weight: *const f32, bias: *const f32, output: *mut f32,
 ) {
     let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    check_floats(g.scratch_floats());
     let (k, p, opg) = (g.k(), g.out_plane(), g.out_per_group());
     if p == 0 || opg == 0 {
         return;
@@ -251,6 +287,7 @@ pub unsafe extern "C" fn conv2d_backward_input(
     grad_output: *const f32, weight: *const f32, grad_input: *mut f32,
 ) {
     let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    check_floats(g.scratch_floats());
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
     if g.direct_ok() && !pointwise && p > 0 && opg > 0 && g.in_plane() > 0 {
@@ -291,6 +328,7 @@ pub unsafe extern "C" fn conv2d_backward_weight(
     input: *const f32, grad_output: *const f32, grad_weight: *mut f32, grad_bias: *mut f32,
 ) {
     let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    check_floats(g.scratch_floats());
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     fill_raw(grad_weight, g.out_c * k, 0.0);
     if !grad_bias.is_null() {

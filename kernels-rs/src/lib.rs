@@ -64,3 +64,10 @@ pub unsafe extern "C" fn dealloc(ptr: *mut u8, bytes: usize) {
 pub extern "C" fn release_scratch() {
     unsafe { scratch::release_all() }
 }
+
+/// Bytes of the scratch request that stopped the last kernel with a trap (0: none), then 0:
+/// the JS side reads it after a trap to say how much memory was asked for.
+#[no_mangle]
+pub extern "C" fn scratch_failed_bytes() -> f64 {
+    scratch::take_failed_bytes() as f64
+}

@@ -9,10 +9,20 @@ import * as path from 'path';
 export interface KernelExports {
   /** Shared: its buffer is a SharedArrayBuffer, never detached by grow. */
   memory: { readonly buffer: ArrayBufferLike };
+  /**
+   * The shadow stack's pointer (exported by scripts/build-wasm.sh). A trap skips the epilogues
+   * that would restore it, so each one leaked a little stack until the stack ran into the data
+   * below it; the backend puts it back after a trap.
+   */
+  __stack_pointer: { value: number };
   alloc(bytes: number): number;
   alloc_zeroed(bytes: number): number;
   dealloc(ptr: number, bytes: number): void;
   release_scratch(): void;
+  /** Bytes of the scratch request that stopped the last kernel with a trap (0: none); resets it. */
+  scratch_failed_bytes(): number;
+  /** Bytes of scratch a convolution may need (upper bound); same arguments as conv2d_forward's geometry. */
+  conv2d_scratch_bytes(...args: number[]): number;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, b: number, beta: number, c: number): void;
   conv2d_forward(...args: number[]): void;

@@ -24,6 +24,7 @@
  */
 import type { KernelExports } from './wasm-kernels';
 import type { TensorData } from '../storage';
+import { WASM32_ADDRESS_BYTES } from './limits';
 import { forgetBlock, registerBlock, residentBlock, type ResidentBlock, type ResidentPool } from './resident';
 
 /** Arrays smaller than this stay on the JS heap, unless persistent or allocated in a scope. */
@@ -163,7 +164,8 @@ export class WasmMemory implements ResidentPool {
     // Unzeroed arrays are kernels' outputs (see emptyFloat32).
     if (!persistent && !scoped && !zeroed && bytes < MIN_COLLECTED_OUTPUT_BYTES) return bytes > 0 ? this.carve(bytes) : 0;
     const min = persistent ? 1 : scoped ? MIN_SCOPED_BYTES : MIN_RESIDENT_BYTES;
-    if (bytes < min) return 0;
+    // alloc takes a u32: 4 GiB or more would wrap into a small block (the JS heap refuses it clearly).
+    if (bytes < min || bytes >= WASM32_ADDRESS_BYTES) return 0;
     if (!persistent && !scoped && this.collectorBytes + bytes > this.limitBytes) {
       // Full: ask for a collection (once per NUDGE_EVERY_BYTES of refusals), so that a loop
       // that yields gets its blocks back soon; meanwhile the array lives on the JS heap.

@@ -22,6 +22,7 @@ import {
 } from './validate';
 import { KernelExports, kernelsLoaded, loadKernels, wasmSimdSupported } from './wasm-kernels';
 import { WasmMemory, ResidentStats } from './wasm-memory';
+import { OVER_WASM32_LIMIT, WASM32_ADDRESS_BYTES } from './limits';
 import { profBytes, profCopied, profEnd, profKernel, profStart } from './wasm-profile';
 
 export { findPkgDir, wasmSimdSupported } from './wasm-kernels';
@@ -55,6 +56,9 @@ function convArgs(g: Conv2dGeometry): number[] {
 
 type Numeric = Float32Array | Int32Array;
 
+/** WebAssembly.RuntimeError (a trap), typed locally (tsconfig's lib has no wasm types). */
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } }).WebAssembly.RuntimeError;
+
 const ALIGN = 16;
 const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
 
@@ -69,8 +73,11 @@ class WasmBackend implements Backend {
   private arenaBytes = 0;
   private tablePtr = 0;
   private tableBytes = 0;
+  /** The stack pointer between calls (no kernel running), put back after a trap. */
+  private readonly stackTop: number;
 
   constructor(private readonly k: KernelExports) {
+    this.stackTop = k.__stack_pointer.value;
     this.memory = new WasmMemory(k);
     // Never empty, so that every staged region handed to a kernel is a non-null pointer.
     this.reserve(256);
@@ -105,15 +112,49 @@ class WasmBackend implements Backend {
     return this.memory.scope(fn, () => [], true);
   }
 
+  /**
+   * Refuses a convolution whose scratch buffer (im2col columns, padded planes) could not be
+   * addressed by wasm32 memory, before calling: its size computed in 32-bit arithmetic would
+   * wrap (kernels-rs computes it in 64 bits and traps; this says so first, in words).
+   */
+  private checkConvScratch(op: string, g: Conv2dGeometry): void {
+    const bytes = this.k.conv2d_scratch_bytes(...convArgs(g));
+    if (bytes > WASM32_ADDRESS_BYTES) {
+      throw new RangeError(`${op}: cannot allocate the convolution's scratch memory: you tried to allocate ${bytes} bytes, ${OVER_WASM32_LIMIT}`);
+    }
+  }
+
+  /**
+   * The error for a kernel that trapped: a scratch request the memory could not grow to meet
+   * (the kernel records its size before the trap) becomes a RangeError naming it. The module
+   * stays usable: the failed buffer was left empty, the others whole, and the stack pointer,
+   * which the trap left where the kernel's frames had moved it, is put back.
+   */
+  private kernelFailure(op: string, e: unknown): unknown {
+    if (!(e instanceof WasmRuntimeError)) return e;
+    this.k.__stack_pointer.value = this.stackTop;
+    const bytes = this.k.scratch_failed_bytes();
+    if (bytes === 0) return e;
+    const now = this.k.memory.buffer.byteLength;
+    const why = bytes > WASM32_ADDRESS_BYTES ? OVER_WASM32_LIMIT : `and WebAssembly memory (${now} bytes now) could not grow to hold it`;
+    return new RangeError(`${op}: cannot allocate the kernel's scratch memory: you tried to allocate ${bytes} bytes, ${why}`);
+  }
+
   /** Makes the arena at least `bytes` long; growth may move it (contents are not kept). */
   private reserve(bytes: number): void {
     if (bytes <= this.arenaBytes) return;
     if (this.arenaBytes > 0) this.k.dealloc(this.arenaPtr, this.arenaBytes);
-    const size = alignUp(Math.max(bytes, Math.ceil(this.arenaBytes * 1.5)));
+    // alloc takes a u32: a size past 4 GiB would wrap into a small block that the copies overrun.
+    if (bytes > WASM32_ADDRESS_BYTES) {
+      this.arenaBytes = 0;
+      throw new RangeError(`torchlet wasm backend: cannot stage the kernel's arguments: you tried to allocate ${bytes} bytes, ${OVER_WASM32_LIMIT}`);
+    }
+    const grown = alignUp(Math.max(bytes, Math.ceil(this.arenaBytes * 1.5)));
+    const size = grown <= WASM32_ADDRESS_BYTES - ALIGN ? grown : alignUp(bytes);
     const ptr = this.k.alloc(size);
     if (ptr === 0) {
       this.arenaBytes = 0;
-      throw new Error(`torchlet wasm backend: out of memory allocating ${size} bytes`);
+      throw new RangeError(`torchlet wasm backend: cannot stage the kernel's arguments: you tried to allocate ${size} bytes, and WebAssembly memory (${this.k.memory.buffer.byteLength} bytes now) could not grow to hold it`);
     }
     this.arenaPtr = ptr;
     this.arenaBytes = size;
@@ -178,7 +219,11 @@ class WasmBackend implements Backend {
     this.put(pb, b);
     if (beta !== 0) this.put(pc, c); // beta = 0 never reads C
     profCopied();
-    this.k.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pa, pb, beta, pc);
+    try {
+      this.k.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pa, pb, beta, pc);
+    } catch (e) {
+      throw this.kernelFailure('gemm', e);
+    }
     profKernel('gemm');
     this.get(pc, c);
     profEnd();
@@ -191,13 +236,18 @@ class WasmBackend implements Backend {
       (bias !== null && bias.length !== g.outChannels)) {
       invalid('conv2d', () => validateConv2dForward(g, input, weight, bias, output));
     }
+    this.checkConvScratch('conv2d', g);
     profStart();
     const [pi, pw, pb, po] = this.at([input, weight, bias, output]);
     this.put(pi, input);
     this.put(pw, weight);
     if (bias) this.put(pb, bias);
     profCopied();
-    this.k.conv2d_forward(...convArgs(g), pi, pw, pb, po);
+    try {
+      this.k.conv2d_forward(...convArgs(g), pi, pw, pb, po);
+    } catch (e) {
+      throw this.kernelFailure('conv2d', e);
+    }
     profKernel('conv2d_forward');
     this.get(po, output);
     profEnd();
@@ -209,12 +259,17 @@ class WasmBackend implements Backend {
     if (gradInput.length !== inSize || weight.length !== wSize || gradOutput.length !== outSize) {
       invalid('conv2dBackwardInput', () => validateConv2dBackwardInput(g, gradOutput, weight, gradInput));
     }
+    this.checkConvScratch('conv2dBackwardInput', g);
     profStart();
     const [pgo, pw, pgi] = this.at([gradOutput, weight, gradInput]);
     this.put(pgo, gradOutput);
     this.put(pw, weight);
     profCopied();
-    this.k.conv2d_backward_input(...convArgs(g), pgo, pw, pgi);
+    try {
+      this.k.conv2d_backward_input(...convArgs(g), pgo, pw, pgi);
+    } catch (e) {
+      throw this.kernelFailure('conv2dBackwardInput', e);
+    }
     profKernel('conv2d_backward_input');
     this.get(pgi, gradInput);
     profEnd();
@@ -227,12 +282,17 @@ class WasmBackend implements Backend {
       (gradBias !== null && gradBias.length !== g.outChannels)) {
       invalid('conv2dBackwardWeight', () => validateConv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias));
     }
+    this.checkConvScratch('conv2dBackwardWeight', g);
     profStart();
     const [pi, pgo, pgw, pgb] = this.at([input, gradOutput, gradWeight, gradBias]);
     this.put(pi, input);
     this.put(pgo, gradOutput);
     profCopied();
-    this.k.conv2d_backward_weight(...convArgs(g), pi, pgo, pgw, pgb);
+    try {
+      this.k.conv2d_backward_weight(...convArgs(g), pi, pgo, pgw, pgb);
+    } catch (e) {
+      throw this.kernelFailure('conv2dBackwardWeight', e);
+    }
     profKernel('conv2d_backward_weight');
     this.get(pgw, gradWeight);
     if (gradBias) this.get(pgb, gradBias);

@@ -29,7 +29,12 @@ try {
   setupError = `could not build the dataset: ${(e as Error).message}`;
 }
 
+// Test only (test/reliability.hung-worker.test.ts): TORCHLET_TEST_HANG_WORKER_AT_BATCH=N makes a
+// worker spin forever on batch N of an epoch, a hung worker for the CLI's signal tests.
+const hangAtBatch = process.env.TORCHLET_TEST_HANG_WORKER_AT_BATCH;
+
 parentPort!.on('message', (task: WorkerTask) => {
+  if (hangAtBatch !== undefined && task.batch === Number(hangAtBatch)) for (;;) { /* hung */ }
   try {
     if (!dataset) throw new Error(setupError ?? 'no dataset');
     const samples = task.indices.map((i) => dataset!.get(i));

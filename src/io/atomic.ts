@@ -18,6 +18,49 @@ export function temporaryPathFor(target: string, tag = 'tmp'): string {
   return path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.${unique}.${tag}`);
 }
 
+/** temporaryPathFor's names: `.<file>.<pid>.<time in base 36>.<12 hex digits>.<tag>`. */
+const TEMPORARY_NAME = /^\.(.+)\.(\d+)\.[0-9a-z]+\.[0-9a-f]{12}\.(tmp|probe)$/;
+
+function processRunning(pid: number): boolean {
+  if (pid === process.pid) return false; // ours cannot be mid-write yet: a reused pid's leftovers
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
+/**
+ * Removes from `dir` the temporary files that writeFileAtomic (or a writability probe) left for
+ * the files named `names` when its process was killed mid-write (`kill -9`, a power cut), and
+ * returns their names. Only exact matches of our pattern for those names are touched, only
+ * regular files (lstat: a symbolic link is neither followed nor removed), and never those of a
+ * process still running (a concurrent writer). Anything else in `dir` is the user's.
+ */
+export function removeStaleTemporaries(dir: string, names: readonly string[]): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const m = TEMPORARY_NAME.exec(entry);
+    if (m === null || !names.includes(m[1]) || processRunning(Number(m[2]))) continue;
+    const file = path.join(dir, entry);
+    try {
+      if (!fs.lstatSync(file).isFile()) continue;
+      fs.unlinkSync(file);
+      removed.push(entry);
+    } catch {
+      // Gone meanwhile, or not ours to remove: left alone.
+    }
+  }
+  return removed;
+}
+
 /**
  * Writes `data` to `target` so that readers see either the old file or the complete new one,
  * never a torn write: a temporary file in the same directory (same file system, so rename is

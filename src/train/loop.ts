@@ -185,6 +185,34 @@ function currentLr(optimizer: StepOptimizer): number {
 
 const YIELD_EVERY_MS = 40;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** How often a stop request is looked at while the loop waits for a batch. */
+const STOP_POLL_MS = 100;
+
+/**
+ * The iterator's next batch, or null if `shouldStop` turns true while it is awaited: a hung
+ * DataLoader worker must not keep Ctrl-C (SIGTERM, SIGHUP) from saving the last completed step,
+ * as it did until the loader's timeout (300 s in the CLI; forever without one). The abandoned
+ * wait is left to end on its own (its failure, a timeout, is ignored), and the iterator is
+ * asked to close once it does.
+ */
+async function nextUnlessStopped<T>(it: AsyncIterator<T>, shouldStop: (() => boolean) | undefined): Promise<IteratorResult<T> | null> {
+  const next = it.next();
+  if (!shouldStop) return next;
+  let poll: NodeJS.Timeout | undefined;
+  const stopped = new Promise<null>((resolve) => {
+    poll = setInterval(() => { if (shouldStop()) resolve(null); }, STOP_POLL_MS);
+  });
+  try {
+    const first = await Promise.race([next, stopped]);
+    if (first === null) {
+      next.catch(() => undefined);
+      void it.return?.()?.catch(() => undefined);
+    }
+    return first;
+  } finally {
+    clearInterval(poll);
+  }
+}
 
 /**
  * Trains for `epochs` epochs (or until `maxSteps`/`shouldStop`), from `state` if given. With
@@ -237,7 +265,13 @@ async function fitWith(o: FitOptions, parallel: DataParallel | null): Promise<Fi
     const epochBatches = startEpoch(trainloader, state);
     o.onEpochStart?.({ epoch: state.epoch, batchIndex: state.batchIndex, batches });
 
-    for await (const data of epochBatches) {
+    const batchIterator = epochBatches[Symbol.asyncIterator]();
+    for (;;) {
+      // Not at an epoch's end (that position is set up below, after the last batch).
+      const next = await nextUnlessStopped(batchIterator, state.batchIndex < batches ? o.shouldStop : undefined);
+      if (next === null) return finish('stopRequested');
+      if (next.done) break;
+      const data = next.value;
       // get the inputs; data is a list of [inputs, labels]
       const [inputs, labels] = [data[0], data[1]];
 
