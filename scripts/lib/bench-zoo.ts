@@ -1,0 +1,120 @@
+/**
+ * `npm run bench -- --zoo`: the model zoo (zoo-models.ts) timed beside PyTorch
+ * (bench-zoo-torch.py) in one run, with the WASM SIMD128 peak measured first (simd-peak.ts).
+ * For each model: ms per training step, ratio to PyTorch, GFLOP/s achieved and that as a
+ * fraction of the peak; the per-op-bound loop as µs per op.
+ */
+import { spawnSync } from 'child_process';
+import { TorchRuntime, scriptPath } from './bench-python';
+import { inLoop, timeSteps } from './bench-measure';
+import { measureSimdPeak } from './simd-peak';
+import { ZOO, ZooEntry } from './zoo-models';
+
+export interface ZooConfig {
+  quick: boolean;
+  threads: number[];
+  models: string[] | null;
+}
+
+interface ZooRow {
+  entry: ZooEntry;
+  threads: number;
+  ours: number | null;
+  oursRuns: number[];
+  torch: number | null;
+  torchRuns: number[];
+  note?: string;
+}
+
+const fmt = (x: number | null, d = 2): string => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+
+function torchZoo(rt: TorchRuntime, id: string, threads: number, warmup: number, steps: number, repeats: number): { ms: number; runs: number[] } {
+  const args = [scriptPath('bench-zoo-torch.py'), '--model', id, '--threads', String(threads),
+    '--warmup', String(warmup), '--steps', String(steps), '--repeats', String(repeats)];
+  const r = spawnSync(rt.python, args, { env: rt.env, encoding: 'utf8', timeout: 900000 });
+  if (r.status !== 0) throw new Error(`bench-zoo-torch.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const json = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return { ms: json.stepMs, runs: json.runs };
+}
+
+/** Warms `step` up for about `seconds` (at least 3 steps); returns the ms of the last step. */
+async function warmUp(step: () => unknown, seconds: number): Promise<{ steps: number; lastMs: number }> {
+  const t0 = performance.now();
+  let steps = 0;
+  let lastMs = 0;
+  while (steps < 3 || performance.now() - t0 < seconds * 1000) {
+    const s = performance.now();
+    const r = step();
+    if (r instanceof Promise) await r;
+    lastMs = performance.now() - s;
+    steps++;
+  }
+  return { steps, lastMs };
+}
+
+export async function runZoo(cfg: ZooConfig, torch: TorchRuntime | null, out: (l?: string) => void): Promise<string[]> {
+  const entries = cfg.models ? ZOO.filter((z) => cfg.models!.includes(z.id)) : ZOO;
+  out('WASM SIMD128 peak (12 independent f32x4 mul+add chains, one core) ...');
+  const peakBefore = measureSimdPeak();
+  out(`  ${peakBefore.runs.map((x) => x.toFixed(1)).join(' ')} GFLOP/s`);
+  const repeats = cfg.quick ? 3 : 5;
+  const rows: ZooRow[] = [];
+  for (const threads of cfg.threads) {
+    for (const entry of entries) {
+      const row: ZooRow = { entry, threads, ours: null, oursRuns: [], torch: null, torchRuns: [] };
+      rows.push(row);
+      if (threads !== 1) {
+        row.note = 'torchlet runs the zoo on 1 thread only (DataParallel takes the seed Net spec only)';
+      } else {
+        const step = inLoop(entry.build());
+        const w = await warmUp(step, cfg.quick ? 0.5 : 2);
+        const steps = Math.max(3, Math.ceil((cfg.quick ? 150 : 400) / Math.max(w.lastMs, 0.001)));
+        const t = await timeSteps(step, 0, steps, repeats);
+        row.ours = t.ms;
+        row.oursRuns = t.runs;
+        out(`torchlet  ${threads}t ${entry.id.padEnd(16)} ${fmt(t.ms, 3)} ms/step (runs ${t.runs.map((x) => x.toFixed(3)).join(' ')})`);
+      }
+      if (torch) {
+        try {
+          const steps = row.ours ? Math.max(3, Math.ceil((cfg.quick ? 150 : 400) / row.ours)) : 20;
+          const t = torchZoo(torch, entry.id, threads, Math.max(5, steps), steps, repeats);
+          row.torch = t.ms;
+          row.torchRuns = t.runs;
+          out(`PyTorch   ${threads}t ${entry.id.padEnd(16)} ${fmt(t.ms, 3)} ms/step (runs ${t.runs.map((x) => x.toFixed(3)).join(' ')})`);
+        } catch (e) {
+          out(`PyTorch   ${threads}t ${entry.id}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+  out('WASM SIMD128 peak again, after the models ...');
+  const peakAfter = measureSimdPeak();
+  out(`  ${peakAfter.runs.map((x) => x.toFixed(1)).join(' ')} GFLOP/s`);
+  const peak = Math.max(peakBefore.gflops, peakAfter.gflops);
+
+  const lines: string[] = [];
+  lines.push(`WASM SIMD128 peak of one core, measured in this run: ${peak.toFixed(1)} GFLOP/s (best run; before the models ` +
+    `${peakBefore.gflops.toFixed(1)}, after ${peakAfter.gflops.toFixed(1)}).`, '');
+  lines.push('| model | threads | torchlet ms/step | PyTorch ms/step | ratio | torchlet GFLOP/s | of WASM peak | PyTorch GFLOP/s |');
+  lines.push('|---|---|---|---|---|---|---|---|');
+  for (const r of rows.filter((x) => x.entry.flops > 0)) {
+    const gf = (msStep: number | null) => (msStep ? r.entry.flops / msStep / 1e6 : null);
+    const ours = gf(r.ours);
+    lines.push(`| ${r.entry.label} | ${r.threads} | ${fmt(r.ours, 3)} | ${fmt(r.torch, 3)} | ${r.ours && r.torch ? (r.ours / r.torch).toFixed(2) + 'x' : '—'} | ` +
+      `${fmt(ours, 1)} | ${ours ? (100 * ours / (peak * r.threads)).toFixed(0) + ' %' : 'n/a'} | ${fmt(gf(r.torch), 1)} |${r.note ? ` ${r.note}` : ''}`);
+  }
+  const perOp = rows.filter((x) => x.entry.flops === 0);
+  if (perOp.length) {
+    lines.push('');
+    lines.push('| per-op-bound loop | threads | torchlet µs/op | PyTorch µs/op | ratio | torchlet ms/step | PyTorch ms/step |');
+    lines.push('|---|---|---|---|---|---|---|');
+    for (const r of perOp) {
+      const us = (msStep: number | null) => (msStep ? 1000 * msStep / r.entry.opsPerStep! : null);
+      lines.push(`| ${r.entry.label}, ${r.entry.opsPerStep} forward ops per step | ${r.threads} | ${fmt(us(r.ours))} | ${fmt(us(r.torch))} | ` +
+        `${r.ours && r.torch ? (r.ours / r.torch).toFixed(2) + 'x' : '—'} | ${fmt(r.ours, 3)} | ${fmt(r.torch, 3)} |`);
+    }
+  }
+  lines.push('');
+  lines.push('GFLOP/s counts the plain multiply-adds of the convs and linears (forward and both backwards; the first layer has no input gradient), 2 FLOPs each.');
+  return lines;
+}
