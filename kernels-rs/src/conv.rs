@@ -70,10 +70,10 @@ impl Geometry {
             && self.out_w == self.in_w + 2 * self.pad_w - (self.k_w - 1) * self.dil_w
     }
     /// The Winograd F(2x2, 3x3) path takes this convolution (winograd.rs).
-    fn winograd_ok(&self) -> bool {
+    fn winograd_ok(&self, pass: crate::winograd::Pass) -> bool {
         self.direct_ok()
             && crate::winograd::applies(
-                self.in_c, self.out_c, self.k_h, self.k_w, self.stride_h, self.stride_w, self.pad_h,
+                pass, self.in_c, self.out_c, self.k_h, self.k_w, self.stride_h, self.stride_w, self.pad_h,
                 self.pad_w, self.dil_h, self.dil_w, self.groups, self.out_h, self.out_w,
             )
     }
@@ -217,7 +217,7 @@ pub unsafe extern "C" fn conv2d_forward(
     if p == 0 || opg == 0 {
         return;
     }
-    if g.winograd_ok() {
+    if g.winograd_ok(crate::winograd::Pass::Forward) {
         return crate::winograd::forward(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, weight, bias, output,
         );
@@ -266,7 +266,7 @@ pub unsafe extern "C" fn conv2d_backward_input(
     let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
-    if g.winograd_ok() && g.in_plane() > 0 {
+    if g.winograd_ok(crate::winograd::Pass::BackwardInput) && g.in_plane() > 0 {
         return crate::winograd::backward_input(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
         );
@@ -322,7 +322,7 @@ pub unsafe extern "C" fn conv2d_backward_weight(
     if p == 0 || k == 0 || opg == 0 {
         return;
     }
-    if g.winograd_ok() {
+    if g.winograd_ok(crate::winograd::Pass::BackwardWeight) {
         return crate::winograd::backward_weight(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, grad_output, grad_weight,
         );

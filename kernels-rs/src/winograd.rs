@@ -34,19 +34,34 @@ pub unsafe fn release() {
 /// Tiles per chunk (a few tile rows): keeps V and M of a chunk near L2.
 const CHUNK_TILES: usize = 64;
 
-/// Whether the Winograd path takes this convolution: 3x3, stride 1, no dilation, one group,
-/// padding 0..2, and enough channels on both sides for the transforms to pay (measured: see
-/// kernels-rs/README.md).
-#[allow(clippy::too_many_arguments)]
-pub fn applies(
-    in_c: usize, out_c: usize, k_h: usize, k_w: usize, stride_h: usize, stride_w: usize,
-    pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize, groups: usize, out_h: usize, out_w: usize,
-) -> bool {
-    k_h == 3 && k_w == 3 && stride_h == 1 && stride_w == 1 && dil_h == 1 && dil_w == 1 && groups == 1
-        && pad_h <= 2 && pad_w <= 2 && out_h >= 2 && out_w >= 2 && in_c >= MIN_CHANNELS && out_c >= MIN_CHANNELS
+/// Which of the three kernels asks (their break-even points differ).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    Forward,
+    BackwardInput,
+    BackwardWeight,
 }
 
-pub const MIN_CHANNELS: usize = 16;
+/// Whether the Winograd path takes this convolution: 3x3, stride 1, no dilation, one group,
+/// padding 0..2, an output of at least 2x2, and enough channels for the transforms and the
+/// short gemms (K = channels) to pay. Break-even measured against conv_direct.rs, A/B in one
+/// process (kernels-rs/README.md): backward-input wins from 16 channels on both sides;
+/// forward from in_c * out_c >= 32 * 32 (at 16 x 16 channels it is ~1.2x slower); backward-
+/// weight from in_c * out_c >= 32 * 64 (slower at 16 x 16 and 32 x 32).
+#[allow(clippy::too_many_arguments)]
+pub fn applies(
+    pass: Pass, in_c: usize, out_c: usize, k_h: usize, k_w: usize, stride_h: usize, stride_w: usize,
+    pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize, groups: usize, out_h: usize, out_w: usize,
+) -> bool {
+    let shape_ok = k_h == 3 && k_w == 3 && stride_h == 1 && stride_w == 1 && dil_h == 1 && dil_w == 1 && groups == 1
+        && pad_h <= 2 && pad_w <= 2 && out_h >= 2 && out_w >= 2 && in_c >= 16 && out_c >= 16;
+    shape_ok
+        && match pass {
+            Pass::BackwardInput => true,
+            Pass::Forward => in_c * out_c >= 32 * 32,
+            Pass::BackwardWeight => in_c * out_c >= 32 * 64,
+        }
+}
 
 struct Geo {
     c: usize,
