@@ -54,9 +54,11 @@ table with the ratios:
 With --zoo it measures instead a model zoo (scripts/lib/zoo-models.ts; PyTorch's side is
 scripts/bench-zoo-torch.py), each model's training step beside PyTorch in the same run:
 
-  - the WASM SIMD128 peak of one core, from a micro-benchmark run before and after the models
-    (12 independent f32x4 mul+add chains in a hand-assembled wasm module; best run);
-  - per model: ms per training step (after a ~2 s warm-up, the median of 5 runs of ~0.4 s),
+  - the WASM SIMD128 peak of one core, from micro-benchmarks run before and after the models
+    in a hand-assembled wasm module: 12 independent f32x4 mul+add chains, and a gemm-style
+    register tile with its operands loaded every iteration; the higher best run is the peak;
+  - per model: CPU ms per training step (process user + system time: the machine may be
+    shared; wall ms too), after a ~2 s warm-up, the median of 5 runs of ~0.4 s,
     PyTorch's ms per step and the ratio, GFLOP/s (plain multiply-adds of the convs and linears,
     forward and both backwards, 2 FLOPs each) and that as a fraction of the peak;
   - models: the seed Net at batch 4 and 64; pytorch/examples mnist/main.py's Net at batch 64
