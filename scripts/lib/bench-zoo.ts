@@ -66,17 +66,24 @@ function torchZoo(rt: TorchRuntime, id: string, threads: number, warmup: number,
   return { cpu: json.cpuStepMs, wall: json.stepMs, cpuRuns: json.cpuRuns };
 }
 
-/** Warms `step` up for about `seconds` (at least 3 steps); returns the ms of the last step. */
+/**
+ * Warms `step` up for at least `seconds` and at least `3000 / ms-per-step` steps (at most
+ * 1,000): V8 compiles the hot JS on background threads, and on a loaded machine a step of a
+ * small model ran several times slower for hundreds of steps until the optimised code arrived.
+ * Returns the ms of the last step.
+ */
 async function warmUp(step: () => unknown, seconds: number): Promise<{ steps: number; lastMs: number }> {
   const t0 = performance.now();
   let steps = 0;
   let lastMs = 0;
-  while (steps < 3 || performance.now() - t0 < seconds * 1000) {
+  let want = 3;
+  while (steps < want || performance.now() - t0 < seconds * 1000) {
     const s = performance.now();
     const r = step();
     if (r instanceof Promise) await r;
     lastMs = performance.now() - s;
     steps++;
+    if (steps === 3) want = Math.min(1000, Math.max(3, Math.round(3000 / Math.max(lastMs, 0.001))));
   }
   return { steps, lastMs };
 }
@@ -102,6 +109,7 @@ export async function runZoo(cfg: ZooConfig, torch: TorchRuntime | null, out: (l
       } else {
         const step = inLoop(entry.build());
         const w = await warmUp(step, cfg.quick ? 0.5 : 2);
+        out(`torchlet  ${threads}t ${entry.id.padEnd(16)} warm-up ${w.steps} steps`);
         const steps = Math.max(3, Math.ceil((cfg.quick ? 150 : 400) / Math.max(w.lastMs, 0.001)));
         const t = await timeRuns(step, steps, repeats);
         row.ours = t.cpu;
