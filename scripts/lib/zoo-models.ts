@@ -9,9 +9,10 @@
  * add it to ZOO with the same `id` as in bench-zoo-torch.py's MODELS, and count its FLOPs with
  * convFlops / linearFlops.
  */
-import { Net } from '../../src/models';
+import { setup, trainStep } from './bench-measure';
 import { Module, Conv2d, Linear, MaxPool2d, Dropout, ReLU, Flatten, Sequential, CrossEntropyLoss } from '../../src/nn';
 import { SGD, Adadelta } from '../../src/optim';
+import type { Optimizer } from '../../src/optim/optimizer';
 import { manualSeed } from '../../src/random';
 import { randn, randint } from '../../src/creation';
 import { linspace } from '../../src/creation-more';
@@ -65,16 +66,18 @@ export class MnistNet extends Module {
   }
 }
 
+/** The seed recipe's step (bench-measure.ts's, as `npm run bench` times it). */
 function seedNet(batch: number): () => void {
-  manualSeed(0);
-  const net = new Net(3);
-  const criterion = new CrossEntropyLoss();
-  const optimizer = new SGD(net.parameters(), { lr: 0.001, momentum: 0.9 });
-  const inputs = randn(batch, 3, 32, 32);
-  const labels = randint(0, 10, [batch]);
+  const s = setup(batch);
+  return () => trainStep(s);
+}
+
+/** zeroGrad, loss of the model's output, backward, step. */
+function classifierStep(net: Module, loss: (out: Tensor, labels: Tensor) => Tensor, optimizer: Optimizer<object>,
+  inputs: Tensor, labels: Tensor): () => void {
   return () => {
     optimizer.zeroGrad();
-    criterion.forward(net.forward(inputs), labels).backward();
+    loss(net.forward(inputs), labels).backward();
     optimizer.step();
   };
 }
@@ -82,28 +85,16 @@ function seedNet(batch: number): () => void {
 function mnistNet(batch: number): () => void {
   manualSeed(0);
   const net = new MnistNet();
-  const optimizer = new Adadelta(net.parameters(), { lr: 1.0 });
-  const inputs = randn(batch, 1, 28, 28);
-  const labels = randint(0, 10, [batch]);
-  return () => {
-    optimizer.zeroGrad();
-    nllLoss(net.forward(inputs), labels).backward();
-    optimizer.step();
-  };
+  return classifierStep(net, (out, labels) => nllLoss(out, labels), new Adadelta(net.parameters(), { lr: 1.0 }),
+    randn(batch, 1, 28, 28), randint(0, 10, [batch]));
 }
 
 function mlp(batch: number): () => void {
   manualSeed(0);
   const net = new Sequential(new Flatten(), new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 10));
   const criterion = new CrossEntropyLoss();
-  const optimizer = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
-  const inputs = randn(batch, 1, 28, 28);
-  const labels = randint(0, 10, [batch]);
-  return () => {
-    optimizer.zeroGrad();
-    criterion.forward(net.forward(inputs), labels).backward();
-    optimizer.step();
-  };
+  return classifierStep(net, (out, labels) => criterion.forward(out, labels), new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 }),
+    randn(batch, 1, 28, 28), randint(0, 10, [batch]));
 }
 
 /**
