@@ -13,12 +13,15 @@ import type { Backend, Conv2dGeometry } from '../src/backend/backend';
 import { jsBackend } from '../src/backend/js';
 import { createWasmBackend } from '../src/backend/wasm';
 import { conv2dGeometry } from '../src/backend/validate';
+import { measureSimdPeak } from './lib/simd-peak';
 
 const HELP = `Usage: npm run bench:kernels [-- options]
        node dist/scripts/bench-kernels.js [options]
 
 Measures GFLOP/s of gemm and conv2d (forward, backward-input, backward-weight), wasm backend
-vs the js reference, single-threaded, and prints one table with the wasm/js ratio.
+vs the js reference, single-threaded, and prints one table with the wasm/js ratio and the
+wasm figure as a fraction of the WASM SIMD128 peak (scripts/lib/simd-peak.ts, measured right
+before each case).
 
 Options:
   --filter <text>   only cases whose kernel or shape contains <text> (e.g. gemm, conv, 1024)
@@ -141,6 +144,13 @@ function allCases(): Case[] {
       batch, inChannels: 6, inHeight: 14, inWidth: 14, outChannels: 16, kernelSize: 5,
     })));
   }
+  // pytorch/examples mnist/main.py's Net at batch 64: conv 1->32 3x3, conv 32->64 3x3, fc 9216->128.
+  cases.push(...convCases('mnist conv1', conv2dGeometry({ batch: 64, inChannels: 1, inHeight: 28, inWidth: 28, outChannels: 32, kernelSize: 3 })));
+  cases.push(...convCases('mnist conv2', conv2dGeometry({ batch: 64, inChannels: 32, inHeight: 26, inWidth: 26, outChannels: 64, kernelSize: 3 })));
+  const mnistFc = 'mnist fc1 9216->128 N=64';
+  cases.push(gemmCase('gemm fc forward', mnistFc, false, true, 64, 128, 9216));
+  cases.push(gemmCase('gemm fc backward-input', mnistFc, false, false, 64, 9216, 128));
+  cases.push(gemmCase('gemm fc backward-weight', mnistFc, true, false, 128, 9216, 64));
   return cases;
 }
 
@@ -202,11 +212,13 @@ function main(): void {
   const cases = allCases().filter((c) => options.filter === null ||
     `${c.kernel} ${c.shape}`.includes(options.filter));
   const header = [pad('kernel', 24), pad('shape', 44), pad('MFLOP', 8, true), pad('wasm ms', 10, true),
-    pad('wasm GF/s', 10, true), pad('js ms', 10, true), pad('js GF/s', 8, true), pad('wasm/js', 8, true)];
+    pad('wasm GF/s', 10, true), pad('of peak', 8, true), pad('js ms', 10, true), pad('js GF/s', 8, true), pad('wasm/js', 8, true)];
   console.log(header.join(' '));
   console.log(header.map((h) => '-'.repeat(h.length)).join(' '));
   const budgetMs = options.budgetSeconds * 1000;
   for (const c of cases) {
+    // The peak right before each case: on a shared machine the core's share changes by the second.
+    const peak = measureSimdPeak(3, 30).gflops;
     const w = time(c.prepare(wasm), budgetMs);
     const wasmGflops = c.flops / (w.ms * 1e6);
     let jsCells = [pad('-', 10, true), pad('-', 8, true), pad('-', 8, true)];
@@ -217,7 +229,7 @@ function main(): void {
         pad(`${(wasmGflops / jsGflops).toFixed(1)}x`, 8, true)];
     }
     console.log([pad(c.kernel, 24), pad(c.shape, 44), pad((c.flops / 1e6).toFixed(2), 8, true),
-      pad(w.ms.toFixed(3), 10, true), pad(wasmGflops.toFixed(2), 10, true), ...jsCells].join(' '));
+      pad(w.ms.toFixed(3), 10, true), pad(wasmGflops.toFixed(2), 10, true), pad(`${(100 * wasmGflops / peak).toFixed(0)} %`, 8, true), ...jsCells].join(' '));
   }
 }
 

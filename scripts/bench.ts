@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { getBackend } from '../src/backend';
+import { runZoo } from './lib/bench-zoo';
 import { BenchConfig, BenchUsageError, parseBenchArgs, USAGE } from './lib/bench-args';
 import {
   findTorch, runEchoing, torchEpoch, torchStep, EpochResult, TorchRuntime, TorchStep,
@@ -103,6 +104,14 @@ async function main(argv: string[]): Promise<number> {
     : 'PyTorch: skipped (--no-torch)');
   if (torch) head.push(`PyTorch: ${torch.version} (${torch.blas}): ${torch.envPrefix}${torch.python} scripts/bench-torch.py --threads N --batch B`);
   out();
+  if (cfg.zoo) {
+    if (torch) head[head.length - 1] = `PyTorch: ${torch.version} (${torch.blas}): ${torch.envPrefix}${torch.python} scripts/bench-zoo-torch.py --model ID --threads N`;
+    const table = await runZoo({ quick: cfg.quick, threads: cfg.threads, models: cfg.models }, torch, out);
+    const lines = [`### npm run bench -- --zoo (${new Date().toISOString().slice(0, 10)})`, '', ...head.map((h) => `- ${h}`), '', ...table, '',
+      `Bench wall time: ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`];
+    out('\n' + lines.join('\n'));
+    return 0;
+  }
 
   // First, while this process's wasm memory has seen nothing else (it never shrinks): the
   // loop in scope() (the smaller footprint), then the ordinary loop.

@@ -346,6 +346,24 @@ const convCases: ConvCase[] = [
   // partly empty last quad, padding, groups and dilation.
   { batch: 6, inChannels: 4, inHeight: 8, inWidth: 8, outChannels: 32, kernelSize: 5, padding: 1, groups: 2 },
   { batch: 7, inChannels: 3, inHeight: 9, inWidth: 9, outChannels: 12, kernelSize: 3, padding: 1, dilation: 2 },
+  // Winograd F(2x2, 3x3) (3x3, stride 1; backward-input from 16 channels on both sides,
+  // forward from inC * outC >= 32 * 32, backward-weight from 32 * 64): odd output sizes (a
+  // half-used last tile row / column), tile rows not a multiple of 4 tiles, padding 0, 1, 2 and
+  // asymmetric, a 2x2 output, several chunks per image; and its neighbours that must not take
+  // it (stride 2, 1x1, a 1-row output, 15 channels, dilation).
+  { batch: 2, inChannels: 32, inHeight: 7, inWidth: 9, outChannels: 64, kernelSize: 3 },
+  { batch: 1, inChannels: 33, inHeight: 10, inWidth: 13, outChannels: 64, kernelSize: 3, padding: 1 },
+  { batch: 3, inChannels: 64, inHeight: 4, inWidth: 4, outChannels: 32, kernelSize: 3, padding: 2 },
+  { batch: 2, inChannels: 32, inHeight: 4, inWidth: 4, outChannels: 32, kernelSize: 3, bias: false },
+  { batch: 2, inChannels: 16, inHeight: 7, inWidth: 9, outChannels: 17, kernelSize: 3 },
+  { batch: 2, inChannels: 40, inHeight: 9, inWidth: 30, outChannels: 64, kernelSize: 3, padding: [1, 0] },
+  { batch: 1, inChannels: 32, inHeight: 40, inWidth: 11, outChannels: 64, kernelSize: 3, padding: [0, 2] },
+  { batch: 2, inChannels: 32, inHeight: 26, inWidth: 26, outChannels: 64, kernelSize: 3 },
+  { batch: 2, inChannels: 32, inHeight: 9, inWidth: 9, outChannels: 64, kernelSize: 3, stride: 2, padding: 1 },
+  { batch: 2, inChannels: 32, inHeight: 5, inWidth: 6, outChannels: 64, kernelSize: 1 },
+  { batch: 2, inChannels: 32, inHeight: 3, inWidth: 12, outChannels: 64, kernelSize: 3 },
+  { batch: 2, inChannels: 15, inHeight: 8, inWidth: 8, outChannels: 64, kernelSize: 3, padding: 1 },
+  { batch: 1, inChannels: 32, inHeight: 9, inWidth: 9, outChannels: 64, kernelSize: 3, dilation: 2 },
   seedConv1(4),
   seedConv2(4),
   { ...seedConv2(1), bias: false },

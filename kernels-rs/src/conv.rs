@@ -69,6 +69,14 @@ impl Geometry {
             && self.out_h == self.in_h + 2 * self.pad_h - (self.k_h - 1) * self.dil_h
             && self.out_w == self.in_w + 2 * self.pad_w - (self.k_w - 1) * self.dil_w
     }
+    /// The Winograd F(2x2, 3x3) path takes this convolution (winograd.rs).
+    fn winograd_ok(&self, pass: crate::winograd::Pass) -> bool {
+        self.direct_ok()
+            && crate::winograd::applies(
+                pass, self.in_c, self.out_c, self.k_h, self.k_w, self.stride_h, self.stride_w, self.pad_h,
+                self.pad_w, self.dil_h, self.dil_w, self.groups, self.out_h, self.out_w,
+            )
+    }
     /// Output columns [lo, hi) whose input column ox*stride - pad + kx*dil is inside the row.
     fn valid_ox(&self, kx: usize) -> (usize, usize) {
         valid_range(self.out_w, self.in_w, self.stride_w, self.pad_w, kx * self.dil_w)
@@ -245,6 +253,11 @@ pub unsafe extern "C" fn conv2d_forward(
     if p == 0 || opg == 0 {
         return;
     }
+    if g.winograd_ok(crate::winograd::Pass::Forward) {
+        return crate::winograd::forward(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, weight, bias, output,
+        );
+    }
     if g.direct_ok() && !g.is_pointwise() && k > 0 {
         return crate::conv_direct::conv_forward_stride1(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
@@ -290,6 +303,11 @@ pub unsafe extern "C" fn conv2d_backward_input(
     check_floats(g.scratch_floats());
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
+    if g.winograd_ok(crate::winograd::Pass::BackwardInput) && g.in_plane() > 0 {
+        return crate::winograd::backward_input(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
+        );
+    }
     if g.direct_ok() && !pointwise && p > 0 && opg > 0 && g.in_plane() > 0 {
         return crate::conv_direct::conv_backward_input_stride1(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
@@ -341,6 +359,11 @@ pub unsafe extern "C" fn conv2d_backward_weight(
     }
     if p == 0 || k == 0 || opg == 0 {
         return;
+    }
+    if g.winograd_ok(crate::winograd::Pass::BackwardWeight) {
+        return crate::winograd::backward_weight(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, grad_output, grad_weight,
+        );
     }
     if g.direct_ok() && !g.is_pointwise() {
         return crate::conv_direct::conv_backward_weight_stride1(

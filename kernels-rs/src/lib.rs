@@ -17,6 +17,7 @@ mod quads;
 mod adam;
 mod scratch;
 mod simd;
+mod winograd;
 mod sgd;
 
 use std::alloc::{alloc as sys_alloc, dealloc as sys_dealloc, Layout};
@@ -62,7 +63,10 @@ pub unsafe extern "C" fn dealloc(ptr: *mut u8, bytes: usize) {
 /// Frees the kernels' internal scratch buffers (packing panels, im2col columns).
 #[no_mangle]
 pub extern "C" fn release_scratch() {
-    unsafe { scratch::release_all() }
+    unsafe {
+        scratch::release_all();
+        winograd::release();
+    }
 }
 
 /// Bytes of the scratch request that stopped the last kernel with a trap (0: none), then 0:

@@ -1,4 +1,7 @@
 /** Flags of `npm run bench` (see USAGE). Problems print the usage and exit 2. */
+import { ZOO } from './zoo-models';
+
+const ZOO_IDS = ZOO.map((z) => z.id);
 
 export interface BenchConfig {
   quick: boolean;
@@ -16,6 +19,10 @@ export interface BenchConfig {
   numWorkers: number;
   /** Optimizer steps of the epoch run (15,000 = one epoch of Fashion-MNIST at batch 4). */
   epochSteps: number | null;
+  /** --zoo: the model zoo instead of the seed recipe's measurements. */
+  zoo: boolean;
+  /** --models: zoo model ids (default all). */
+  models: string[] | null;
   help: boolean;
 }
 
@@ -44,12 +51,30 @@ table with the ratios:
     RSS at step 1,000, 5,000 and 10,000; then 100 setBackend('wasm')/setBackend('js')
     switches (WASM memory before and after), and peak memory.
 
+With --zoo it measures instead a model zoo (scripts/lib/zoo-models.ts; PyTorch's side is
+scripts/bench-zoo-torch.py), each model's training step beside PyTorch in the same run:
+
+  - the WASM SIMD128 peak of one core, from micro-benchmarks run before and after the models
+    in a hand-assembled wasm module: 12 independent f32x4 mul+add chains, and a gemm-style
+    register tile with its operands loaded every iteration; the higher best run is the peak;
+  - per model: CPU ms per training step (process user + system time: the machine may be
+    shared; wall ms too), after a warm-up (at least 2 s and up to 1,000 steps), the median
+    of 5 runs of ~0.4 s,
+    PyTorch's ms per step and the ratio, GFLOP/s (plain multiply-adds of the convs and linears,
+    forward and both backwards, 2 FLOPs each) and that as a fraction of the peak;
+  - models: the seed Net at batch 4 and 64; pytorch/examples mnist/main.py's Net at batch 64
+    (Adadelta, nll_loss); an MLP 784-512-512-10 at batch 64 and 256 (SGD); the tutorial's
+    dynamic_net (0-d parameters, 2,000 points, its random depth fixed) as µs per forward op.
+  Thread counts other than 1 run PyTorch only (torchlet's DataParallel takes the seed Net).
+
 Options
+  --zoo              the model zoo (above) instead of the seed recipe's measurements
+  --models LIST      zoo models to run, by id (default all): ZOO_IDS
   --quick            fewer steps everywhere (a smoke run of about a minute; numbers are rough)
   --skip-epoch       no Fashion-MNIST epoch
   --skip-memory      no 10,000-step memory run
   --no-torch         do not run PyTorch even when it is installed
-  --threads LIST     thread counts to measure, e.g. 1 or 1,2 (default 1,2)
+  --threads LIST     thread counts to measure, e.g. 1 or 1,2 (default 1,2; with --zoo 1)
   --batches LIST     batch sizes of the step measurements (default 4,64)
   --memory-steps N   length of the memory run (default 10000; --quick 3000)
   --epoch-steps N    stop the epoch run after N steps (default: the whole epoch)
@@ -57,7 +82,7 @@ Options
                      memory and a batch of 4 is prepared in microseconds, while handing it over
                      from a worker thread costs more; 6,000 steps took 2.9 s with 0 workers and
                      3.4-3.9 s with npm run train's default of 2)
-  --help             show this text`;
+  --help             show this text`.replace('ZOO_IDS', ZOO_IDS.join(', '));
 
 export class BenchUsageError extends Error {}
 
@@ -83,8 +108,9 @@ function nonNegative(name: string, value: string): number {
 export function parseBenchArgs(argv: string[]): BenchConfig {
   const c: BenchConfig = {
     quick: false, epoch: true, memory: true, torch: true, threads: [1, 2], batches: [4, 64],
-    memorySteps: 10000, memoryFirst: 1000, numWorkers: 0, epochSteps: null, help: false,
+    memorySteps: 10000, memoryFirst: 1000, numWorkers: 0, epochSteps: null, zoo: false, models: null, help: false,
   };
+  let threadsGiven = false;
   let memorySteps: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -99,7 +125,15 @@ export function parseBenchArgs(argv: string[]): BenchConfig {
       case '--skip-epoch': c.epoch = false; break;
       case '--skip-memory': c.memory = false; break;
       case '--no-torch': c.torch = false; break;
-      case '--threads': c.threads = list('threads', value()); break;
+      case '--threads': c.threads = list('threads', value()); threadsGiven = true; break;
+      case '--zoo': c.zoo = true; break;
+      case '--models': {
+        const ids = value().split(',').map((x) => x.trim());
+        const unknown = ids.filter((x) => !ZOO_IDS.includes(x));
+        if (unknown.length) throw new BenchUsageError(`--models: unknown model '${unknown[0]}' (known: ${ZOO_IDS.join(', ')})`);
+        c.models = ids;
+        break;
+      }
       case '--batches': c.batches = list('batches', value()); break;
       case '--memory-steps': memorySteps = positive('memory-steps', value()); break;
       case '--epoch-steps': c.epochSteps = positive('epoch-steps', value()); break;
@@ -110,5 +144,7 @@ export function parseBenchArgs(argv: string[]): BenchConfig {
   c.memorySteps = memorySteps ?? (c.quick ? 3000 : 10000);
   c.memoryFirst = Math.min(1000, c.memorySteps);
   if (c.quick && c.epochSteps === null) c.epochSteps = 3000;
+  if (c.models && !c.zoo) throw new BenchUsageError('--models needs --zoo');
+  if (c.zoo && !threadsGiven) c.threads = [1];
   return c;
 }

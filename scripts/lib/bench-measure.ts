@@ -153,7 +153,7 @@ export function loopForward(s: Setup): () => void | Promise<void> {
 }
 
 /** `step`, letting the event loop turn every LOOP_YIELD_EVERY_MS as the DataLoader does. */
-function inLoop<T>(step: () => T): () => T | Promise<T> {
+export function inLoop<T>(step: () => T): () => T | Promise<T> {
   let last = performance.now();
   return () => {
     const result = step();

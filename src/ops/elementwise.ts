@@ -19,15 +19,19 @@ export function broadcastPair(op: string, a: readonly number[], b: readonly numb
 
 /**
  * Applies `combine` on both operands (float32) stretched to the broadcast shape, except that
- * a one-element `other` is passed as is (combine handles y.length === 1 as a scalar).
+ * a one-element `other` is passed as is (combine handles y.length === 1 as a scalar), and so
+ * is a one-element `input` when `scalarInput` (combine then handles x.length === 1; a 0-d
+ * parameter times a vector, as in the polynomial fits, allocated and filled a copy).
  */
-function binaryForward(op: string, a: Tensor, b: Tensor, combine: Combine): Tensor {
+function binaryForward(op: string, a: Tensor, b: Tensor, combine: Combine, scalarInput = false): Tensor {
   const x = a._dense() as Float32Array;
   const y = b._dense() as Float32Array;
   const shape = broadcastPair(op, a.shape, b.shape);
   const n = shape.reduce((p, d) => p * d, 1);
   const out = new Float32Array(n);
-  combine(expandTo(x, a.shape, shape), y.length === 1 ? y : expandTo(y, b.shape, shape), out);
+  const keepY = y.length === 1;
+  const keepX = scalarInput && x.length === 1 && !keepY;
+  combine(keepX ? x : expandTo(x, a.shape, shape), keepY ? y : expandTo(y, b.shape, shape), out);
   return new Tensor(out, shape);
 }
 
@@ -84,12 +88,15 @@ function addScaled(op: 'add' | 'sub', input: Tensor, other: Tensor | number, alp
     if (y.length === 1) {
       const s = k * y[0];
       for (let i = 0; i < o.length; i++) o[i] = x[i] + s;
+    } else if (x.length === 1 && o.length !== 1) {
+      const s = x[0];
+      for (let i = 0; i < o.length; i++) o[i] = s + k * y[i];
     } else if (k === 1) {
       for (let i = 0; i < o.length; i++) o[i] = x[i] + y[i];
     } else {
       for (let i = 0; i < o.length; i++) o[i] = x[i] + k * y[i];
     }
-  });
+  }, true);
   if (needsGrad(a, b)) record(op === 'sub' ? subDef : addDef, out, [a, b], { alpha: k });
   return out;
 }
@@ -143,10 +150,13 @@ export function mul(input: Tensor, other: Tensor | number): Tensor {
     if (y.length === 1) {
       const s = y[0];
       for (let i = 0; i < o.length; i++) o[i] = x[i] * s;
+    } else if (x.length === 1 && o.length !== 1) {
+      const s = x[0];
+      for (let i = 0; i < o.length; i++) o[i] = s * y[i];
     } else {
       for (let i = 0; i < o.length; i++) o[i] = x[i] * y[i];
     }
-  });
+  }, true);
   if (needsGrad(a, b)) {
     record(mulDef, out, [a, b], {
       a: b.requiresGrad ? save(a) : null,

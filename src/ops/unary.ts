@@ -37,13 +37,18 @@ export function floatInput(op: string, input: Tensor): Tensor {
   return promoted(input, 'float32');
 }
 
-/** `forward` per element; recorded with `def`, saving the input or the output for it. */
+/**
+ * `forward` per element (or `bulk`, which fills y from x in its own loop: the call in the
+ * shared loop below cannot be inlined, one call per element); recorded with `def`, saving the
+ * input or the output for it.
+ */
 export function pointwise<S extends PointwiseState>(op: string, input: Tensor, forward: (x: number) => number,
-  def: OpDef<S>, saves: 'input' | 'output', state?: Omit<S, 'saved'>): Tensor {
+  def: OpDef<S>, saves: 'input' | 'output', state?: Omit<S, 'saved'>, bulk?: (x: Float32Array, y: Float32Array) => void): Tensor {
   const t = floatInput(op, input);
   const x = t._dense() as Float32Array;
   const y = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) y[i] = forward(x[i]);
+  if (bulk) bulk(x, y);
+  else for (let i = 0; i < x.length; i++) y[i] = forward(x[i]);
   const out = new Tensor(y, t.shape);
   if (needsGrad(t)) record(def, out, [t], { ...state, saved: save(saves === 'input' ? t : out) } as S);
   return out;

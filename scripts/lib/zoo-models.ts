@@ -1,0 +1,147 @@
+/**
+ * The model zoo of `npm run bench -- --zoo` (torchlet's side; scripts/bench-zoo-torch.py is
+ * PyTorch's, model for model). Each entry builds its model, loss and optimizer as the program
+ * it stands for does, and returns one training step on fixed in-memory data. `flops` is the
+ * plain multiply-add count of one step (forward + both backwards of the convs and linears,
+ * 2 FLOPs per multiply-add), used for GFLOP/s; elementwise work is not counted.
+ *
+ * To add a model (e.g. the CIFAR ResNet with BatchNorm at batch 32): write its builder here,
+ * add it to ZOO with the same `id` as in bench-zoo-torch.py's MODELS, and count its FLOPs with
+ * convFlops / linearFlops.
+ */
+import { setup, trainStep } from './bench-measure';
+import { Module, Conv2d, Linear, MaxPool2d, Dropout, ReLU, Flatten, Sequential, CrossEntropyLoss } from '../../src/nn';
+import { SGD, Adadelta } from '../../src/optim';
+import type { Optimizer } from '../../src/optim/optimizer';
+import { manualSeed } from '../../src/random';
+import { randn, randint } from '../../src/creation';
+import { linspace } from '../../src/creation-more';
+import { logSoftmax, nllLoss, relu, flatten, sin } from '../../src/ops';
+import type { Tensor } from '../../src/tensor';
+
+export interface ZooEntry {
+  /** Shared with bench-zoo-torch.py. */
+  id: string;
+  label: string;
+  batch: number;
+  /** Plain FLOPs of one training step (0: per-op bound, reported as µs per op). */
+  flops: number;
+  /** Ops (forward tensor ops) per step, for the per-op-bound loop. */
+  opsPerStep?: number;
+  /** Builds the model and returns one training step. */
+  build(): () => void;
+}
+
+/** Forward + backward-input + backward-weight of a conv: 3 gemms of outC x (C k k) x (N P). */
+export function convFlops(batch: number, inC: number, outC: number, k: number, outH: number, outW: number, needInputGrad = true): number {
+  const one = 2 * batch * outC * inC * k * k * outH * outW;
+  return one * (needInputGrad ? 3 : 2);
+}
+
+export function linearFlops(batch: number, inF: number, outF: number, needInputGrad = true): number {
+  const one = 2 * batch * inF * outF;
+  return one * (needInputGrad ? 3 : 2);
+}
+
+/** pytorch/examples mnist/main.py's Net. */
+export class MnistNet extends Module {
+  conv1 = new Conv2d(1, 32, 3, { stride: 1 });
+  conv2 = new Conv2d(32, 64, 3, { stride: 1 });
+  dropout1 = new Dropout(0.25);
+  dropout2 = new Dropout(0.5);
+  fc1 = new Linear(9216, 128);
+  fc2 = new Linear(128, 10);
+  pool = new MaxPool2d(2);
+
+  override forward(x: Tensor): Tensor {
+    x = relu(this.conv1.forward(x));
+    x = relu(this.conv2.forward(x));
+    x = this.pool.forward(x);
+    x = this.dropout1.forward(x);
+    x = flatten(x, 1);
+    x = relu(this.fc1.forward(x));
+    x = this.dropout2.forward(x);
+    x = this.fc2.forward(x);
+    return logSoftmax(x, 1);
+  }
+}
+
+/** The seed recipe's step (bench-measure.ts's, as `npm run bench` times it). */
+function seedNet(batch: number): () => void {
+  const s = setup(batch);
+  return () => trainStep(s);
+}
+
+/** zeroGrad, loss of the model's output, backward, step. */
+function classifierStep(net: Module, loss: (out: Tensor, labels: Tensor) => Tensor, optimizer: Optimizer<object>,
+  inputs: Tensor, labels: Tensor): () => void {
+  return () => {
+    optimizer.zeroGrad();
+    loss(net.forward(inputs), labels).backward();
+    optimizer.step();
+  };
+}
+
+function mnistNet(batch: number): () => void {
+  manualSeed(0);
+  const net = new MnistNet();
+  return classifierStep(net, (out, labels) => nllLoss(out, labels), new Adadelta(net.parameters(), { lr: 1.0 }),
+    randn(batch, 1, 28, 28), randint(0, 10, [batch]));
+}
+
+function mlp(batch: number): () => void {
+  manualSeed(0);
+  const net = new Sequential(new Flatten(), new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 10));
+  const criterion = new CrossEntropyLoss();
+  return classifierStep(net, (out, labels) => criterion.forward(out, labels), new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 }),
+    randn(batch, 1, 28, 28), randint(0, 10, [batch]));
+}
+
+/**
+ * The tutorial's dynamic_net (examples_autograd/dynamic_net.py) with its random choice fixed
+ * at 2 extra terms so both libraries run the same ops: y = a + b x + c x^2 + d x^3 + e x^4 + e x^5
+ * over 2,000 points, loss (y - sin x)^2 summed, backward, SGD with momentum on 0-d parameters.
+ * Forward tensor ops per step: 2 + 3 * 4 (pow, mul, add per term from x^2) + 3 (sub, pow, sum) = 17.
+ */
+export const DYNAMIC_NET_OPS = 17;
+function dynamicNet(): () => void {
+  manualSeed(0);
+  const x = linspace(-Math.PI, Math.PI, 2000);
+  const y = sin(x);
+  const p = [0, 1, 2, 3, 4].map(() => randn([], { requiresGrad: true }));
+  const [a, b, c, d, e] = p;
+  const optimizer = new SGD(p, { lr: 1e-8, momentum: 0.9 });
+  return () => {
+    let yPred = a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));
+    for (const exp of [4, 5]) yPred = yPred.add(e.mul(x.pow(exp)));
+    const loss = yPred.sub(y).pow(2).sum();
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.step();
+  };
+}
+
+export const ZOO: ZooEntry[] = [
+  ...[4, 64].map((batch) => ({
+    id: `seed-net-b${batch}`, label: `seed Net (CIFAR tutorial), batch ${batch}`, batch,
+    flops: convFlops(batch, 3, 6, 5, 28, 28, false) + convFlops(batch, 6, 16, 5, 10, 10) +
+      linearFlops(batch, 400, 120) + linearFlops(batch, 120, 84) + linearFlops(batch, 84, 10),
+    build: () => seedNet(batch),
+  })),
+  {
+    id: 'mnist-net-b64', label: 'mnist/main.py Net, batch 64', batch: 64,
+    flops: convFlops(64, 1, 32, 3, 26, 26, false) + convFlops(64, 32, 64, 3, 24, 24) +
+      linearFlops(64, 9216, 128) + linearFlops(64, 128, 10),
+    build: () => mnistNet(64),
+  },
+  ...[64, 256].map((batch) => ({
+    id: `mlp-b${batch}`, label: `MLP 784-512-512-10, batch ${batch}`, batch,
+    flops: linearFlops(batch, 784, 512, false) + linearFlops(batch, 512, 512) + linearFlops(batch, 512, 10),
+    build: () => mlp(batch),
+  })),
+  // Hook: { id: 'resnet-cifar-b32', label: 'CIFAR ResNet with BatchNorm, batch 32', batch: 32, flops: ..., build: ... }
+  {
+    id: 'dynamic-net', label: 'dynamic_net loop (0-d params, 2,000 points)', batch: 2000,
+    flops: 0, opsPerStep: DYNAMIC_NET_OPS, build: dynamicNet,
+  },
+];
