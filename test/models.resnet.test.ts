@@ -120,3 +120,11 @@ describe.each(['js', 'wasm'] as BackendName[])('%s backend', (backend) => {
     expectClose(net.forward(f.test_input), f.test_logits, 1e-4, 'eval logits');
   });
 });
+
+test("BatchNorm2d is one op with PyTorch's grad_fn name (NativeBatchNormBackward0), in train and eval mode", () => {
+  const bn = new nn.BatchNorm2d(3);
+  const x = new Tensor(Float32Array.from({ length: 2 * 3 * 2 * 2 }, (_, i) => Math.sin(i)), [2, 3, 2, 2]).requiresGrad_();
+  expect(bn.forward(x).gradFn?.name).toBe('NativeBatchNormBackward0');
+  bn.eval();
+  expect(bn.forward(x).gradFn?.name).toBe('NativeBatchNormBackward0');
+});
