@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import { cifarResNet, type BasicBlock } from '../src/models';
-import { loadCheckpoint, readCheckpointState } from '../src/io/checkpoint';
+import { loadCheckpoint, readCheckpointState, saveCheckpoint } from '../src/io/checkpoint';
 import { loadFile } from '../src/io/safetensors';
 import { ensureBuilt } from './helpers/dist';
 
@@ -77,6 +77,14 @@ test('resume through the CLI is exact (weights and BatchNorm buffers); another -
   expect(wrong.status).toBe(2);
   expect(wrong.stderr).toBe(`train: --model net differs from the checkpoint's model resnet (${halfFile}); ` +
     'a resumed run keeps its model: drop --model, or start a new run without --resume.\n');
+
+  // A checkpoint naming a model this program does not know is refused before anything is built.
+  const state = readCheckpointState(halfFile);
+  const unknownFile = path.join(dir, 'unknown-model.safetensors');
+  saveCheckpoint(unknownFile, { model: checkpointModel(halfFile), epoch: state.epoch, step: state.step, extra: { ...state.extra, model: 'vgg' } });
+  const unknown = train(['--resume', unknownFile]);
+  expect(unknown.status).toBe(1);
+  expect(unknown.stderr).toBe(`train: ${unknownFile}: unknown model string "vgg" (expected one of net, resnet)\n`);
 
   // No --model: the checkpoint's.
   const rest = train(['--no-eval', '--num-workers', '0', '--max-steps', '8', '--resume', halfFile]);
