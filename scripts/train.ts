@@ -6,7 +6,6 @@ import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import { Net } from '../src/models';
 import { CrossEntropyLoss } from '../src/nn';
 import { SGD } from '../src/optim';
 import { DataLoader } from '../src/data';
@@ -23,6 +22,7 @@ import { problemsError } from '../src/options';
 import { removeStaleTemporaries } from '../src/io/atomic';
 import { checkWritableFile, existingRunFiles, RUN_FILES } from './lib/train-outputs';
 import { PeriodicCheckpoints } from './lib/train-periodic';
+import { buildTrainModel, modelLabel, type ModelName } from './lib/train-model';
 
 const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130;
@@ -122,6 +122,14 @@ async function main(argv: string[]): Promise<number> {
     const problems = checkpointExtraProblems(resumed.extra);
     if (problems.length > 0) throw problemsError(cfg.resume, problems);
     resumedExtra = resumed.extra as Partial<CheckpointExtra>;
+    // The checkpoint's model (the seed Net in files from before --model) is the one resumed.
+    const checkpointModel: ModelName = resumedExtra.model ?? 'net';
+    if (cfg.explicit.has('model') && cfg.model !== checkpointModel) {
+      process.stderr.write(`train: --model ${cfg.model} differs from the checkpoint's model ${checkpointModel} (${cfg.resume}); ` +
+        `a resumed run keeps its model: drop --model, or start a new run without --resume.\n`);
+      return EXIT_USAGE;
+    }
+    cfg.model = checkpointModel;
     if (!cfg.explicit.has('dataset') && resumedExtra.dataset) cfg.dataset = resumedExtra.dataset as TrainConfig['dataset'];
     if (resumedExtra.batchSize !== undefined) {
       if (cfg.explicit.has('batch-size') && cfg.batchSize !== resumedExtra.batchSize) {
@@ -144,6 +152,8 @@ async function main(argv: string[]): Promise<number> {
     log: (line) => process.stderr.write(line + '\n'),
   });
   out(`Training on ${data.label}: ${data.reason}`);
+  // The default keeps the recipe's output as it was; another model is named.
+  if (cfg.model !== 'net') out(`Model: ${modelLabel(cfg.model)} (--model ${cfg.model})`);
   if (cfg.threads > 1) {
     out(`Data-parallel over ${cfg.threads} threads (the main thread and ${cfg.threads - 1} worker${cfg.threads > 2 ? 's' : ''})`);
     const cpus = os.cpus().length;
@@ -156,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   manualSeed(cfg.seed);
-  const net = new Net(data.inChannels);
+  const net = buildTrainModel(cfg.model, data.inChannels, data.classes.length);
   const criterion = new CrossEntropyLoss();
   const optimizer = new SGD(net.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
 
@@ -196,7 +206,7 @@ async function main(argv: string[]): Promise<number> {
     // Replaced whole: a checkpoint of the old run must not pass for one of this run.
     fs.rmSync(path.join(runDir, 'checkpoint.safetensors'), { force: true });
   }
-  const runLog = new RunLog(runDir, `Running loss: seed Net on ${data.label === 'the synthetic CIFAR-format set' ? 'synthetic CIFAR' : data.label}`, {
+  const runLog = new RunLog(runDir, `Running loss: ${modelLabel(cfg.model)} on ${data.label === 'the synthetic CIFAR-format set' ? 'synthetic CIFAR' : data.label}`, {
     resumeFromStep: state ? state.step : undefined,
   });
   const finalCheckpoint = path.join(runDir, 'checkpoint.safetensors');
@@ -256,7 +266,7 @@ async function main(argv: string[]): Promise<number> {
   let lastCheckpointStep: number | null = continuing && state ? state.step : null;
   const save = (file: string, s: TrainState) => {
     const extra: CheckpointExtra = {
-      trainState: s, runName, dataset: data.name, batchSize: cfg.batchSize, seed: cfg.seed, trainImages: data.trainset.length,
+      trainState: s, model: cfg.model, runName, dataset: data.name, batchSize: cfg.batchSize, seed: cfg.seed, trainImages: data.trainset.length,
       epochs: cfg.epochs, logEvery: cfg.logEvery,
       syntheticTrainSize: cfg.syntheticTrainSize, syntheticTestSize: cfg.syntheticTestSize,
     };

@@ -3,6 +3,7 @@
  * UsageError, which the script prints with a pointer to --help and turns into exit code 2.
  */
 import { parseArgs } from 'util';
+import { MODELS, RESNET_DEPTH, type ModelName } from './train-model';
 
 /** The data sets a run can train on (what a checkpoint records), and --dataset's choices. */
 export const DATASETS = ['cifar10', 'fashion-mnist', 'synthetic'] as const;
@@ -10,6 +11,7 @@ export type DatasetName = typeof DATASETS[number];
 export type DatasetChoice = 'auto' | DatasetName;
 
 export interface TrainConfig {
+  model: ModelName;
   dataset: DatasetChoice;
   dataDir: string;
   epochs: number;
@@ -63,6 +65,11 @@ Trains the seed recipe's Net (CrossEntropyLoss, SGD with momentum, batch 4, shuf
 epochs, optimizer.zeroGrad() every step) and prints its running loss every --log-every batches
 exactly as the PyTorch recipe does, then test accuracy overall and per class.
 
+Model
+  --model NAME          net | resnet (default net: the recipe's Net; resnet: a CIFAR-style
+                        ResNet-${RESNET_DEPTH} with BatchNorm, models.cifarResNet({ depth: ${RESNET_DEPTH} })). A resumed
+                        run keeps its checkpoint's model; naming another one is refused.
+
 Data
   --dataset NAME        auto | cifar10 | fashion-mnist | synthetic (default auto: CIFAR-10 when in
                         --data-dir or downloadable, else Fashion-MNIST when installed, else synthetic)
@@ -81,8 +88,11 @@ Training
   --max-steps N         stop after N optimizer steps in total (counting resumed ones)
   --backend NAME        wasm | js (default: wasm, or $TORCHLET_BACKEND)
   --threads N           data-parallel threads (default 1): each batch is split across N threads,
-                        gradients summed before one optimizer step (same result as 1 thread);
-                        pays off from batch 8 (1.3x at batch 8, 1.7x at 64 on 2 cores), not at 4
+                        gradients summed before one optimizer step (same result as 1 thread;
+                        with --model resnet, BatchNorm normalises each thread's shard by its own
+                        statistics and the running statistics follow the first shard, as
+                        PyTorch's DataParallel); pays off from batch 8 (1.3x at batch 8, 1.7x at
+                        64 on 2 cores for the Net), not at 4
 
 Output
   --log-every N         print the running loss every N mini-batches (default 2000)
@@ -153,6 +163,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
       strict: true,
       allowPositionals: false,
       options: {
+        model: { type: 'string' },
         dataset: { type: 'string' },
         'data-dir': { type: 'string' },
         epochs: { type: 'string' },
@@ -195,6 +206,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
   const every = checkpointEvery(s('checkpoint-every'));
   const maxSteps = s('max-steps') === undefined ? null : integer('max-steps', s('max-steps'), 0, 1);
   return {
+    model: oneOf('model', s('model'), MODELS, 'net'),
     dataset: oneOf('dataset', s('dataset'), ['auto', ...DATASETS] as const, 'auto'),
     dataDir: s('data-dir') ?? './data',
     epochs: integer('epochs', s('epochs'), 2, 1),

@@ -7,9 +7,12 @@
 import { trainStateProblems, type TrainState } from '../../src/train/loop';
 import { Problems, describeValue } from '../../src/options';
 import { DATASETS, isPlainRunName, type DatasetName } from './train-args';
+import { MODELS, type ModelName } from './train-model';
 
 export interface CheckpointExtra {
   trainState: TrainState;
+  /** The model trained (absent in checkpoints from before --model: the seed Net). */
+  model: ModelName;
   runName: string;
   dataset: DatasetName;
   batchSize: number;
@@ -32,6 +35,9 @@ export function checkpointExtraProblems(extra: Record<string, unknown>): string[
   }
   if (!(DATASETS as readonly unknown[]).includes(extra.dataset)) {
     problems.add(new Error(`unknown data set ${describeValue(extra.dataset)} (expected one of ${DATASETS.join(', ')})`));
+  }
+  if (extra.model !== undefined && !(MODELS as readonly unknown[]).includes(extra.model)) {
+    problems.add(new Error(`unknown model ${describeValue(extra.model)} (expected one of ${MODELS.join(', ')})`));
   }
   if (extra.runName !== undefined && !isPlainRunName(extra.runName)) {
     problems.add(new Error(`runName must be a plain directory name (no slashes, not . or ..), got ${describeValue(extra.runName)}`));

@@ -5,12 +5,11 @@
  * normalise, and the running stats move by `momentum` (null: the cumulative average) with the
  * unbiased variance; in eval mode the running stats normalise.
  *
- * The forward is a composition of differentiable ops (mean, sub, mul, div, sqrt), so its
- * backward is exact but not one fused node: grad_fn names are not PyTorch's
- * NativeBatchNormBackward0, and there is no Rust kernel yet.
+ * The forward is one op, ops/batch-norm.ts (grad_fn NativeBatchNormBackward0, as PyTorch's),
+ * in TypeScript loops on both backends (no Rust kernel yet).
  */
 import { Tensor, shapeString } from '../tensor';
-import { add, sub, mul, div, mean, sqrt, reshape } from '../ops';
+import { batchNormForward } from '../ops/batch-norm';
 import { checkOptions, optionNames } from '../options';
 import { Module } from './module';
 import { Parameter } from './parameter';
@@ -77,48 +76,31 @@ abstract class BatchNorm extends Module {
     if (input.shape[1] !== c) {
       throw new Error(`running_mean should contain ${input.shape[1]} elements not ${c}`);
     }
-    const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
-    const perChannel = input.shape.map((d, i) => (i === 1 ? d : 1));
     const count = input.numel / c;
     const useBatchStats = this.training || !this.trackRunningStats;
-    let centred: Tensor;
-    let variance: Tensor;
-    if (useBatchStats) {
-      if (this.training && count <= 1) {
-        throw new Error(`Expected more than 1 value per channel when training, got input size ${shapeString(input.shape)}`);
-      }
-      const batchMean = mean(input, dims, true);
-      centred = sub(input, batchMean);
-      variance = mean(mul(centred, centred), dims, true);
-      if (this.training && this.trackRunningStats) this.updateRunningStats(batchMean, variance, count);
-    } else {
-      centred = sub(input, reshape(this.running_mean!, perChannel));
-      variance = reshape(this.running_var!, perChannel);
+    if (useBatchStats && this.training && count <= 1) {
+      throw new Error(`Expected more than 1 value per channel when training, got input size ${shapeString(input.shape)}`);
     }
-    let out = div(centred, sqrt(add(variance, this.eps)));
-    if (this.weight !== null) out = mul(out, reshape(this.weight, perChannel));
-    if (this.bias !== null) out = add(out, reshape(this.bias, perChannel));
-    return out;
+    const stats = useBatchStats ? null : { mean: this.running_mean!, variance: this.running_var! };
+    const { output, mean, variance } = batchNormForward(input, this.weight, this.bias, this.eps, stats);
+    if (useBatchStats && this.training && this.trackRunningStats) this.updateRunningStats(mean, variance, count);
+    return output;
   }
 
   /** running = (1 - f) * running + f * batch, with the unbiased variance; f = momentum or 1 / batches seen. */
-  private updateRunningStats(batchMean: Tensor, variance: Tensor, count: number): void {
+  private updateRunningStats(batchMean: Float64Array, variance: Float64Array, count: number): void {
     const tracked = this.num_batches_tracked!;
     const batches = (tracked._dense() as Int32Array)[0] + 1;
     tracked._writeDense(Int32Array.of(batches));
     tracked._versionCounter.value++;
     const f = this.momentum === null ? 1 / batches : this.momentum;
-    {
-      const m = batchMean._dense() as Float32Array;
-      const v = variance._dense() as Float32Array;
-      const rm = this.running_mean!._dense() as Float32Array;
-      const rv = this.running_var!._dense() as Float32Array;
-      const unbiased = count / (count - 1);
-      this.running_mean!._writeDense(rm.map((r, i) => (1 - f) * r + f * m[i]));
-      this.running_var!._writeDense(rv.map((r, i) => (1 - f) * r + f * v[i] * unbiased));
-      this.running_mean!._versionCounter.value++;
-      this.running_var!._versionCounter.value++;
-    }
+    const rm = this.running_mean!._dense() as Float32Array;
+    const rv = this.running_var!._dense() as Float32Array;
+    const unbiased = count / (count - 1);
+    this.running_mean!._writeDense(rm.map((r, i) => (1 - f) * r + f * batchMean[i]));
+    this.running_var!._writeDense(rv.map((r, i) => (1 - f) * r + f * variance[i] * unbiased));
+    this.running_mean!._versionCounter.value++;
+    this.running_var!._versionCounter.value++;
   }
 
   override extraRepr(): string {

@@ -20,6 +20,18 @@
  * changes and every optimizer work unchanged. (The scalar JS loop for the gradient sum took
  * 0.12 ms, hence axpy.)
  *
+ * BatchNorm (buffers), as PyTorch's nn.DataParallel and DistributedDataParallel without
+ * SyncBatchNorm: in training mode each thread normalises its shard with the shard's own batch
+ * statistics (so with BatchNorm the step is not the single-thread step; it is the step those
+ * PyTorch wrappers take), and the running statistics (running_mean, running_var,
+ * num_batches_tracked) of the main model move with shard 0 only, the main thread's: that is
+ * DataParallel's replica on device[0], which shares its buffers with the module, and DDP's
+ * default broadcast_buffers=True, which copies rank 0's buffers to every rank before each
+ * forward. The replicas' own updates are discarded: before every command they receive the main
+ * model's buffers and training flag, so an eval-mode `forward` normalises with the main model's
+ * running statistics on every thread. (A shard-0 batch that counts nothing under the loss,
+ * every label ignored, is skipped, and then the buffers do not move that step.)
+ *
  * Commands are a sequence number in shared memory (Atomics.wait/notify on both sides); the
  * main thread waits synchronously in short slices and yields to the event loop between them,
  * so a worker that dies is noticed (and Ctrl-C handlers run) instead of hanging.
@@ -38,8 +50,8 @@ import { shardLossFactors, shardSizes } from './shards';
 import { SpinWait } from './spin';
 import { criterionSpecOf, modelSpecOf, type CriterionSpec, type ModelSpec } from './spec';
 import {
-  Command, controlLength, DIMS, Field, ioBytes, ioInputs, ioLabels, KIND, MAX_DIMS, NDIM, paramTable, SEQ, slot, Status,
-  type ParamEntry, type WorkerInit,
+  bufferTable, bufferView, Command, controlLength, DIMS, Field, ioBytes, ioInputs, ioLabels, KIND, MAX_DIMS, NDIM, paramTable, SEQ,
+  slot, Status, TRAINING, type BufferEntry, type ParamEntry, type WorkerInit,
 } from './layout';
 
 export interface DataParallelOptions {
@@ -49,7 +61,7 @@ export interface DataParallelOptions {
   criterion: unknown;
   /** Threads in all, the main thread included (>= 1). */
   threads: number;
-  /** How workers rebuild the model; inferred for the seed Net. */
+  /** How workers rebuild the model; inferred for the seed Net and CifarResNet. */
   modelSpec?: ModelSpec;
   /** ms to wait for the workers to load (default 60 s). */
   startTimeoutMs?: number;
@@ -94,6 +106,9 @@ export class DataParallel {
   private readonly control: Int32Array;
   private readonly losses: Float64Array;
   private readonly weights: Float32Array;
+  private readonly buffers: Tensor[];
+  private readonly bufferTable: BufferEntry[];
+  private readonly bufferMemory: SharedArrayBuffer;
   private readonly gradFloats: Float32Array[] = [];
   private readonly gradFlags: Int32Array[] = [];
   private readonly workers: Worker[] = [];
@@ -113,9 +128,10 @@ export class DataParallel {
     this.criterionSpec = criterionSpecOf(o.criterion);
     this.criterion = o.criterion as CrossEntropyLoss;
     const modelSpec = modelSpecOf(o.model, o.modelSpec);
-    if (o.model.buffers().length > 0) {
-      throw new Error('DataParallel: models with buffers (e.g. running statistics) are not supported: replicas would not update them; use threads: 1');
-    }
+    const namedBuffers = o.model.namedBuffers();
+    this.buffers = namedBuffers.map(([, b]) => b);
+    const buffers = bufferTable(namedBuffers);
+    this.bufferTable = buffers.entries;
     const named = o.model.namedParameters();
     this.params = named.map(([, p]) => p);
     const { entries, total } = paramTable(named);
@@ -125,6 +141,7 @@ export class DataParallel {
     const control = new SharedArrayBuffer(4 * controlLength(workers));
     const losses = new SharedArrayBuffer(8 * Math.max(1, workers));
     const weights = new SharedArrayBuffer(4 * Math.max(1, total));
+    this.bufferMemory = new SharedArrayBuffer(4 * Math.max(1, buffers.total));
     this.control = new Int32Array(control);
     this.losses = new Float64Array(losses);
     this.weights = new Float32Array(weights);
@@ -138,7 +155,8 @@ export class DataParallel {
       this.io.push(new SharedArrayBuffer(0));
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {
-        index: j, backend, model: modelSpec, criterion: this.criterionSpec, params: entries, control, losses, weights, grads, port: port2,
+        index: j, backend, model: modelSpec, criterion: this.criterionSpec, params: entries, control, losses, weights, grads,
+        buffers: this.bufferTable, bufferMemory: this.bufferMemory, port: port2,
       };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       live++;
@@ -204,6 +222,9 @@ export class DataParallel {
     const sample = shape.slice(1).reduce((a, b) => a * b, 1);
     const w = this.weights;
     for (let i = 0; i < this.params.length; i++) w.set(this.params[i]._dense() as Float32Array, this.table[i].offset);
+    // The main model's buffers and mode (torch DDP's broadcast_buffers): see "BatchNorm" above.
+    for (let i = 0; i < this.buffers.length; i++) bufferView(this.bufferMemory, this.bufferTable[i]).set(this.buffers[i]._dense());
+    this.control[TRAINING] = this.model.training ? 1 : 0;
     this.control[NDIM] = shape.length - 1;
     for (let d = 1; d < shape.length; d++) this.control[DIMS + d - 1] = shape[d];
     const data = inputs._dense() as Float32Array;

@@ -7,6 +7,10 @@
  * (Float32): every parameter, concatenated in `namedParameters()` order; the main thread writes
  * them before each command. Per worker, `grads` (Float32, same layout, plus one has-grad flag
  * per parameter) and `io` (its shard's labels and inputs in; the outputs of a forward command back, from offset 0).
+ * `buffers` (4 bytes per element, float32 or int32 as each buffer is): the main model's buffers
+ * (BatchNorm's running statistics), in `namedBuffers()` order, written before each command
+ * with the main model's training flag (`TRAINING`), so that replicas run in the same mode with
+ * the same statistics.
  */
 export const SEQ = 0;
 export const KIND = 1;
@@ -14,7 +18,9 @@ export const NDIM = 2;
 /** Sample shape (without the batch dimension), up to MAX_DIMS entries. */
 export const DIMS = 3;
 export const MAX_DIMS = 8;
-const WORKER_BASE = DIMS + MAX_DIMS;
+/** 1 when the main model is in training mode, 0 in eval mode. */
+export const TRAINING = DIMS + MAX_DIMS;
+const WORKER_BASE = TRAINING + 1;
 const PER_WORKER = 6;
 
 export const enum Field { Rows = 0, IoGeneration = 1, Done = 2, Status = 3, Ready = 4, OutputElements = 5 }
@@ -62,6 +68,29 @@ export function paramTable(named: Array<[string, { shape: readonly number[]; num
   return { entries, total: offset };
 }
 
+/** A buffer's entry: a ParamEntry and its dtype (4-byte dtypes only, see bufferTable). */
+export interface BufferEntry extends ParamEntry {
+  dtype: 'float32' | 'int32';
+}
+
+/** The buffer table: offsets in 4-byte elements; buffers of other dtypes are refused. */
+export function bufferTable(named: Array<[string, { shape: readonly number[]; numel: number; dtype: string }]>): { entries: BufferEntry[]; total: number } {
+  const { entries, total } = paramTable(named);
+  return {
+    entries: entries.map((e, i) => {
+      const dtype = named[i][1].dtype;
+      if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`DataParallel: buffer ${e.name} has dtype ${dtype}; only float32 and int32 buffers are supported`);
+      return { ...e, dtype };
+    }),
+    total,
+  };
+}
+
+/** The typed view of one buffer's elements in the shared buffer memory. */
+export function bufferView(memory: SharedArrayBuffer, e: BufferEntry): Float32Array | Int32Array {
+  return e.dtype === 'float32' ? new Float32Array(memory, 4 * e.offset, e.numel) : new Int32Array(memory, 4 * e.offset, e.numel);
+}
+
 export interface WorkerInit {
   index: number;
   backend: string;
@@ -72,5 +101,7 @@ export interface WorkerInit {
   losses: SharedArrayBuffer;
   weights: SharedArrayBuffer;
   grads: SharedArrayBuffer;
+  buffers: BufferEntry[];
+  bufferMemory: SharedArrayBuffer;
   port: import('worker_threads').MessagePort;
 }

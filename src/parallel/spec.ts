@@ -1,16 +1,17 @@
 /**
  * What a worker thread needs to rebuild the model and the loss: plain data, sent once at start.
- * The seed Net is known by name; any other Module is given as the compiled JS file and export
+ * The seed Net and CifarResNet are known by name; any other Module is given as the compiled JS file and export
  * that construct it (the replica's weights then come from the main thread, so its own
  * initialisation does not matter).
  */
 import * as path from 'path';
 import { Module, CrossEntropyLoss } from '../nn';
-import { Net } from '../models';
+import { Net, CifarResNet, type CifarResNetOptions } from '../models';
 import { Tensor } from '../tensor';
 
 export type ModelSpec =
   | { kind: 'seedNet'; inChannels: number }
+  | { kind: 'cifarResNet'; options: CifarResNetOptions }
   | { kind: 'module'; module: string; export: string; args?: unknown[] };
 
 export interface CriterionSpec {
@@ -28,6 +29,9 @@ export function modelSpecOf(model: Module, given?: ModelSpec): ModelSpec {
     return given;
   }
   if (model instanceof Net) return { kind: 'seedNet', inChannels: model.conv1.inChannels };
+  if (model instanceof CifarResNet) {
+    return { kind: 'cifarResNet', options: { depth: model.depth, inChannels: model.inChannels, numClasses: model.numClasses, width: model.width } };
+  }
   throw new Error(
     `DataParallel: cannot tell how to rebuild a ${model.constructor.name} in a worker thread; pass ` +
       `modelSpec: { kind: 'module', module: '/abs/path/to/compiled.js', export: '${model.constructor.name}', args: [...] }`,
@@ -36,6 +40,7 @@ export function modelSpecOf(model: Module, given?: ModelSpec): ModelSpec {
 
 export function buildModel(spec: ModelSpec): Module {
   if (spec.kind === 'seedNet') return new Net(spec.inChannels);
+  if (spec.kind === 'cifarResNet') return new CifarResNet(spec.options);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const mod = require(spec.module) as Record<string, new (...args: unknown[]) => Module>;
   const Ctor = mod[spec.export];

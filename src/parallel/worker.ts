@@ -13,7 +13,7 @@ import { scope } from '../scope';
 import { buildCriterion, buildModel } from './spec';
 import { SpinWait } from './spin';
 import {
-  Command, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, SEQ, slot, Status, type WorkerInit,
+  bufferView, Command, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, SEQ, slot, Status, TRAINING, type WorkerInit,
 } from './layout';
 
 const init = workerData as WorkerInit;
@@ -47,7 +47,16 @@ function setup() {
         ? `parameter ${i} is ${name} [${p.shape.join(', ')}] in the replica but ${e.name} [${e.shape.join(', ')}] in the main model` : '';
     }).find((m) => m !== '');
   if (mismatch) throw new Error(`the model spec builds a different model: ${mismatch}`);
-  return { model, criterion, params: named.map(([, p]) => p) };
+  const namedBuffers = model.namedBuffers();
+  const bufferMismatch = namedBuffers.length !== init.buffers.length
+    ? `the replica has ${namedBuffers.length} buffers, the main model ${init.buffers.length}`
+    : namedBuffers.map(([name, b], i) => {
+      const e = init.buffers[i];
+      return name !== e.name || b.dtype !== e.dtype || b.shape.join(',') !== e.shape.join(',')
+        ? `buffer ${i} is ${name} ${b.dtype} [${b.shape.join(', ')}] in the replica but ${e.name} ${e.dtype} [${e.shape.join(', ')}] in the main model` : '';
+    }).find((m) => m !== '');
+  if (bufferMismatch) throw new Error(`the model spec builds a different model: ${bufferMismatch}`);
+  return { model, criterion, params: named.map(([, p]) => p), buffers: namedBuffers.map(([, b]) => b) };
 }
 
 /** Between two training steps the main thread only reduces, steps and fetches a batch. */
@@ -100,7 +109,7 @@ function run(): void {
     fail(e, Field.Ready, -1);
     return;
   }
-  const { model, criterion, params } = replica;
+  const { model, criterion, params, buffers } = replica;
   Atomics.store(control, slot(j, Field.Ready), 1);
   Atomics.notify(control, slot(j, Field.Ready));
 
@@ -128,6 +137,13 @@ function run(): void {
           (params[i]._dense() as Float32Array).set(weights.subarray(e.offset, e.offset + e.numel));
           params[i]._versionCounter.value++; // an in-place write of the replica's weights
         }
+        // The main model's running statistics and mode (see data-parallel.ts, "BatchNorm").
+        for (let i = 0; i < buffers.length; i++) {
+          buffers[i]._writeDense(bufferView(init.bufferMemory, init.buffers[i]));
+          buffers[i]._versionCounter.value++;
+        }
+        const training = control[TRAINING] === 1;
+        if (model.training !== training) model.train(training);
         // Nothing of this command outlives it but the gradients and outputs copied out, so it
         // runs in a scope: its tensors' memory is freed at once (this loop never yields to the
         // event loop, so the garbage collector's finalizers would never run here).

@@ -121,7 +121,7 @@ export interface FitOptions {
    * before the one optimizer step. Needs an nn.Module and CrossEntropyLoss (see src/parallel).
    */
   threads?: number;
-  /** How worker threads rebuild the model (inferred for the seed Net). */
+  /** How worker threads rebuild the model (inferred for the seed Net and CifarResNet). */
   modelSpec?: ModelSpec;
 }
 
