@@ -16,9 +16,9 @@
  * BatchNorm weight 1 and bias 0, fc PyTorch's Linear default.
  */
 import { Tensor } from '../tensor';
-import { Module, Conv2d, BatchNorm2d, Linear, MaxPool2d, ReLU, Sequential } from '../nn';
+import { Module, Conv2d, BatchNorm2d, Linear, MaxPool2d, ReLU, Sequential, AdaptiveAvgPool2d } from '../nn';
 import { kaimingNormal_ } from '../nn/init';
-import { add, relu, mean, flatten } from '../ops';
+import { add, relu, flatten } from '../ops';
 import { checkOptions, optionNames } from '../options';
 
 function conv3x3(inPlanes: number, outPlanes: number, stride = 1): Conv2d {
@@ -56,17 +56,6 @@ export class BasicBlock extends Module {
     let out = relu(this.bn1.forward(this.conv1.forward(x)));
     out = this.bn2.forward(this.conv2.forward(out));
     return relu(add(out, identity));
-  }
-}
-
-/**
- * The global average pool, torchvision's `avgpool` (no parameters, so names match).
- * TODO(after merge): replace by `new AdaptiveAvgPool2d([1, 1])`, which another branch adds;
- * output size 1x1 is exactly this mean over H and W.
- */
-export class GlobalAvgPool2d extends Module {
-  override forward(x: Tensor): Tensor {
-    return mean(x, [2, 3], true);
   }
 }
 
@@ -118,7 +107,7 @@ export class ResNet extends Module {
   layer2: Sequential;
   layer3: Sequential;
   layer4: Sequential;
-  avgpool: GlobalAvgPool2d;
+  avgpool: AdaptiveAvgPool2d;
   fc: Linear;
 
   constructor(layers: [number, number, number, number], options: ResNetOptions = {}) {
@@ -135,7 +124,7 @@ export class ResNet extends Module {
     this.layer2 = makeLayer(width, 2 * width, layers[1], 2);
     this.layer3 = makeLayer(2 * width, 4 * width, layers[2], 2);
     this.layer4 = makeLayer(4 * width, 8 * width, layers[3], 2);
-    this.avgpool = new GlobalAvgPool2d();
+    this.avgpool = new AdaptiveAvgPool2d([1, 1]);
     this.fc = new Linear(8 * width * BasicBlock.expansion, numClasses);
     initWeights(this);
   }
@@ -177,7 +166,7 @@ export class CifarResNet extends Module {
   layer1: Sequential;
   layer2: Sequential;
   layer3: Sequential;
-  avgpool: GlobalAvgPool2d;
+  avgpool: AdaptiveAvgPool2d;
   fc: Linear;
 
   constructor(options: CifarResNetOptions = {}) {
@@ -199,7 +188,7 @@ export class CifarResNet extends Module {
     this.layer1 = makeLayer(w, w, n, 1);
     this.layer2 = makeLayer(w, 2 * w, n, 2);
     this.layer3 = makeLayer(2 * w, 4 * w, n, 2);
-    this.avgpool = new GlobalAvgPool2d();
+    this.avgpool = new AdaptiveAvgPool2d([1, 1]);
     this.fc = new Linear(4 * w, this.numClasses);
     initWeights(this);
   }
