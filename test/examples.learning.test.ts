@@ -34,7 +34,9 @@ interface Port {
 function runAgainstFixture(name: string, port: Port, extra: (fixture: any) => object = () => ({})): void {
   const fixture = readExample(name);
   const { log, printed } = recorder();
-  const result = port.main({ log, init: startingValues(fixture.init), ...extra(fixture) });
+  const init = startingValues(fixture.init);
+  const result = port.main({ log, init, ...extra(fixture) });
+  expect(init.unused()).toEqual([]);
   expectPrinted(printed, fixture.printed, RTOL);
   expectFinal(result, fixture.final, RTOL);
 }

@@ -28,19 +28,24 @@ export function consoleLog(...args: unknown[]): void {
   process.stdout.write(args.map((a) => String(a)).join(' ') + '\n');
 }
 
-/** An Init that copies the given values (flat lists, in row-major order) into the named tensors. */
-export function startingValues(values: Record<string, number | number[]>): Init {
-  return (named) => {
+/**
+ * An Init that copies the given values (flat lists, in row-major order) into the named tensors;
+ * a program may call it several times (model parameters, then each random input), and
+ * `unused()` lists the values no call has asked for.
+ */
+export function startingValues(values: Record<string, number | number[]>): Init & { unused(): string[] } {
+  const used = new Set<string>();
+  const init = (named: Record<string, Tensor>) => {
     for (const [name, t] of Object.entries(named)) {
       const v = values[name];
       if (v === undefined) throw new Error(`startingValues: no value for '${name}' (have ${Object.keys(values).join(', ')})`);
       const flat = typeof v === 'number' ? [v] : v;
       if (flat.length !== t.numel) throw new Error(`startingValues: '${name}' has ${t.numel} elements, got ${flat.length} values`);
       noGrad(() => t.copy_(tensor(flat).view(t.shape)));
+      used.add(name);
     }
-    const missing = Object.keys(values).filter((k) => !(k in named));
-    if (missing.length > 0) throw new Error(`startingValues: the program has no tensor named ${missing.join(', ')}`);
   };
+  return Object.assign(init, { unused: () => Object.keys(values).filter((k) => !used.has(k)) });
 }
 
 /** A model's parameters by their state-dict names, for an Init. */

@@ -22,13 +22,35 @@ export function readExample<T = ExampleFixture>(name: string): T {
   return JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, `${name}.json`), 'utf8')) as T;
 }
 
-/** A log function that records each print call's arguments (tensors as flat value lists). */
+/**
+ * A log function that records each print call's arguments as the fixture scripts do
+ * (scripts/examples/py/common.py `recorded`): a tensor as its values and its printed form,
+ * modules and graph nodes as their printed form, numbers, strings, arrays and null as they are.
+ */
 export function recorder(): { log: (...args: unknown[]) => void; printed: Printed[] } {
   const printed: Printed[] = [];
   const log = (...args: unknown[]) => {
-    printed.push(args.map((a) => (a instanceof Tensor ? Array.from(a.float().dataSync()) : a)));
+    printed.push(args.map((a) => {
+      if (a instanceof Tensor) return { tensor: Array.from(a.float().dataSync()), str: a.toString() };
+      if (a === null || typeof a !== 'object' || Array.isArray(a)) return a;
+      return String(a);
+    }));
   };
   return { log, printed };
+}
+
+/**
+ * A printed line with Python's spellings mapped to torchlet's: snake_case option names to
+ * camelCase (kernel_size= → kernelSize=; a tensor's grad_fn= and requires_grad= stay, as
+ * torchlet prints them as PyTorch does), True/False/None to true/false/null, and object
+ * addresses (` at 0x7f…`, which JS objects do not have) removed.
+ */
+export function normalisePython(text: string): string {
+  return text
+    .replace(/ at 0x[0-9a-f]+/g, '')
+    .replace(/\b([a-z]+)_([a-z]+)=/g, (m, a: string, b: string) =>
+      (m === 'grad_fn=' || m === 'requires_grad=' ? m : `${a}${b[0].toUpperCase()}${b.slice(1)}=`))
+    .replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null');
 }
 
 /** The numbers in a printed line (a Python f-string and a JS template print floats alike). */
@@ -61,10 +83,38 @@ function flat(v: unknown): number[] {
   throw new Error(`not a number or a list: ${String(v)}`);
 }
 
+/** One unit in the last place of a printed decimal with at most 4 decimals (a tensor's print), else 0. */
+function printedUnit(token: string): number {
+  const m = /\.(\d+)$/.exec(token);
+  const decimals = m === null ? 0 : m[1].length;
+  return /e/i.test(token) || decimals > 4 ? 0 : 10 ** -decimals;
+}
+
 /**
- * Compares printed lines: strings word for word with their numbers within rtol (relative to the
- * largest number on the line, so that a coefficient near zero is held to the line's scale),
- * numbers and value lists within rtol.
+ * A printed string: the same words (after normalisePython) and the same numbers, each within
+ * rtol of the line's largest number, or one unit of its last printed digit when it was
+ * printed with 4 decimals or fewer (a tensor's print rounds, and a value a few ulps away may
+ * round the other way).
+ */
+export function expectSameText(actual: string, expected: string, rtol: number, what: string): void {
+  const e = normalisePython(expected);
+  expect(wordsOf(actual)).toBe(wordsOf(e));
+  const tokens = e.match(/-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi) ?? [];
+  const en = tokens.map(Number);
+  const an = numbersIn(actual);
+  expect(an.length).toBe(en.length);
+  const scale = Math.max(0, ...en.map(Math.abs));
+  en.forEach((v, i) => {
+    const bound = Math.max(rtol * Math.max(Math.abs(v), scale), printedUnit(tokens[i]) * 1.01);
+    if (!(Math.abs(an[i] - v) <= bound)) {
+      throw new Error(`${what}: number ${i} is ${an[i]}, PyTorch printed ${tokens[i]} (allowed ±${bound})\n${actual}\n${e}`);
+    }
+  });
+}
+
+/**
+ * Compares printed lines: strings as expectSameText, tensors by their values (within rtol of
+ * their largest magnitude) and their printed form, numbers and lists within rtol, null as null.
  */
 export function expectPrinted(actual: Printed[], expected: Printed[], rtol: number): void {
   expect(actual.length).toBe(expected.length);
@@ -73,13 +123,17 @@ export function expectPrinted(actual: Printed[], expected: Printed[], rtol: numb
     line.forEach((e, j) => {
       const a = actual[i][j];
       const what = `printed line ${i} argument ${j}`;
-      if (typeof e === 'string') {
-        expect(typeof a).toBe('string');
-        expect(wordsOf(a as string)).toBe(wordsOf(e));
-        const en = numbersIn(e);
-        expectClose(numbersIn(a as string), en, rtol, Math.max(0, ...en.map(Math.abs)), what);
-      } else if (typeof e === 'boolean') {
+      if (e === null || typeof e === 'boolean') {
         expect(a).toBe(e);
+      } else if (typeof e === 'string') {
+        expect(typeof a).toBe('string');
+        expectSameText(a as string, e, rtol, what);
+      } else if (typeof e === 'object' && !Array.isArray(e)) {
+        const et = e as { tensor: number[]; str: string };
+        const at = a as { tensor: number[]; str: string };
+        expect(at).toHaveProperty('tensor');
+        expectClose(at.tensor, et.tensor, rtol, Math.max(0, ...et.tensor.map(Math.abs)), what);
+        expectSameText(at.str, et.str, rtol, `${what} (printed)`);
       } else {
         const en = flat(e);
         expectClose(flat(a), en, rtol, Math.max(0, ...en.map(Math.abs)), what);

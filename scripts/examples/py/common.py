@@ -20,15 +20,27 @@ def values(t):
     return t
 
 
+def recorded(a):
+    """A print argument as the fixture keeps it: a tensor as its values and its printed form, a
+    tuple (torch.Size) as a list, a module or graph node as its printed form."""
+    if isinstance(a, torch.Tensor):
+        return {'tensor': values(a), 'str': str(a)}
+    if isinstance(a, tuple):
+        return list(a)
+    if a is None or isinstance(a, (bool, int, float, str, list)):
+        return a
+    return str(a)
+
+
 class Recorder:
-    """Stands in for print: keeps each call's arguments (tensors as flat value lists)."""
+    """Stands in for print: keeps each call's arguments (see recorded)."""
 
     def __init__(self):
         self.printed = []
 
     def __call__(self, *args):
         print(*args)
-        self.printed.append([values(a) if isinstance(a, torch.Tensor) else a for a in args])
+        self.printed.append([recorded(a) for a in args])
 
 
 def named_values(named):
