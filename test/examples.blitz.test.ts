@@ -15,6 +15,7 @@ import { setBackend } from '../src/backend';
 import { startingValues } from '../scripts/examples/common';
 import { readExample, recorder, expectPrinted, expectFinal } from './helpers/examples';
 import * as neuralNetworks from '../scripts/examples/neural_networks_tutorial';
+import * as tensorTutorial from '../scripts/examples/tensor_tutorial';
 
 const RTOL = 1e-4;
 
@@ -35,6 +36,10 @@ function runAgainstFixture(name: string, port: Port): void {
 for (const backend of ['js', 'wasm'] as const) {
   describe(`60 Minute Blitz (${backend})`, () => {
     beforeAll(() => setBackend(backend));
+
+    test('tensor_tutorial: creation, attributes, setIndex, cat, mul, matmul with .T, add_, the typed-array bridge', () => {
+      runAgainstFixture('tensor_tutorial', tensorTutorial);
+    });
 
     test('neural_networks_tutorial: LeNet, MSELoss, the grad_fn graph, conv1.bias.grad', () => {
       runAgainstFixture('neural_networks_tutorial', neuralNetworks);

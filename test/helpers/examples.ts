@@ -42,15 +42,21 @@ export function recorder(): { log: (...args: unknown[]) => void; printed: Printe
 /**
  * A printed line with Python's spellings mapped to torchlet's: snake_case option names to
  * camelCase (kernel_size= → kernelSize=; a tensor's grad_fn= and requires_grad= stay, as
- * torchlet prints them as PyTorch does), True/False/None to true/false/null, and object
- * addresses (` at 0x7f…`, which JS objects do not have) removed.
+ * torchlet prints them as PyTorch does), True/False/None to true/false/null, torch.Size, 1-d
+ * NumPy arrays and dtypes as JS prints their counterparts, and object addresses (` at 0x7f…`,
+ * which JS objects do not have) removed.
  */
 export function normalisePython(text: string): string {
   return text
     .replace(/ at 0x[0-9a-f]+/g, '')
     .replace(/\b([a-z]+)_([a-z]+)=/g, (m, a: string, b: string) =>
       (m === 'grad_fn=' || m === 'requires_grad=' ? m : `${a}${b[0].toUpperCase()}${b.slice(1)}=`))
-    .replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null');
+    .replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null')
+    // torch.Size([3, 4]) and a 1-d NumPy array [2. 2.] print as JS arrays do: 3,4 and 2,2;
+    // torch.float32 is the dtype 'float32'.
+    .replace(/torch\.Size\(\[([^\]]*)\]\)/g, (_m, dims: string) => dims.split(', ').join(','))
+    .replace(/\[(\s*-?\d+\.?\d*(?:\s+-?\d+\.?\d*)*\s*)\]/g, (_m, xs: string) => xs.trim().split(/\s+/).map(Number).join(','))
+    .replace(/\btorch\.(float32|int32|bool)\b/g, '$1');
 }
 
 /** The numbers in a printed line (a Python f-string and a JS template print floats alike). */
@@ -97,6 +103,8 @@ function printedUnit(token: string): number {
  * round the other way).
  */
 export function expectSameText(actual: string, expected: string, rtol: number, what: string): void {
+  // torchlet's integer tensors are int32 where PyTorch's default is int64, printed without a dtype.
+  actual = actual.replace(/, dtype=torch\.int32\)/g, ')');
   const e = normalisePython(expected);
   expect(wordsOf(actual)).toBe(wordsOf(e));
   const tokens = e.match(/-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi) ?? [];
