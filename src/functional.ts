@@ -145,3 +145,4 @@ export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
   checkOptions('gelu', options, GELU_OPTIONS);
   return ops.gelu(input, options);
 }
+export { adaptiveAvgPool2d } from './ops/adaptive-pool';

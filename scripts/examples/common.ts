@@ -28,20 +28,30 @@ export function consoleLog(...args: unknown[]): void {
   process.stdout.write(args.map((a) => String(a)).join(' ') + '\n');
 }
 
+/** A starting value: a number, a flat list, or base64 little-endian float32 (long lists). */
+export type StartingValue = number | number[] | { b64: string };
+
+function unpack(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
+}
+
 /**
  * An Init that copies the given values (flat lists, in row-major order) into the named tensors;
  * a program may call it several times (model parameters, then each random input), and
  * `unused()` lists the values no call has asked for.
  */
-export function startingValues(values: Record<string, number | number[]>): Init & { unused(): string[] } {
+export function startingValues(values: Record<string, StartingValue>): Init & { unused(): string[] } {
   const used = new Set<string>();
   const init = (named: Record<string, Tensor>) => {
     for (const [name, t] of Object.entries(named)) {
       const v = values[name];
       if (v === undefined) throw new Error(`startingValues: no value for '${name}' (have ${Object.keys(values).join(', ')})`);
-      const flat = typeof v === 'number' ? [v] : v;
+      const flat = typeof v === 'number' ? [v] : Array.isArray(v) ? v : unpack(v.b64);
       if (flat.length !== t.numel) throw new Error(`startingValues: '${name}' has ${t.numel} elements, got ${flat.length} values`);
-      noGrad(() => t.copy_(tensor(flat).view(t.shape)));
+      noGrad(() => t.copy_(tensor(Float32Array.from(flat)).view(t.shape)));
       used.add(name);
     }
   };

@@ -19,3 +19,4 @@ export {
 } from './loss';
 export * as init from './init';
 export * as functional from '../functional';
+export { AdaptiveAvgPool2d } from './adaptive-pool';

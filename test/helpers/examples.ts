@@ -6,13 +6,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor } from '../../src/tensor';
+import type { StartingValue } from '../../scripts/examples/common';
 
 export const EXAMPLES_DIR = path.join(__dirname, '..', 'fixtures', 'examples');
 
 export type Printed = unknown[];
 
 export interface ExampleFixture {
-  init: Record<string, number | number[]>;
+  init: Record<string, StartingValue>;
   printed: Printed[];
   final: Record<string, number | number[]>;
   [key: string]: unknown;
@@ -97,14 +98,15 @@ function printedUnit(token: string): number {
 }
 
 /**
- * A printed string: the same words (after normalisePython) and the same numbers, each within
+ * A printed string: the same words (after normalisePython, applied to both: a bool tensor
+ * prints True and False in both) and the same numbers, each within
  * rtol of the line's largest number, or one unit of its last printed digit when it was
  * printed with 4 decimals or fewer (a tensor's print rounds, and a value a few ulps away may
  * round the other way).
  */
 export function expectSameText(actual: string, expected: string, rtol: number, what: string): void {
   // torchlet's integer tensors are int32 where PyTorch's default is int64, printed without a dtype.
-  actual = actual.replace(/, dtype=torch\.int32\)/g, ')');
+  actual = normalisePython(actual.replace(/, dtype=torch\.int32\)/g, ')'));
   const e = normalisePython(expected);
   expect(wordsOf(actual)).toBe(wordsOf(e));
   const tokens = e.match(/-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi) ?? [];
@@ -157,4 +159,14 @@ export function expectFinal(actual: Record<string, unknown>, expected: Record<st
     expect(actual).toHaveProperty([name]);
     expectClose(flat(actual[name]), flat(e), rtol, scale, `final ${name}`);
   }
+}
+
+/** The deterministic starting values of scripts/examples/py/common.py formula_values. */
+export function formulaValues(name: string, n: number): Float32Array {
+  let s = 0;
+  for (const ch of name) s += ch.charCodeAt(0);
+  s %= 97;
+  const out = new Float32Array(n);
+  for (let k = 0; k < n; k++) out[k] = 0.1 * Math.sin(0.37 * k + s);
+  return out;
 }
