@@ -9,7 +9,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { setBackend } from '../src/backend';
 import { Tensor } from '../src/tensor';
-import { tensor, ones, randn, fromNumpy, relu, nn, F, models } from '../src';
+import { tensor, ones, randn, fromNumpy, relu, nn, F, models, einsum } from '../src';
 import { readExample } from './helpers/examples';
 import { ensureBuilt, repoRoot } from './helpers/dist';
 
@@ -19,17 +19,19 @@ interface Fixes {
   adaptive_avg_pool2d: Array<{ shape: number[]; size: Array<number | null>; x: number[]; y: number[]; yshape: number[];
     g: number[]; grad: number[]; grad_fn: string }>;
   linear_next_functions: Array<string | null>;
+  einsum_ellipsis: Array<{ equation: string; shapes: number[][]; xs: number[][]; y: number[]; yshape: number[];
+    g: number[]; grads: number[][] }>;
 }
 
 const fixes = readExample<Fixes>('library_fixes');
 const t = (values: number[], shape: number[]) => new Tensor(Float32Array.from(values), shape);
 const SETITEM_INDEX = [':, 1', '0', '..., -1', '1:4, ::2', '1, :, 1:3'];
 
-/** Float32 sums of at most 12 values: a few ulps. */
+/** Float32 sums of at most 12 values (pooling windows, einsum's contractions): a few ulps. */
 const close = (actual: Tensor, expected: number[]) => {
   const a = actual.dataSync();
   expect(a.length).toBe(expected.length);
-  expected.forEach((e, i) => expect(Math.abs(a[i] - e)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(e))));
+  expected.forEach((e, i) => expect(Math.abs(a[i] - e)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(e))));
 };
 
 for (const backend of ['js', 'wasm'] as const) {
@@ -91,6 +93,16 @@ for (const backend of ['js', 'wasm'] as const) {
       y.sum().backward();
       expect(lin.bias!.grad!.dataSync()).toEqual(Float32Array.from([4, 4]));
     });
+
+    test.each(fixes.einsum_ellipsis.map((c) => [c.equation, c.shapes, c] as const))(
+      'einsum %s over %j: values and gradients as PyTorch', (_e, _s, c) => {
+        const xs = c.xs.map((v, i) => { const x = t(v, c.shapes[i]); x.requiresGrad = true; return x; });
+        const y = einsum(c.equation, ...xs);
+        expect(y.shape).toEqual(c.yshape);
+        close(y, c.y);
+        y.backward(t(c.g, c.yshape));
+        xs.forEach((x, i) => close(x.grad!, c.grads[i]));
+      });
 
     test('numpy() and fromNumpy share memory with a typed array both ways, as PyTorch with NumPy', () => {
       const a = ones(5);

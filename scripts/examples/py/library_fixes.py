@@ -49,6 +49,20 @@ lin = torch.nn.Linear(3, 2)
 y = lin(torch.relu(torch.randn(4, 3, requires_grad=True)))
 out['linear_next_functions'] = [f.name() if f is not None else None for f, _ in y.grad_fn.next_functions]
 
+# einsum with an ellipsis: values and gradients.
+einsums = []
+for eq, shapes in [('...ij->ij', [[2, 3, 4]]), ('...ij', [[2, 3, 4]]), ('i...->...', [[3, 4, 5]]),
+                   ('...ij,...jk->...ik', [[5, 1, 2, 3], [4, 3, 6]]), ('b...,b...->b', [[2, 3], [2, 3]]),
+                   ('bn...,n...->b...', [[2, 3, 4, 5], [3, 1, 5]]), ('...,...', [[3, 1], [4]]),
+                   ('ij...,jk->ik...', [[2, 3], [3, 4]])]:
+    xs = [torch.randn(s, requires_grad=True) for s in shapes]
+    y = torch.einsum(eq, *xs)
+    g = torch.randn(y.shape)
+    y.backward(g)
+    einsums.append(dict(equation=eq, shapes=shapes, xs=[values(x) for x in xs], y=values(y), yshape=list(y.shape),
+                        g=values(g), grads=[values(x.grad) for x in xs]))
+out['einsum_ellipsis'] = einsums
+
 with open(os.path.join(OUT_DIR, 'library_fixes.json'), 'w') as f:
     json.dump(out, f)
 print('wrote test/fixtures/examples/library_fixes.json')
