@@ -197,6 +197,18 @@ export class Node {
     }
     return out;
   }
+
+  /**
+   * How Python prints a grad_fn, `<MseLossBackward0 object at 0x...>`, without the address
+   * (a JS object has none to show).
+   */
+  toString(): string {
+    return `<${this.name} object>`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
 }
 
 /** The node PyTorch shows for a leaf's gradient sink (next_functions of its consumers). */
@@ -204,6 +216,15 @@ export class AccumulateGrad {
   readonly name = 'AccumulateGrad';
   readonly nextFunctions: ReadonlyArray<readonly [null, number]> = [];
   constructor(readonly variable: Tensor) {}
+
+  /** As Node's: `<AccumulateGrad object>`. */
+  toString(): string {
+    return `<${this.name} object>`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
 }
 
 const accumulateGrads = new WeakMap<Tensor, AccumulateGrad>();

@@ -52,3 +52,5 @@ export * as io from './io';
 export * as train from './train';
 export * as parallel from './parallel';
 export { mm, bmm, mv, dot, addmm, outer, einsum } from './ops';
+// The ported programs' additions (scripts/examples).
+export { fromNumpy } from './from-numpy';

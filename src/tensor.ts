@@ -1130,4 +1130,50 @@ export class Tensor {
   bernoulli_(p: number | Tensor = 0.5, generator?: Generator): this {
     return inplace.bernoulli_(this, p, generator);
   }
+
+  // ---- Tensor API met by the ported programs (scripts/examples) ----
+
+  /**
+   * Python's `t[items] = value` (__setitem__) for basic indexing (integers, slices, ellipsis,
+   * newaxis): writes `value` (a number, or a tensor broadcast to the indexed shape) through the
+   * view `t.index(items)` selects, e.g. `t.setIndex(':, 1', 0)` for `t[:, 1] = 0`.
+   */
+  setIndex(...args: [...IndexItem[], Tensor | number]): this {
+    if (args.length < 2) throw new TypeError('setIndex: give the index items, then the value: t.setIndex(\':, 1\', 0)');
+    const value = args[args.length - 1] as Tensor | number;
+    const target = indexing.index(this, args.slice(0, -1) as IndexItem[]);
+    if (target._storage !== this._storage) {
+      throw new Error('setIndex: only basic indexing (integers, slices, ellipsis, newaxis) is supported; ' +
+        'an index with tensors selects a copy, which cannot be written back');
+    }
+    if (typeof value === 'number') inplace.fill_(target, value);
+    else inplace.copy_(target, value);
+    return this;
+  }
+
+  /** PyTorch's `.T`: the dimensions in reverse order (a view; for a matrix, its transpose). */
+  get T(): Tensor {
+    return permuteOps.permute(this, [...this.shape.keys()].reverse());
+  }
+
+  /** PyTorch's `.device`: torchlet's tensors are in CPU memory (JS heap or wasm memory). */
+  get device(): string {
+    return 'cpu';
+  }
+
+  /**
+   * PyTorch's `numpy()`, for JS: the elements as a typed array that SHARES this tensor's memory
+   * (a change to one shows in the other; with the wasm backend the memory is shared and is
+   * never detached). Only for a contiguous tensor that does not require grad, as PyTorch refuses
+   * the latter ("Use tensor.detach().numpy() instead").
+   */
+  numpy(): TensorData {
+    if (this.requiresGrad) {
+      throw new Error('Can\'t call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.');
+    }
+    if (!this.isContiguous()) {
+      throw new Error('numpy(): this tensor is not contiguous and a typed array has no strides; call .contiguous() first');
+    }
+    return this._storage.slice(this._offset, this._offset + this.numel);
+  }
 }

@@ -136,9 +136,22 @@ export class ResNet extends Module {
   }
 }
 
-/** torchvision.models.resnet18 (untrained): ResNet(BasicBlock, [2, 2, 2, 2]). */
-export function resnet18(options: ResNetOptions = {}): ResNet {
-  return new ResNet([2, 2, 2, 2], options);
+export interface ResNet18Options extends ResNetOptions {
+  /** Pretrained weights: only null (torchvision's weights=None); torchlet downloads nothing. */
+  weights?: null;
+}
+
+/**
+ * torchvision.models.resnet18(weights=None): ResNet(BasicBlock, [2, 2, 2, 2]), untrained. Other
+ * `weights` are refused with how to load torchvision's file instead.
+ */
+export function resnet18(options: ResNet18Options = {}): ResNet {
+  const { weights, ...rest } = options;
+  if (weights !== undefined && weights !== null) {
+    throw new Error('resnet18: torchlet downloads no pretrained weights; create the model with weights: null and ' +
+      'load torchvision\'s file: model.loadStateDict(io.load(\'resnet18-f37072fd.pth\'))');
+  }
+  return new ResNet([2, 2, 2, 2], rest);
 }
 
 export interface CifarResNetOptions {

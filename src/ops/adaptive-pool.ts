@@ -59,6 +59,12 @@ function adaptiveGeometry(op: string, input: Tensor, outputSize: AdaptiveSize): 
   const shape = input.shape;
   const ndim = shape.length;
   if (ndim !== 3 && ndim !== 4) fail(op, `Expected 3D or 4D tensor, but got${op === 'adaptiveMaxPool2d' ? ':' : ''} ${shapeString(shape)}`);
+  for (let d = ndim === 4 ? 1 : 0; d < ndim; d++) {
+    if (shape[d] === 0) {
+      fail(op, `Expected input to have non-zero size for non-batch dimensions, but input has sizes ${shapeString(shape)} ` +
+        `with dimension ${d} being empty`);
+    }
+  }
   const [outHeight, outWidth] = outputSizePair(op, outputSize, shape[ndim - 2], shape[ndim - 1]);
   return {
     unbatched: ndim === 3,

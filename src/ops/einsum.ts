@@ -1,10 +1,13 @@
 /**
- * torch.einsum for equations without an ellipsis: 'ij,jk->ik', 'bij,bjk->bik', 'i,i->',
+ * torch.einsum: 'ij,jk->ik', 'bij,bjk->bik', 'i,i->',
  * 'i,j->ij', 'ij->ji', 'ii->i', 'bhqd,bhkd->bhqk', implicit outputs ('ij,jk'), sums over
  * subscripts that leave the output. A subscript repeated within one operand takes its diagonal
  * (a strided view); a subscript only one operand has and the output lacks is summed at once;
  * operands are then contracted left to right, each pair by permute and reshape into one bmm.
- * Everything is composed of differentiable ops, so the backward is theirs.
+ * Everything is composed of differentiable ops, so the backward is theirs. An ellipsis ('...')
+ * stands for an operand's remaining dims, aligned from the right across operands (broadcast
+ * as any subscript); it becomes fresh letters, placed where the output has '...' (first in an
+ * implicit output) and summed when an explicit output has none, as PyTorch.
  */
 import { Tensor } from '../tensor';
 import { bmm } from './matmul';
@@ -19,20 +22,40 @@ const product = (dims: readonly number[]): number => dims.reduce((p, d) => p * d
 /** A tensor and the subscript letter of each of its dims. */
 interface Term { t: Tensor; letters: string[] }
 
-function parse(equation: string, count: number): { inputs: string[][]; output: string[] | null } {
+function parse(equation: string, shapes: ReadonlyArray<readonly number[]>): { inputs: string[][]; output: string[] | null; ellipsis: string[] } {
+  const count = shapes.length;
   const eq = equation.replace(/\s+/g, '');
-  if (eq.includes('.')) fail('einsum', `ellipsis ("...") is not supported (equation "${equation}")`);
   const arrow = eq.indexOf('->');
   const lhs = arrow < 0 ? eq : eq.slice(0, arrow);
   const rhs = arrow < 0 ? null : eq.slice(arrow + 2);
-  for (const ch of lhs.replace(/,/g, '') + (rhs ?? '')) {
+  for (const ch of lhs.replace(/,|\.\.\./g, '') + (rhs ?? '').replace('...', '')) {
     if (!/[a-zA-Z]/.test(ch)) fail('einsum', `invalid subscript given at index ${eq.indexOf(ch)} in the equation string, subscripts must be in [a-zA-Z]`);
   }
-  const inputs = lhs.split(',').map((s) => [...s]);
-  if (inputs.length > count) fail('einsum', 'fewer operands were provided than specified in the equation');
-  if (inputs.length < count) fail('einsum', 'more operands were provided than specified in the equation');
-  const output = rhs === null ? null : [...rhs];
-  return { inputs, output };
+  const specs = lhs.split(',');
+  if (specs.length > count) fail('einsum', 'fewer operands were provided than specified in the equation');
+  if (specs.length < count) fail('einsum', 'more operands were provided than specified in the equation');
+  specs.forEach((spec, i) => {
+    if (spec.split('...').length > 2) fail('einsum', `found '.' for operand ${i} for which an ellipsis was already found`);
+  });
+  if (rhs !== null && rhs.split('...').length > 2) fail('einsum', "found '.' for output but an ellipsis (...) was already found");
+  // The ellipsis becomes fresh letters, as many as the most dims any operand's ellipsis covers.
+  const explicit = specs.map((spec) => spec.replace('...', '').length);
+  specs.forEach((spec, i) => {
+    if (spec.includes('...') && explicit[i] > shapes[i].length) {
+      fail('einsum', `the number of subscripts in the equation (${explicit[i]}) is more than the number of dimensions ` +
+        `(${shapes[i].length}) for operand ${i}`);
+    }
+  });
+  const width = Math.max(0, ...specs.map((spec, i) => (spec.includes('...') ? shapes[i].length - explicit[i] : 0)));
+  const free = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'].filter((l) => !eq.includes(l));
+  const ellipsis = free.slice(0, width);
+  const expand = (spec: string, n: number): string[] => {
+    const at = spec.indexOf('...');
+    return at < 0 ? [...spec] : [...spec.slice(0, at), ...ellipsis.slice(width - n), ...spec.slice(at + 3)];
+  };
+  const inputs = specs.map((spec, i) => expand(spec, shapes[i].length - explicit[i]));
+  const output = rhs === null ? null : expand(rhs, width);
+  return { inputs, output, ellipsis };
 }
 
 /** `t` with the dims of a repeated letter merged into their diagonal (PyTorch's diagonal view). */
@@ -96,7 +119,7 @@ export function einsum(equation: string, ...operands: Array<Tensor | Tensor[]>):
   if (typeof equation !== 'string') fail('einsum', `equation must be a string, got ${typeof equation}`);
   const tensors = operands.length === 1 && Array.isArray(operands[0]) ? operands[0] : (operands as Tensor[]);
   tensors.forEach((t, i) => checkFloat(t, 'einsum', `operand ${i}`));
-  const { inputs, output: given } = parse(equation, tensors.length);
+  const { inputs, output: given, ellipsis } = parse(equation, tensors.map((t) => t.shape));
   // The sizes of the subscripts; a size-1 dim broadcasts against a larger one.
   const sizes = new Map<string, number>();
   inputs.forEach((letters, i) => {
@@ -115,8 +138,8 @@ export function einsum(equation: string, ...operands: Array<Tensor | Tensor[]>):
   });
   const counts = new Map<string, number>();
   for (const letters of inputs) for (const l of letters) counts.set(l, (counts.get(l) ?? 0) + 1);
-  // Implicit output: the letters that occur once, in alphabetical order.
-  const output = given ?? [...counts.keys()].filter((l) => counts.get(l) === 1).sort();
+  // Implicit output: the ellipsis's dims, then the letters that occur once, in alphabetical order.
+  const output = given ?? [...ellipsis, ...[...counts.keys()].filter((l) => counts.get(l) === 1 && !ellipsis.includes(l)).sort()];
   output.forEach((l, i) => {
     if (!sizes.has(l)) fail('einsum', `output subscript ${l} does not appear in the equation for any input operand`);
     if (output.indexOf(l) !== i) fail('einsum', `output subscript ${l} appears more than once in the output`);

@@ -122,15 +122,19 @@ function productBackward(s: ProductState, g: Float32Array, needs: readonly boole
   return productGrads(s, g, needs[0], needs[1]);
 }
 
-/** linear: inputs [input, weight, bias]; the bias gradient is the column sums of g. */
+/**
+ * linear with a bias: inputs [bias, input, weight], the order of PyTorch's
+ * addmm(bias, input, weight.t()), so that next_functions[0] is the bias (as the 60 Minute
+ * Blitz prints it); the bias gradient is the column sums of g.
+ */
 function linearBackward(s: ProductState, g: Float32Array, needs: readonly boolean[]): Array<Float32Array | null> {
-  const [ga, gb] = productGrads(s, g, needs[0], needs[1]);
+  const [ga, gb] = productGrads(s, g, needs[1], needs[2]);
   let gbias: Float32Array | null = null;
-  if (needs.length > 2 && needs[2]) {
+  if (needs[0]) {
     gbias = emptyFloat32(s.n);
     getBackend().biasBackward(g, gbias, s.m, s.n, 1);
   }
-  return [ga, gb, gbias];
+  return [gbias, ga, gb];
 }
 
 /** addmm: inputs [input, mat1, mat2]; input's gradient is beta * g, summed down by the engine. */
@@ -333,7 +337,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const m = x2d.shape[0];
   const dims = { batch: 1, m, n: outFeatures, k: inFeatures };
   const out2d = hasBias
-    ? product(linearDef, x2d, weight, dims, [m, outFeatures], { bIsWeight: true, input: bias, beta: 1, inputs: [x2d, weight, bias] })
+    ? product(linearDef, x2d, weight, dims, [m, outFeatures], { bIsWeight: true, input: bias, beta: 1, inputs: [bias, x2d, weight] })
     : product(mmDef, x2d, weight, dims, [m, outFeatures], { bIsWeight: true });
   if (input.shape.length === 2) return out2d;
   const outShape = [...input.shape.slice(0, -1), outFeatures];

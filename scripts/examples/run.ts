@@ -1,0 +1,67 @@
+/**
+ * `npm run example -- <name> [--help]`: runs one ported program (scripts/examples/<name>.ts)
+ * with its original sizes; `--help` (or no name) lists them.
+ */
+interface Example {
+  /** Where the original lives in pytorch/tutorials. */
+  original: string;
+  what: string;
+}
+
+const EXAMPLES: Record<string, Example> = {
+  polynomial_tensor: { original: 'beginner_source/examples_tensor/polynomial_tensor.py', what: 'a polynomial fit with tensors and a hand-written backward' },
+  polynomial_autograd: { original: 'beginner_source/examples_autograd/polynomial_autograd.py', what: 'the same with autograd' },
+  polynomial_custom_function: { original: 'beginner_source/examples_autograd/polynomial_custom_function.py', what: 'with a custom autograd.Function (LegendrePolynomial3)' },
+  polynomial_nn: { original: 'beginner_source/examples_nn/polynomial_nn.py', what: 'with nn.Sequential(Linear, Flatten) and MSELoss' },
+  polynomial_optim: { original: 'beginner_source/examples_nn/polynomial_optim.py', what: 'with optim.SGD' },
+  polynomial_module: { original: 'beginner_source/examples_nn/polynomial_module.py', what: 'with a custom nn.Module' },
+  dynamic_net: { original: 'beginner_source/examples_nn/dynamic_net.py', what: 'control flow and weight sharing, SGD with momentum' },
+  tensor_tutorial: { original: 'beginner_source/blitz/tensor_tutorial.py', what: '60 Minute Blitz: tensors' },
+  autograd_tutorial: { original: 'beginner_source/blitz/autograd_tutorial.py', what: '60 Minute Blitz: autograd, a ResNet-18 step (--weights <resnet18 .pth> for pretrained weights)' },
+  neural_networks_tutorial: { original: 'beginner_source/blitz/neural_networks_tutorial.py', what: '60 Minute Blitz: neural networks (LeNet)' },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(EXAMPLES).map((n) => n.length));
+  return [
+    'Usage: npm run example -- <name> [--help]',
+    '',
+    'Runs a PyTorch tutorial program ported line for line (scripts/examples/<name>.ts) with the',
+    "original's sizes. The originals are in pytorch/tutorials:",
+    '',
+    ...Object.entries(EXAMPLES).map(([name, e]) => `  ${name.padEnd(width)}  ${e.what}\n  ${' '.repeat(width)}  (${e.original})`),
+  ].join('\n');
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  if (!(name in EXAMPLES)) {
+    process.stderr.write(`unknown example '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const opts: Record<string, unknown> = {};
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--help' || rest[i] === '-h') {
+      process.stdout.write(`${name}: ${EXAMPLES[name].what}\n(${EXAMPLES[name].original})\n`);
+      return 0;
+    } else if (rest[i] === '--weights' && name === 'autograd_tutorial' && rest[i + 1] !== undefined) {
+      opts.weightsPath = rest[++i];
+    } else {
+      process.stderr.write(`${name}: unknown argument '${rest[i]}'\n`);
+      return 2;
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const mod = require(`./${name}`) as { main(opts: object): unknown; ORIGINAL: object };
+  await mod.main({ ...mod.ORIGINAL, ...opts });
+  return 0;
+}
+
+run(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
