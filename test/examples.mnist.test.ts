@@ -1,0 +1,128 @@
+/**
+ * pytorch/examples mnist/main.py, ported line for line in scripts/examples/mnist_main.ts,
+ * against the same program run by PyTorch 1.13 (scripts/examples/py/mnist_main.py writes
+ * test/fixtures/examples/mnist_main.json) on the same small synthetic MNIST-format set
+ * (32 training and 16 test images that both sides build from one hash; the digest checks it).
+ *
+ * What is compared, and why this way: the program draws its starting weights and dropout masks
+ * from torch's generator, which manualSeed here does not reproduce. So both sides start from
+ * weights computed by the same hash, and both draw dropout masks from the same hash stream
+ * (Python: F.dropout replaced by replay.ReplayDropout; here: the default generator's draws
+ * replaced while the program trains, see installReplayDropout). Everything else is the
+ * program's own arithmetic, compared number for number:
+ * - the eval-mode forward of the first 8 test images on the starting weights (no dropout);
+ * - every printed line: the text exactly, except the numbers (losses), compared in value;
+ *   the training losses at each of the 8 steps (two epochs of 4 batches of 8, Adadelta at
+ *   lr 1.0, StepLR 0.7 between epochs), the test loss and the exact accuracy counts;
+ * - the final weights: 16 spread values, sum and sum of |w| of every parameter.
+ *
+ * Tolerances: the forward is float32 throughout (conv sums of 288 products, a linear of 9216),
+ * where a different summation order alone moves a result by ~1e-6 relative; 1e-5 on the
+ * log-probabilities. Training losses and weights after 8 Adadelta steps carry those differences
+ * through the updates (Adadelta's step is ~1e-3 per weight, computed from the gradients, so
+ * relative gradient differences of 1e-5 become weight differences of ~1e-8 absolute); 2e-4
+ * relative on losses and sums, 2e-4 of the largest |w| on the spread values. The printed test
+ * loss has 4 decimals, so it is compared within 1e-4 absolute plus rounding.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { setBackend, getBackend, noGrad, data } from '../src';
+import type { BackendName } from '../src';
+import { main, Net, parseMnistArgs } from '../scripts/examples/mnist_main';
+import { writeMnist, setHashedState, installReplayDropout, samples } from './helpers/example-data';
+import { relativeMaxError } from './helpers/fixtures';
+
+interface Samples { index: number[]; values: number[]; sum: number; absSum: number }
+interface Run { printed: string[]; trainLosses: number[]; test: Array<{ loss: number; correct: number }>; final: Record<string, Samples> }
+interface Fixture {
+  argv: string[]; dryArgv: string[]; trainCount: number; testCount: number; dataSha256: string; startForward: number[]; replay: Run; replayDryRun: Run; torch: Run;
+}
+
+const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'examples', 'mnist_main.json'), 'utf8')) as Fixture;
+/**
+ * The wasm backend runs the full settings; the JavaScript backend (reference loops, ~6x slower
+ * on these convolutions) runs the same with --dry-run, which stops each epoch after its first
+ * batch: two training steps, both test passes and the StepLR step between them.
+ */
+const BACKENDS: Array<[BackendName, 'replay' | 'replayDryRun']> = [['js', 'replayDryRun'], ['wasm', 'replay']];
+
+const NUMBER = /-?\d+\.\d+/g;
+
+/** Same text with the decimals masked; then each decimal within tol (absolute) of PyTorch's. */
+function expectLine(actual: string, expected: string, tol: (expected: number) => number): void {
+  expect(actual.replace(NUMBER, '#')).toBe(expected.replace(NUMBER, '#'));
+  const a = (actual.match(NUMBER) ?? []).map(Number);
+  const e = (expected.match(NUMBER) ?? []).map(Number);
+  a.forEach((v, i) => {
+    if (!(Math.abs(v - e[i]) <= tol(e[i]))) throw new Error(`'${actual}' vs PyTorch's '${expected}': ${v} vs ${e[i]}`);
+  });
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torchlet-mnist-main-'));
+  expect(writeMnist(tmp, fixture.trainCount, fixture.testCount)).toBe(fixture.dataSha256);
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('the flags parse as argparse does, and refuse what it refuses', () => {
+  expect(parseMnistArgs(fixture.argv)).toMatchObject({ batchSize: 8, epochs: 2, logInterval: 1, seed: 1, lr: 1.0, gamma: 0.7, testBatchSize: 1000 });
+  expect(parseMnistArgs([])).toMatchObject({ batchSize: 64, epochs: 14, lr: 1.0, gamma: 0.7, seed: 1, logInterval: 10, saveModel: false, dryRun: false });
+  expect(parseMnistArgs(['--help'])).toBeNull();
+  expect(parseMnistArgs(['--dry-run', '--save-model', '--no-accel'])).toMatchObject({ dryRun: true, saveModel: true, noAccel: true });
+  expect(() => parseMnistArgs(['--epochs', 'two'])).toThrow(/--epochs must be an integer/);
+  expect(() => parseMnistArgs(['--momentum', '0.9'])).toThrow(/Unknown option '--momentum'/);
+});
+
+describe.each(BACKENDS)('mnist/main.py against PyTorch (%s backend, %s)', (backend, variant) => {
+  let previous: BackendName;
+  beforeAll(() => {
+    previous = getBackend().name;
+    setBackend(backend);
+  });
+  afterAll(() => setBackend(previous));
+
+  test('the eval-mode forward on the starting weights', () => {
+    const transform = new data.Compose([new data.ToTensor(), new data.Normalize([0.1307], [0.3081])]);
+    const testset = new data.MNIST({ root: tmp, train: false, transform });
+    const [images] = new data.DataLoader(testset, { batchSize: 8 })[Symbol.iterator]().next().value as data.Batch;
+    const model = new Net();
+    setHashedState(Object.fromEntries(model.namedParameters()));
+    model.eval();
+    const out = noGrad(() => model.call(images)).dataSync();
+    expect(relativeMaxError(out, fixture.startForward)).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('two epochs (train, test, scheduler step): every printed line, the losses, test accuracy and the final weights', async () => {
+    const args = parseMnistArgs(variant === 'replay' ? fixture.argv : fixture.dryArgv)!;
+    const printed: string[] = [];
+    let restore: (() => void) | null = null;
+    let model;
+    try {
+      model = await main({
+        ...args, root: tmp, log: (...a) => printed.push(a.join(' ')),
+        init: (named) => { setHashedState(named); restore = installReplayDropout(); },
+      });
+    } finally {
+      (restore as (() => void) | null)?.();
+    }
+    const run = fixture[variant];
+    expect(printed.length).toBe(run.printed.length);
+    printed.forEach((line, i) => {
+      if (line.startsWith('Train')) expectLine(line, run.printed[i], (e) => 2e-4 * Math.abs(e) + 5e-7);
+      else expectLine(line, run.printed[i], () => 1e-4 + 5e-5);
+    });
+    for (const [name, p] of model.namedParameters()) {
+      const want = run.final[name];
+      const got = samples(p);
+      expect(got.index).toEqual(want.index);
+      const scale = Math.max(...want.values.map(Math.abs));
+      want.values.forEach((v, i) => {
+        if (!(Math.abs(got.values[i] - v) <= 2e-4 * scale)) throw new Error(`${name}[${want.index[i]}]: ${got.values[i]} vs PyTorch ${v}`);
+      });
+      expect(Math.abs(got.absSum - want.absSum)).toBeLessThanOrEqual(2e-4 * want.absSum);
+      expect(Math.abs(got.sum - want.sum)).toBeLessThanOrEqual(2e-4 * want.absSum);
+    }
+  });
+});
