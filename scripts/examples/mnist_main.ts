@@ -12,9 +12,7 @@
 import { parseArgs } from 'util';
 import { nn, optim, data as datasets, F, io, Tensor, manualSeed, noGrad, flatten } from '../../src';
 import { integer, real, UsageError } from '../lib/train-args';
-
-/** Receives what the program prints, one call per Python `print(...)`. */
-export type Log = (...args: unknown[]) => void;
+import { Log, consoleLog, fixed } from './py-format';
 
 export class Net extends nn.Module {
   conv1: nn.Conv2d;
@@ -49,16 +47,6 @@ export class Net extends nn.Module {
     const output = F.logSoftmax(x, 1); // F.log_softmax(x, dim=1)
     return output;
   }
-}
-
-/** Python's '{:.Nf}': like toFixed, but an exact tie rounds to even (12.5 -> '12'), not up. */
-function fixed(x: number, digits: number): string {
-  const scaled = x * 10 ** digits;
-  if (Number.isFinite(scaled) && Math.abs(scaled) < 2 ** 52 && scaled - Math.floor(scaled) === 0.5) {
-    const even = Math.floor(scaled) % 2 === 0 ? Math.floor(scaled) : Math.floor(scaled) + 1;
-    return (even / 10 ** digits).toFixed(digits);
-  }
-  return x.toFixed(digits);
 }
 
 type Loader = datasets.DataLoader;
@@ -192,10 +180,6 @@ export function parseMnistArgs(argv: string[]): MnistArgs | null {
     logInterval: integer('log-interval', s('log-interval'), ORIGINAL.logInterval, 1),
     saveModel: Boolean(v['save-model']),
   };
-}
-
-function consoleLog(...args: unknown[]): void {
-  process.stdout.write(args.map(String).join(' ') + '\n');
 }
 
 /** Trains and tests as the original's main(); returns the trained model. */

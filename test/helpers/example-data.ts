@@ -27,9 +27,9 @@ export function stream(key: number, start: number, n: number): Uint32Array {
   return out;
 }
 
-/** Noise plus a label-dependent stripe, [count, channels*size*size] uint8, and labels 0..9. */
-export function syntheticImages(key: number, count: number, channels: number, size: number): { images: Uint8Array; labels: Uint8Array } {
-  const labels = Uint8Array.from(stream(key, 0, count), (v) => v % 10);
+/** Noise plus a label-dependent stripe, [count, channels*size*size] uint8, and labels 0..9 (hashed, or cycling). */
+export function syntheticImages(key: number, count: number, channels: number, size: number, cycle = false): { images: Uint8Array; labels: Uint8Array } {
+  const labels = cycle ? Uint8Array.from({ length: count }, (_, n) => n % 10) : Uint8Array.from(stream(key, 0, count), (v) => v % 10);
   const plane = size * size;
   const noise = stream(key + 1, 0, count * channels * plane);
   const images = new Uint8Array(count * channels * plane);
@@ -82,10 +82,10 @@ export function writeCifar(root: string, perFile: number, testCount: number): st
   const dir = path.join(root, 'cifar-10-batches-bin');
   fs.mkdirSync(dir, { recursive: true });
   const hash = crypto.createHash('sha256');
-  const files: Array<[string, number, number]> = [1, 2, 3, 4, 5].map((f) => [`data_batch_${f}.bin`, 300 + f, perFile]);
-  files.push(['test_batch.bin', 400, testCount]);
-  for (const [name, key, count] of files) {
-    const { images, labels } = syntheticImages(key, count, 3, 32);
+  const files: Array<[string, number, number, boolean]> = [1, 2, 3, 4, 5].map((f) => [`data_batch_${f}.bin`, 300 + f, perFile, false]);
+  files.push(['test_batch.bin', 400, testCount, true]); // every class in the test set
+  for (const [name, key, count, cycle] of files) {
+    const { images, labels } = syntheticImages(key, count, 3, 32, cycle);
     const records = Buffer.alloc(count * 3073);
     for (let n = 0; n < count; n++) {
       records[n * 3073] = labels[n];
