@@ -1,8 +1,8 @@
 /**
  * The rest of torch's creation functions: linspace, logspace, eye, empty, the *Like family,
- * and random creation (randperm, bernoulli, normal). Random draws come from the seeded
- * generator (manualSeed), not PyTorch's Mersenne Twister, so they are reproducible here but
- * not equal to PyTorch's draws.
+ * and random creation (randperm, bernoulli, normal). Random draws come from PyTorch's CPU
+ * generator (src/random.ts) with torch 1.13's CPU algorithms, so under the same manualSeed
+ * they are torch's numbers.
  */
 import { Tensor, DType, numelOf, shapeString } from './tensor';
 import { TensorData, allocData } from './storage';
@@ -131,28 +131,27 @@ export function emptyLike(t: Tensor, options: CreationOptions = {}): Tensor {
   return zeros([...t.shape], likeOptions('emptyLike', t, options));
 }
 
-function randomFloat(op: string, shape: number[], options: CreationOptions, draw: (g: Generator) => number): Tensor {
+function randomFloat(op: string, shape: number[], options: CreationOptions, fill: (g: Generator, out: Float32Array) => void): Tensor {
   checkOptions(op, options);
   if (options.dtype !== undefined && options.dtype !== 'float32') {
     throw new Error(`${op}: expected a floating point dtype, got ${options.dtype}`);
   }
-  const g = options.generator ?? defaultGenerator;
   const data = new Float32Array(numelOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = draw(g);
+  fill(options.generator ?? defaultGenerator, data);
   return new Tensor(data, shape, { requiresGrad: options.requiresGrad });
 }
 
 export function randLike(t: Tensor, options: CreationOptions = {}): Tensor {
   likeOptions('randLike', t, options);
-  return randomFloat('randLike', [...t.shape], options, (g) => g.nextFloat());
+  return randomFloat('randLike', [...t.shape], options, (g, out) => g.fillUniform(out, 0, 1));
 }
 
 export function randnLike(t: Tensor, options: CreationOptions = {}): Tensor {
   likeOptions('randnLike', t, options);
-  return randomFloat('randnLike', [...t.shape], options, (g) => g.nextNormal());
+  return randomFloat('randnLike', [...t.shape], options, (g, out) => g.fillNormal(out, 0, 1));
 }
 
-/** Uniform integers in [low, high) with t's shape (int32 unless t is float32). */
+/** Uniform integers in [low, high) with t's shape (int32 unless t is float32): random() % (high - low) + low, as torch. */
 export function randintLike(t: Tensor, low: number, high: number, options: CreationOptions = {}): Tensor {
   const o = likeOptions('randintLike', t, options);
   if (o.dtype === 'bool') throw new Error('randintLike: "check_uniform_bounds" not implemented for \'Bool\' (give dtype int32 or float32)');
@@ -165,34 +164,36 @@ export function randintLike(t: Tensor, low: number, high: number, options: Creat
   return new Tensor(data, [...t.shape]);
 }
 
-/** A random permutation of 0..n-1 (int32; torch's is int64), by Fisher-Yates. */
+/** A random permutation of 0..n-1 (int32; torch's is int64), by ATen's randperm_cpu: torch's order under the same seed. */
 export function randperm(n: number, options: CreationOptions = {}): Tensor {
   checkOptions('randperm', options);
   count('randperm', 'n', n);
   const g = options.generator ?? defaultGenerator;
   const data = alloc(options.dtype ?? 'int32', n);
-  for (let i = 0; i < n; i++) data[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = g.nextInt(i + 1);
-    const tmp = data[i];
-    data[i] = data[j];
-    data[j] = tmp;
-  }
+  data.set(g.permutation(n));
   return new Tensor(data, [n]);
 }
 
-/** 1 with probability p (each element of `probs`), else 0 (torch.bernoulli; not differentiable). */
-export function bernoulli(probs: Tensor, options: { generator?: Generator } = {}): Tensor {
-  if (!(probs instanceof Tensor) || probs.dtype !== 'float32') throw new TypeError('bernoulli: expected a float32 Tensor of probabilities');
+/**
+ * torch.bernoulli: 1 with probability p, else 0 (not differentiable). `bernoulli(probs)` draws
+ * with each element of the float32 tensor `probs` (a 24-bit uniform below p, torch's float
+ * path); `bernoulli(input, p)` with a number p has input's shape (a 53-bit uniform below p,
+ * torch's double path).
+ */
+export function bernoulli(input: Tensor, p?: number | { generator?: Generator }, options: { generator?: Generator } = {}): Tensor {
+  if (typeof p === 'object' && p !== null) return bernoulli(input, undefined, p);
+  if (!(input instanceof Tensor) || input.dtype !== 'float32') throw new TypeError('bernoulli: expected a float32 Tensor');
   checkOptions('bernoulli', options);
-  const p = probs._dense();
   const g = options.generator ?? defaultGenerator;
-  const out = new Float32Array(p.length);
-  for (let i = 0; i < p.length; i++) {
-    if (!(p[i] >= 0 && p[i] <= 1)) throw new Error(`bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got ${p[i]} at index ${i}`);
-    out[i] = g.nextFloat() < p[i] ? 1 : 0;
+  const out = new Float32Array(input.numel);
+  if (typeof p === 'number') return new Tensor(g.fillBernoulli(out, p), [...input.shape]);
+  if (p !== undefined) throw new TypeError(`bernoulli: p must be a number, got ${typeof p}`);
+  const probs = input._dense();
+  for (let i = 0; i < probs.length; i++) {
+    if (!(probs[i] >= 0 && probs[i] <= 1)) throw new Error(`bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got ${probs[i]} at index ${i}`);
+    out[i] = g.nextFloat() < probs[i] ? 1 : 0;
   }
-  return new Tensor(out, [...probs.shape]);
+  return new Tensor(out, [...input.shape]);
 }
 
 /**
@@ -201,11 +202,10 @@ export function bernoulli(probs: Tensor, options: { generator?: Generator } = {}
  */
 export function normal(mean: number | Tensor, std: number | Tensor, size?: readonly number[], options: CreationOptions = {}): Tensor {
   checkOptions('normal', options);
-  const g = options.generator ?? defaultGenerator;
   if (typeof mean === 'number' && typeof std === 'number') {
     if (size === undefined) throw new Error('normal: with number mean and std, give a size');
     if (!(std >= 0)) throw new Error(`normal: expects std >= 0.0, but found std ${std}`);
-    return randomFloat('normal', [...size], options, (r) => mean + std * r.nextNormal());
+    return randomFloat('normal', [...size], options, (g, out) => g.fillNormal(out, mean, std));
   }
   const shape = mean instanceof Tensor ? mean.shape : (std as Tensor).shape;
   if (mean instanceof Tensor && std instanceof Tensor && mean.numel !== std.numel) {
@@ -213,11 +213,16 @@ export function normal(mean: number | Tensor, std: number | Tensor, size?: reado
   }
   const m = mean instanceof Tensor ? mean._dense() : null;
   const s = std instanceof Tensor ? std._dense() : null;
+  if (s !== null) {
+    for (let i = 0; i < s.length; i++) if (!(s[i] >= 0)) throw new Error(`normal: expects all elements of std >= 0.0 (got ${s[i]})`);
+  } else if (!((std as number) >= 0)) throw new Error(`normal: expects std >= 0.0, but found std ${std}`);
+  // As ATen: with a tensor std, draw N(0, 1) then multiply by std and add mean (two float
+  // kernels); with a number std, draw N(0, std) and add the tensor mean.
   const out = new Float32Array(numelOf(shape));
+  (options.generator ?? defaultGenerator).fillNormal(out, 0, s === null ? (std as number) : 1);
   for (let i = 0; i < out.length; i++) {
-    const sd = s === null ? (std as number) : s[i];
-    if (!(sd >= 0)) throw new Error(`normal: expects all elements of std >= 0.0 (got ${sd})`);
-    out[i] = (m === null ? (mean as number) : m[i]) + sd * g.nextNormal();
+    const scaled = s === null ? out[i] : Math.fround(out[i] * s[i]);
+    out[i] = scaled + (m === null ? Math.fround(mean as number) : m[i]);
   }
   return new Tensor(out, [...shape]);
 }

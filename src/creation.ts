@@ -73,21 +73,17 @@ export function full(shape: readonly number[], value: number, options: CreationO
 export function rand(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize('rand', args);
   const g = options.generator ?? defaultGenerator;
-  return make('rand', shape, { ...options, dtype: 'float32' }, (d) => {
-    for (let i = 0; i < d.length; i++) d[i] = g.nextFloat();
-  });
+  return make('rand', shape, { ...options, dtype: 'float32' }, (d) => g.fillUniform(d as Float32Array, 0, 1));
 }
 
 /** Standard normal. */
 export function randn(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize('randn', args);
   const g = options.generator ?? defaultGenerator;
-  return make('randn', shape, { ...options, dtype: 'float32' }, (d) => {
-    for (let i = 0; i < d.length; i++) d[i] = g.nextNormal();
-  });
+  return make('randn', shape, { ...options, dtype: 'float32' }, (d) => g.fillNormal(d as Float32Array, 0, 1));
 }
 
-/** Uniform integers in [low, high), int32. */
+/** Uniform integers in [low, high), int32: torch's random() % (high - low) + low. */
 export function randint(low: number, high: number, shape: readonly number[], options: CreationOptions = {}): Tensor {
   checkCreationOptions('randint', options);
   const g = options.generator ?? defaultGenerator;

@@ -1,130 +1,249 @@
 /**
- * Seeded random numbers: xoshiro128** (Blackman & Vigna), small, fast and with a state that
- * checkpoints can save and restore exactly. `manualSeed(n)` reseeds the default generator that
- * every random draw in the library (init, randn, DataLoader shuffle) uses unless given its own.
+ * PyTorch's CPU generator: the 32-bit Mersenne Twister (mt19937) seeded as at::CPUGeneratorImpl
+ * seeds it, with the cached Box-Muller normal that torch keeps beside it. With the same seed,
+ * every draw in the library (rand, randn, init, dropout, DataLoader shuffle) gives torch 1.13's
+ * numbers on CPU. `manualSeed(n)` reseeds the default generator that every draw uses unless
+ * given its own. The tensor-filling algorithms (uniform_, normal_) are in random-fill.ts.
  */
+import { fillNormalFloat32, fillUniformFloat32 } from './random-fill';
 
-/** The full generator state: four unsigned 32-bit words, plus a cached Box-Muller normal. */
+const N = 624;
+const M = 397;
+const UPPER = 0x80000000;
+const LOWER = 0x7fffffff;
+const MATRIX_A = 0x9908b0df;
+const TWO_POW_32 = 0x100000000;
+const UINT64_MOD = 1n << 64n;
+
+/** The full generator state, JSON-safe, as a checkpoint stores it. */
 export interface GeneratorState {
-  words: [number, number, number, number];
-  spareNormal: number | null;
+  /** 'mt19937': PyTorch's CPU generator (a checkpoint from before it has no kind: see generatorStateProblem). */
+  kind: 'mt19937';
+  /** The seed last given (torch's initial_seed), as a decimal string: it is an unsigned 64-bit integer. */
+  seed: string;
+  /** The Mersenne Twister's 624 words. */
+  mt: number[];
+  /** How many words of the current block were drawn (624: the block is regenerated before the next draw). */
+  index: number;
+  /** The second normal of the last Box-Muller pair, returned by the next scalar normal draw (torch's next_double_normal_sample). */
+  nextDoubleNormal: number | null;
+  /** torch's next_float_normal_sample (kept for completeness: torch 1.13's CPU kernels never set it). */
+  nextFloatNormal: number | null;
 }
 
-function splitmix32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
+/** A seed as torch's manual_seed takes it: an integer in [-2^63, 2^64), negative ones wrapping to uint64. */
+function seedToUint64(seed: number | bigint): bigint {
+  const ok = typeof seed === 'bigint' || (typeof seed === 'number' && Number.isSafeInteger(seed));
+  const s = ok ? BigInt(seed) : 0n;
+  if (!ok || s < -(1n << 63n) || s >= UINT64_MOD) {
+    throw new Error(`manualSeed: seed must be an integer in [-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff], got ${String(seed)}`);
+  }
+  return s < 0n ? s + UINT64_MOD : s;
 }
 
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+/** A uint64 as a number when it is exact, else as a bigint. */
+function uint64Value(v: bigint): number | bigint {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
 export class Generator {
-  private s = new Uint32Array(4);
-  private spareNormal: number | null = null;
+  private mt = new Uint32Array(N);
+  private index = N;
+  private seedValue = 0n;
+  private nextDoubleNormal: number | null = null;
+  private nextFloatNormal: number | null = null;
 
-  constructor(seed = 0) {
+  /** Seeds with `seed`; without one, with torch.Generator()'s default seed 67280421310721. */
+  constructor(seed: number | bigint = 67280421310721) {
     this.manualSeed(seed);
   }
 
-  manualSeed(seed: number): this {
-    if (!Number.isInteger(seed) || seed < 0) {
-      throw new Error(`manualSeed: seed must be a non-negative integer, got ${seed}`);
+  /**
+   * Seeds as torch.Generator.manual_seed: the twister takes the low 32 bits (so 2^40 + 3 and 3
+   * give the same stream, as in torch), initialSeed() keeps the whole value, the cached
+   * normal is dropped.
+   */
+  manualSeed(seed: number | bigint): this {
+    this.seedValue = seedToUint64(seed);
+    const mt = this.mt;
+    mt[0] = Number(this.seedValue & 0xffffffffn);
+    for (let j = 1; j < N; j++) {
+      const prev = mt[j - 1] ^ (mt[j - 1] >>> 30);
+      mt[j] = (Math.imul(1812433253, prev) + j) >>> 0;
     }
-    // Mix both halves of seeds above 2^32 so that distinct seeds give distinct streams.
-    const next = splitmix32((seed >>> 0) ^ Math.floor(seed / 0x100000000));
-    for (let i = 0; i < 4; i++) this.s[i] = next();
-    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
-    this.spareNormal = null;
+    this.index = N;
+    this.nextDoubleNormal = null;
+    this.nextFloatNormal = null;
     return this;
   }
 
-  /** Uniform unsigned 32-bit integer. */
+  /** The seed last given to manualSeed (torch.Generator.initial_seed). */
+  initialSeed(): number | bigint {
+    return uint64Value(this.seedValue);
+  }
+
+  /** Regenerates the 624 words (the twister's "twist"). */
+  private twist(): void {
+    const mt = this.mt;
+    let k = 0;
+    for (; k < N - M; k++) {
+      const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
+      mt[k] = mt[k + M] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+    }
+    for (; k < N - 1; k++) {
+      const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
+      mt[k] = mt[k + M - N] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+    }
+    const y = (mt[N - 1] & UPPER) | (mt[0] & LOWER);
+    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+    this.index = 0;
+  }
+
+  /** A uniform unsigned 32-bit integer (torch's generator->random()). */
   nextUint32(): number {
-    const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return result;
+    if (this.index >= N) this.twist();
+    let y = this.mt[this.index++];
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    y ^= y >>> 18;
+    return y >>> 0;
   }
 
-  /** Uniform in [0, 1) with 32 bits of resolution. */
+  /** torch's random64(): the first 32-bit draw is the high word. */
+  nextUint64(): bigint {
+    const hi = this.nextUint32();
+    const lo = this.nextUint32();
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /** Uniform in [0, 1) with 24 bits, as uniform_real_distribution<float>(0, 1): one 32-bit draw. */
   nextFloat(): number {
-    return this.nextUint32() / 0x100000000;
+    return (this.nextUint32() & 0xffffff) / 0x1000000;
   }
 
-  /** Uniform integer in [0, n), without modulo bias. */
+  /** Uniform in [0, 1) with 53 bits, as uniform_real_distribution<double>(0, 1): one random64(). */
+  nextDouble(): number {
+    const hi = this.nextUint32();
+    const lo = this.nextUint32();
+    return ((hi & 0x1fffff) * TWO_POW_32 + lo) / 2 ** 53;
+  }
+
+  /**
+   * An integer in [0, n) as torch draws one for randint and randperm: random() % n (the modulo
+   * bias included, as torch's). n must be in [1, 2^32].
+   */
   nextInt(n: number): number {
-    if (!Number.isInteger(n) || n <= 0 || n > 0x100000000) {
+    if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32) {
       throw new Error(`nextInt: n must be an integer in [1, 2^32], got ${n}`);
     }
-    const limit = 0x100000000 - (0x100000000 % n);
-    let x: number;
-    do x = this.nextUint32(); while (x >= limit);
-    return x % n;
+    return this.nextUint32() % n;
   }
 
-  /** Standard normal draw (Box-Muller, caching the second value). */
+  /**
+   * A standard normal as torch's scalar normal_distribution<double>: Box-Muller on two 53-bit
+   * uniforms, returning r cos(theta) and keeping r sin(theta) for the next call.
+   */
   nextNormal(): number {
-    if (this.spareNormal !== null) {
-      const v = this.spareNormal;
-      this.spareNormal = null;
+    if (this.nextDoubleNormal !== null) {
+      const v = this.nextDoubleNormal;
+      this.nextDoubleNormal = null;
       return v;
     }
-    let u = 0;
-    while (u === 0) u = this.nextFloat();
-    const v = this.nextFloat();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    const u1 = this.nextDouble();
+    const u2 = this.nextDouble();
+    const r = Math.sqrt(-2 * Math.log1p(-u2));
+    const theta = 2 * Math.PI * u1;
+    this.nextDoubleNormal = r * Math.sin(theta);
+    return r * Math.cos(theta);
   }
 
-  /** In-place Fisher-Yates shuffle. */
-  shuffle<T>(items: T[] | Int32Array | Uint32Array): void {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.nextInt(i + 1);
-      const tmp = items[i];
-      items[i] = items[j];
-      items[j] = tmp;
+  /** Fills `out` as torch's uniform_(from, to) fills a float32 tensor. */
+  fillUniform(out: Float32Array, from: number, to: number): Float32Array {
+    return fillUniformFloat32(this, out, from, to);
+  }
+
+  /** Fills `out` as torch's normal_(mean, std) fills a contiguous float32 tensor. */
+  fillNormal(out: Float32Array, mean: number, std: number): Float32Array {
+    return fillNormalFloat32(this, out, mean, std);
+  }
+
+  /**
+   * Fills `out` with 1 where a 53-bit uniform is below p, else 0: torch's bernoulli_(p) with a
+   * number p on CPU without MKL (Debian's build has none), as dropout draws its mask.
+   */
+  fillBernoulli<A extends Float32Array | Int32Array | Uint8Array>(out: A, p: number): A {
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`bernoulli_: Expected p_in >= 0 && p_in <= 1 to be true, but got ${p}`);
+    for (let i = 0; i < out.length; i++) out[i] = this.nextDouble() < p ? 1 : 0;
+    return out;
+  }
+
+  /** torch.randperm(n) on CPU: forward Fisher-Yates, swapping i with i + random() % (n - i). */
+  permutation(n: number): Int32Array {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = i;
+    for (let i = 0; i < n - 1; i++) {
+      const z = this.nextUint32() % (n - i);
+      const tmp = out[i];
+      out[i] = out[z + i];
+      out[z + i] = tmp;
     }
+    return out;
   }
 
   getState(): GeneratorState {
-    return { words: [this.s[0], this.s[1], this.s[2], this.s[3]], spareNormal: this.spareNormal };
+    return {
+      kind: 'mt19937',
+      seed: this.seedValue.toString(),
+      mt: Array.from(this.mt),
+      index: this.index,
+      nextDoubleNormal: this.nextDoubleNormal,
+      nextFloatNormal: this.nextFloatNormal,
+    };
   }
 
   setState(state: GeneratorState): void {
     const problem = generatorStateProblem(state);
     if (problem !== null) throw new Error(`Generator.setState: ${problem}`);
-    this.s.set(state.words);
-    this.spareNormal = typeof state.spareNormal === 'number' ? state.spareNormal : null;
+    this.seedValue = BigInt(state.seed);
+    this.mt.set(state.mt);
+    this.index = state.index;
+    this.nextDoubleNormal = state.nextDoubleNormal ?? null;
+    this.nextFloatNormal = state.nextFloatNormal ?? null;
   }
 }
 
-/** Why `state` is not a state setState accepts (a checkpoint checks it before loading anything), or null. */
+function optionalFinite(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/**
+ * Why `state` is not a state setState accepts (a checkpoint checks it before loading
+ * anything), or null. A state saved before the generator became PyTorch's (xoshiro128**,
+ * `{ words, spareNormal }`) is refused with a message saying so: its stream cannot be continued.
+ */
 export function generatorStateProblem(state: unknown): string | null {
-  const s = state as Partial<GeneratorState> | null;
-  const w = s?.words;
-  if (!Array.isArray(w) || w.length !== 4 || w.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff)) {
-    return 'expected { words: four unsigned 32-bit integers, spareNormal }';
+  const s = state as Partial<GeneratorState> & { words?: unknown } | null;
+  if (s !== null && typeof s === 'object' && 'words' in s && !('kind' in s)) {
+    return 'this is a xoshiro128** state from a torchlet release before the generator became PyTorch\'s mt19937; ' +
+      'it cannot be continued. Load the checkpoint without its generator state (or reseed with manualSeed)';
   }
-  if ((w[0] | w[1] | w[2] | w[3]) === 0) return 'the all-zero state is invalid';
-  if (s!.spareNormal != null && !Number.isFinite(s!.spareNormal)) return `spareNormal must be a finite number or null, got ${String(s!.spareNormal)}`;
+  if (s === null || typeof s !== 'object' || s.kind !== 'mt19937') return 'expected { kind: \'mt19937\', seed, mt, index, nextDoubleNormal, nextFloatNormal }';
+  if (typeof s.seed !== 'string' || !/^\d+$/.test(s.seed) || BigInt(s.seed) >= UINT64_MOD) return `seed must be an unsigned 64-bit integer as a decimal string, got ${String(s.seed)}`;
+  const mt = s.mt;
+  if (!Array.isArray(mt) || mt.length !== N || mt.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff)) {
+    return 'mt must be 624 unsigned 32-bit integers';
+  }
+  if (!Number.isInteger(s.index) || s.index! < 0 || s.index! > N) return `index must be an integer in [0, 624], got ${String(s.index)}`;
+  if (!optionalFinite(s.nextDoubleNormal)) return `nextDoubleNormal must be a finite number or null, got ${String(s.nextDoubleNormal)}`;
+  if (!optionalFinite(s.nextFloatNormal)) return `nextFloatNormal must be a finite number or null, got ${String(s.nextFloatNormal)}`;
   return null;
 }
 
-/** A non-deterministic 53-bit seed, as PyTorch draws for its default generator at start-up. */
+/**
+ * A non-deterministic 53-bit seed for the default generator at start-up (torch draws 64 bits;
+ * 53 keep initialSeed() an exact number).
+ */
 function randomSeed(): number {
   const words = new Uint32Array(2);
   const c = (globalThis as { crypto?: { getRandomValues(a: Uint32Array): Uint32Array } }).crypto;
@@ -136,30 +255,26 @@ function randomSeed(): number {
   return (words[0] & 0x1fffff) * 2 ** 32 + words[1];
 }
 
-let initial = randomSeed();
-
 /**
  * The generator used when none is passed explicitly. As PyTorch's, it starts from a random
  * seed in every process: runs differ unless manualSeed(n) is called (`npm run train` does,
  * with --seed, default 0).
  */
-export const defaultGenerator = new Generator(initial);
+export const defaultGenerator = new Generator(randomSeed());
 
 /** Seeds the default generator, as torch.manual_seed. */
-export function manualSeed(seed: number): Generator {
-  defaultGenerator.manualSeed(seed);
-  initial = seed;
-  return defaultGenerator;
+export function manualSeed(seed: number | bigint): Generator {
+  return defaultGenerator.manualSeed(seed);
 }
 
 /** Re-seeds the default generator from a random seed and returns it (torch.seed). */
 export function seed(): number {
-  initial = randomSeed();
-  defaultGenerator.manualSeed(initial);
-  return initial;
+  const s = randomSeed();
+  defaultGenerator.manualSeed(s);
+  return s;
 }
 
 /** The seed the default generator started from (torch.initial_seed). */
-export function initialSeed(): number {
-  return initial;
+export function initialSeed(): number | bigint {
+  return defaultGenerator.initialSeed();
 }

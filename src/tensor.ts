@@ -1123,4 +1123,11 @@ export class Tensor {
   outer(vec2: Tensor): Tensor {
     return matmulRules.outer(this, vec2);
   }
+
+  // --- random fills (torch's generator and CPU algorithms) ---
+
+  /** Fills with 1 (probability p, a number or a float32 tensor broadcast to this) or 0, as torch's bernoulli_. */
+  bernoulli_(p: number | Tensor = 0.5, generator?: Generator): this {
+    return inplace.bernoulli_(this, p, generator);
+  }
 }

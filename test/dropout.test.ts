@@ -13,12 +13,12 @@ beforeAll(() => {
 const arr = (t: Tensor | null): number[] => Array.from(t!.dataSync());
 
 describe('F.dropout', () => {
-  test('keeps each element with probability 1 - p, drawn in order from the generator, scaled by 1 / (1 - p)', () => {
+  test('keeps each element where a 53-bit uniform drawn in order is below 1 - p (torch\'s bernoulli_), scaled by 1 / (1 - p)', () => {
     const x = new Tensor(Float32Array.from({ length: 50 }, (_, i) => i - 20), [5, 10]);
     const y = F.dropout(x, 0.3, true, new Generator(11));
     const draws = new Generator(11);
     // Dropped elements are v * 0: -0 for negative v, as in PyTorch.
-    const expected = arr(x).map((v) => Math.fround(v * (draws.nextFloat() < 0.7 ? Math.fround(1 / 0.7) : 0)));
+    const expected = arr(x).map((v) => Math.fround(v * (draws.nextDouble() < 0.7 ? Math.fround(1 / Math.fround(0.7)) : 0)));
     expect(y.shape).toEqual([5, 10]);
     expect(arr(y)).toEqual(expected);
   });

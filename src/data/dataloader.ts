@@ -2,9 +2,12 @@
  * DataLoader, as torch.utils.data.DataLoader: batches of a map-style dataset, optionally
  * shuffled, optionally prepared ahead in worker threads.
  *
- * Shuffling draws a fresh permutation from the generator (default: the library's
- * `defaultGenerator`) each time iteration starts, so `manualSeed(n)` reproduces the order, and
- * a checkpoint that saves `epochStartState` can replay the epoch exactly with
+ * Each time iteration starts, the loader draws from its generator (default: the library's
+ * `defaultGenerator`) as torch 1.13's does, so that under the same manualSeed the order and
+ * every later draw are torch's: the iterator's base seed (one 64-bit draw, shuffled or not),
+ * then, when shuffling, RandomSampler's permutation: without an explicit generator, a seed
+ * drawn from the default one seeds a fresh Generator that draws randperm(n); with one, randperm
+ * draws from it. A checkpoint that saves `epochStartState` can replay the epoch exactly with
  * `generator.setState(state); loader.iter({ startBatch })`.
  */
 import { defaultGenerator, Generator, type GeneratorState } from '../random';
@@ -21,7 +24,7 @@ export interface DataLoaderOptions<T, B> {
   shuffle?: boolean;
   /** Drop the last batch when it is smaller than batchSize. */
   dropLast?: boolean;
-  /** Source of the shuffle permutation; default `defaultGenerator`. */
+  /** Source of the iterator's base seed and the shuffle permutation; default `defaultGenerator`. */
   generator?: Generator;
   /** Worker threads preparing batches ahead (0: in the consuming thread). */
   numWorkers?: number;
@@ -92,7 +95,9 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
   readonly timeout: number;
   readonly generator: Generator;
   private readonly collate?: (samples: T[]) => B;
-  /** Generator state just before the current (latest) epoch's permutation was drawn. */
+  /** Whether a generator was given: RandomSampler then draws the permutation from it directly. */
+  private readonly explicitGenerator: boolean;
+  /** Generator state just before the current (latest) epoch's draws (base seed, permutation). */
   epochStartState: GeneratorState | null = null;
 
   constructor(readonly dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
@@ -106,6 +111,7 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
     // PyTorch's check and text.
     if (typeof this.timeout !== 'number' || !(this.timeout >= 0)) throw new Error('timeout option should be non-negative');
     this.generator = options.generator ?? defaultGenerator;
+    this.explicitGenerator = options.generator !== undefined;
     this.collate = options.collate;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${this.batchSize}`);
     if (!Number.isInteger(this.numWorkers) || this.numWorkers < 0) throw new Error(`DataLoader: numWorkers must be a non-negative integer, got ${this.numWorkers}`);
@@ -132,10 +138,18 @@ export class DataLoader<T = Sample, B = Batch> implements Iterable<B>, AsyncIter
   private plan(options: IterOptions): number[][] {
     checkOptions('DataLoader.iter', options, ['startBatch']);
     const n = this.dataset.length;
-    const order = Array.from({ length: n }, (_, i) => i);
+    this.epochStartState = this.generator.getState();
+    // _BaseDataLoaderIter's _base_seed (used by torch to seed workers; drawn here for the stream).
+    this.generator.nextUint64();
+    let order: number[] = Array.from({ length: n }, (_, i) => i);
     if (this.shuffle) {
-      this.epochStartState = this.generator.getState();
-      this.generator.shuffle(order);
+      // RandomSampler.__iter__: seed = int(torch.empty((), dtype=torch.int64).random_().item()).
+      const sampler = this.explicitGenerator ? this.generator : new Generator(this.generator.nextUint64() % (1n << 63n));
+      order = Array.from(sampler.permutation(n));
+      // Once exhausted, RandomSampler.__iter__ draws randperm(n) again for its (empty) remainder
+      // slice. Torch draws it at the epoch's end; drawing it now leaves the sampler's generator
+      // where torch's is after a full epoch (it matters only for a given generator).
+      sampler.permutation(n);
     }
     const start = options.startBatch ?? 0;
     if (!Number.isInteger(start) || start < 0) throw new Error(`DataLoader: startBatch must be a non-negative integer, got ${start}`);

@@ -84,8 +84,8 @@ export function splitLengths(n: number, lengths: readonly number[]): number[] {
 
 /**
  * torch.utils.data.random_split: the dataset's indices permuted (by `generator`, default the
- * global one) and cut into Subsets of the given lengths (or fractions). The split sizes are
- * PyTorch's; the permutation comes from this library's generator, not PyTorch's.
+ * global one) and cut into Subsets of the given lengths (or fractions). The split sizes and,
+ * under the same seed, the permutation (randperm(sum(lengths))) are PyTorch's.
  */
 export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: { generator?: Generator } = {}): Array<Subset<T>> {
   checkOptions('randomSplit', options, ['generator']);

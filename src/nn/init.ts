@@ -1,6 +1,6 @@
 /**
  * Initialisation, as torch.nn.init, drawing from `defaultGenerator` (seeded by manualSeed)
- * unless given a generator. Functions ending in _ fill the tensor in place, without recording.
+ * unless given a generator: under the same seed, torch's numbers (weight drawn before bias). Functions ending in _ fill the tensor in place, without recording.
  */
 import { Tensor, shapeString } from '../tensor';
 import { Generator, defaultGenerator } from '../random';
@@ -26,17 +26,14 @@ function writeInPlace(t: Tensor, values: Float32Array | Int32Array): Tensor {
   return t;
 }
 
-/** Fills with U(low, high). */
+/** Fills with U(low, high), torch's numbers (tensor.uniform_). */
 export function uniform_(t: Tensor, low = 0, high = 1, generator: Generator = defaultGenerator): Tensor {
-  const d = new Float32Array(t.numel);
-  for (let i = 0; i < d.length; i++) d[i] = low + (high - low) * generator.nextFloat();
-  return writeInPlace(t, d);
+  return writeInPlace(t, generator.fillUniform(new Float32Array(t.numel), low, high));
 }
 
+/** Fills with N(mean, std^2), torch's numbers (tensor.normal_; parameters are contiguous). */
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
-  const d = new Float32Array(t.numel);
-  for (let i = 0; i < d.length; i++) d[i] = mean + std * generator.nextNormal();
-  return writeInPlace(t, d);
+  return writeInPlace(t, generator.fillNormal(new Float32Array(t.numel), mean, std));
 }
 
 export function constant_(t: Tensor, value: number): Tensor {

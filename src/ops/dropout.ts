@@ -1,8 +1,9 @@
 /**
- * dropout, as torch 1.13's CPU path: in training, a mask that keeps each element with
- * probability 1 - p, scaled by 1 / (1 - p), multiplies the input (so a dropped NaN stays NaN,
- * as x * 0 does in PyTorch); backward multiplies by the same mask. The mask is drawn from the
- * library's seeded generator, so `manualSeed` makes it reproducible.
+ * dropout, as torch 1.13's CPU path (native/Dropout.cpp, _dropout_impl: the fused kernel is for
+ * CUDA only): `noise = empty_like(input).bernoulli_(1 - p)`, `noise.div_(1 - p)`, then
+ * `input * noise` (so a dropped NaN stays NaN, as x * 0 does in PyTorch); backward multiplies
+ * by the same noise. The noise is drawn as torch draws it, so under the same manualSeed the
+ * mask is torch's.
  */
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
@@ -43,9 +44,10 @@ export function dropout(input: Tensor, p = 0.5, training = true, generator: Gene
   const mask = new Float32Array(x.length);
   // p = 1 multiplies by zeros (PyTorch special-cases it: 1 / (1 - p) would be infinite).
   if (p < 1) {
-    const keep = 1 - p;
-    const scale = 1 / keep;
-    for (let i = 0; i < mask.length; i++) mask[i] = generator.nextFloat() < keep ? scale : 0;
+    // div_ by the number 1 - p divides by it as a float32.
+    const scale = Math.fround(1 / Math.fround(1 - p));
+    generator.fillBernoulli(mask, 1 - p);
+    for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) mask[i] = scale;
   }
   const y = new Float32Array(x.length);
   for (let i = 0; i < y.length; i++) y[i] = x[i] * mask[i];

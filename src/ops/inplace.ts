@@ -214,9 +214,7 @@ function floatTarget(self: Tensor, op: string): void {
 export function uniform_<T extends Tensor>(self: T, from: number, to: number, generator?: Generator): T {
   floatTarget(self, 'uniform_');
   if (!(from <= to)) fail('uniform_', `expects to return a [from, to) range, but found from=${from} > to=${to}`);
-  const g = generator ?? defaultGenerator;
-  const v = new Float32Array(self.numel);
-  for (let i = 0; i < v.length; i++) v[i] = from + (to - from) * g.nextFloat();
+  const v = (generator ?? defaultGenerator).fillUniform(new Float32Array(self.numel), from, to);
   return overwrite(self, 'uniform_', 'UniformBackward0', v);
 }
 
@@ -224,8 +222,29 @@ export function uniform_<T extends Tensor>(self: T, from: number, to: number, ge
 export function normal_<T extends Tensor>(self: T, mean: number, std: number, generator?: Generator): T {
   floatTarget(self, 'normal_');
   if (!(std >= 0)) fail('normal_', `expects std >= 0.0, but found std ${std}`);
+  // A non-contiguous tensor takes torch's scalar path whatever its size.
   const g = generator ?? defaultGenerator;
   const v = new Float32Array(self.numel);
-  for (let i = 0; i < v.length; i++) v[i] = mean + std * g.nextNormal();
+  if (self.isContiguous()) g.fillNormal(v, mean, std);
+  else for (let i = 0; i < v.length; i++) v[i] = g.nextNormal() * std + mean;
   return overwrite(self, 'normal_', 'NormalBackward0', v);
+}
+
+/**
+ * Fills with 1 (probability p) or 0, as torch's bernoulli_: a number p draws 53-bit uniforms
+ * (torch's double path), a float32 tensor p (broadcast to self's shape) 24-bit ones.
+ */
+export function bernoulli_<T extends Tensor>(self: T, p: number | Tensor = 0.5, generator?: Generator): T {
+  const g = generator ?? defaultGenerator;
+  const v = new Float32Array(self.numel);
+  if (typeof p === 'number') g.fillBernoulli(v, p);
+  else if (p instanceof Tensor && p.dtype === 'float32') {
+    const sameShape = p.shape.length === self.shape.length && p.shape.every((d, i) => d === self.shape[i]);
+    const probs = sameShape ? p._dense() : p.expand(...self.shape)._dense();
+    for (let i = 0; i < v.length; i++) {
+      if (!(probs[i] >= 0 && probs[i] <= 1)) fail('bernoulli_', `Expected p_in >= 0 && p_in <= 1 to be true, but got ${probs[i]}`);
+      v[i] = g.nextFloat() < probs[i] ? 1 : 0;
+    }
+  } else fail('bernoulli_', 'p must be a number or a float32 Tensor');
+  return overwrite(self, 'bernoulli_', 'BernoulliBackward1', v);
 }
