@@ -4,14 +4,12 @@
  * test/fixtures/examples/mnist_main.json) on the same small synthetic MNIST-format set
  * (32 training and 16 test images that both sides build from one hash; the digest checks it).
  *
- * What is compared, and why this way: the program draws its starting weights and dropout masks
- * from torch's generator, which manualSeed here does not reproduce. So both sides start from
- * weights computed by the same hash, and both draw dropout masks from the same hash stream
- * (Python: F.dropout replaced by replay.ReplayDropout; here: the default generator's draws
- * replaced while the program trains, see installReplayDropout). Everything else is the
- * program's own arithmetic, compared number for number:
- * - the eval-mode forward of the first 8 test images on the starting weights (no dropout);
- * - every printed line: the text exactly, except the numbers (losses), compared in value;
+ * Both run from the program's own `torch.manual_seed(args.seed)` / `manualSeed(args.seed)`
+ * alone: the starting weights (kaiming-uniform init of Conv2d and Linear), the dropout masks
+ * (bernoulli_) and the DataLoader's seed draws are torch's CPU generator's on both sides.
+ * Compared, number for number:
+ * - the eval-mode forward of the first 8 test images right after manualSeed(1); new Net();
+ * - every printed line: the text exactly, except the numbers (losses), compared in value:
  *   the training losses at each of the 8 steps (two epochs of 4 batches of 8, Adadelta at
  *   lr 1.0, StepLR 0.7 between epochs), the test loss and the exact accuracy counts;
  * - the weights' change over training, (final - start) at 16 spread positions per parameter
@@ -28,16 +26,16 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { setBackend, getBackend, noGrad, data } from '../src';
+import { setBackend, getBackend, noGrad, data, manualSeed } from '../src';
 import type { BackendName } from '../src';
 import { main, Net, parseMnistArgs } from '../scripts/examples/mnist_main';
-import { writeMnist, setHashedState, installReplayDropout, samples } from './helpers/example-data';
+import { writeMnist, samples } from './helpers/example-data';
 import { relativeMaxError } from './helpers/fixtures';
 
 interface Samples { index: number[]; values: number[]; sum: number; absSum: number }
 interface Run { printed: string[]; trainLosses: number[]; test: Array<{ loss: number; correct: number }>; final: Record<string, Samples> }
 interface Fixture {
-  argv: string[]; dryArgv: string[]; trainCount: number; testCount: number; dataSha256: string; startForward: number[]; replay: Run; replayDryRun: Run; torch: Run;
+  argv: string[]; dryArgv: string[]; trainCount: number; testCount: number; dataSha256: string; startForward: number[]; run: Run; dryRun: Run;
 }
 
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'examples', 'mnist_main.json'), 'utf8')) as Fixture;
@@ -46,7 +44,7 @@ const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'exa
  * on these convolutions) runs the same with --dry-run, which stops each epoch after its first
  * batch: two training steps, both test passes and the StepLR step between them.
  */
-const BACKENDS: Array<[BackendName, 'replay' | 'replayDryRun']> = [['js', 'replayDryRun'], ['wasm', 'replay']];
+const BACKENDS: Array<[BackendName, 'run' | 'dryRun']> = [['js', 'dryRun'], ['wasm', 'run']];
 
 const NUMBER = /-?\d+\.\d+/g;
 
@@ -88,26 +86,17 @@ describe.each(BACKENDS)('mnist/main.py against PyTorch (%s backend, %s)', (backe
     const transform = new data.Compose([new data.ToTensor(), new data.Normalize([0.1307], [0.3081])]);
     const testset = new data.MNIST({ root: tmp, train: false, transform });
     const [images] = new data.DataLoader(testset, { batchSize: 8 })[Symbol.iterator]().next().value as data.Batch;
+    manualSeed(1);
     const model = new Net();
-    setHashedState(Object.fromEntries(model.namedParameters()));
     model.eval();
     const out = noGrad(() => model.call(images)).dataSync();
     expect(relativeMaxError(out, fixture.startForward)).toBeLessThanOrEqual(1e-5);
   });
 
   test('two epochs (train, test, scheduler step): every printed line, the losses, test accuracy and the final weights', async () => {
-    const args = parseMnistArgs(variant === 'replay' ? fixture.argv : fixture.dryArgv)!;
+    const args = parseMnistArgs(variant === 'run' ? fixture.argv : fixture.dryArgv)!;
     const printed: string[] = [];
-    let restore: (() => void) | null = null;
-    let model;
-    try {
-      model = await main({
-        ...args, root: tmp, log: (...a) => printed.push(a.join(' ')),
-        init: (named) => { setHashedState(named); restore = installReplayDropout(); },
-      });
-    } finally {
-      (restore as (() => void) | null)?.();
-    }
+    const model = await main({ ...args, root: tmp, log: (...a) => printed.push(a.join(' ')) });
     const run = fixture[variant];
     expect(printed.length).toBe(run.printed.length);
     printed.forEach((line, i) => {
@@ -116,8 +105,8 @@ describe.each(BACKENDS)('mnist/main.py against PyTorch (%s backend, %s)', (backe
     });
     // The weights' change over training, (final - start) at 16 spread positions per parameter,
     // against PyTorch's; and the final weights' sum and sum of |w|.
+    manualSeed(args.seed);
     const startNet = new Net();
-    setHashedState(Object.fromEntries(startNet.namedParameters()));
     const startValues = Object.fromEntries([...startNet.namedParameters()].map(([name, p]) => [name, p.dataSync()]));
     for (const [name, p] of model.namedParameters()) {
       const want = run.final[name];

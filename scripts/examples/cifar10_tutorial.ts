@@ -54,7 +54,7 @@ export interface Cifar10TutorialOptions {
   printEvery?: number;
   /** The DataLoaders' worker threads (the tutorial's num_workers=2). */
   numWorkers?: number;
-  /** Called with the new net's parameters by name, before training (a test sets PyTorch's starting values). */
+  /** Called with the new net's parameters by name, before training (a test checks PyTorch's starting values). */
   init?: (named: Record<string, Tensor>) => void;
 }
 

@@ -117,8 +117,6 @@ export interface MnistMainOptions extends Partial<MnistArgs> {
   log?: Log;
   /** The data folder (the original's '../data'). */
   root?: string;
-  /** Called with the new model's parameters by name, before training (a test sets PyTorch's starting values). */
-  init?: (named: Record<string, Tensor>) => void;
 }
 
 /** The original's defaults (argparse's). */
@@ -184,7 +182,7 @@ export function parseMnistArgs(argv: string[]): MnistArgs | null {
 
 /** Trains and tests as the original's main(); returns the trained model. */
 export async function main(opts: MnistMainOptions = {}): Promise<Net> {
-  const { log, root, init, ...flags } = opts;
+  const { log, root, ...flags } = opts;
   print = log ?? consoleLog;
   // Training settings: parser.parse_args() (see parseMnistArgs; main takes them as options)
   const args: MnistArgs = { ...SMALL, ...flags };
@@ -209,7 +207,6 @@ export async function main(opts: MnistMainOptions = {}): Promise<Net> {
   const testLoader = new datasets.DataLoader(dataset2, testKwargs);
 
   const model = new Net(); // Net().to(device)
-  init?.(Object.fromEntries(model.namedParameters()));
   const optimizer = new optim.Adadelta(model.parameters(), { lr: args.lr });
 
   const scheduler = new optim.lrScheduler.StepLR(optimizer, { stepSize: 1, gamma: args.gamma });

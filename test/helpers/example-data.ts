@@ -1,13 +1,13 @@
 /**
- * The TypeScript side of scripts/examples/py/replay.py (read its docstring): the small
- * synthetic MNIST/CIFAR-10 sets the example tests write, and the "replay" stand-ins for
- * PyTorch's random parts (hashed starting weights, hashed dropout masks, recorded shuffles).
- * Every function here computes exactly what its namesake there does.
+ * The TypeScript side of scripts/examples/py/example_data.py: the small synthetic MNIST and
+ * CIFAR-10 sets the example tests write (the same bytes the fixture scripts gave torchvision,
+ * from one integer hash), and samples of weights. Every function here computes exactly what its
+ * namesake there does.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Tensor, noGrad, defaultGenerator } from '../../src';
+import type { Tensor } from '../../src';
 
 /** lowbias32. */
 export function mix32(x: number): number {
@@ -53,7 +53,7 @@ function idxBytes(array: Uint8Array, dims: number[]): Buffer {
   return Buffer.concat([head, Buffer.from(array)]);
 }
 
-/** Writes root/MNIST/raw/* as replay.mnist_files; returns the sha256 replay.digest gives. */
+/** Writes root/MNIST/raw/* as example_data.mnist_files; returns the sha256 example_data.digest gives. */
 export function writeMnist(root: string, trainCount: number, testCount: number): string {
   const tr = syntheticImages(100, trainCount, 1, 28);
   const te = syntheticImages(200, testCount, 1, 28);
@@ -75,8 +75,8 @@ export function writeMnist(root: string, trainCount: number, testCount: number):
 
 /**
  * Writes root/cifar-10-batches-bin/ (the binary format: a label byte, then 3072 bytes, per
- * record) with the images of replay.cifar_batches; returns the sha256 of images and labels
- * in replay.py's order (per file: images, then labels).
+ * record) with the images of example_data.cifar_batches; returns the sha256 of images and labels
+ * in example_data.py's order (per file: images, then labels).
  */
 export function writeCifar(root: string, perFile: number, testCount: number): string {
   const dir = path.join(root, 'cifar-10-batches-bin');
@@ -98,41 +98,7 @@ export function writeCifar(root: string, perFile: number, testCount: number): st
   return hash.digest('hex');
 }
 
-/** replay.hashed_state: every parameter uniform in ±1/sqrt(fan_in), keyed by its position. */
-export function setHashedState(named: Record<string, Tensor>): void {
-  const names = Object.keys(named);
-  names.forEach((name, key) => {
-    const p = named[name];
-    const owner = name.slice(0, name.lastIndexOf('.'));
-    const weight = named[`${owner}.weight`];
-    const fanIn = weight.numel / weight.shape[0];
-    const bound = 1 / Math.sqrt(fanIn);
-    const u = stream(1000 + key, 0, p.numel);
-    const values = Float32Array.from(u, (v) => (2 * (v / 4294967296) - 1) * bound);
-    noGrad(() => p.copy_(new Tensor(values, p.shape)));
-  });
-}
-
-/**
- * replay.ReplayDropout, through the generator dropout draws from: while installed, the default
- * generator's uint32 draws are the hash stream (key 77), so element i of the masks keeps its
- * value when u < 1 - p, u = draw / 2^32 -- the same masks the fixture script used. Returns the
- * function that restores the generator.
- */
-export function installReplayDropout(): () => void {
-  const gen = defaultGenerator as unknown as { nextUint32: () => number };
-  const own = Object.prototype.hasOwnProperty.call(gen, 'nextUint32');
-  const previous = gen.nextUint32;
-  const k = mix32(77);
-  let drawn = 0;
-  gen.nextUint32 = () => mix32((drawn++ >>> 0) ^ k);
-  return () => {
-    if (own) gen.nextUint32 = previous;
-    else delete (gen as { nextUint32?: unknown }).nextUint32;
-  };
-}
-
-/** replay.samples: values at evenly spread flat positions, sum and sum of |.| (float64). */
+/** example_data.samples: values at evenly spread flat positions, sum and sum of |.| (float64). */
 export function samples(t: Tensor, count = 16): { index: number[]; values: number[]; sum: number; absSum: number } {
   const flat = t.dataSync() as Float32Array;
   const n = flat.length;

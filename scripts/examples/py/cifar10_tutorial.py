@@ -1,13 +1,13 @@
 """Fixture for scripts/examples/cifar10_tutorial.ts: the 60 Minute Blitz's "Training a
 Classifier" (pytorch/tutorials beginner_source/blitz/cifar10_tutorial.py, commit c53e7d4), run
-on a small synthetic CIFAR-10 set (replay.cifar_batches: 5 x 8 training images, 20 test
+on a small synthetic CIFAR-10 set (example_data.cifar_batches: 5 x 8 training images, 20 test
 images) with the test's setting: statistics every 5 mini-batches instead of 2000.
 
-The tutorial does not seed; this script calls torch.manual_seed(0) first, then records the
-random parts so that the TypeScript test can replay them: the starting state dict (written as
-test/fixtures/examples/cifar10_tutorial_start.pt by torch.save, read there by io.load) and the
-permutation of every shuffled pass over the training set (RandomSampler's torch.randperm).
-Plotting (imshow) is left out. Writes test/fixtures/examples/cifar10_tutorial.json.
+The tutorial does not seed; this script calls torch.manual_seed(0) before it, as the test calls
+manualSeed(0) before the port, so that the random parts (the DataLoader's shuffles and seeds,
+the Net's starting weights) are torch's on both sides. The starting state dict is also written
+(test/fixtures/examples/cifar10_tutorial_start.pt, by torch.save) for the test to read with
+io.load. Plotting (imshow) is left out. Writes test/fixtures/examples/cifar10_tutorial.json.
 Run with Debian's PyTorch 1.13:  /usr/bin/python3 scripts/examples/py/cifar10_tutorial.py
 """
 import builtins
@@ -19,7 +19,7 @@ import tempfile
 import numpy as np
 import torch
 import torchvision.datasets.cifar as cifar_module
-from replay import cifar_batches, digest, samples
+from example_data import cifar_batches, digest, samples
 
 PER_FILE = 8
 TEST_COUNT = 20
@@ -32,28 +32,6 @@ printed = []
 def print(*args, **kwargs):  # noqa: A001 -- stands in for the tutorial's print
     builtins.print(*args, **kwargs)
     printed.append(' '.join(str(a) for a in args))
-
-
-permutations = []
-real_randperm = torch.randperm
-real_sampler_iter = torch.utils.data.RandomSampler.__iter__
-sampler_pass = {'fresh': False}
-
-
-def recording_randperm(n, *args, **kwargs):
-    """Records the first permutation of each pass of the RandomSampler: the order it yields.
-    (torch 1.13's sampler also draws an unused one at the end of a pass, for the remainder
-    num_samples % n = 0, from its own per-pass generator.)"""
-    out = real_randperm(n, *args, **kwargs)
-    if sampler_pass['fresh']:
-        permutations.append(out.tolist())
-        sampler_pass['fresh'] = False
-    return out
-
-
-def recording_sampler_iter(self):
-    sampler_pass['fresh'] = True
-    yield from real_sampler_iter(self)
 
 
 def write_data(root):
@@ -230,8 +208,6 @@ RECORD = {'runningLosses': []}
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     cifar_module.check_integrity = lambda *args, **kwargs: True  # synthetic files: no MD5 to match
-    torch.randperm = recording_randperm
-    torch.utils.data.RandomSampler.__iter__ = recording_sampler_iter
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
         sha = write_data(os.path.join(tmp, 'data'))
@@ -245,7 +221,6 @@ def main():
         'source': 'pytorch/tutorials beginner_source/blitz/cifar10_tutorial.py @ c53e7d4efc0e39e455c531d21ec7db28ba220214',
         'perFile': PER_FILE, 'testCount': TEST_COUNT, 'printEvery': PRINT_EVERY, 'seed': 0,
         'dataSha256': sha,
-        'permutations': permutations,
         'printed': printed,
         'runningLosses': RECORD['runningLosses'],
         'final': RECORD['final'],

@@ -1,11 +1,9 @@
 """Fixture for scripts/examples/mnist_main.ts: pytorch/examples mnist/main.py (commit 77f55b9),
-run on a small synthetic MNIST-format set with the test's settings, twice:
-
-- 'replay': starting weights and dropout masks from replay.py's hash (the TypeScript test
-  computes the same ones), so that everything after them -- losses at each log interval,
-  Adadelta, StepLR, test loss and accuracy, final weights -- is compared number for number;
-- 'torch': the program exactly as published, from torch.manual_seed(args.seed) alone (for a
-  torchlet whose manualSeed reproduces torch's CPU generator).
+run as published -- from torch.manual_seed(args.seed) alone -- on a small synthetic
+MNIST-format set (example_data.mnist_files: 32 training and 16 test images) with the test's flags,
+and once more with --dry-run (the JavaScript backend's shorter run). Records what it prints,
+the losses, the test results, and samples of the final weights; also the eval-mode forward of
+the first 8 test images right after torch.manual_seed(1); Net().
 
 Writes test/fixtures/examples/mnist_main.json. Run with Debian's PyTorch 1.13:
     /usr/bin/python3 scripts/examples/py/mnist_main.py
@@ -17,8 +15,7 @@ import sys
 import tempfile
 
 import torch
-import torch.nn.functional as F_module
-from replay import mnist_files, digest, hashed_state, ReplayDropout, samples
+from example_data import mnist_files, digest, samples
 
 TRAIN_COUNT = 32
 TEST_COUNT = 16
@@ -173,29 +170,17 @@ def main():
 RECORD = {}
 
 
-def run(variant, workdir, run_argv=ARGV):
+def run(workdir, run_argv):
     global printed, RECORD, argv
     argv = run_argv
-    published_init = Net.__init__
     printed = []
     RECORD = {'trainLosses': [], 'test': []}
-    real_dropout = F_module.dropout
-    if variant == 'replay':
-        def replay_init(self):
-            published_init(self)
-            with torch.no_grad():
-                for name, value in hashed_state(self).items():
-                    self.get_parameter(name).copy_(value)
-        Net.__init__ = replay_init
-        F_module.dropout = ReplayDropout()
+    cwd = os.getcwd()
+    os.chdir(workdir)
     try:
-        cwd = os.getcwd()
-        os.chdir(workdir)
         main()
     finally:
         os.chdir(cwd)
-        Net.__init__ = published_init
-        F_module.dropout = real_dropout
     model = RECORD['model']
     return {
         'printed': printed,
@@ -206,15 +191,14 @@ def run(variant, workdir, run_argv=ARGV):
 
 
 def start_forward(root):
-    """Eval-mode log-probabilities of the first 8 test images under the hashed starting weights."""
+    """Eval-mode log-probabilities of the first 8 test images under torch.manual_seed(1); Net()."""
     from torchvision import datasets as ds, transforms as tf
     transform = tf.Compose([tf.ToTensor(), tf.Normalize((0.1307,), (0.3081,))])
     images = torch.stack([ds.MNIST(root, train=False, transform=transform)[i][0] for i in range(8)])
+    torch.manual_seed(1)
     model = Net()
+    model.eval()
     with torch.no_grad():
-        for name, value in hashed_state(model).items():
-            model.get_parameter(name).copy_(value)
-        model.eval()
         return [float(v) for v in model(images).reshape(-1)]
 
 
@@ -233,9 +217,8 @@ def main_fixture():
             'argv': ARGV, 'dryArgv': DRY_ARGV, 'trainCount': TRAIN_COUNT, 'testCount': TEST_COUNT,
             'dataSha256': digest(files[k] for k in sorted(files)),
             'startForward': start_forward(os.path.join(tmp, 'data')),
-            'replay': run('replay', work),
-            'replayDryRun': run('replay', work, DRY_ARGV),
-            'torch': run('torch', work),
+            'run': run(work, ARGV),
+            'dryRun': run(work, DRY_ARGV),
             'torchVersion': torch.__version__,
         }
     out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'test', 'fixtures', 'examples')

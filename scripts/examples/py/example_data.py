@@ -1,12 +1,7 @@
 """What the fixture scripts of mnist_main and cifar10_tutorial share: the small synthetic data
-sets (MNIST's IDX files, CIFAR-10's batches), and the "replay" stand-ins for PyTorch's random
-parts, all computed from one integer hash that test/helpers/example-data.ts computes too.
-
-Why replay: the programs draw their starting weights, dropout masks and shuffle order from
-torch's generator, which torchlet's manualSeed does not reproduce. So the fixtures also hold a
-run whose random parts both sides can compute: weights from the hash (uniform in PyTorch's
-default-init bounds), dropout masks from the hash, or things PyTorch drew and recorded
-(CIFAR's starting state dict, saved as a .pt, and its shuffle permutations).
+sets (MNIST's IDX files, CIFAR-10's batches) computed from an integer hash that
+test/helpers/example-data.ts computes too (the tests write the same bytes; a digest checks it),
+and samples of weights for the fixtures.
 """
 import hashlib
 import numpy as np
@@ -82,49 +77,6 @@ def digest(chunks):
     for c in chunks:
         h.update(c)
     return h.hexdigest()
-
-
-# ---------------------------------------------------------------------------------- weights
-
-def hashed_uniform(key, shape, bound):
-    """float32 values uniform in [-bound, bound) from the hash (computed in float64, rounded)."""
-    n = int(np.prod(shape))
-    u = stream(key, 0, n).astype(np.float64) / 4294967296.0
-    return ((2.0 * u - 1.0) * bound).astype(np.float32).reshape(shape)
-
-
-def hashed_state(model):
-    """The hash's starting values for every parameter, by name: key = its position in
-    named_parameters; bound = 1/sqrt(fan_in) (PyTorch's default init bound for weights and biases)."""
-    import torch
-    state = {}
-    for key, (name, p) in enumerate(model.named_parameters()):
-        owner = model.get_submodule(name.rsplit('.', 1)[0])
-        fan_in = owner.weight[0].numel()
-        state[name] = torch.from_numpy(hashed_uniform(1000 + key, tuple(p.shape), 1.0 / np.sqrt(fan_in)))
-    return state
-
-
-class ReplayDropout:
-    """Stands in for F.dropout: element i of the k-th mask drawn keeps its value when
-    hash-uniform u < 1 - p, in row-major order and one stream across calls; kept values are
-    multiplied by float32(1 / (1 - p)), as torch's dropout (input * (bernoulli mask / (1 - p)))."""
-
-    KEY = 77
-
-    def __init__(self):
-        self.drawn = 0
-
-    def __call__(self, input, p=0.5, training=True, inplace=False):
-        import torch
-        if not training or p == 0:
-            return input
-        keep = 1.0 - p
-        n = input.numel()
-        u = stream(self.KEY, self.drawn, n).astype(np.float64) / 4294967296.0
-        self.drawn += n
-        noise = np.where(u < keep, np.float32(1.0 / keep), np.float32(0.0)).astype(np.float32)
-        return input * torch.from_numpy(noise.reshape(tuple(input.shape)))
 
 
 def samples(t, count=16):
