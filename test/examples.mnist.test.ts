@@ -26,11 +26,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { setBackend, getBackend, noGrad, data, manualSeed } from '../src';
+import { spawnSync } from 'child_process';
+import { setBackend, getBackend, noGrad, data, manualSeed, io, Tensor } from '../src';
 import type { BackendName } from '../src';
-import { main, Net, parseMnistArgs } from '../scripts/examples/mnist_main';
+import { main, Net, parseMnistArgs, HELP } from '../scripts/examples/mnist_main';
 import { writeMnist, samples } from './helpers/example-data';
 import { relativeMaxError } from './helpers/fixtures';
+import { ensureBuilt, repoRoot } from './helpers/dist';
 
 interface Samples { index: number[]; values: number[]; sum: number; absSum: number }
 interface Run { printed: string[]; trainLosses: number[]; test: Array<{ loss: number; correct: number }>; final: Record<string, Samples> }
@@ -72,6 +74,34 @@ test('the flags parse as argparse does, and refuse what it refuses', () => {
   expect(parseMnistArgs(['--dry-run', '--save-model', '--no-accel'])).toMatchObject({ dryRun: true, saveModel: true, noAccel: true });
   expect(() => parseMnistArgs(['--epochs', 'two'])).toThrow(/--epochs must be an integer/);
   expect(() => parseMnistArgs(['--momentum', '0.9'])).toThrow(/Unknown option '--momentum'/);
+});
+
+test('node dist/scripts/examples/mnist_main.js: --help, a bad flag, and a --dry-run epoch that saves mnist_cnn.pt', () => {
+  ensureBuilt();
+  const script = path.join(repoRoot, 'dist', 'scripts', 'examples', 'mnist_main.js');
+  const work = path.join(tmp, 'work');
+  fs.mkdirSync(work, { recursive: true });
+  expect(writeMnist(path.join(tmp, 'data'), fixture.trainCount, fixture.testCount)).toBe(fixture.dataSha256); // the original's ../data
+  const run = (args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+
+  const help = run(['--help']);
+  expect([help.status, help.stdout]).toEqual([0, HELP + '\n']);
+  const bad = run(['--epochs', 'two']);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/--epochs must be an integer, got 'two'/);
+
+  // The first epoch of the fixture's dry run: the same flags but --epochs 1.
+  const dry = run([...fixture.dryArgv.filter((a, i, all) => a !== '--epochs' && all[i - 1] !== '--epochs'), '--epochs', '1', '--save-model']);
+  expect(dry.stderr).toBe('');
+  expect(dry.status).toBe(0);
+  const lines = dry.stdout.split('\n');
+  const want = fixture.dryRun.printed.slice(0, 2).join('\n').split('\n');
+  expect(lines.slice(0, want.length).map((l) => l.replace(NUMBER, '#'))).toEqual(want.map((l) => l.replace(NUMBER, '#')));
+  expectLine(lines[0], want[0], (e) => 1e-5 * Math.abs(e) + 5e-7 + 1e-9);
+  // torch.save(model.state_dict(), "mnist_cnn.pt"), read back in PyTorch's format
+  const saved = io.load(path.join(work, 'mnist_cnn.pt')) as Record<string, Tensor>;
+  expect(Object.keys(saved)).toEqual(Object.keys(fixture.dryRun.final));
+  expect(saved['fc1.weight'].shape).toEqual([128, 9216]);
 });
 
 describe.each(BACKENDS)('mnist/main.py against PyTorch (%s backend, %s)', (backend, variant) => {
