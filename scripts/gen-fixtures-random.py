@@ -68,6 +68,18 @@ for seed in SEEDS:
     case(seed, 'randnThenRandn', [7, 3], lambda: torch.cat([torch.randn(7), torch.randn(3)]))
     case(seed, 'randnThenRand', [7, 5], lambda: torch.cat([torch.randn(7), torch.rand(5), torch.randn(1)]))
     case(seed, 'randnRandnBig', [3, 20, 1], lambda: torch.cat([torch.randn(3), torch.randn(20), torch.randn(1)]))
+    # Non-contiguous tensors: torch draws in TensorIterator's order (memory order when transposed);
+    # normal_ takes the scalar path whatever the size.
+    for shape in [[3, 4], [5, 8]]:
+        case(seed, 'uniformT', shape, lambda: torch.empty(shape).t().uniform_(-1, 2))
+        case(seed, 'normalT', shape, lambda: torch.empty(shape).t().normal_(0.5, 2))
+        case(seed, 'bernoulliT', shape, lambda: torch.empty(shape).t().bernoulli_(0.4))
+        case(seed, 'bernoulliTensorT', shape,
+             lambda: torch.empty(shape).t().bernoulli_(torch.linspace(0, 1, shape[0] * shape[1]).reshape(shape[1], shape[0])))
+        case(seed, 'uniformStrided', shape, lambda: torch.empty(shape[0], 2 * shape[1])[:, ::2].uniform_())
+        case(seed, 'normalPermuted3d', shape, lambda: torch.empty(2, shape[0], shape[1]).permute(2, 0, 1).normal_())
+        case(seed, 'initUniformT', shape, lambda: torch.nn.init.uniform_(torch.empty(shape).t(), -0.1, 0.2))
+        case(seed, 'initNormalT', shape, lambda: torch.nn.init.normal_(torch.empty(shape).t(), 0.1, 0.02))
     # nn.init on contiguous weights.
     for shape in [[3, 4], [8, 5], [16, 3, 3, 3]]:
         case(seed, 'kaimingUniform_', shape, lambda: torch.nn.init.kaiming_uniform_(torch.empty(shape), a=math.sqrt(5)))

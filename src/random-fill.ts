@@ -22,14 +22,23 @@ export function fmaf(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
   const r = f(s);
-  if (r === s) return r;
+  const d = s - r;
+  // Only a sum landing exactly half-way between two floats can round differently twice.
+  const other = r + 2 * d;
+  return d === 0 || f(other) !== other ? r : fmaTie(p, c, s, r, d, other);
+}
+
+/** The rare tie: the exact sum p + c lies on the side of s that its rounding error says. */
+function fmaTie(p: number, c: number, s: number, r: number, d: number, other: number): number {
   const bb = s - p;
   const err = (p - (s - bb)) + (c - bb);
   if (err === 0) return r;
-  const d = s - r;
-  const other = f(r + 2 * d);
-  if (Math.abs(other - s) !== Math.abs(d)) return r;
   return (err > 0) === (d > 0) ? other : r;
+}
+
+/** out[start..end) = 24-bit uniforms in [0, 1), as uniform_real_distribution<float>(0, 1). */
+function fillUnit(g: Generator, out: Float32Array, start: number, end: number): void {
+  g.fillUint32(out, start, end, true);
 }
 
 /** uniform_(from, to) on float32: the bounds are cast to float first, as the kernel does. */
@@ -37,18 +46,26 @@ export function fillUniformFloat32(g: Generator, out: Float32Array, from: number
   const lo = f(from);
   const range = f(f(to) - lo);
   if (lo === 0 && range === 1) {
-    for (let i = 0; i < out.length; i++) out[i] = (g.nextUint32() & 0xffffff) / 0x1000000;
+    fillUnit(g, out, 0, out.length);
     return out;
   }
   // GCC contracts x * range + lo into one fused multiply-add in Debian's build.
-  for (let i = 0; i < out.length; i++) out[i] = fmaf((g.nextUint32() & 0xffffff) / 0x1000000, range, lo);
+  fillUnit(g, out, 0, out.length);
+  for (let i = 0; i < out.length; i++) out[i] = fmaf(out[i], range, lo);
   return out;
 }
 
 // avx_mathfun.h's constants, as the floats the header stores.
 const SQRTHF = f(0.707106781186547524);
-const LOG_P = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
-  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1].map(f);
+const LOG_P0 = f(7.0376836292e-2);
+const LOG_P1 = f(-1.1514610310e-1);
+const LOG_P2 = f(1.1676998740e-1);
+const LOG_P3 = f(-1.2420140846e-1);
+const LOG_P4 = f(1.4249322787e-1);
+const LOG_P5 = f(-1.6668057665e-1);
+const LOG_P6 = f(2.0000714765e-1);
+const LOG_P7 = f(-2.4999993993e-1);
+const LOG_P8 = f(3.3333331174e-1);
 const LOG_Q1 = f(-2.12194440e-4);
 const LOG_Q2 = f(0.693359375);
 const DP1 = f(-0.78515625);
@@ -63,11 +80,13 @@ const COS_P2 = f(4.166664568298827e-2);
 const FOPI = f(1.27323954473516);
 const TWO_PI = f(2 * Math.PI);
 
+// One lane's results, in a typed array so that no double is boxed on the way out.
+const lane = new Float64Array(3);
 const bits = new Float32Array(1);
 const bitsU = new Uint32Array(bits.buffer);
 
-/** log256_ps for one lane (x > 0, not denormal: the uniforms here are at least 2^-24). */
-function logLane(v: number): number {
+/** log256_ps for one lane (x > 0, not denormal: the uniforms here are at least 2^-24), into lane[2]. */
+function logLane(v: number): void {
   bits[0] = v;
   const exponent = bitsU[0] >>> 23;
   bitsU[0] = (bitsU[0] & ~0x7f800000) | 0x3f000000;
@@ -79,17 +98,23 @@ function logLane(v: number): number {
   if (small) e = f(e - 1);
   x = f(x + tmp);
   const z = f(x * x);
-  let y = LOG_P[0];
-  for (let k = 1; k < 9; k++) y = fmaf(y, x, LOG_P[k]);
+  let y = fmaf(LOG_P0, x, LOG_P1);
+  y = fmaf(y, x, LOG_P2);
+  y = fmaf(y, x, LOG_P3);
+  y = fmaf(y, x, LOG_P4);
+  y = fmaf(y, x, LOG_P5);
+  y = fmaf(y, x, LOG_P6);
+  y = fmaf(y, x, LOG_P7);
+  y = fmaf(y, x, LOG_P8);
   y = f(y * x);
   y = fmaf(y, z, f(e * LOG_Q1));
   y = f(y - f(z * 0.5));
   x = f(x + y);
-  return fmaf(e, LOG_Q2, x);
+  lane[2] = fmaf(e, LOG_Q2, x);
 }
 
-/** sincos256_ps for one lane, theta >= 0: writes [sin, cos] into `out`. */
-function sinCosLane(theta: number, out: Float64Array): void {
+/** sincos256_ps for one lane: writes sin and cos into lane[0] and lane[1]. */
+function sinCosLane(theta: number): void {
   let x = Math.abs(theta);
   let j = Math.trunc(f(x * FOPI));
   j = (j + 1) & ~1;
@@ -114,21 +139,21 @@ function sinCosLane(theta: number, out: Float64Array): void {
   const sinV = polyIsCos ? s : c;
   const cosV = polyIsCos ? c : s;
   const negSin = (theta < 0) !== sinSwap;
-  out[0] = negSin ? -sinV : sinV;
-  out[1] = cosSign ? -cosV : cosV;
+  lane[0] = negSin ? -sinV : sinV;
+  lane[1] = cosSign ? -cosV : cosV;
 }
 
-const sc = new Float64Array(2);
 
 /** normal_fill_16_AVX2 on data[at .. at+16): uniforms in, normals out. */
 function normal16(data: Float32Array, at: number, mean: number, std: number): void {
   for (let j = 0; j < 8; j++) {
     const u1 = f(1 - data[at + j]);
     const u2 = data[at + j + 8];
-    const radius = f(Math.sqrt(f(-2 * logLane(u1))));
-    sinCosLane(f(TWO_PI * u2), sc);
-    data[at + j] = fmaf(f(radius * sc[1]), std, mean);
-    data[at + j + 8] = fmaf(f(radius * sc[0]), std, mean);
+    logLane(u1);
+    const radius = f(Math.sqrt(f(-2 * lane[2])));
+    sinCosLane(f(TWO_PI * u2));
+    data[at + j] = fmaf(f(radius * lane[1]), std, mean);
+    data[at + j + 8] = fmaf(f(radius * lane[0]), std, mean);
   }
 }
 
@@ -142,10 +167,10 @@ export function fillNormalFloat32(g: Generator, out: Float32Array, mean: number,
   }
   const m = f(mean);
   const s = f(std);
-  for (let i = 0; i < n; i++) out[i] = (g.nextUint32() & 0xffffff) / 0x1000000;
+  fillUnit(g, out, 0, n);
   for (let i = 0; i + 16 <= n; i += 16) normal16(out, i, m, s);
   if (n % 16 !== 0) {
-    for (let i = n - 16; i < n; i++) out[i] = (g.nextUint32() & 0xffffff) / 0x1000000;
+    fillUnit(g, out, n - 16, n);
     normal16(out, n - 16, m, s);
   }
   return out;

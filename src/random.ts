@@ -9,9 +9,12 @@ import { fillNormalFloat32, fillUniformFloat32 } from './random-fill';
 
 const N = 624;
 const M = 397;
-const UPPER = 0x80000000;
+// As int32s, so the twist and tempering stay in small-integer arithmetic.
+const UPPER = 0x80000000 | 0;
 const LOWER = 0x7fffffff;
-const MATRIX_A = 0x9908b0df;
+const MATRIX_A = 0x9908b0df | 0;
+const TEMPER_B = 0x9d2c5680 | 0;
+const TEMPER_C = 0xefc60000 | 0;
 const TWO_POW_32 = 0x100000000;
 const UINT64_MOD = 1n << 64n;
 
@@ -44,6 +47,16 @@ function seedToUint64(seed: number | bigint): bigint {
 /** A uint64 as a number when it is exact, else as a bigint. */
 function uint64Value(v: bigint): number | bigint {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+const TWO_POW_MINUS_24 = 1 / 0x1000000;
+
+/** mt19937's tempering of a state word (an int32; >>> 0 makes it unsigned). */
+function temper(y: number): number {
+  y ^= y >>> 11;
+  y ^= (y << 7) & TEMPER_B;
+  y ^= (y << 15) & TEMPER_C;
+  return y ^ (y >>> 18);
 }
 
 export class Generator {
@@ -88,26 +101,43 @@ export class Generator {
     let k = 0;
     for (; k < N - M; k++) {
       const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
-      mt[k] = mt[k + M] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+      mt[k] = mt[k + M] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
     }
     for (; k < N - 1; k++) {
       const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
-      mt[k] = mt[k + M - N] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+      mt[k] = mt[k + M - N] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
     }
     const y = (mt[N - 1] & UPPER) | (mt[0] & LOWER);
-    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
     this.index = 0;
   }
 
   /** A uniform unsigned 32-bit integer (torch's generator->random()). */
   nextUint32(): number {
     if (this.index >= N) this.twist();
-    let y = this.mt[this.index++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return temper(this.mt[this.index++]) >>> 0;
+  }
+
+  /**
+   * out[start..end) = the next 32-bit draws (or, with `unitFloats`, the 24-bit uniforms in
+   * [0, 1) that uniform_real_distribution<float>(0, 1) makes of them): the same as a
+   * nextUint32 per element, a block of the twister at a time.
+   */
+  fillUint32(out: Uint32Array, start?: number, end?: number): Uint32Array;
+  fillUint32(out: Float32Array, start: number, end: number, unitFloats: true): Float32Array;
+  fillUint32(out: Uint32Array | Float32Array, start = 0, end = out.length, unitFloats = false): Uint32Array | Float32Array {
+    const mt = this.mt;
+    let i = start;
+    while (i < end) {
+      if (this.index >= N) this.twist();
+      const from = this.index;
+      const take = Math.min(N - from, end - i);
+      if (unitFloats) for (let k = 0; k < take; k++) out[i + k] = (temper(mt[from + k]) & 0xffffff) * TWO_POW_MINUS_24;
+      else for (let k = 0; k < take; k++) out[i + k] = temper(mt[from + k]);
+      this.index = from + take;
+      i += take;
+    }
+    return out;
   }
 
   /** torch's random64(): the first 32-bit draw is the high word. */
@@ -119,7 +149,7 @@ export class Generator {
 
   /** Uniform in [0, 1) with 24 bits, as uniform_real_distribution<float>(0, 1): one 32-bit draw. */
   nextFloat(): number {
-    return (this.nextUint32() & 0xffffff) / 0x1000000;
+    return (this.nextUint32() & 0xffffff) * TWO_POW_MINUS_24;
   }
 
   /** Uniform in [0, 1) with 53 bits, as uniform_real_distribution<double>(0, 1): one random64(). */
@@ -178,17 +208,33 @@ export class Generator {
     return out;
   }
 
-  /** torch.randperm(n) on CPU: forward Fisher-Yates, swapping i with i + random() % (n - i). */
+  /** torch.randperm(n) on CPU (ATen's randperm_cpu). */
   permutation(n: number): Int32Array {
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = i;
+    return this.shuffle(out);
+  }
+
+  /**
+   * Shuffles in place with randperm_cpu's swaps (forward Fisher-Yates, i with i + random() %
+   * (n - i)), so that items end up as items[torch.randperm(n)].
+   */
+  shuffle<A extends unknown[] | Int32Array | Uint32Array>(items: A): A {
+    const n = items.length;
     for (let i = 0; i < n - 1; i++) {
       const z = this.nextUint32() % (n - i);
-      const tmp = out[i];
-      out[i] = out[z + i];
-      out[z + i] = tmp;
+      const tmp = items[i];
+      items[i] = items[z + i];
+      items[z + i] = tmp;
     }
-    return out;
+    return items;
+  }
+
+  /** Re-seeds from a non-deterministic seed and returns it (torch.Generator.seed). */
+  seed(): number {
+    const s = randomSeed();
+    this.manualSeed(s);
+    return s;
   }
 
   getState(): GeneratorState {
@@ -269,9 +315,7 @@ export function manualSeed(seed: number | bigint): Generator {
 
 /** Re-seeds the default generator from a random seed and returns it (torch.seed). */
 export function seed(): number {
-  const s = randomSeed();
-  defaultGenerator.manualSeed(s);
-  return s;
+  return defaultGenerator.seed();
 }
 
 /** The seed the default generator started from (torch.initial_seed). */

@@ -60,6 +60,14 @@ function run(c: Case): number[] | number[][] {
     case 'randnThenRandn': return flat(cat([randn([7]), randn([3])]));
     case 'randnThenRand': return flat(cat([randn([7]), rand([5]), randn([1])]));
     case 'randnRandnBig': return flat(cat([randn([3]), randn([20]), randn([1])]));
+    case 'uniformT': return flat(zeros(a).t().uniform_(-1, 2));
+    case 'normalT': return flat(zeros(a).t().normal_(0.5, 2));
+    case 'bernoulliT': return flat(zeros(a).t().bernoulli_(0.4));
+    case 'bernoulliTensorT': return flat(zeros(a).t().bernoulli_(linspace(0, 1, a[0] * a[1]).reshape([a[1], a[0]])));
+    case 'uniformStrided': return flat(zeros([a[0], 2 * a[1]]).index(':, ::2').uniform_());
+    case 'normalPermuted3d': return flat(zeros([2, a[0], a[1]]).permute(2, 0, 1).normal_());
+    case 'initUniformT': return flat(nn.init.uniform_(zeros(a).t(), -0.1, 0.2));
+    case 'initNormalT': return flat(nn.init.normal_(zeros(a).t(), 0.1, 0.02));
     case 'kaimingUniform_': return flat(nn.init.kaimingUniform_(zeros(a), Math.sqrt(5)));
     case 'kaimingNormal_': return flat(nn.init.kaimingNormal_(zeros(a)));
     case 'xavierUniform_': return flat(nn.init.xavierUniform_(zeros(a)));
@@ -97,7 +105,7 @@ describe.each(['js', 'wasm'])('torch 1.13 random draws, bit for bit (%s backend)
 
   test('fixtures are torch 1.13 and cover every op', () => {
     expect(fixture.torch).toMatch(/^1\.13/);
-    expect(new Set(seeded.map((c) => c.op)).size).toBe(27);
+    expect(new Set(seeded.map((c) => c.op)).size).toBe(35);
   });
 
   test.each(seeded.map((c) => [name(c), c] as const))('%s', (_n, c) => {
@@ -122,5 +130,48 @@ describe('Generator seeding as torch.Generator', () => {
     manualSeed(-1);
     expect(String(initialSeed())).toBe(c.initialSeed);
     expect(bits(flat(rand([5])))).toEqual(bits(floats(c.f32!)));
+  });
+});
+
+describe('Generator state', () => {
+  test('getState/setState continue the stream exactly, mid-block and with a cached normal', () => {
+    const g = new Generator(2 ** 40 + 3);
+    g.fillUint32(new Uint32Array(700));
+    g.nextNormal();
+    const saved = JSON.parse(JSON.stringify(g.getState()));
+    expect(saved.nextDoubleNormal).not.toBeNull();
+    const next = [g.nextNormal(), g.nextNormal(), g.nextUint32(), g.nextDouble()];
+    const h = new Generator(1);
+    h.setState(saved);
+    expect([h.nextNormal(), h.nextNormal(), h.nextUint32(), h.nextDouble()]).toEqual(next);
+    expect(h.initialSeed()).toBe(2 ** 40 + 3);
+  });
+
+  test('a xoshiro128** state from before is refused with a message saying why', () => {
+    const old = { words: [1, 2, 3, 4], spareNormal: null };
+    expect(() => new Generator().setState(old as never)).toThrow(
+      /xoshiro128\*\* state from a torchlet release before the generator became PyTorch's mt19937; it cannot be continued/);
+  });
+
+  test('shuffle leaves items as items[randperm(n)], drawing what randperm draws', () => {
+    const items = Array.from({ length: 50 }, (_, i) => `item${i}`);
+    const perm = new Generator(3).permutation(50);
+    const g = new Generator(3);
+    expect(g.shuffle([...items])).toEqual(Array.from(perm, (i) => items[i]));
+    const h = new Generator(3);
+    h.permutation(50);
+    expect(g.nextUint32()).toBe(h.nextUint32());
+  });
+
+  test('seed() reseeds with a fresh seed and initialSeed() reports it', () => {
+    const g = new Generator(0);
+    const s = g.seed();
+    expect(g.initialSeed()).toBe(s);
+    expect(g.nextUint32()).toBe(new Generator(s).nextUint32());
+  });
+
+  test('seeds outside [-2^63, 2^64) are refused', () => {
+    expect(() => new Generator(2n ** 64n)).toThrow(/manualSeed: seed must be an integer in/);
+    expect(() => manualSeed(0.5)).toThrow(/manualSeed: seed must be an integer in/);
   });
 });

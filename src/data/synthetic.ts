@@ -124,7 +124,7 @@ function records(count: number, seed: number): Uint8Array {
   const g = new Generator(seed);
   const out = new Uint8Array(count * CIFAR10_RECORD_BYTES);
   // Balanced classes in a shuffled order.
-  const labels = Array.from(g.permutation(count), (i) => i % 10);
+  const labels = g.shuffle(Array.from({ length: count }, (_, i) => i % 10));
   const mask = new Uint8Array(SIZE * SIZE);
   for (let i = 0; i < count; i++) drawRecord(labels[i], g, out, i * CIFAR10_RECORD_BYTES, mask);
   return out;

@@ -4,6 +4,7 @@
  */
 import { Tensor, shapeString } from '../tensor';
 import { Generator, defaultGenerator } from '../random';
+import { drawNormal, drawUniform } from '../ops/draw-order';
 
 /** fan_in and fan_out of a weight: [out, in] for linear, [out, in/groups, kH, kW] for conv. */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
@@ -28,12 +29,12 @@ function writeInPlace(t: Tensor, values: Float32Array | Int32Array): Tensor {
 
 /** Fills with U(low, high), torch's numbers (tensor.uniform_). */
 export function uniform_(t: Tensor, low = 0, high = 1, generator: Generator = defaultGenerator): Tensor {
-  return writeInPlace(t, generator.fillUniform(new Float32Array(t.numel), low, high));
+  return writeInPlace(t, drawUniform(t, low, high, generator));
 }
 
-/** Fills with N(mean, std^2), torch's numbers (tensor.normal_; parameters are contiguous). */
+/** Fills with N(mean, std^2), torch's numbers (tensor.normal_). */
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
-  return writeInPlace(t, generator.fillNormal(new Float32Array(t.numel), mean, std));
+  return writeInPlace(t, drawNormal(t, mean, std, generator));
 }
 
 export function constant_(t: Tensor, value: number): Tensor {

@@ -15,6 +15,7 @@ import { broadcastShapes, expandTo, sameShape } from './broadcast';
 import { convertData } from './convert';
 import { canCast, torchTypeName } from './promote';
 import { fail } from './util';
+import { drawNormal, drawOrder, drawUniform, inDrawOrder } from './draw-order';
 
 /**
  * PyTorch's checks before an in-place op writes (check_inplace, then TensorIterator's memory
@@ -210,24 +211,18 @@ function floatTarget(self: Tensor, op: string): void {
   if (self.dtype !== 'float32') fail(op, `expected a float32 tensor, got ${self.dtype}`);
 }
 
-/** Fills with U(from, to) draws. */
+/** Fills with U(from, to) draws (in torch's order on a non-contiguous tensor, as normal_ and bernoulli_). */
 export function uniform_<T extends Tensor>(self: T, from: number, to: number, generator?: Generator): T {
   floatTarget(self, 'uniform_');
   if (!(from <= to)) fail('uniform_', `expects to return a [from, to) range, but found from=${from} > to=${to}`);
-  const v = (generator ?? defaultGenerator).fillUniform(new Float32Array(self.numel), from, to);
-  return overwrite(self, 'uniform_', 'UniformBackward0', v);
+  return overwrite(self, 'uniform_', 'UniformBackward0', drawUniform(self, from, to, generator ?? defaultGenerator));
 }
 
 /** Fills with N(mean, std^2) draws. */
 export function normal_<T extends Tensor>(self: T, mean: number, std: number, generator?: Generator): T {
   floatTarget(self, 'normal_');
   if (!(std >= 0)) fail('normal_', `expects std >= 0.0, but found std ${std}`);
-  // A non-contiguous tensor takes torch's scalar path whatever its size.
-  const g = generator ?? defaultGenerator;
-  const v = new Float32Array(self.numel);
-  if (self.isContiguous()) g.fillNormal(v, mean, std);
-  else for (let i = 0; i < v.length; i++) v[i] = g.nextNormal() * std + mean;
-  return overwrite(self, 'normal_', 'NormalBackward0', v);
+  return overwrite(self, 'normal_', 'NormalBackward0', drawNormal(self, mean, std, generator ?? defaultGenerator));
 }
 
 /**
@@ -237,11 +232,13 @@ export function normal_<T extends Tensor>(self: T, mean: number, std: number, ge
 export function bernoulli_<T extends Tensor>(self: T, p: number | Tensor = 0.5, generator?: Generator): T {
   const g = generator ?? defaultGenerator;
   const v = new Float32Array(self.numel);
-  if (typeof p === 'number') g.fillBernoulli(v, p);
-  else if (p instanceof Tensor && p.dtype === 'float32') {
+  if (typeof p === 'number') return overwrite(self, 'bernoulli_', 'BernoulliBackward1', inDrawOrder(self, g.fillBernoulli(v, p)));
+  if (p instanceof Tensor && p.dtype === 'float32') {
     const sameShape = p.shape.length === self.shape.length && p.shape.every((d, i) => d === self.shape[i]);
     const probs = sameShape ? p._dense() : p.expand(...self.shape)._dense();
-    for (let i = 0; i < v.length; i++) {
+    const order = self.isContiguous() ? null : drawOrder(self.shape, self.stride());
+    for (let k = 0; k < v.length; k++) {
+      const i = order === null ? k : order[k];
       if (!(probs[i] >= 0 && probs[i] <= 1)) fail('bernoulli_', `Expected p_in >= 0 && p_in <= 1 to be true, but got ${probs[i]}`);
       v[i] = g.nextFloat() < probs[i] ? 1 : 0;
     }
