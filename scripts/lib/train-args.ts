@@ -114,7 +114,7 @@ Every run writes runs/<name>/metrics.jsonl, loss.svg and checkpoint.safetensors.
 checkpoint (to --save, or the run directory) and exits, as do SIGTERM and SIGHUP; resume it with
 --resume.`;
 
-function integer(name: string, value: string | undefined, def: number, min: number): number {
+export function integer(name: string, value: string | undefined, def: number, min: number): number {
   if (value === undefined) return def;
   if (!/^[+]?\d+$/.test(value.trim())) throw new UsageError(`--${name} must be an integer, got '${value}'`);
   const n = Number(value);
@@ -125,7 +125,7 @@ function integer(name: string, value: string | undefined, def: number, min: numb
 /** A decimal number as people write them (0.001, 1e-3, .5): never hex, octal, binary or Infinity. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function real(name: string, value: string | undefined, def: number, check: (x: number) => boolean, what: string): number {
+export function real(name: string, value: string | undefined, def: number, check: (x: number) => boolean, what: string): number {
   if (value === undefined) return def;
   const x = Number(value);
   if (!DECIMAL.test(value) || !Number.isFinite(x) || !check(x)) throw new UsageError(`--${name} must be ${what}, got '${value}'`);

@@ -1,0 +1,152 @@
+/**
+ * pytorch/examples mnist/main.py, ported line for line in scripts/examples/mnist_main.ts,
+ * against the same program run by PyTorch 1.13 (scripts/examples/py/mnist_main.py writes
+ * test/fixtures/examples/mnist_main.json) on the same small synthetic MNIST-format set
+ * (32 training and 16 test images that both sides build from one hash; the digest checks it).
+ *
+ * Both run from the program's own `torch.manual_seed(args.seed)` / `manualSeed(args.seed)`
+ * alone: the starting weights (kaiming-uniform init of Conv2d and Linear), the dropout masks
+ * (bernoulli_) and the DataLoader's seed draws are torch's CPU generator's on both sides.
+ * Compared, number for number:
+ * - the eval-mode forward of the first 8 test images right after manualSeed(1); new Net();
+ * - every printed line: the text exactly, except the numbers (losses), compared in value:
+ *   the training losses at each of the 8 steps (two epochs of 4 batches of 8, Adadelta at
+ *   lr 1.0, StepLR 0.7 between epochs), the test loss and the exact accuracy counts;
+ * - the weights' change over training, (final - start) at 16 spread positions per parameter
+ *   (Adadelta's steps are ~1e-3 of the weights, so this checks the arithmetic of training far
+ *   more tightly than the final weights), and each parameter's sum and sum of |w|.
+ *
+ * Tolerances: the forward is float32 throughout (conv sums of 288 products, a linear of 9216),
+ * where summation order alone moves a result by ~1e-7..1e-6 relative; training carries that
+ * through the steps. Measured on both backends: log-probabilities within 1e-7 of the largest,
+ * losses within 1e-6 (the last printed digit), weights within 1.4e-7 of each tensor's largest.
+ * Asserted: 1e-5 on the log-probabilities, 1e-5 relative on every printed loss (plus half its
+ * last printed digit), 1e-4 of the largest update of each tensor, 1e-5 on the sums.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { setBackend, getBackend, noGrad, data, manualSeed, io, Tensor } from '../src';
+import type { BackendName } from '../src';
+import { main, Net, parseMnistArgs, HELP } from '../scripts/examples/mnist_main';
+import { writeMnist, samples } from './helpers/example-data';
+import { relativeMaxError } from './helpers/fixtures';
+import { ensureBuilt, repoRoot } from './helpers/dist';
+
+interface Samples { index: number[]; values: number[]; sum: number; absSum: number }
+interface Run { printed: string[]; trainLosses: number[]; test: Array<{ loss: number; correct: number }>; final: Record<string, Samples> }
+interface Fixture {
+  argv: string[]; dryArgv: string[]; trainCount: number; testCount: number; dataSha256: string; startForward: number[]; run: Run; dryRun: Run;
+}
+
+const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'examples', 'mnist_main.json'), 'utf8')) as Fixture;
+/**
+ * The wasm backend runs the full settings; the JavaScript backend (reference loops, ~6x slower
+ * on these convolutions) runs the same with --dry-run, which stops each epoch after its first
+ * batch: two training steps, both test passes and the StepLR step between them.
+ */
+const BACKENDS: Array<[BackendName, 'run' | 'dryRun']> = [['js', 'dryRun'], ['wasm', 'run']];
+
+const NUMBER = /-?\d+\.\d+/g;
+
+/** Same text with the decimals masked; then each decimal within tol (absolute) of PyTorch's. */
+function expectLine(actual: string, expected: string, tol: (expected: number) => number): void {
+  expect(actual.replace(NUMBER, '#')).toBe(expected.replace(NUMBER, '#'));
+  const a = (actual.match(NUMBER) ?? []).map(Number);
+  const e = (expected.match(NUMBER) ?? []).map(Number);
+  a.forEach((v, i) => {
+    if (!(Math.abs(v - e[i]) <= tol(e[i]))) throw new Error(`'${actual}' vs PyTorch's '${expected}': ${v} vs ${e[i]}`);
+  });
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torchlet-mnist-main-'));
+  expect(writeMnist(tmp, fixture.trainCount, fixture.testCount)).toBe(fixture.dataSha256);
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('the flags parse as argparse does, and refuse what it refuses', () => {
+  expect(parseMnistArgs(fixture.argv)).toMatchObject({ batchSize: 8, epochs: 2, logInterval: 1, seed: 1, lr: 1.0, gamma: 0.7, testBatchSize: 1000 });
+  expect(parseMnistArgs([])).toMatchObject({ batchSize: 64, epochs: 14, lr: 1.0, gamma: 0.7, seed: 1, logInterval: 10, saveModel: false, dryRun: false });
+  expect(parseMnistArgs(['--help'])).toBeNull();
+  expect(parseMnistArgs(['--dry-run', '--save-model', '--no-accel'])).toMatchObject({ dryRun: true, saveModel: true, noAccel: true });
+  expect(() => parseMnistArgs(['--epochs', 'two'])).toThrow(/--epochs must be an integer/);
+  expect(() => parseMnistArgs(['--momentum', '0.9'])).toThrow(/Unknown option '--momentum'/);
+});
+
+test('node dist/scripts/examples/mnist_main.js: --help, a bad flag, and a --dry-run epoch that saves mnist_cnn.pt', () => {
+  ensureBuilt();
+  const script = path.join(repoRoot, 'dist', 'scripts', 'examples', 'mnist_main.js');
+  const work = path.join(tmp, 'work');
+  fs.mkdirSync(work, { recursive: true });
+  expect(writeMnist(path.join(tmp, 'data'), fixture.trainCount, fixture.testCount)).toBe(fixture.dataSha256); // the original's ../data
+  const run = (args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+
+  const help = run(['--help']);
+  expect([help.status, help.stdout]).toEqual([0, HELP + '\n']);
+  const bad = run(['--epochs', 'two']);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/--epochs must be an integer, got 'two'/);
+
+  // The first epoch of the fixture's dry run: the same flags but --epochs 1.
+  const dry = run([...fixture.dryArgv.filter((a, i, all) => a !== '--epochs' && all[i - 1] !== '--epochs'), '--epochs', '1', '--save-model']);
+  expect(dry.stderr).toBe('');
+  expect(dry.status).toBe(0);
+  const lines = dry.stdout.split('\n');
+  const want = fixture.dryRun.printed.slice(0, 2).join('\n').split('\n');
+  expect(lines.slice(0, want.length).map((l) => l.replace(NUMBER, '#'))).toEqual(want.map((l) => l.replace(NUMBER, '#')));
+  expectLine(lines[0], want[0], (e) => 1e-5 * Math.abs(e) + 5e-7 + 1e-9);
+  // torch.save(model.state_dict(), "mnist_cnn.pt"), read back in PyTorch's format
+  const saved = io.load(path.join(work, 'mnist_cnn.pt')) as Record<string, Tensor>;
+  expect(Object.keys(saved)).toEqual(Object.keys(fixture.dryRun.final));
+  expect(saved['fc1.weight'].shape).toEqual([128, 9216]);
+});
+
+describe.each(BACKENDS)('mnist/main.py against PyTorch (%s backend, %s)', (backend, variant) => {
+  let previous: BackendName;
+  beforeAll(() => {
+    previous = getBackend().name;
+    setBackend(backend);
+  });
+  afterAll(() => setBackend(previous));
+
+  test('the eval-mode forward on the starting weights', () => {
+    const transform = new data.Compose([new data.ToTensor(), new data.Normalize([0.1307], [0.3081])]);
+    const testset = new data.MNIST({ root: tmp, train: false, transform });
+    const [images] = new data.DataLoader(testset, { batchSize: 8 })[Symbol.iterator]().next().value as data.Batch;
+    manualSeed(1);
+    const model = new Net();
+    model.eval();
+    const out = noGrad(() => model.call(images)).dataSync();
+    expect(relativeMaxError(out, fixture.startForward)).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('two epochs (train, test, scheduler step): every printed line, the losses, test accuracy and the final weights', async () => {
+    const args = parseMnistArgs(variant === 'run' ? fixture.argv : fixture.dryArgv)!;
+    const printed: string[] = [];
+    const model = await main({ ...args, root: tmp, log: (...a) => printed.push(a.join(' ')) });
+    const run = fixture[variant];
+    expect(printed.length).toBe(run.printed.length);
+    printed.forEach((line, i) => {
+      if (line.startsWith('Train')) expectLine(line, run.printed[i], (e) => 1e-5 * Math.abs(e) + 5e-7 + 1e-9);
+      else expectLine(line, run.printed[i], () => 1e-5 + 5e-5 + 1e-9);
+    });
+    // The weights' change over training, (final - start) at 16 spread positions per parameter,
+    // against PyTorch's; and the final weights' sum and sum of |w|.
+    manualSeed(args.seed);
+    const startNet = new Net();
+    const startValues = Object.fromEntries([...startNet.namedParameters()].map(([name, p]) => [name, p.dataSync()]));
+    for (const [name, p] of model.namedParameters()) {
+      const want = run.final[name];
+      const got = samples(p);
+      expect(got.index).toEqual(want.index);
+      const s0 = startValues[name];
+      const err = relativeMaxError(got.index.map((j, k) => got.values[k] - s0[j]), want.index.map((j, k) => want.values[k] - s0[j]));
+      if (!(err <= 1e-4)) throw new Error(`${name}: update differs from PyTorch's by ${err} of its largest`);
+      expect(Math.abs(got.absSum - want.absSum)).toBeLessThanOrEqual(1e-5 * want.absSum);
+      expect(Math.abs(got.sum - want.sum)).toBeLessThanOrEqual(1e-5 * want.absSum);
+    }
+  });
+});
