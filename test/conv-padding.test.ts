@@ -113,3 +113,22 @@ describe('padding errors and options', () => {
     expect(m.call(randn(1, 3, 5, 6)).shape).toEqual([1, 4, 5, 6]);
   });
 });
+
+describe("nn.Conv2d's positional stride and padding, as PyTorch's Conv2d(in, out, k, stride, padding)", () => {
+  test('the same module as the options form', () => {
+    const a = new nn.Conv2d(3, 4, 3, 2, 1, { bias: false });
+    const b = new nn.Conv2d(3, 4, 3, { stride: 2, padding: 1, bias: false });
+    expect(a.extraRepr()).toBe(b.extraRepr());
+    expect(a.stride).toEqual([2, 2]);
+    expect(a.padding).toEqual([1, 1]);
+    expect(a.bias).toBeNull();
+    const c = new nn.Conv2d(1, 32, 3, 1);
+    expect(c.stride).toEqual([1, 1]);
+    expect(c.padding).toEqual([0, 0]);
+  });
+
+  test('stride or padding given twice is refused', () => {
+    expect(() => new nn.Conv2d(3, 4, 3, 2, undefined, { stride: 1 })).toThrow(/given both positionally and in the options/);
+    expect(() => new nn.Conv2d(3, 4, 3, 2, 1, { padding: 0 })).toThrow(/given both positionally and in the options/);
+  });
+});

@@ -12,7 +12,7 @@
  * CIFAR-format set (test/examples.cifar10-tutorial.test.ts). Plotting (imshow) is left out.
  */
 import { nn, optim, data as datasets, F, io, Tensor, noGrad, max, flatten } from '../../src';
-import { Log, consoleLog, fixed } from './py-format';
+import { Log, consoleLog, fixed } from './common';
 
 export class Net extends nn.Module {
   conv1: nn.Conv2d;

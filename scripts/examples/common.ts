@@ -28,6 +28,19 @@ export function consoleLog(...args: unknown[]): void {
   process.stdout.write(args.map((a) => String(a)).join(' ') + '\n');
 }
 
+/**
+ * Python's '{:.Nf}' / '%.Nf': like toFixed, except that an exact tie rounds to even, as Python
+ * does (format(12.5, '.0f') is '12'; (12.5).toFixed(0) is '13').
+ */
+export function fixed(x: number, digits: number): string {
+  const scaled = x * 10 ** digits;
+  const floor = Math.floor(scaled);
+  if (Number.isFinite(scaled) && Math.abs(scaled) < 2 ** 52 && scaled - floor === 0.5 && scaled / 10 ** digits === x) {
+    return ((floor % 2 === 0 ? floor : floor + 1) / 10 ** digits).toFixed(digits);
+  }
+  return x.toFixed(digits);
+}
+
 /** A starting value: a number, a flat list, or base64 little-endian float32 (long lists). */
 export type StartingValue = number | number[] | { b64: string };
 

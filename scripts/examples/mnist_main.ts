@@ -12,7 +12,7 @@
 import { parseArgs } from 'util';
 import { nn, optim, data as datasets, F, io, Tensor, manualSeed, noGrad, flatten } from '../../src';
 import { integer, real, UsageError } from '../lib/train-args';
-import { Log, consoleLog, fixed } from './py-format';
+import { Log, consoleLog, fixed } from './common';
 
 export class Net extends nn.Module {
   conv1: nn.Conv2d;
@@ -24,8 +24,8 @@ export class Net extends nn.Module {
 
   constructor() {
     super();
-    this.conv1 = new nn.Conv2d(1, 32, 3, { stride: 1 }); // nn.Conv2d(1, 32, 3, 1)
-    this.conv2 = new nn.Conv2d(32, 64, 3, { stride: 1 }); // nn.Conv2d(32, 64, 3, 1)
+    this.conv1 = new nn.Conv2d(1, 32, 3, 1);
+    this.conv2 = new nn.Conv2d(32, 64, 3, 1);
     this.dropout1 = new nn.Dropout(0.25);
     this.dropout2 = new nn.Dropout(0.5);
     this.fc1 = new nn.Linear(9216, 128);

@@ -2,6 +2,8 @@
  * `npm run example -- <name> [--help]`: runs one ported program (scripts/examples/<name>.ts)
  * with its original sizes; `--help` (or no name) lists them.
  */
+import { UsageError } from '../lib/train-args';
+
 interface Example {
   /** Where the original lives in pytorch/tutorials. */
   original: string;
@@ -19,6 +21,8 @@ const EXAMPLES: Record<string, Example> = {
   tensor_tutorial: { original: 'beginner_source/blitz/tensor_tutorial.py', what: '60 Minute Blitz: tensors' },
   autograd_tutorial: { original: 'beginner_source/blitz/autograd_tutorial.py', what: '60 Minute Blitz: autograd, a ResNet-18 step (--weights <resnet18 .pth> for pretrained weights)' },
   neural_networks_tutorial: { original: 'beginner_source/blitz/neural_networks_tutorial.py', what: '60 Minute Blitz: neural networks (LeNet)' },
+  cifar10_tutorial: { original: 'beginner_source/blitz/cifar10_tutorial.py', what: '60 Minute Blitz: training a classifier on CIFAR-10 (in ./data)' },
+  mnist_main: { original: 'pytorch/examples: mnist/main.py', what: "the MNIST example with its own flags (--epochs, --lr, --dry-run, ...; '-- mnist_main --help' lists them)" },
 };
 
 function usage(): string {
@@ -43,6 +47,7 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`unknown example '${name}'\n\n${usage()}\n`);
     return 2;
   }
+  if (name === 'mnist_main') return runMnistMain(rest);
   const opts: Record<string, unknown> = {};
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--help' || rest[i] === '-h') {
@@ -58,6 +63,23 @@ async function run(argv: string[]): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const mod = require(`./${name}`) as { main(opts: object): unknown; ORIGINAL: object };
   await mod.main({ ...mod.ORIGINAL, ...opts });
+  return 0;
+}
+
+/** mnist/main.py has argparse flags of its own: they are parsed as the original parses them. */
+async function runMnistMain(argv: string[]): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const m = require('./mnist_main') as typeof import('./mnist_main');
+  let args;
+  try {
+    args = m.parseMnistArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`mnist_main: error: ${e.message}\n(see --help)\n`);
+    return 2;
+  }
+  if (args === null) process.stdout.write(m.HELP + '\n');
+  else await m.main(args);
   return 0;
 }
 

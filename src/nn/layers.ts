@@ -74,8 +74,23 @@ export class Conv2d extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dModuleOptions = {}) {
+  /**
+   * `new nn.Conv2d(1, 32, 3, { stride: 1 })`, or PyTorch's positional stride and padding:
+   * `new nn.Conv2d(1, 32, 3, 1)`, `new nn.Conv2d(3, 16, 3, 1, 1, { bias: false })`.
+   */
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options?: Conv2dModuleOptions);
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, stride: Pair,
+    padding?: Conv2dModuleOptions['padding'], options?: Conv2dModuleOptions);
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, optionsOrStride: Conv2dModuleOptions | Pair = {},
+    positionalPadding?: Conv2dModuleOptions['padding'], more: Conv2dModuleOptions = {}) {
     super();
+    const positional = typeof optionsOrStride === 'number' || Array.isArray(optionsOrStride);
+    if (positional && ('stride' in more || (positionalPadding !== undefined && 'padding' in more))) {
+      throw new TypeError('Conv2d: stride or padding given both positionally and in the options');
+    }
+    const options: Conv2dModuleOptions = positional
+      ? { ...more, stride: optionsOrStride as Pair, ...(positionalPadding !== undefined ? { padding: positionalPadding } : {}) }
+      : optionsOrStride as Conv2dModuleOptions;
     checkOptions('Conv2d', options, CONV2D_MODULE_OPTIONS, DEVICE_DTYPE_UNSUPPORTED);
     const paddingMode = options.paddingMode ?? 'zeros';
     if (!PADDING_MODES.includes(paddingMode)) {
