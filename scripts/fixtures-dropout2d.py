@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch 1.13's F.dropout2d and nn.Unflatten behaviour that does not depend on the random
-mask, for test/dropout2d.test.ts:
+"""PyTorch 1.13's F.dropout2d and nn.Unflatten behaviour, for test/dropout2d.test.ts (the masks
+under torch.manual_seed, and what does not depend on them):
 
     /usr/bin/python3 scripts/fixtures-dropout2d.py
 
@@ -48,8 +48,23 @@ def unflatten():
     return cases
 
 
+def masks():
+    """The factors torch's F.dropout2d multiplies each (n, c) feature by, after torch.manual_seed(seed)
+    (torchlet's generator is torch's, so the same seed must give the same masks)."""
+    out = []
+    for seed, shape, p in [(0, (2, 3, 2, 2), 0.4), (1, (4, 5, 3), 0.3), (42, (3, 7, 1, 4), 0.5), (7, (1, 16, 2, 2), 0.9)]:
+        torch.manual_seed(seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = F.dropout2d(torch.ones(shape), p, True)
+        factors = y.reshape(shape[0] * shape[1], -1)[:, 0]
+        out.append({"seed": seed, "shape": list(shape), "p": p, "factors": [float(v) for v in factors], "next": torch.rand(2).tolist()})
+    return out
+
+
 def main():
     write("dropout2d.json", "fixtures-dropout2d.py", {
+        "masks": masks(),
         "ranks": ranks(), "unflatten": unflatten(), "probability": error_of(lambda: F.dropout2d(torch.ones(2, 2), 1.5)),
         "unflattenRepr": repr(nn.Unflatten(1, (2, 3))),
     })

@@ -1,12 +1,11 @@
 /**
- * F.dropout2d / nn.Dropout2d and nn.Unflatten against PyTorch 1.13's behaviour that does not
- * depend on the random mask (test/fixtures/layers/dropout2d.json, written by
- * scripts/fixtures-dropout2d.py): warnings and errors per input rank, whole features dropped,
- * grad_fn; then the mask's rules on both backends: values scaled by 1 / (1 - p) or zeroed per
+ * F.dropout2d / nn.Dropout2d and nn.Unflatten against PyTorch 1.13 (test/fixtures/layers/
+ * dropout2d.json, written by scripts/fixtures-dropout2d.py): warnings and errors per input rank,
+ * whole features dropped, grad_fn, torch's own masks under manualSeed; then the mask's rules on both backends: values scaled by 1 / (1 - p) or zeroed per
  * (n, c), the gradient through the same mask, non-contiguous inputs, empty batches, NaN, eval
  * mode and the seeded generator.
  */
-import { F, nn, setBackend, randn, ones, zeros, manualSeed, Tensor } from '../src';
+import { F, nn, setBackend, randn, rand, ones, zeros, manualSeed, Tensor } from '../src';
 import { readLayersFixture } from './helpers/layers';
 
 interface Rank { shape: number[]; gradFn?: string; perFeature?: boolean; error?: string; warnings: string[] }
@@ -16,6 +15,7 @@ interface Fixture {
   unflatten: Array<{ shape: number[]; dim: number; sizes: number[]; out?: number[]; error?: string }>;
   probability: string;
   unflattenRepr: string;
+  masks: Array<{ seed: number; shape: number[]; p: number; factors: number[]; next: number[] }>;
 }
 
 const fixture = readLayersFixture<Fixture>('dropout2d.json');
@@ -109,6 +109,18 @@ describe.each(['js', 'wasm'])('dropout2d masks on the %s backend', (backend) => 
     m.eval();
     expect(m.call(x)).toBe(x);
     expect(() => new nn.Dropout2d({ inplace: true } as never)).toThrow(/inplace/);
+  });
+});
+
+describe.each(['js', 'wasm'])("dropout2d draws torch's masks under manualSeed (%s backend)", (backend) => {
+  beforeAll(() => setBackend(backend as 'js' | 'wasm'));
+  afterAll(() => setBackend('wasm'));
+  test.each(fixture.masks.map((m) => [m.seed, m.shape.join('x'), m.p, m] as const))('seed %d, shape %s, p %d', (_seed, _shape, _p, m) => {
+    manualSeed(m.seed);
+    const x = ones(...m.shape);
+    expect(featureFactors(x, F.dropout2d(x, m.p, true))).toEqual(m.factors);
+    // The generator is where torch's is afterwards (as many draws as torch made).
+    expect(Array.from(rand(2).dataSync())).toEqual(m.next.map(Math.fround));
   });
 });
 
