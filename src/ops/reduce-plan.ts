@@ -58,6 +58,24 @@ export function planReduction(op: string, shape: readonly number[], dim: Dims | 
   return { inputShape: shape, dims, outShape, keptShape, outNumel: numelOf(keptShape), groupSize };
 }
 
+/**
+ * When the reduced dims are consecutive (one dim, the trailing dims of an image, everything
+ * after the batch), the input is [outer, group, inner] and output (o, i) sums input
+ * (o, 0..group-1, i): loops over this layout visit each output's elements in the same order as
+ * the index walk below, so sums are bit-identical, without building the index. Null otherwise.
+ */
+export function reductionBlocks(plan: ReducePlan): { outer: number; group: number; inner: number } | null {
+  const { dims, inputShape } = plan;
+  if (dims.length === 0) return null;
+  for (let j = 1; j < dims.length; j++) if (dims[j] !== dims[0] + j) return null;
+  const last = dims[dims.length - 1];
+  return {
+    outer: numelOf(inputShape.slice(0, dims[0])),
+    group: plan.groupSize,
+    inner: numelOf(inputShape.slice(last + 1)),
+  };
+}
+
 /** For each dense input element, the output element it reduces into. */
 export function reductionIndex(plan: ReducePlan): Int32Array {
   return broadcastIndex(plan.keptShape, plan.inputShape);

@@ -6,7 +6,7 @@
 import { Tensor, numelOf } from '../tensor';
 import { allocData } from '../storage';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
-import { Dims, ReducePlan, planReduction, reductionIndex } from './reduce-plan';
+import { Dims, ReducePlan, planReduction, reductionBlocks, reductionIndex } from './reduce-plan';
 import { fail } from './util';
 
 /** The tensor viewed as [outer, size, inner] around `dim`. */
@@ -45,6 +45,17 @@ interface ReduceState {
 function sumBackward(state: ReduceState, g: Float32Array): [Float32Array] {
   const { plan, divisor } = state;
   if (plan.outNumel === 1) return [new Float32Array(numelOf(plan.inputShape)).fill(g[0] / divisor)];
+  const blocks = reductionBlocks(plan);
+  if (blocks !== null) {
+    const { outer, group, inner } = blocks;
+    const gi = new Float32Array(outer * group * inner);
+    for (let o = 0, k = 0; o < outer; o++) {
+      for (let r = 0; r < group; r++) {
+        for (let i = 0; i < inner; i++) gi[k++] = g[o * inner + i] / divisor;
+      }
+    }
+    return [gi];
+  }
   const index = reductionIndex(plan);
   const gi = new Float32Array(index.length);
   for (let i = 0; i < index.length; i++) gi[i] = g[index[i]] / divisor;
@@ -64,6 +75,26 @@ export function groupSums(x: ArrayLike<number>, plan: ReducePlan): Float64Array 
     let s = 0;
     for (let i = 0; i < x.length; i++) s += x[i];
     acc[0] = s;
+    return acc;
+  }
+  const blocks = reductionBlocks(plan);
+  if (blocks !== null) {
+    const { outer, group, inner } = blocks;
+    if (inner === 1) {
+      // Each output is the sum of one run of `group` elements.
+      for (let o = 0, k = 0; o < outer; o++) {
+        let s = 0;
+        for (let r = 0; r < group; r++) s += x[k++];
+        acc[o] = s;
+      }
+      return acc;
+    }
+    for (let o = 0, k = 0; o < outer; o++) {
+      const base = o * inner;
+      for (let r = 0; r < group; r++) {
+        for (let i = 0; i < inner; i++) acc[base + i] += x[k++];
+      }
+    }
     return acc;
   }
   const index = reductionIndex(plan);
