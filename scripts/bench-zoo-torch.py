@@ -16,6 +16,7 @@ import torch.nn.functional as F
 import torch.optim as optim
 
 from seed_net import Net
+from cifar_resnet import CifarResNet
 
 
 class MnistNet(nn.Module):
@@ -62,6 +63,12 @@ def mnist_net(batch):
                       torch.randn(batch, 1, 28, 28), torch.randint(0, 10, (batch,)))
 
 
+def resnet_cifar(batch):
+    net = CifarResNet(depth=20, in_channels=3, num_classes=10, width=16)
+    return classifier(net, optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4), nn.CrossEntropyLoss(),
+                      torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,)))
+
+
 def mlp(batch):
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
     return classifier(net, optim.SGD(net.parameters(), lr=0.01, momentum=0.9), nn.CrossEntropyLoss(),
@@ -92,7 +99,7 @@ MODELS = {
     "mnist-net-b64": lambda: mnist_net(64),
     "mlp-b64": lambda: mlp(64),
     "mlp-b256": lambda: mlp(256),
-    # Hook: "resnet-cifar-b32": lambda: resnet_cifar(32),
+    "resnet-cifar-b32": lambda: resnet_cifar(32),
     "dynamic-net": dynamic_net,
 }
 

@@ -20,12 +20,16 @@ Seeded; a rerun writes the same values.
 """
 import json
 import os
+import sys
 from collections import OrderedDict
 
 import torch
 import torch.nn as nn
 import torchvision
 from torchvision.models.resnet import BasicBlock, ResNet
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cifar_resnet import CifarResNet  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'models')
@@ -90,41 +94,6 @@ torch.save({'input': x, 'eval_logits': eval_logits, 'train_logits': train_logits
 
 
 # 3. A CIFAR ResNet-8 trained for a few SGD steps.
-class CifarResNet(nn.Module):
-    """He et al.'s CIFAR ResNet with torchvision's BasicBlock and downsample (1x1 conv + BN):
-    the architecture of torchlet's models.cifarResNet, with the same names."""
-
-    def __init__(self, depth=8, in_channels=1, num_classes=10, width=8):
-        super().__init__()
-        n = (depth - 2) // 6
-        w = width
-        self.conv1 = nn.Conv2d(in_channels, w, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(w)
-        self.relu = nn.ReLU(inplace=True)
-        self.layer1 = self._make_layer(w, w, n, 1)
-        self.layer2 = self._make_layer(w, 2 * w, n, 2)
-        self.layer3 = self._make_layer(2 * w, 4 * w, n, 2)
-        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = nn.Linear(4 * w, num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
-
-    @staticmethod
-    def _make_layer(inplanes, planes, blocks, stride):
-        downsample = None
-        if stride != 1 or inplanes != planes:
-            downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False), nn.BatchNorm2d(planes))
-        layers = [BasicBlock(inplanes, planes, stride, downsample)]
-        layers += [BasicBlock(planes, planes) for _ in range(1, blocks)]
-        return nn.Sequential(*layers)
-
-    def forward(self, x):
-        x = self.relu(self.bn1(self.conv1(x)))
-        x = self.layer3(self.layer2(self.layer1(x)))
-        return self.fc(torch.flatten(self.avgpool(x), 1))
-
-
 STEPS, BATCH = 4, 8
 OPTIM = {'lr': 0.05, 'momentum': 0.9, 'weight_decay': 5e-4}
 net = CifarResNet()

@@ -63,7 +63,8 @@ scripts/bench-zoo-torch.py), each model's training step beside PyTorch in the sa
     PyTorch's ms per step and the ratio, GFLOP/s (plain multiply-adds of the convs and linears,
     forward and both backwards, 2 FLOPs each) and that as a fraction of the peak;
   - models: the seed Net at batch 4 and 64; pytorch/examples mnist/main.py's Net at batch 64
-    (Adadelta, nll_loss); an MLP 784-512-512-10 at batch 64 and 256 (SGD); the tutorial's
+    (Adadelta, nll_loss); an MLP 784-512-512-10 at batch 64 and 256 (SGD); a CIFAR ResNet-20
+    with BatchNorm at batch 32 (SGD, weight decay); the tutorial's
     dynamic_net (0-d parameters, 2,000 points, its random depth fixed) as µs per forward op.
   Thread counts other than 1 run PyTorch only (torchlet's DataParallel takes the seed Net).
 

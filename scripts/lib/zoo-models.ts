@@ -18,6 +18,7 @@ import { randn, randint } from '../../src/creation';
 import { linspace } from '../../src/creation-more';
 import { logSoftmax, nllLoss, relu, flatten, sin } from '../../src/ops';
 import type { Tensor } from '../../src/tensor';
+import { cifarResNet } from '../../src/models';
 
 export interface ZooEntry {
   /** Shared with bench-zoo-torch.py. */
@@ -98,6 +99,37 @@ function mlp(batch: number): () => void {
 }
 
 /**
+ * He et al.'s CIFAR ResNet-20 (models.cifarResNet: 16/32/64 channels, BatchNorm), SGD with
+ * momentum and weight decay, CrossEntropyLoss, on 32x32 RGB inputs.
+ */
+function resnetCifar(batch: number): () => void {
+  manualSeed(0);
+  const net = cifarResNet({ depth: 20, inChannels: 3, numClasses: 10, width: 16 });
+  const optimizer = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 5e-4 });
+  const criterion = new CrossEntropyLoss();
+  return classifierStep(net, (out, labels) => criterion.forward(out, labels), optimizer,
+    randn(batch, 3, 32, 32), randint(0, 10, [batch]));
+}
+
+/** The convs' and fc's multiply-adds of cifarResNet({ depth, inChannels, width }) on size x size inputs. */
+function cifarResNetFlops(batch: number, depth: number, inChannels: number, width: number, size: number): number {
+  const blocks = (depth - 2) / 6;
+  let flops = convFlops(batch, inChannels, width, 3, size, size, false);
+  let inC = width;
+  let s = size;
+  [width, 2 * width, 4 * width].forEach((c, stage) => {
+    for (let b = 0; b < blocks; b++) {
+      const strided = stage > 0 && b === 0;
+      if (strided) s /= 2;
+      flops += convFlops(batch, inC, c, 3, s, s) + convFlops(batch, c, c, 3, s, s);
+      if (inC !== c) flops += convFlops(batch, inC, c, 1, s, s);
+      inC = c;
+    }
+  });
+  return flops + linearFlops(batch, 4 * width, 10);
+}
+
+/**
  * The tutorial's dynamic_net (examples_autograd/dynamic_net.py) with its random choice fixed
  * at 2 extra terms so both libraries run the same ops: y = a + b x + c x^2 + d x^3 + e x^4 + e x^5
  * over 2,000 points, loss (y - sin x)^2 summed, backward, SGD with momentum on 0-d parameters.
@@ -139,7 +171,10 @@ export const ZOO: ZooEntry[] = [
     flops: linearFlops(batch, 784, 512, false) + linearFlops(batch, 512, 512) + linearFlops(batch, 512, 10),
     build: () => mlp(batch),
   })),
-  // Hook: { id: 'resnet-cifar-b32', label: 'CIFAR ResNet with BatchNorm, batch 32', batch: 32, flops: ..., build: ... }
+  {
+    id: 'resnet-cifar-b32', label: 'CIFAR ResNet-20 with BatchNorm, batch 32', batch: 32,
+    flops: cifarResNetFlops(32, 20, 3, 16, 32), build: () => resnetCifar(32),
+  },
   {
     id: 'dynamic-net', label: 'dynamic_net loop (0-d params, 2,000 points)', batch: 2000,
     flops: 0, opsPerStep: DYNAMIC_NET_OPS, build: dynamicNet,
