@@ -73,8 +73,10 @@ describe('periodic checkpoints', () => {
     const reached = 10 * printed.length; // steps certainly done before the kill (a lower bound)
     const ckpt = path.join(dir, 'runs', 'killed', 'checkpoint.safetensors');
     const saved = fs.existsSync(ckpt) ? checkpointStep(ckpt) : 0;
-    // At most one interval lost: every multiple of `every` reached was saved.
-    expect(saved).toBeGreaterThanOrEqual(Math.floor(reached / every) * every);
+    // At most one interval lost: every multiple of `every` reached was saved, except that the
+    // step whose loss line was printed last may have been killed while its checkpoint was being
+    // written (the line is printed first, then the checkpoint of the same step is saved).
+    expect(saved).toBeGreaterThanOrEqual(Math.floor((reached - 1) / every) * every);
     expect(saved % every).toBe(0);
     if (saved === 0) return; // killed before the first interval: nothing to resume (allowed)
 
