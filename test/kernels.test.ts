@@ -205,6 +205,21 @@ function gemmCases(): GemmCase[] {
       cases.push({ m: outF, n: inF, k: batch, transA: true, transB: false, alpha: 1, beta: 0 });
     }
   }
+  // K split into equal blocks of at most 256 (257 = 2 x 129, 785 = 4 x 197 (the last 194),
+  // 9216 = 36 x 256), with every transpose, alpha and beta: each block after the first adds onto C.
+  for (const [m, n, k] of [[5, 9, 257], [3, 11, 785], [9, 5, 1030]] as [number, number, number][]) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) cases.push({ m, n, k, transA, transB, alpha: -1.5, beta: 0.25 });
+    }
+  }
+  // The zoo's Linear layers (scripts/lib/zoo-models.ts): the MLP 784-512-512-10 at batch 64
+  // and the mnist Net's fc1 9216->128 (large K, thin N) and fc2 128->10, each as forward,
+  // backward-input and backward-weight.
+  for (const [batch, inF, outF] of [[64, 784, 512], [64, 512, 10], [64, 9216, 128], [64, 128, 10], [3, 9216, 10]]) {
+    cases.push({ m: batch, n: outF, k: inF, transA: false, transB: true, alpha: 1, beta: 0 });
+    cases.push({ m: batch, n: inF, k: outF, transA: false, transB: false, alpha: 1, beta: 0 });
+    cases.push({ m: outF, n: inF, k: batch, transA: true, transB: false, alpha: 1, beta: 0 });
+  }
   // Larger: cache blocking boundaries and a long reduction.
   cases.push({ m: 129, n: 257, k: 65, transA: false, transB: false, alpha: 1, beta: 0 });
   cases.push({ m: 96, n: 100, k: 300, transA: true, transB: true, alpha: 1, beta: 1 });
@@ -593,6 +608,8 @@ describe('wasm memory growth', () => {
 describe('bias add and bias backward: wasm vs js', () => {
   const shapes: [number, number, number][] = [
     [0, 3, 4], [1, 1, 1], [2, 3, 5], [3, 7, 13], [4, 6, 784], [4, 16, 100], [64, 120, 1], [64, 10, 1], [5, 1, 9],
+    // inner 1 (a linear layer's [batch, features]: whole rows at a time), row lengths around the vector width
+    [3, 13, 1], [1, 5, 1], [7, 3, 1], [256, 512, 1], [2, 4, 1],
   ];
   test.each(shapes)('[outer %i, channels %i, inner %i]', (outer, channels, inner) => {
     const name = dims([outer, channels, inner]);

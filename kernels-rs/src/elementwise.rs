@@ -117,9 +117,29 @@ pub unsafe extern "C" fn relu_backward(y: *const f32, grad_y: *const f32, grad_x
     }
 }
 
+/// In place: x[i] += y[i] for i < n.
+unsafe fn add_raw(x: *mut f32, y: *const f32, n: usize) {
+    let mut i = 0;
+    while i + 4 <= n {
+        store4(x.add(i), f32x4_add(load4(x.add(i)), load4(y.add(i))));
+        i += 4;
+    }
+    while i < n {
+        *x.add(i) += *y.add(i);
+        i += 1;
+    }
+}
+
 /// In place: x[o, c, i] += bias[c] for x viewed as [outer, channels, inner].
 #[no_mangle]
 pub unsafe extern "C" fn bias_add(x: *mut f32, bias: *const f32, outer: usize, channels: usize, inner: usize) {
+    if inner == 1 {
+        // A linear layer's [batch, features]: the bias is a row added to each row.
+        for o in 0..outer {
+            add_raw(x.add(o * channels), bias, channels);
+        }
+        return;
+    }
     for o in 0..outer {
         for c in 0..channels {
             let row = x.add((o * channels + c) * inner);
@@ -142,6 +162,14 @@ pub unsafe extern "C" fn bias_add(x: *mut f32, bias: *const f32, outer: usize, c
 #[no_mangle]
 pub unsafe extern "C" fn bias_backward(grad_y: *const f32, grad_bias: *mut f32, outer: usize, channels: usize, inner: usize) {
     fill_raw(grad_bias, channels, 0.0);
+    if inner == 1 {
+        // A linear layer's [batch, features]: column sums, a row at a time (each column still
+        // summed in the order of o, as below).
+        for o in 0..outer {
+            add_raw(grad_bias, grad_y.add(o * channels), channels);
+        }
+        return;
+    }
     for o in 0..outer {
         for c in 0..channels {
             *grad_bias.add(c) += sum_raw(grad_y.add((o * channels + c) * inner), inner);

@@ -11,7 +11,7 @@ use core::arch::wasm32::*;
 
 pub const MR: usize = 4;
 pub const NR: usize = 8;
-const KC: usize = 256;
+const KC: usize = 512;
 const MC: usize = 128;
 const NC: usize = 1024;
 
@@ -55,9 +55,12 @@ pub unsafe fn sgemm(m: usize, n: usize, k: usize, alpha: f32, a: View, b: View, 
     let mut jc = 0;
     while jc < n {
         let nc = (n - jc).min(NC);
+        // K in equal blocks of at most KC (784 = 2 x 392, not 3 x 256 + 16): a short last block
+        // pays a whole pass of C loads and stores for a few multiply-adds.
+        let kc_even = div_ceil(k, div_ceil(k, KC));
         let mut pc = 0;
         while pc < k {
-            let kc = (k - pc).min(KC);
+            let kc = (k - pc).min(kc_even);
             let beta_block = if pc == 0 { beta } else { 1.0 };
             let pb = PACK_B.get(round_up(nc, NR) * kc);
             pack_b(kc, nc, b, pc, jc, pb);
@@ -89,10 +92,15 @@ pub unsafe fn sgemm(m: usize, n: usize, k: usize, alpha: f32, a: View, b: View, 
                 }
                 ic += MC;
             }
-            pc += KC;
+            pc += kc;
         }
         jc += NC;
     }
+}
+
+#[inline(always)]
+fn div_ceil(x: usize, d: usize) -> usize {
+    (x + d - 1) / d
 }
 
 #[inline(always)]

@@ -186,8 +186,12 @@ function product(def: OpDef<ProductState>, a: Tensor, b: Tensor, dims: { batch: 
   const alpha = opts.alpha ?? 1;
   const beta = opts.beta ?? 0;
   const input = opts.input ?? null;
-  const c = input === null ? emptyFloat32(batch * m * n) : broadcastMatrix(input, m, n);
-  batchedGemm(batch, m, n, k, operandOf(a, 'row', false), operandOf(b, 'col', bIsWeight), c, alpha, input === null ? 0 : beta);
+  // A bias row (linear's) is added after the product by the backend (one vector add per row),
+  // instead of copied into every row of C for the gemm to accumulate onto.
+  const biasRow = input !== null && bIsWeight && beta === 1 && alpha === 1;
+  const c = input === null || biasRow ? emptyFloat32(batch * m * n) : broadcastMatrix(input, m, n);
+  batchedGemm(batch, m, n, k, operandOf(a, 'row', false), operandOf(b, 'col', bIsWeight), c, alpha, input === null || biasRow ? 0 : beta);
+  if (biasRow) getBackend().biasAdd(c, input._dense() as Float32Array, batch * m, n, 1);
   const out = new Tensor(c, outShape);
   const inputs = opts.inputs ?? [a, b];
   if (needsGrad(inputs[0], inputs[1], inputs[2])) {
