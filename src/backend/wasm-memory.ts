@@ -118,7 +118,7 @@ export class WasmMemory implements ResidentPool {
   }
 
   /** Whether `array` is a view of this memory (resident: kernels may use it in place). */
-  owns(array: TensorData): boolean {
+  owns(array: { readonly buffer: ArrayBufferLike }): boolean {
     const b = array.buffer;
     return b === this.current || this.buffers.has(b);
   }
