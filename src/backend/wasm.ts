@@ -665,7 +665,7 @@ export function wasmResidentStats(): ResidentStats | null {
 
 /**
  * Caps this thread's resident bytes left to the garbage collector (allocations past it live on
- * the JS heap); returns the old cap.
+ * the JS heap), in place of the default adaptive cap (see wasm-memory.ts); returns the old cap.
  */
 export function setWasmResidentLimit(bytes: number): number {
   if (!(bytes >= 0)) throw new Error(`setWasmResidentLimit: expected a number of bytes >= 0, got ${bytes}`);
