@@ -65,3 +65,9 @@ export function adam_step_many(count: number, table: ptr, beta1: number, beta2: 
 export function fill(x: ptr, n: number, value: number): void;
 export function scale(x: ptr, n: number, alpha: number): void;
 export function axpy(n: number, alpha: number, x: ptr, y: ptr): void;
+
+/** Batch norm over x as [n, channels, inner]; mean/variance/invstd are f64 arrays (see batch_norm.rs). */
+export function batch_norm_forward(n: number, channels: number, inner: number, eps: number, training: number,
+  x: ptr, weight: ptr, bias: ptr, mean: ptr, variance: ptr, invstd: ptr, y: ptr): void;
+export function batch_norm_backward(n: number, channels: number, inner: number, training: number,
+  x: ptr, gradY: ptr, weight: ptr, mean: ptr, invstd: ptr, gradX: ptr, gradWeight: ptr, gradBias: ptr): void;

@@ -1,7 +1,9 @@
 /**
  * Times the seed recipe's training step (Net, CrossEntropyLoss, SGD lr 0.001 momentum 0.9,
- * zeroGrad every step) on one thread, and splits it by backend call:
+ * zeroGrad every step) on one thread, or with --model a model of the zoo (scripts/lib/
+ * zoo-models.ts, e.g. resnet-cifar-b32; its batch is the zoo's), and splits it by backend call:
  *   npm run profile:step [-- --batch 4 --steps 2000 --backend wasm --scope]
+ *   npm run profile:step -- --model resnet-cifar-b32 --steps 10 --rounds 3
  * The step runs as an ordinary loop over a DataLoader does (the event loop turns every few ms,
  * so the garbage collector's finalizers can free wasm memory), or with --scope in scope()
  * (its tensors' memory freed as it returns). Prints ms/step (median of several rounds) and,
@@ -13,7 +15,9 @@ import { setBackend } from '../src/backend';
 import {
   setBackendProfiling, getBackendProfile, resetBackendProfile, wasmMemoryBytes, wasmResidentStats,
 } from '../src/backend';
-import { loopStep, scopedStep, setup } from './lib/bench-measure';
+import { inLoop, loopStep, scopedStep, setup } from './lib/bench-measure';
+import { ZOO } from './lib/zoo-models';
+import { scope } from '../src/scope';
 
 // Strict: an unknown or misspelt flag (e.g. --batches) is refused, not silently ignored.
 let flags: Record<string, string | undefined>;
@@ -22,10 +26,10 @@ try {
     args: process.argv.slice(2),
     strict: true,
     allowPositionals: false,
-    options: { batch: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, backend: { type: 'string' } },
+    options: { model: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, backend: { type: 'string' } },
   }).values as Record<string, string | undefined>;
 } catch (e) {
-  process.stderr.write(`profile-step: ${(e as Error).message}\nFlags: --batch N --steps N --rounds N --backend wasm|js\n`);
+  process.stderr.write(`profile-step: ${(e as Error).message}\nFlags: --model ZOO_ID --batch N --steps N --rounds N --backend wasm|js\n`);
   process.exit(2);
 }
 
@@ -33,13 +37,25 @@ function arg(name: string, fallback: string): string {
   return flags[name] ?? fallback;
 }
 
-const batch = Number(arg('batch', '4'));
-const steps = Number(arg('steps', batch >= 32 ? '300' : '2000'));
-const rounds = Number(arg('rounds', '5'));
 const scoped = process.argv.includes('--scope');
 setBackend(arg('backend', 'wasm'));
-const s = setup(batch);
-const step: () => unknown = scoped ? scopedStep(s) : loopStep(s);
+const zoo = flags.model === undefined ? null : ZOO.find((z) => z.id === flags.model);
+if (zoo === undefined) {
+  process.stderr.write(`profile-step: no zoo model '${flags.model}'; one of ${ZOO.map((z) => z.id).join(', ')}\n`);
+  process.exit(2);
+}
+const batch = zoo ? zoo.batch : Number(arg('batch', '4'));
+const steps = Number(arg('steps', zoo ? '20' : batch >= 32 ? '300' : '2000'));
+const rounds = Number(arg('rounds', '5'));
+let step: () => unknown;
+if (zoo) {
+  const zooStep = zoo.build();
+  step = scoped ? () => scope(zooStep) : inLoop(zooStep);
+} else {
+  const s = setup(batch);
+  step = scoped ? scopedStep(s) : loopStep(s);
+}
+const label = zoo ? zoo.id : `batch ${batch}`;
 
 async function timeSteps(n: number): Promise<number> {
   const t0 = performance.now();
@@ -51,7 +67,7 @@ async function timeSteps(n: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  await timeSteps(Math.min(steps, 200)); // warm-up
+  await timeSteps(Math.min(steps * 3, 200)); // warm-up
   const times: number[] = [];
   for (let r = 0; r < rounds; r++) times.push(await timeSteps(steps));
   times.sort((a, b) => a - b);
@@ -64,7 +80,7 @@ async function main(): Promise<void> {
   setBackendProfiling(false);
 
   const f = (x: number): string => x.toFixed(4);
-  console.log(`batch ${batch}${scoped ? ', in scope()' : ''}: ${f(median)} ms/step (median of ${rounds} x ${steps}; ` +
+  console.log(`${label}${scoped ? ', in scope()' : ''}: ${f(median)} ms/step (median of ${rounds} x ${steps}; ` +
     `min ${f(times[0])}); profiled round ${f(profiled)} ms/step`);
   console.log(`  kernels ${f(p.kernelMs / steps)} ms (${(100 * p.kernelMs / steps / profiled).toFixed(1)}%), ` +
     `copies ${f(p.copyMs / steps)} ms (${(100 * p.copyMs / steps / profiled).toFixed(1)}%, ` +
@@ -77,7 +93,8 @@ async function main(): Promise<void> {
   }
   const r = wasmResidentStats();
   console.log(`  wasm memory ${(wasmMemoryBytes() / 2 ** 20).toFixed(1)} MiB` +
-    (r ? ` (resident tensors ${(r.residentBytes / 2 ** 20).toFixed(1)} MiB, peak ${(r.peakResidentBytes / 2 ** 20).toFixed(1)})` : '') +
+    (r ? ` (resident tensors ${(r.residentBytes / 2 ** 20).toFixed(1)} MiB, peak ${(r.peakResidentBytes / 2 ** 20).toFixed(1)}; ` +
+      `${r.overLimit} allocations over the ${(r.limitBytes / 2 ** 20).toFixed(0)} MiB cap went to the JS heap, ${r.nudges} GC nudges)` : '') +
     `, heap used ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB`);
 }
 

@@ -12,7 +12,7 @@
  */
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import { Tensor, manualSeed, randn, randint, F, setBackend } from '../src';
+import { Tensor, manualSeed, randn, randint, F, setBackend, setWasmResidentLimit } from '../src';
 import { SavedTensor } from '../src/autograd';
 import { Net } from '../src/models/seedNet';
 
@@ -20,8 +20,18 @@ const BATCH = 64;
 const STEPS = 40;
 const MB = 1024 * 1024;
 
+/**
+ * Activations on the JS heap, where the V8 measure sees them: blocks resident in wasm memory
+ * are invisible to heapUsed + arrayBuffers (the walk sees both). Without this, whether they
+ * were resident depended on how full earlier tests had left the cap.
+ */
+let oldLimit: number | null = null;
 beforeAll(() => {
   setBackend(process.env.TORCHLET_BACKEND ?? 'wasm');
+  if (process.env.TORCHLET_BACKEND !== 'js') oldLimit = setWasmResidentLimit(0);
+});
+afterAll(() => {
+  if (oldLimit !== null) setWasmResidentLimit(oldLimit);
 });
 
 interface Reach { bytes: number; savedTensors: number }

@@ -140,6 +140,17 @@ export interface SgdOptions {
   firstStep: boolean;
 }
 
+/**
+ * A batch-norm kernel's view of its input: x as [batch, channels, inner] (inner = H * W for
+ * NCHW), normalised per channel; `training` uses the batch's statistics, else given ones.
+ */
+export interface BatchNormGeometry {
+  batch: number;
+  channels: number;
+  inner: number;
+  training: boolean;
+}
+
 export interface Backend {
   readonly name: 'js' | 'wasm';
 
@@ -256,6 +267,28 @@ export interface Backend {
    *   param -= stepSize * expAvg / (sqrt(expAvgSq) / biasCorrection2Sqrt + eps)
    */
   adamStepMany(o: AdamGroupOptions, params: readonly AdamParam[]): void;
+
+  /**
+   * Batch normalisation forward (PyTorch's native_batch_norm), per channel c:
+   *   training: mean[c] and variance[c] (biased) of the batch are WRITTEN, sums in float64,
+   *     the variance as the mean of squared deviations (two passes); otherwise they are READ.
+   *   invstd[c] = 1 / sqrt(variance[c] + eps) is written;
+   *   y = x * scale + shift in float32, scale = weight[c] * invstd[c], shift = bias[c] - mean[c] * scale.
+   * weight and bias may be null (1 and 0). x and y may be the same array.
+   */
+  batchNormForward(g: BatchNormGeometry, eps: number, x: Float32Array, weight: Float32Array | null, bias: Float32Array | null,
+    mean: Float64Array, variance: Float64Array, invstd: Float64Array, y: Float32Array): void;
+  /**
+   * Its backward, with the forward's mean and invstd (sums per channel in float64):
+   *   gradWeight = sum(g * (x - mean)) * invstd, gradBias = sum(g)
+   *   training: gradX = scale * (g - sum(g) / M - (x - mean) * invstd^2 * sum(g * (x - mean)) / M), M = batch * inner
+   *   eval:     gradX = scale * g                       (scale = weight * invstd)
+   * Outputs that are null are not computed; x may be null when neither gradWeight nor a
+   * training gradX is wanted.
+   */
+  batchNormBackward(g: BatchNormGeometry, x: Float32Array | null, gradY: Float32Array, weight: Float32Array | null,
+    mean: Float64Array, invstd: Float64Array, gradX: Float32Array | null, gradWeight: Float32Array | null,
+    gradBias: Float32Array | null): void;
 
   /** x[i] = value. */
   fill(x: Float32Array, value: number): void;

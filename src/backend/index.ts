@@ -3,6 +3,7 @@ import { jsBackend } from './js';
 
 export type {
   Backend, Conv2dGeometry, Pool2dGeometry, CrossEntropyOptions, SgdOptions, SgdGroupOptions, SgdParam, AdamGroupOptions, AdamParam,
+  BatchNormGeometry,
 } from './backend';
 export { convOutputSize } from './backend';
 

@@ -324,6 +324,8 @@ function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
   for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
 }
 
+import { batchNormForward, batchNormBackward } from './js-batch-norm';
+
 export const jsBackend: Backend = {
   name: 'js',
   allocFloat32: (n: number) => new Float32Array(n),
@@ -350,4 +352,6 @@ export const jsBackend: Backend = {
   fill,
   scale,
   axpy,
+  batchNormForward,
+  batchNormBackward,
 };

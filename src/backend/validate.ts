@@ -4,7 +4,7 @@
  * assume consistent sizes. Every error names the op and the shapes involved.
  */
 import type {
-  AdamGroupOptions, AdamParam, Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions, SgdParam,
+  AdamGroupOptions, AdamParam, Backend, BatchNormGeometry, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions, SgdParam,
 } from './backend';
 import { convOutputSize, poolOutputSize } from './backend';
 
@@ -431,6 +431,44 @@ export function validateAxpy(x: Float32Array, y: Float32Array): void {
   validateSameLength('axpy', { x, y });
 }
 
+// ---------------------------------------------------------------------------------- batch norm
+
+function validateBatchNormGeometry(op: string, g: BatchNormGeometry, weight: Float32Array | null, mean: Float64Array,
+  invstd: Float64Array): void {
+  checkInt(op, 'batch', g.batch, 0);
+  checkInt(op, 'channels', g.channels, 1);
+  checkInt(op, 'inner', g.inner, 0);
+  const c = `[${g.channels}]`;
+  if (weight !== null) checkLength(op, 'weight', weight, g.channels, c);
+  checkLength(op, 'mean', mean, g.channels, c);
+  checkLength(op, 'invstd', invstd, g.channels, c);
+}
+
+export function validateBatchNormForward(g: BatchNormGeometry, x: Float32Array, weight: Float32Array | null,
+  bias: Float32Array | null, mean: Float64Array, variance: Float64Array, invstd: Float64Array, y: Float32Array): void {
+  const op = 'batchNormForward';
+  validateBatchNormGeometry(op, g, weight, mean, invstd);
+  const dims = shape([g.batch, g.channels, g.inner]);
+  checkLength(op, 'x', x, g.batch * g.channels * g.inner, dims);
+  checkLength(op, 'y', y, g.batch * g.channels * g.inner, dims);
+  if (bias !== null) checkLength(op, 'bias', bias, g.channels, `[${g.channels}]`);
+  checkLength(op, 'variance', variance, g.channels, `[${g.channels}]`);
+}
+
+export function validateBatchNormBackward(g: BatchNormGeometry, x: Float32Array | null, gradY: Float32Array,
+  weight: Float32Array | null, mean: Float64Array, invstd: Float64Array, gradX: Float32Array | null,
+  gradWeight: Float32Array | null, gradBias: Float32Array | null): void {
+  const op = 'batchNormBackward';
+  validateBatchNormGeometry(op, g, weight, mean, invstd);
+  const dims = shape([g.batch, g.channels, g.inner]);
+  checkLength(op, 'gradY', gradY, g.batch * g.channels * g.inner, dims);
+  if (x !== null) checkLength(op, 'x', x, g.batch * g.channels * g.inner, dims);
+  if (gradX !== null) checkLength(op, 'gradX', gradX, g.batch * g.channels * g.inner, dims);
+  if (gradWeight !== null) checkLength(op, 'gradWeight', gradWeight, g.channels, `[${g.channels}]`);
+  if (gradBias !== null) checkLength(op, 'gradBias', gradBias, g.channels, `[${g.channels}]`);
+  if (x === null && (gradWeight !== null || (gradX !== null && g.training))) fail(op, 'x is needed for gradWeight and a training gradX');
+}
+
 // ---------------------------------------------------------------------------------- wrapper
 
 /**
@@ -517,6 +555,14 @@ export function withValidation(backend: Backend): Backend {
     axpy(alpha, x, y) {
       validateAxpy(x, y);
       backend.axpy(alpha, x, y);
+    },
+    batchNormForward(g, eps, x, weight, bias, mean, variance, invstd, y) {
+      validateBatchNormForward(g, x, weight, bias, mean, variance, invstd, y);
+      backend.batchNormForward(g, eps, x, weight, bias, mean, variance, invstd, y);
+    },
+    batchNormBackward(g, x, gradY, weight, mean, invstd, gradX, gradWeight, gradBias) {
+      validateBatchNormBackward(g, x, gradY, weight, mean, invstd, gradX, gradWeight, gradBias);
+      backend.batchNormBackward(g, x, gradY, weight, mean, invstd, gradX, gradWeight, gradBias);
     },
   };
 }

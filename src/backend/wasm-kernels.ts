@@ -52,6 +52,10 @@ export interface KernelExports {
   fill(x: number, n: number, value: number): void;
   scale(x: number, n: number, alpha: number): void;
   axpy(n: number, alpha: number, x: number, y: number): void;
+  batch_norm_forward(n: number, channels: number, inner: number, eps: number, training: number,
+    x: number, weight: number, bias: number, mean: number, variance: number, invstd: number, y: number): void;
+  batch_norm_backward(n: number, channels: number, inner: number, training: number,
+    x: number, gradY: number, weight: number, mean: number, invstd: number, gradX: number, gradWeight: number, gradBias: number): void;
 }
 
 const WASM_FILE = 'kernels_rs_bg.wasm';

@@ -10,7 +10,7 @@
  * thread (`setBackend('wasm')` returns the same one), so switching backends allocates nothing.
  */
 import type {
-  AdamGroupOptions, AdamParam, Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions,
+  AdamGroupOptions, AdamParam, Backend, BatchNormGeometry, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions,
   SgdParam,
 } from './backend';
 import {
@@ -18,7 +18,7 @@ import {
   validateConv2dBackwardWeight, validatePool2dGeometry, validateMaxPool2dForward,
   validateMaxPool2dBackward, validateReluForward, validateReluBackward, validateBiasAdd,
   validateBiasBackward, validateCrossEntropyForward, validateCrossEntropyBackward, validateSgdStep,
-  validateAxpy, validateSgdStepMany, validateAdamStepMany,
+  validateAxpy, validateSgdStepMany, validateAdamStepMany, validateBatchNormForward, validateBatchNormBackward,
 } from './validate';
 import { KernelExports, kernelsLoaded, loadKernels, wasmSimdSupported } from './wasm-kernels';
 import { WasmMemory, ResidentStats } from './wasm-memory';
@@ -54,7 +54,8 @@ function convArgs(g: Conv2dGeometry): number[] {
     g.outHeight, g.outWidth];
 }
 
-type Numeric = Float32Array | Int32Array;
+/** Float64Array: batch norm's per-channel statistics (small, staged). */
+type Numeric = Float32Array | Int32Array | Float64Array;
 
 /** WebAssembly.RuntimeError (a trap), typed locally (tsconfig's lib has no wasm types). */
 const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } }).WebAssembly.RuntimeError;
@@ -104,7 +105,7 @@ class WasmBackend implements Backend {
     return this.memory.allocInt32(n, false, false);
   }
 
-  release(array: Numeric, tensorsDead = false): void {
+  release(array: Float32Array | Int32Array | Uint8Array, tensorsDead = false): void {
     this.memory.release(array, tensorsDead);
   }
 
@@ -193,7 +194,8 @@ class WasmBackend implements Backend {
     if (!this.staged(ptr)) return;
     const view = data instanceof Int32Array
       ? new Int32Array(this.k.memory.buffer, ptr, data.length)
-      : new Float32Array(this.k.memory.buffer, ptr, data.length);
+      : data instanceof Float64Array ? new Float64Array(this.k.memory.buffer, ptr, data.length)
+        : new Float32Array(this.k.memory.buffer, ptr, data.length);
     view.set(data);
     profBytes(data.byteLength);
   }
@@ -203,7 +205,8 @@ class WasmBackend implements Backend {
     if (!this.staged(ptr)) return;
     const view = out instanceof Int32Array
       ? new Int32Array(this.k.memory.buffer, ptr, out.length)
-      : new Float32Array(this.k.memory.buffer, ptr, out.length);
+      : out instanceof Float64Array ? new Float64Array(this.k.memory.buffer, ptr, out.length)
+        : new Float32Array(this.k.memory.buffer, ptr, out.length);
     out.set(view);
     profBytes(out.byteLength);
   }
@@ -578,6 +581,62 @@ class WasmBackend implements Backend {
     this.get(py, y);
     profEnd();
   }
+
+  batchNormForward(g: BatchNormGeometry, eps: number, x: Float32Array, weight: Float32Array | null, bias: Float32Array | null,
+    mean: Float64Array, variance: Float64Array, invstd: Float64Array, y: Float32Array): void {
+    const n = g.batch * g.channels * g.inner;
+    const C = g.channels;
+    if (x.length !== n || y.length !== n || mean.length !== C || variance.length !== C || invstd.length !== C ||
+      (weight !== null && weight.length !== C) || (bias !== null && bias.length !== C) || !(g.batch >= 0 && g.inner >= 0)) {
+      invalid('batchNormForward', () => validateBatchNormForward(g, x, weight, bias, mean, variance, invstd, y));
+    }
+    profStart();
+    const [px, pw, pb, pm, pv, pi, py] = this.at([x, weight, bias, mean, variance, invstd, y]);
+    this.put(px, x);
+    if (weight) this.put(pw, weight);
+    if (bias) this.put(pb, bias);
+    if (!g.training) {
+      this.put(pm, mean);
+      this.put(pv, variance);
+    }
+    profCopied();
+    this.k.batch_norm_forward(g.batch, C, g.inner, eps, g.training ? 1 : 0, px, pw, pb, pm, pv, pi, py);
+    profKernel('batch_norm_forward');
+    if (g.training) {
+      this.get(pm, mean);
+      this.get(pv, variance);
+    }
+    this.get(pi, invstd);
+    this.get(py, y);
+    profEnd();
+  }
+
+  batchNormBackward(g: BatchNormGeometry, x: Float32Array | null, gradY: Float32Array, weight: Float32Array | null,
+    mean: Float64Array, invstd: Float64Array, gradX: Float32Array | null, gradWeight: Float32Array | null,
+    gradBias: Float32Array | null): void {
+    const n = g.batch * g.channels * g.inner;
+    const C = g.channels;
+    if (gradY.length !== n || (x !== null && x.length !== n) || (gradX !== null && gradX.length !== n) ||
+      mean.length !== C || invstd.length !== C || (weight !== null && weight.length !== C) ||
+      (gradWeight !== null && gradWeight.length !== C) || (gradBias !== null && gradBias.length !== C) ||
+      (x === null && (gradWeight !== null || (gradX !== null && g.training))) || !(g.batch >= 0 && g.inner >= 0)) {
+      invalid('batchNormBackward', () => validateBatchNormBackward(g, x, gradY, weight, mean, invstd, gradX, gradWeight, gradBias));
+    }
+    profStart();
+    const [px, pgy, pw, pm, pi, pgx, pgw, pgb] = this.at([x, gradY, weight, mean, invstd, gradX, gradWeight, gradBias]);
+    if (x) this.put(px, x);
+    this.put(pgy, gradY);
+    if (weight) this.put(pw, weight);
+    this.put(pm, mean);
+    this.put(pi, invstd);
+    profCopied();
+    this.k.batch_norm_backward(g.batch, C, g.inner, g.training ? 1 : 0, px, pgy, pw, pm, pi, pgx, pgw, pgb);
+    profKernel('batch_norm_backward');
+    if (gradX) this.get(pgx, gradX);
+    if (gradWeight) this.get(pgw, gradWeight);
+    if (gradBias) this.get(pgb, gradBias);
+    profEnd();
+  }
 }
 
 let backend: WasmBackend | null = null;
@@ -606,7 +665,7 @@ export function wasmResidentStats(): ResidentStats | null {
 
 /**
  * Caps this thread's resident bytes left to the garbage collector (allocations past it live on
- * the JS heap); returns the old cap.
+ * the JS heap), in place of the default adaptive cap (see wasm-memory.ts); returns the old cap.
  */
 export function setWasmResidentLimit(bytes: number): number {
   if (!(bytes >= 0)) throw new Error(`setWasmResidentLimit: expected a number of bytes >= 0, got ${bytes}`);

@@ -6,7 +6,7 @@
  * unbiased variance; in eval mode the running stats normalise.
  *
  * The forward is one op, ops/batch-norm.ts (grad_fn NativeBatchNormBackward0, as PyTorch's),
- * in TypeScript loops on both backends (no Rust kernel yet).
+ * over the backend's batch-norm kernels (Rust SIMD on wasm, backend/js-batch-norm.ts on js).
  */
 import { Tensor, shapeString } from '../tensor';
 import { batchNormForward } from '../ops/batch-norm';

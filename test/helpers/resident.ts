@@ -3,13 +3,23 @@
  * kernels run in place on them (the path tensors take), not on staged copies: each call gets
  * resident copies of its typed arrays (also inside option objects and parameter rows; one
  * copy per distinct array, so in-place calls stay in place), then copies every one back and
- * frees them. It also checks that the call staged nothing.
+ * frees them. It also checks that the call staged nothing. A Float64Array (batch norm's
+ * statistics) is moved into a resident block of twice as many floats, viewed as float64.
  */
 import type { Backend } from '../../src/backend/backend';
 import type { createWasmBackend } from '../../src/backend/wasm';
 import { getBackendProfile, resetBackendProfile, setBackendProfiling } from '../../src/backend/wasm';
 
-type Typed = Float32Array | Int32Array;
+type Typed = Float32Array | Int32Array | Float64Array;
+
+/** The resident float32 block behind each float64 view made by float64View. */
+const roots = new WeakMap<Typed, Float32Array>();
+
+function float64View(block: Float32Array): Float64Array {
+  const view = new Float64Array(block.buffer, block.byteOffset, block.length / 2);
+  roots.set(view, block);
+  return view;
+}
 
 export function residentArguments(backend: ReturnType<typeof createWasmBackend>): Backend {
   const memory = backend.memory;
@@ -17,7 +27,7 @@ export function residentArguments(backend: ReturnType<typeof createWasmBackend>)
     name: backend.name,
     allocFloat32: (n: number, persistent?: boolean) => backend.allocFloat32(n, persistent),
     allocInt32: (n: number, persistent?: boolean) => backend.allocInt32(n, persistent),
-    release: (a: Typed, tensorsDead?: boolean) => backend.release(a, tensorsDead),
+    release: (a: Float32Array | Int32Array, tensorsDead?: boolean) => backend.release(a, tensorsDead),
   };
   for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(backend))) {
     const method = (backend as unknown as Record<string, unknown>)[key];
@@ -25,10 +35,11 @@ export function residentArguments(backend: ReturnType<typeof createWasmBackend>)
     wrapped[key] = (...args: unknown[]) => {
       const copies = new Map<Typed, Typed>();
       const move = (x: unknown): unknown => {
-        if (x instanceof Float32Array || x instanceof Int32Array) {
+        if (x instanceof Float32Array || x instanceof Int32Array || x instanceof Float64Array) {
           let c = copies.get(x);
           if (c === undefined) {
-            c = x instanceof Float32Array ? memory.allocFloat32(x.length, true) : memory.allocInt32(x.length, true);
+            c = x instanceof Float32Array ? memory.allocFloat32(x.length, true)
+              : x instanceof Int32Array ? memory.allocInt32(x.length, true) : float64View(memory.allocFloat32(2 * x.length, true));
             c.set(x);
             if (x.length > 0 && !memory.owns(c)) throw new Error(`residentArguments: a copy of ${x.length} elements is not resident`);
             copies.set(x, c);
@@ -52,7 +63,7 @@ export function residentArguments(backend: ReturnType<typeof createWasmBackend>)
         setBackendProfiling(wasProfiling);
         for (const [original, copy] of copies) {
           original.set(copy);
-          memory.release(copy);
+          memory.release(roots.get(copy) ?? (copy as Float32Array | Int32Array));
         }
       }
       const staged = getBackendProfile().copyBytes;
