@@ -49,7 +49,7 @@ export function pointwise<S extends PointwiseState>(op: string, input: Tensor, f
   const y = new Float32Array(x.length);
   if (bulk) bulk(x, y);
   else for (let i = 0; i < x.length; i++) y[i] = forward(x[i]);
-  const out = new Tensor(y, t.shape);
+  const out = Tensor._fromDense(y, t.shape, 'float32');
   if (needsGrad(t)) record(def, out, [t], { ...state, saved: save(saves === 'input' ? t : out) } as S);
   return out;
 }
