@@ -21,7 +21,7 @@ import { Tensor, shapeString, numelOf } from './tensor';
 import { reduceTo } from './ops/broadcast';
 import { allocFloat32, type TensorData } from './storage';
 import { getBackend } from './backend';
-import { persist } from './backend/resident';
+import { persist, residentBlock } from './backend/resident';
 
 /** A tensor hook: receives the gradient, may return a replacement. */
 export type GradHook = (grad: Tensor) => Tensor | void | undefined;
@@ -406,7 +406,10 @@ function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
   const g = runHooks(leaf._hooks, pending, leaf.shape);
   const existing = leaf._peekGrad();
   if (existing === null) {
-    const data = g.owned ? g.data : copyOf(g.data);
+    // The gradient's own array when it is the engine's and lives where the kernels read it in
+    // place; a JS-heap one (a small backward's `new Float32Array`) is copied into the
+    // backend's memory once here, instead of being staged by the optimizer's kernel every step.
+    const data = g.owned && (getBackend().name !== 'wasm' || residentBlock(g.data) !== undefined) ? g.data : copyOf(g.data);
     persist(data); // a parameter's gradient outlives any scope the backward runs in
     // A hook saw the values (and may keep the tensor it got): then zeroGrad must not free them.
     leaf._setGrad(new Tensor(data, leaf.shape), hooked);
