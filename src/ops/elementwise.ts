@@ -65,7 +65,7 @@ export function mapBinary(op: string, a: Tensor, b: Tensor, dtype: DType, f: (x:
 function operands(op: string, input: Tensor, other: Tensor | number): { a: Tensor; b: Tensor; dtype: DType } {
   if (!(input instanceof Tensor)) fail(op, `input must be a Tensor, got ${typeof input}`);
   const b = operand(other, op, 'other');
-  const dtype = resultType(input, b);
+  const dtype = input.dtype === b.dtype ? input.dtype : resultType(input, b);
   return dtype === 'float32' ? { a: promoted(input, dtype), b: promoted(b, dtype), dtype } : { a: input, b, dtype };
 }
 
