@@ -21,7 +21,7 @@ import { Tensor, shapeString, numelOf } from './tensor';
 import { reduceTo } from './ops/broadcast';
 import { allocFloat32, type TensorData } from './storage';
 import { getBackend } from './backend';
-import { persist } from './backend/resident';
+import { persist, residentBlock } from './backend/resident';
 
 /** A tensor hook: receives the gradient, may return a replacement. */
 export type GradHook = (grad: Tensor) => Tensor | void | undefined;
@@ -101,7 +101,11 @@ export interface OpDef<S> {
 function savedTensorsOf(state: unknown): SavedTensor[] {
   const found: SavedTensor[] = [];
   if (state === null || typeof state !== 'object') return found;
-  for (const v of Object.values(state as object)) {
+  // for-in over the state's (plain, literal) properties: Object.values allocated an array per
+  // recorded op.
+  const record = state as Record<string, unknown>;
+  for (const key in record) {
+    const v = record[key];
     if (v instanceof SavedTensor) found.push(v);
     else if (Array.isArray(v)) for (const x of v) if (x instanceof SavedTensor) found.push(x);
   }
@@ -363,6 +367,15 @@ function sharesMemory(a: Float32Array, b: Float32Array): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
+/** Whether any of `grads` is `data` or a view of its memory. */
+function handedOn(grads: ReadonlyArray<Float32Array | null>, data: Float32Array): boolean {
+  for (let i = 0; i < grads.length; i++) {
+    const g = grads[i];
+    if (g != null && (g === data || sharesMemory(g, data))) return true;
+  }
+  return false;
+}
+
 function releaseConsumed(grad: Float32Array, owned: boolean): void {
   if (owned) getBackend().release(grad);
 }
@@ -406,7 +419,10 @@ function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
   const g = runHooks(leaf._hooks, pending, leaf.shape);
   const existing = leaf._peekGrad();
   if (existing === null) {
-    const data = g.owned ? g.data : copyOf(g.data);
+    // The gradient's own array when it is the engine's and lives where the kernels read it in
+    // place; a JS-heap one (a small backward's `new Float32Array`) is copied into the
+    // backend's memory once here, instead of being staged by the optimizer's kernel every step.
+    const data = g.owned && (getBackend().name !== 'wasm' || residentBlock(g.data) !== undefined) ? g.data : copyOf(g.data);
     persist(data); // a parameter's gradient outlives any scope the backward runs in
     // A hook saw the values (and may keep the tensor it got): then zeroGrad must not free them.
     leaf._setGrad(new Tensor(data, leaf.shape), hooked);
@@ -487,8 +503,11 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
       inputGrads = node.apply(grad.data, retainGraph);
     }
     // The node's incoming gradient is dead once it has run, unless handed on (views, add).
-    const consumed = grad !== undefined && grad.owned && inputGrads !== null &&
-      !inputGrads.some((g) => g != null && sharesMemory(g, grad!.data)) ? grad.data : null;
+    // Only a resident array can be given back (release frees nothing else), and only for one
+    // is the memory check made: asking a small JS-heap array for its buffer makes V8 move it
+    // off the heap, which cost more than the rest of a 0-d node's backward.
+    const consumed = grad !== undefined && grad.owned && inputGrads !== null && residentBlock(grad.data) !== undefined &&
+      !handedOn(inputGrads, grad.data) ? grad.data : null;
     for (let i = 0; i < node.next.length; i++) {
       const edge = node.next[i];
       if (edge === null) continue;

@@ -68,6 +68,15 @@ export function shapeString(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** Row-major strides of `shape`, frozen; shared for 0-d and 1-d shapes (most small ops' outputs). */
+const STRIDES_0D: readonly number[] = Object.freeze([]);
+const STRIDES_1D: readonly number[] = Object.freeze([1]);
+function frozenContiguousStrides(shape: readonly number[]): readonly number[] {
+  if (shape.length === 0) return STRIDES_0D;
+  if (shape.length === 1) return STRIDES_1D;
+  return Object.freeze(contiguousStrides(shape));
+}
+
 export function numelOf(shape: readonly number[]): number {
   let n = 1;
   for (let i = 0; i < shape.length; i++) n *= shape[i];
@@ -105,6 +114,8 @@ export class Tensor {
   _storage: Storage;
   private _shape: readonly number[];
   private _strides: readonly number[];
+  /** isContiguousLayout(shape, strides), kept with the layout (read by every op's `_dense()`). */
+  private _contiguous: boolean;
   /** @internal Offset of element [0, ..., 0] in the storage, in elements. */
   _offset: number;
   /** @internal Bumped by every in-place write; shared by views and detach(). */
@@ -148,11 +159,39 @@ export class Tensor {
     }
     this._storage = new Storage(data);
     this._shape = Object.freeze([...shape]);
-    this._strides = Object.freeze(contiguousStrides(shape));
+    this._strides = frozenContiguousStrides(this._shape);
+    this._contiguous = true;
     this._offset = 0;
     this._versionCounter = new VersionCounter();
     this.dtype = dtypeOfData(data);
     if (options?.requiresGrad) this.requiresGrad = true;
+  }
+
+  /**
+   * @internal The constructor without its checks, for an op's freshly computed output: `data`
+   * is a float32/int32/bool array of exactly numelOf(shape) elements, and `shape` a frozen
+   * array (an input's `shape`, or one the op froze) that this tensor may share. The checks
+   * and the copy of the shape were a fixed cost of every small op.
+   */
+  static _fromDense(data: TensorData, shape: readonly number[], dtype: DType): Tensor {
+    const t: Tensor = Object.create(Tensor.prototype);
+    t._storage = new Storage(data);
+    t._shape = shape;
+    t._strides = frozenContiguousStrides(shape);
+    t._contiguous = true;
+    t._offset = 0;
+    t._versionCounter = new VersionCounter();
+    t._base = null;
+    t._viewVersion = -1;
+    t._viewCreatedNoGrad = false;
+    (t as { dtype: DType }).dtype = dtype;
+    t._gradValue = null;
+    t._gradSeen = false;
+    t._requiresGrad = false;
+    t._gradFn = null;
+    t._retainsGrad = false;
+    t._hooks = null;
+    return t;
   }
 
   /**
@@ -164,6 +203,7 @@ export class Tensor {
     t._storage = source._storage;
     t._shape = Object.freeze([...layout.shape]);
     t._strides = Object.freeze([...layout.strides]);
+    t._contiguous = isContiguousLayout(t._shape, t._strides);
     t._offset = layout.offset;
     t._versionCounter = shareVersion ? source._versionCounter : new VersionCounter();
     t._base = isView ? (source._base ?? source) : null;
@@ -229,7 +269,7 @@ export class Tensor {
 
   /** Whether the elements are laid out row-major without gaps (torch's is_contiguous()). */
   isContiguous(): boolean {
-    return isContiguousLayout(this._shape, this._strides);
+    return this._contiguous;
   }
 
   /** This tensor if contiguous, else a contiguous copy (differentiable). */
@@ -286,6 +326,7 @@ export class Tensor {
     this._storage = value._storage;
     this._shape = value._shape;
     this._strides = value._strides;
+    this._contiguous = value._contiguous;
     this._offset = value._offset;
   }
 

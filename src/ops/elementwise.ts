@@ -3,7 +3,7 @@
  * add, sub, mul, div, neg. Plain loops: these are cheap next to conv and gemm. Float operands
  * take the float loops below; integer and bool ones (no gradient) take `mapBinary`.
  */
-import { Tensor, DType } from '../tensor';
+import { Tensor, DType, numelOf } from '../tensor';
 import { TensorData, allocData } from '../storage';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { broadcastShapes, expandTo, sameShape } from './broadcast';
@@ -18,6 +18,17 @@ export function broadcastPair(op: string, a: readonly number[], b: readonly numb
 }
 
 /**
+ * The broadcast shape of a and b, frozen, for an op's output: one of the inputs' own (frozen)
+ * shapes when the other is 0-d or has the same shape, so that the common small op copies no
+ * shape at all.
+ */
+function outputShape(op: string, a: readonly number[], b: readonly number[]): readonly number[] {
+  if (b.length === 0 || sameShape(a, b)) return a;
+  if (a.length === 0) return b;
+  return Object.freeze(broadcastShapes(a, b, op));
+}
+
+/**
  * Applies `combine` on both operands (float32) stretched to the broadcast shape, except that
  * a one-element `other` is passed as is (combine handles y.length === 1 as a scalar), and so
  * is a one-element `input` when `scalarInput` (combine then handles x.length === 1; a 0-d
@@ -26,13 +37,12 @@ export function broadcastPair(op: string, a: readonly number[], b: readonly numb
 function binaryForward(op: string, a: Tensor, b: Tensor, combine: Combine, scalarInput = false): Tensor {
   const x = a._dense() as Float32Array;
   const y = b._dense() as Float32Array;
-  const shape = broadcastPair(op, a.shape, b.shape);
-  const n = shape.reduce((p, d) => p * d, 1);
-  const out = new Float32Array(n);
+  const shape = outputShape(op, a.shape, b.shape);
+  const out = new Float32Array(numelOf(shape));
   const keepY = y.length === 1;
   const keepX = scalarInput && x.length === 1 && !keepY;
   combine(keepX ? x : expandTo(x, a.shape, shape), keepY ? y : expandTo(y, b.shape, shape), out);
-  return new Tensor(out, shape);
+  return Tensor._fromDense(out, shape, 'float32');
 }
 
 /**
@@ -55,7 +65,7 @@ export function mapBinary(op: string, a: Tensor, b: Tensor, dtype: DType, f: (x:
 function operands(op: string, input: Tensor, other: Tensor | number): { a: Tensor; b: Tensor; dtype: DType } {
   if (!(input instanceof Tensor)) fail(op, `input must be a Tensor, got ${typeof input}`);
   const b = operand(other, op, 'other');
-  const dtype = resultType(input, b);
+  const dtype = input.dtype === b.dtype ? input.dtype : resultType(input, b);
   return dtype === 'float32' ? { a: promoted(input, dtype), b: promoted(b, dtype), dtype } : { a: input, b, dtype };
 }
 
@@ -125,20 +135,45 @@ function timesBroadcast(g: Float32Array, factor: SavedTensor, outShape: readonly
   return out;
 }
 
+/**
+ * The gradient of one factor of a product: g times the other factor, or, for a factor that
+ * was a single element broadcast over the output (a 0-d parameter times a vector), its sum
+ * in one pass, with no temporary of the output's size for the engine to sum down. The sum is
+ * the engine's reduceTo of the same products: each rounded to float32, added in doubles.
+ */
+function factorGradient(g: Float32Array, other: SavedTensor, factorShape: readonly number[], outShape: readonly number[]): Float32Array {
+  const f = other.values;
+  if (g.length > 1 && numelOf(factorShape) === 1 && (f.length === 1 || f.length === g.length)) {
+    let sum = 0;
+    if (f.length === 1) {
+      const k = f[0];
+      for (let i = 0; i < g.length; i++) sum += Math.fround(g[i] * k);
+    } else {
+      for (let i = 0; i < g.length; i++) sum += Math.fround(g[i] * f[i]);
+    }
+    const out = new Float32Array(1);
+    out[0] = sum;
+    return out;
+  }
+  return timesBroadcast(g, other, outShape);
+}
+
 interface MulState {
   /** input, kept only when other needs its gradient. */
   a: SavedTensor | null;
   /** other, kept only when input needs its gradient. */
   b: SavedTensor | null;
   shape: readonly number[];
+  aShape: readonly number[];
+  bShape: readonly number[];
 }
 
 const mulDef: OpDef<MulState> = {
   name: 'MulBackward0',
   broadcasts: true,
   backward: (s, g, needs) => [
-    needs[0] ? timesBroadcast(g, s.b!, s.shape) : null,
-    needs[1] ? timesBroadcast(g, s.a!, s.shape) : null,
+    needs[0] ? factorGradient(g, s.b!, s.aShape, s.shape) : null,
+    needs[1] ? factorGradient(g, s.a!, s.bShape, s.shape) : null,
   ],
 };
 
@@ -162,6 +197,8 @@ export function mul(input: Tensor, other: Tensor | number): Tensor {
       a: b.requiresGrad ? save(a) : null,
       b: a.requiresGrad ? save(b) : null,
       shape: out.shape,
+      aShape: a.shape,
+      bShape: b.shape,
     });
   }
   return out;

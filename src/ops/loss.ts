@@ -2,7 +2,7 @@
  * Losses over class scores: crossEntropy on the backend's fused softmax cross-entropy
  * kernels, and nllLoss over log-probabilities in plain loops.
  */
-import { emptyFloat32 } from '../storage';
+import { emptyFloat32, emptyInt32 } from '../storage';
 import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { getBackend } from '../backend';
@@ -231,7 +231,14 @@ function divByScalar(input: Tensor, divisor: number): Tensor {
 /** Copied: a data loader may refill its label buffer before backward runs. */
 function copyOfTargets(target: Tensor): Int32Array {
   const t = target._dense() as Int32Array;
-  return target.isContiguous() ? t.slice() : t;
+  if (!target.isContiguous()) return t;
+  // Where the kernels read it in place (a resident array with the wasm backend): a fresh
+  // JS-heap copy was staged into wasm memory by both cross-entropy kernels every step, and
+  // asking a small JS-heap array for its buffer (to tell it is not resident) makes V8 move
+  // it off the heap, an allocation that can start a full collection right there.
+  const copy = emptyInt32(t.length);
+  copy.set(t);
+  return copy;
 }
 
 interface NllLossState {

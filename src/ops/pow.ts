@@ -54,19 +54,24 @@ function smallIntPow(x: number, e: number): number {
 
 const isSmallInt = (e: number): boolean => Number.isInteger(e) && e >= 1 && e <= 8;
 
-/** The element function of tensor ** e, chosen once per call. */
+const square = (x: number): number => x * x;
+// PyTorch's float kernel computes x * x * x in float32 for exponent 3.
+const cube = (x: number): number => Math.fround(x * x) * x;
+const squareInto = (x: Float32Array, y: Float32Array): void => { for (let i = 0; i < x.length; i++) y[i] = x[i] * x[i]; };
+const cubeInto = (x: Float32Array, y: Float32Array): void => { for (let i = 0; i < x.length; i++) y[i] = Math.fround(x[i] * x[i]) * x[i]; };
+
+/** The element function of tensor ** e, chosen once per call (module-level for 2 and 3: no closure per call). */
 function scalarPowFn(e: number): (x: number) => number {
-  if (e === 2) return (x) => x * x;
-  // PyTorch's float kernel computes x * x * x in float32 for exponent 3.
-  if (e === 3) return (x) => Math.fround(x * x) * x;
+  if (e === 2) return square;
+  if (e === 3) return cube;
   if (isSmallInt(e)) return (x) => smallIntPow(x, e);
   return (x) => floatPow(x, e);
 }
 
 /** y = x ** e in loops of their own for the common exponents (inlined, unlike scalarPowFn's calls). */
 function powInto(e: number): ((x: Float32Array, y: Float32Array) => void) | undefined {
-  if (e === 2) return (x, y) => { for (let i = 0; i < x.length; i++) y[i] = x[i] * x[i]; };
-  if (e === 3) return (x, y) => { for (let i = 0; i < x.length; i++) y[i] = Math.fround(x[i] * x[i]) * x[i]; };
+  if (e === 2) return squareInto;
+  if (e === 3) return cubeInto;
   if (isSmallInt(e)) return (x, y) => { for (let i = 0; i < x.length; i++) y[i] = smallIntPow(x[i], e); };
   return undefined;
 }

@@ -116,7 +116,7 @@ function sumOrMean(op: 'sum' | 'mean', input: Tensor, dim: Dims | null | undefin
   const out = new Float32Array(sums.length);
   // mean divides the double sum by the count (0 / 0 is NaN for an empty input, as torch).
   for (let i = 0; i < out.length; i++) out[i] = sums[i] / divisor;
-  const result = new Tensor(out, plan.outShape);
+  const result = Tensor._fromDense(out, Object.freeze(plan.outShape), 'float32');
   if (needsGrad(input)) {
     const def = op === 'sum' ? (all ? sumAllDef : sumDimDef) : (all ? meanAllDef : meanDimDef);
     record(def, result, [input], { plan, divisor });

@@ -40,7 +40,7 @@ export function floatInput(op: string, input: Tensor): Tensor {
 /**
  * `forward` per element (or `bulk`, which fills y from x in its own loop: the call in the
  * shared loop below cannot be inlined, one call per element); recorded with `def`, saving the
- * input or the output for it.
+ * input or the output for it in `state` (a fresh object per call, which this completes).
  */
 export function pointwise<S extends PointwiseState>(op: string, input: Tensor, forward: (x: number) => number,
   def: OpDef<S>, saves: 'input' | 'output', state?: Omit<S, 'saved'>, bulk?: (x: Float32Array, y: Float32Array) => void): Tensor {
@@ -49,8 +49,14 @@ export function pointwise<S extends PointwiseState>(op: string, input: Tensor, f
   const y = new Float32Array(x.length);
   if (bulk) bulk(x, y);
   else for (let i = 0; i < x.length; i++) y[i] = forward(x[i]);
-  const out = new Tensor(y, t.shape);
-  if (needsGrad(t)) record(def, out, [t], { ...state, saved: save(saves === 'input' ? t : out) } as S);
+  const out = Tensor._fromDense(y, t.shape, 'float32');
+  if (needsGrad(t)) {
+    // The caller's fresh state object gets `saved` (an object spread here cost more than the
+    // rest of a 0-d op).
+    const s = (state ?? {}) as S;
+    s.saved = save(saves === 'input' ? t : out);
+    record(def, out, [t], s);
+  }
   return out;
 }
 
