@@ -43,12 +43,12 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { Tensor } from '../tensor';
 import { allocFloat32 } from '../storage';
 import { scope } from '../scope';
-import { Module, CrossEntropyLoss } from '../nn';
+import { Module } from '../nn';
 import { noGrad } from '../autograd';
 import { getBackend } from '../backend';
 import { shardLossFactors, shardSizes } from './shards';
 import { SpinWait } from './spin';
-import { criterionSpecOf, modelSpecOf, type CriterionSpec, type ModelSpec } from './spec';
+import { criterionSpecOf, modelSpecOf, type CriterionSpec, type ModelSpec, type SplitCriterion } from './spec';
 import {
   bufferTable, bufferView, Command, controlLength, DIMS, Field, ioBytes, ioInputs, ioLabels, KIND, MAX_DIMS, NDIM, paramTable, SEQ,
   slot, Status, TRAINING, type BufferEntry, type ParamEntry, type WorkerInit,
@@ -57,7 +57,7 @@ import {
 export interface DataParallelOptions {
   /** The model trained on the main thread (its parameters and `.grad` are the real ones). */
   model: Module;
-  /** CrossEntropyLoss (mean); other losses are refused. */
+  /** CrossEntropyLoss or NLLLoss, reduction 'mean' or 'sum'; other losses are refused (see spec.ts). */
   criterion: unknown;
   /** Threads in all, the main thread included (>= 1). */
   threads: number;
@@ -102,7 +102,7 @@ export class DataParallel {
   private readonly table: ParamEntry[];
   private readonly total: number;
   private readonly criterionSpec: CriterionSpec;
-  private readonly criterion: CrossEntropyLoss;
+  private readonly criterion: SplitCriterion;
   private readonly control: Int32Array;
   private readonly losses: Float64Array;
   private readonly weights: Float32Array;
@@ -126,7 +126,7 @@ export class DataParallel {
     this.threads = o.threads;
     this.model = o.model;
     this.criterionSpec = criterionSpecOf(o.criterion);
-    this.criterion = o.criterion as CrossEntropyLoss;
+    this.criterion = o.criterion as SplitCriterion;
     const modelSpec = modelSpecOf(o.model, o.modelSpec);
     const namedBuffers = o.model.namedBuffers();
     this.buffers = namedBuffers.map(([, b]) => b);
