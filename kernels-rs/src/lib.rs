@@ -15,6 +15,7 @@ mod loss;
 mod pool;
 mod quads;
 mod adam;
+mod adadelta;
 mod scratch;
 mod simd;
 mod winograd;

@@ -115,10 +115,12 @@ export async function runZoo(cfg: ZooConfig, torch: TorchRuntime | null, out: (l
           const w = await warmUp(step, cfg.quick ? 0.5 : 2);
           out(`torchlet  ${threads}t ${entry.id.padEnd(16)} warm-up ${w.steps} steps`);
           const steps = Math.max(3, Math.ceil((cfg.quick ? 150 : 400) / Math.max(w.lastMs, 0.001)));
+          parallel?.resetProfile();
           const t = await timeRuns(step, steps, repeats);
           row.ours = t.cpu;
           row.oursWall = t.wall;
           out(`torchlet  ${threads}t ${entry.id.padEnd(16)} ${fmt(t.cpu, 3)} CPU ms/step (runs ${t.cpuRuns.map((x) => x.toFixed(3)).join(' ')}), wall ${fmt(t.wall, 3)}`);
+          if (parallel) out(`torchlet  ${threads}t ${entry.id.padEnd(16)} ${parallel.profile()}`);
         } finally {
           await parallel?.close();
         }

@@ -29,16 +29,36 @@ export function serialStep(c: Classifier): () => void {
 export interface ParallelStep {
   step: () => Promise<void>;
   close: () => Promise<void>;
+  /** Starts the phase profile afresh. */
+  resetProfile: () => void;
+  /** Wall ms per step by phase since resetProfile (DataParallel.profile() and the optimizer step). */
+  profile: () => string;
 }
 
 export async function parallelStep(c: Classifier, threads: number): Promise<ParallelStep> {
   const dp = await DataParallel.create({ model: c.net, criterion: c.criterion, threads, modelSpec: c.modelSpec });
+  let optimizerMs = 0;
   return {
     step: async () => {
       c.optimizer.zeroGrad();
       await dp.forwardBackward(c.inputs, c.labels);
+      const t = performance.now();
       c.optimizer.step();
+      optimizerMs += performance.now() - t;
     },
     close: () => dp.close(),
+    resetProfile: () => {
+      dp.resetProfile();
+      optimizerMs = 0;
+    },
+    profile: () => {
+      const p = dp.profile();
+      const f = (x: number) => x.toFixed(2);
+      const m = p.main;
+      return `main thread: dispatch ${f(m.dispatch)}, own shard ${f(m.ownShard)}, idle waiting ${f(m.wait)}, gradient sum ${f(m.reduce)}, ` +
+        `optimizer step ${f(p.steps ? optimizerMs / p.steps : 0)}; ` +
+        p.workers.map((w, j) => `worker ${j + 1}: weights in ${f(w.weightsIn)}, forward+backward ${f(w.compute)}, gradients out ${f(w.gradsOut)}`).join('; ') +
+        ' (wall ms per step)';
+    },
   };
 }

@@ -52,6 +52,8 @@ export interface KernelExports {
   fill(x: number, n: number, value: number): void;
   scale(x: number, n: number, alpha: number): void;
   axpy(n: number, alpha: number, x: number, y: number): void;
+  adadelta_step(n: number, param: number, grad: number, squareAvg: number, accDelta: number, lr: number,
+    rho: number, oneMinusRho: number, eps: number, weightDecay: number, maximize: number): void;
 }
 
 const WASM_FILE = 'kernels_rs_bg.wasm';

@@ -51,7 +51,7 @@ import { SpinWait } from './spin';
 import { criterionSpecOf, modelSpecOf, type CriterionSpec, type ModelSpec, type SplitCriterion } from './spec';
 import {
   bufferTable, bufferView, Command, controlLength, DIMS, Field, ioBytes, ioInputs, ioLabels, KIND, MAX_DIMS, NDIM, paramTable, SEQ,
-  slot, Status, TRAINING, type BufferEntry, type ParamEntry, type WorkerInit,
+  slot, Status, TRAINING, WORKER_TIMES, WorkerTime, type BufferEntry, type ParamEntry, type WorkerInit,
 } from './layout';
 
 export interface DataParallelOptions {
@@ -105,6 +105,9 @@ export class DataParallel {
   private readonly criterion: SplitCriterion;
   private readonly control: Int32Array;
   private readonly losses: Float64Array;
+  private readonly workerTimes: Float64Array;
+  /** ms accumulated by the main thread in each phase of forwardBackward (see profile()). */
+  private readonly mainTimes = { dispatch: 0, ownShard: 0, wait: 0, reduce: 0, steps: 0 };
   private readonly weights: Float32Array;
   private readonly buffers: Tensor[];
   private readonly bufferTable: BufferEntry[];
@@ -144,6 +147,8 @@ export class DataParallel {
     this.bufferMemory = new SharedArrayBuffer(4 * Math.max(1, buffers.total));
     this.control = new Int32Array(control);
     this.losses = new Float64Array(losses);
+    const times = new SharedArrayBuffer(8 * WORKER_TIMES * Math.max(1, workers));
+    this.workerTimes = new Float64Array(times);
     this.weights = new Float32Array(weights);
     if (workers === 0) return;
     const script = replicaScriptPath();
@@ -155,7 +160,7 @@ export class DataParallel {
       this.io.push(new SharedArrayBuffer(0));
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {
-        index: j, backend, model: modelSpec, criterion: this.criterionSpec, params: entries, control, losses, weights, grads,
+        index: j, backend, model: modelSpec, criterion: this.criterionSpec, params: entries, control, losses, times, weights, grads,
         buffers: this.bufferTable, bufferMemory: this.bufferMemory, port: port2,
       };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
@@ -294,21 +299,28 @@ export class DataParallel {
     const lab = labels._dense() as Int32Array;
     const factors = shardLossFactors(lab, sizes, this.criterionSpec);
     const active = factors.map((f, k) => sizes[k] > 0 && f > 0);
+    const m = this.mainTimes;
+    let t = performance.now();
     this.dispatch(Command.TrainStep, inputs, lab, sizes, active);
     let loss = 0;
     let mainError: unknown = null;
+    t = this.lap('dispatch', t);
     try {
       if (active[0]) loss += this.localStep(this.rows(inputs, 0, sizes[0]), this.rows(labels, 0, sizes[0]), factors[0]);
     } catch (e) {
       mainError = e;
     }
+    t = this.lap('ownShard', t);
     await this.collect();
+    t = this.lap('wait', t);
     if (mainError) throw mainError;
     for (let j = 0; j < this.workers.length; j++) {
       if (!active[j + 1]) continue;
       loss += factors[j + 1] * this.losses[j];
       this.addGrads(j, factors[j + 1]);
     }
+    this.lap('reduce', t);
+    m.steps += 1;
     return loss;
   }
 
@@ -322,6 +334,39 @@ export class DataParallel {
       (factor === 1 ? loss : loss.mul(factor)).backward();
       return factor * loss.item();
     });
+  }
+
+  private lap(phase: 'dispatch' | 'ownShard' | 'wait' | 'reduce', since: number): number {
+    const now = performance.now();
+    this.mainTimes[phase] += now - since;
+    return now;
+  }
+
+  /**
+   * Wall ms per forwardBackward since the last reset, by phase. Main thread: writing the
+   * weights and shards (`dispatch`), its own shard's forward+backward (`ownShard`), idle until
+   * the workers finish (`wait`), adding their gradients (`reduce`). Per worker: copying the
+   * weights in, its shard's forward+backward, copying its gradients out. (The optimizer step
+   * that follows runs on the main thread while the workers are idle.)
+   */
+  profile(): { steps: number; main: { dispatch: number; ownShard: number; wait: number; reduce: number };
+    workers: Array<{ weightsIn: number; compute: number; gradsOut: number }> } {
+    const m = this.mainTimes;
+    const per = (x: number) => (m.steps ? x / m.steps : 0);
+    return {
+      steps: m.steps,
+      main: { dispatch: per(m.dispatch), ownShard: per(m.ownShard), wait: per(m.wait), reduce: per(m.reduce) },
+      workers: this.workers.map((_, j) => {
+        const w = this.workerTimes.subarray(j * WORKER_TIMES, (j + 1) * WORKER_TIMES);
+        return { weightsIn: per(w[WorkerTime.WeightsIn]), compute: per(w[WorkerTime.Compute]), gradsOut: per(w[WorkerTime.GradsOut]) };
+      }),
+    };
+  }
+
+  /** Starts the profile() counts afresh (call between steps). */
+  resetProfile(): void {
+    Object.assign(this.mainTimes, { dispatch: 0, ownShard: 0, wait: 0, reduce: 0, steps: 0 });
+    this.workerTimes.fill(0);
   }
 
   /** Rows [start, start + n) of t, sharing its storage. */

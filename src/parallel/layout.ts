@@ -29,6 +29,10 @@ export const enum Command { TrainStep = 1, Forward = 2, Stop = 3 }
 
 export const enum Status { Ok = 0, Failed = 1, OutputPosted = 2 }
 
+/** The phases a worker times (ms, accumulated), for DataParallel.profile(). */
+export const enum WorkerTime { WeightsIn = 0, Compute = 1, GradsOut = 2 }
+export const WORKER_TIMES = 3;
+
 export function slot(worker: number, field: Field): number {
   return WORKER_BASE + worker * PER_WORKER + field;
 }
@@ -99,6 +103,8 @@ export interface WorkerInit {
   params: ParamEntry[];
   control: SharedArrayBuffer;
   losses: SharedArrayBuffer;
+  /** Float64, per worker WORKER_TIMES entries: ms accumulated in each phase (see WorkerTime). */
+  times: SharedArrayBuffer;
   weights: SharedArrayBuffer;
   grads: SharedArrayBuffer;
   buffers: BufferEntry[];
