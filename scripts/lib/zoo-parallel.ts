@@ -33,10 +33,13 @@ export interface ParallelStep {
   resetProfile: () => void;
   /** Wall ms per step by phase since resetProfile (DataParallel.profile() and the optimizer step). */
   profile: () => string;
+  /** Each worker thread's on-CPU ms so far (Linux; NaN elsewhere), published after every step. */
+  workerCpuMs: () => number[];
 }
 
 export async function parallelStep(c: Classifier, threads: number): Promise<ParallelStep> {
   const dp = await DataParallel.create({ model: c.net, criterion: c.criterion, threads, modelSpec: c.modelSpec });
+  dp.profileThreadCpu(true);
   let optimizerMs = 0;
   return {
     step: async () => {
@@ -47,6 +50,7 @@ export async function parallelStep(c: Classifier, threads: number): Promise<Para
       optimizerMs += performance.now() - t;
     },
     close: () => dp.close(),
+    workerCpuMs: () => dp.workerThreadCpuMs(),
     resetProfile: () => {
       dp.resetProfile();
       optimizerMs = 0;

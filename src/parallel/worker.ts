@@ -12,8 +12,9 @@ import { allocFloat32 } from '../storage';
 import { scope } from '../scope';
 import { buildCriterion, buildModel } from './spec';
 import { SpinWait } from './spin';
+import { threadCpuMs } from './thread-cpu';
 import {
-  bufferView, Command, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, SEQ, slot, Status, TRAINING, WORKER_TIMES, WorkerTime, type WorkerInit,
+  bufferView, Command, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, PROFILE_CPU, SEQ, slot, Status, TRAINING, WORKER_TIMES, WorkerTime, type WorkerInit,
 } from './layout';
 
 const init = workerData as WorkerInit;
@@ -160,6 +161,8 @@ function run(): void {
         // event loop, so the garbage collector's finalizers would never run here).
         scope(() => runCommand(kind, n, dims, sample, model, criterion, params));
       }
+      // This thread's on-CPU ms so far (its spin-waits included), when asked for.
+      if (control[PROFILE_CPU] === 1) times[j * WORKER_TIMES + WorkerTime.ThreadCpu] = threadCpuMs() ?? NaN;
       Atomics.store(control, slot(j, Field.Done), seq);
       Atomics.notify(control, slot(j, Field.Done));
     } catch (e) {
