@@ -13,7 +13,7 @@ import { manualSeed } from '../src/random';
 import { randn, randint, tensor } from '../src/creation';
 import { getBackend, setBackend } from '../src/backend';
 import type { Tensor } from '../src/tensor';
-import { DataParallel, liveReplicaCount, shardLossFactors } from '../src/parallel';
+import { DataParallel, liveReplicaCount, shardLossFactors, threadCpuMs } from '../src/parallel';
 import { MnistNet } from '../scripts/lib/zoo-nets';
 
 /** max |a - b| / max |a| (relative to the tensor's scale). */
@@ -132,6 +132,7 @@ describe("the zoo's mnist/main.py Net, rebuilt from its compiled module", () => 
     const optTwo = new Adadelta(two.parameters(), { lr: 1.0 });
     const dp = await DataParallel.create({ model: two, criterion, threads: 2, modelSpec: { kind: 'module', module: zooNets, export: 'MnistNet' } });
     try {
+      dp.profileThreadCpu(true);
       for (let s = 0; s < 3; s++) {
         optOne.zeroGrad();
         criterion.forward(one.forward(x) as Tensor, y).backward();
@@ -140,6 +141,14 @@ describe("the zoo's mnist/main.py Net, rebuilt from its compiled module", () => 
         await dp.forwardBackward(x, y);
         optTwo.step();
       }
+      // The phase profile counted the three steps; the worker published its on-CPU time (Linux).
+      const profile = dp.profile();
+      expect(profile.steps).toBe(3);
+      expect(profile.main.ownShard).toBeGreaterThan(0);
+      expect(profile.workers[0].compute).toBeGreaterThan(0);
+      if (threadCpuMs() !== null) expect(dp.workerThreadCpuMs()[0]).toBeGreaterThan(0);
+      dp.resetProfile();
+      expect(dp.profile().steps).toBe(0);
     } finally {
       await dp.close();
     }

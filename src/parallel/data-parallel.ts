@@ -300,7 +300,6 @@ export class DataParallel {
     const lab = labels._dense() as Int32Array;
     const factors = shardLossFactors(lab, sizes, this.criterionSpec);
     const active = factors.map((f, k) => sizes[k] > 0 && f > 0);
-    const m = this.mainTimes;
     let t = performance.now();
     this.dispatch(Command.TrainStep, inputs, lab, sizes, active);
     let loss = 0;
@@ -321,7 +320,7 @@ export class DataParallel {
       this.addGrads(j, factors[j + 1]);
     }
     this.lap('reduce', t);
-    m.steps += 1;
+    this.mainTimes.steps += 1;
     return loss;
   }
 

@@ -153,7 +153,7 @@ function run(): void {
           buffers[i]._writeDense(bufferView(init.bufferMemory, init.buffers[i]));
           buffers[i]._versionCounter.value++;
         }
-        time(WorkerTime.WeightsIn, t);
+        if (kind === Command.TrainStep) time(WorkerTime.WeightsIn, t); // profile() is per training step
         const training = control[TRAINING] === 1;
         if (model.training !== training) model.train(training);
         // Nothing of this command outlives it but the gradients and outputs copied out, so it
