@@ -179,6 +179,10 @@ export function sgd_step_many(count: number, table: ptr, lr: number, momentum: n
 export function adam_step_many(count: number, table: ptr, beta1: number, beta2: number,
   oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number, maximize: number): void;
 
+/** One Adadelta step of one parameter, in place on param, squareAvg and accDelta. */
+export function adadelta_step(n: number, param: ptr, grad: ptr, squareAvg: ptr, accDelta: ptr, lr: number,
+  rho: number, oneMinusRho: number, eps: number, weightDecay: number, maximize: number): void;
+
 export function fill(x: ptr, n: number, value: number): void;
 export function scale(x: ptr, n: number, alpha: number): void;
 export function axpy(n: number, alpha: number, x: ptr, y: ptr): void;

@@ -5,7 +5,7 @@
  * Workers run the compiled dist/ JS (`npm test` builds first).
  */
 import { Net } from '../src/models';
-import { CrossEntropyLoss, NLLLoss, Module, Linear } from '../src/nn';
+import { CrossEntropyLoss, NLLLoss, MSELoss, Module, Linear } from '../src/nn';
 import { SGD } from '../src/optim';
 import { manualSeed } from '../src/random';
 import { randn, randint, tensor } from '../src/creation';
@@ -140,9 +140,13 @@ describe('equality with one thread', () => {
 });
 
 describe('refused settings and failures', () => {
-  test('a loss other than CrossEntropyLoss, weights with label smoothing, an unknown model, bad thread counts', async () => {
+  test('a loss other than CrossEntropyLoss/NLLLoss, reduction none, weights with label smoothing, an unknown model, bad thread counts', async () => {
     const { net } = setup();
-    await expect(DataParallel.create({ model: net, criterion: new NLLLoss(), threads: 2 })).rejects.toThrow(/only CrossEntropyLoss can be split across threads \(got NLLLoss\)/);
+    await expect(DataParallel.create({ model: net, criterion: new MSELoss(), threads: 2 })).rejects.toThrow(/only CrossEntropyLoss and NLLLoss can be split across threads \(got MSELoss\)/);
+    await expect(DataParallel.create({ model: net, criterion: new NLLLoss({ reduction: 'none' }), threads: 2 }))
+      .rejects.toThrow(/NLLLoss reduction 'none' is not supported across threads \(a step needs a scalar loss\); only 'mean' and 'sum'/);
+    await expect(DataParallel.create({ model: net, criterion: new CrossEntropyLoss({ reduction: 'none' }), threads: 2 }))
+      .rejects.toThrow(/CrossEntropyLoss reduction 'none' is not supported across threads/);
     await expect(DataParallel.create({
       model: net, criterion: new CrossEntropyLoss({ weight: tensor([1, 2, 1, 1, 1, 1, 1, 1, 1, 1]), labelSmoothing: 0.1 }), threads: 2,
     })).rejects.toThrow(/both class weights and label smoothing is not supported/);

@@ -16,6 +16,7 @@ mod pool;
 mod quads;
 mod adam;
 mod batch_norm;
+mod adadelta;
 mod scratch;
 mod simd;
 mod winograd;

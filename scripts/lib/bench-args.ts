@@ -66,7 +66,11 @@ scripts/bench-zoo-torch.py), each model's training step beside PyTorch in the sa
     (Adadelta, nll_loss); an MLP 784-512-512-10 at batch 64 and 256 (SGD); a CIFAR ResNet-20
     with BatchNorm at batch 32 (SGD, weight decay); the tutorial's
     dynamic_net (0-d parameters, 2,000 points, its random depth fixed) as µs per forward op.
-  Thread counts other than 1 run PyTorch only (torchlet's DataParallel takes the seed Net).
+  With --threads 1,2 every model at batch >= 32 also runs on 2 threads, right after its
+  1-thread row: torchlet through DataParallel (src/parallel), PyTorch with
+  torch.set_num_threads(2); the table's 2-thread speedup is 1-thread wall ms / 2-thread wall
+  ms, each 2-thread row prints DataParallel's per-phase profile, and a last column estimates
+  torchlet's speedup on idle cores from each thread's own on-CPU time (Linux).
 
 Options
   --zoo              the model zoo (above) instead of the seed recipe's measurements

@@ -8,7 +8,8 @@ import { spawnSync } from 'child_process';
 import { TorchRuntime, scriptPath } from './bench-python';
 import { inLoop } from './bench-measure';
 import { measureSimdPeak } from './simd-peak';
-import { ZOO, ZooEntry } from './zoo-models';
+import { ZOO, ZooEntry, PARALLEL_MIN_BATCH } from './zoo-models';
+import { threadCpuMs } from '../../src/parallel';
 
 export interface ZooConfig {
   quick: boolean;
@@ -24,6 +25,12 @@ interface ZooRow {
   oursWall: number | null;
   torch: number | null;
   torchWall: number | null;
+  /**
+   * The step's length on idle cores, estimated from the threads' own on-CPU time (Linux): the
+   * main thread's ms per step at 1 thread; at 2, the longer of the main thread's and the
+   * worker's (spin-waits included, so it errs long). Medians of the runs.
+   */
+  oursThreadCpu?: number | null;
   note?: string;
 }
 
@@ -38,12 +45,18 @@ const median = (xs: number[]): number => {
  * what the table compares: on a machine shared with other work the wall clock also counts the
  * time others held the core, in bursts that differ from one run to the next.
  */
-async function timeRuns(step: () => unknown, steps: number, repeats: number): Promise<{ cpu: number; wall: number; cpuRuns: number[] }> {
+async function timeRuns(step: () => unknown, steps: number, repeats: number, workersCpu: () => number[] = () => []): Promise<{
+  cpu: number; wall: number; cpuRuns: number[]; threadCpu: number | null; threads: string;
+}> {
   const cpuRuns: number[] = [];
   const wallRuns: number[] = [];
+  const threadRuns: number[] = [];
+  const perThread: number[][] = [];
   for (let r = 0; r < repeats; r++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
+    const main0 = threadCpuMs();
+    const workers0 = workersCpu();
     for (let i = 0; i < steps; i++) {
       const res = step();
       if (res instanceof Promise) await res;
@@ -51,8 +64,17 @@ async function timeRuns(step: () => unknown, steps: number, repeats: number): Pr
     const c = process.cpuUsage(c0);
     wallRuns.push((performance.now() - t0) / steps);
     cpuRuns.push((c.user + c.system) / 1000 / steps);
+    const main1 = threadCpuMs();
+    const workers1 = workersCpu();
+    if (main0 !== null && main1 !== null) {
+      const each = [main1 - main0, ...workers1.map((w, j) => w - workers0[j])].map((ms) => ms / steps);
+      perThread.push(each);
+      threadRuns.push(Math.max(...each));
+    }
   }
-  return { cpu: median(cpuRuns), wall: median(wallRuns), cpuRuns };
+  const threads = perThread.length ? perThread[0].map((_, k) => median(perThread.map((e) => e[k])).toFixed(3)).join(' / ') : 'n/a';
+  const threadCpu = threadRuns.length && threadRuns.every(Number.isFinite) ? median(threadRuns) : null;
+  return { cpu: median(cpuRuns), wall: median(wallRuns), cpuRuns, threadCpu, threads };
 }
 
 const fmt = (x: number | null, d = 2): string => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
@@ -100,21 +122,34 @@ export async function runZoo(cfg: ZooConfig, torch: TorchRuntime | null, out: (l
   const peakBefore = peaks('before the models');
   const repeats = cfg.quick ? 3 : 5;
   const rows: ZooRow[] = [];
-  for (const threads of cfg.threads) {
-    for (const entry of entries) {
+  // Model by model, each thread count in turn: the 2-thread speedup divides times measured
+  // minutes apart otherwise, and the load of this shared machine drifts in between.
+  for (const entry of entries) {
+    for (const threads of cfg.threads) {
       const row: ZooRow = { entry, threads, ours: null, oursWall: null, torch: null, torchWall: null };
       rows.push(row);
-      if (threads !== 1) {
-        row.note = 'torchlet runs the zoo on 1 thread only (DataParallel takes the seed Net spec only)';
+      if (threads !== 1 && !entry.buildParallel) {
+        row.note = entry.flops === 0 ? 'torchlet: 1 thread only (per-op bound)' : `torchlet: 1 thread only (batch < ${PARALLEL_MIN_BATCH})`;
       } else {
-        const step = inLoop(entry.build());
-        const w = await warmUp(step, cfg.quick ? 0.5 : 2);
-        out(`torchlet  ${threads}t ${entry.id.padEnd(16)} warm-up ${w.steps} steps`);
-        const steps = Math.max(3, Math.ceil((cfg.quick ? 150 : 400) / Math.max(w.lastMs, 0.001)));
-        const t = await timeRuns(step, steps, repeats);
-        row.ours = t.cpu;
-        row.oursWall = t.wall;
-        out(`torchlet  ${threads}t ${entry.id.padEnd(16)} ${fmt(t.cpu, 3)} CPU ms/step (runs ${t.cpuRuns.map((x) => x.toFixed(3)).join(' ')}), wall ${fmt(t.wall, 3)}`);
+        // threads > 1: DataParallel (src/parallel), the batch split across the main thread and
+        // threads - 1 workers, one optimizer step on the main thread.
+        const parallel = threads === 1 ? null : await entry.buildParallel!(threads);
+        try {
+          const step = inLoop(parallel ? parallel.step : entry.build());
+          const w = await warmUp(step, cfg.quick ? 0.5 : 2);
+          out(`torchlet  ${threads}t ${entry.id.padEnd(16)} warm-up ${w.steps} steps`);
+          const steps = Math.max(3, Math.ceil((cfg.quick ? 150 : 400) / Math.max(w.lastMs, 0.001)));
+          parallel?.resetProfile();
+          const t = await timeRuns(step, steps, repeats, parallel?.workerCpuMs);
+          row.ours = t.cpu;
+          row.oursWall = t.wall;
+          row.oursThreadCpu = t.threadCpu;
+          out(`torchlet  ${threads}t ${entry.id.padEnd(16)} ${fmt(t.cpu, 3)} CPU ms/step (runs ${t.cpuRuns.map((x) => x.toFixed(3)).join(' ')}), wall ${fmt(t.wall, 3)}, ` +
+            `on-CPU ms/step of the main thread${parallel ? ' / the workers' : ''} ${t.threads}`);
+          if (parallel) out(`torchlet  ${threads}t ${entry.id.padEnd(16)} ${parallel.profile()}`);
+        } finally {
+          await parallel?.close();
+        }
       }
       if (torch) {
         try {
@@ -138,14 +173,26 @@ export async function runZoo(cfg: ZooConfig, torch: TorchRuntime | null, out: (l
   lines.push(`WASM SIMD128 peak of one core, measured in this run (best run, CPU time): ${peak.toFixed(1)} GFLOP/s = the higher of ` +
     `12 independent f32x4 mul+add chains (${chainPeak.toFixed(1)}) and a gemm-style 5x2-vector register tile with its operands loaded ` +
     `every iteration (${gemmPeak.toFixed(1)}).`, '');
-  lines.push('Times are CPU ms per step of the process (user + system; the machine is shared, so wall time also counts other processes), median of the runs; wall-clock medians in the last columns.', '');
-  lines.push('| model | threads | torchlet ms/step | PyTorch ms/step | ratio | torchlet GFLOP/s | of WASM peak | PyTorch GFLOP/s | wall ms torchlet / PyTorch |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
+  lines.push('Times are CPU ms per step of the process (user + system, all its threads; the machine is shared, so wall time also counts other processes), median of the runs; wall-clock medians in the later columns.',
+    'At 2 threads torchlet runs DataParallel (src/parallel) and PyTorch torch.set_num_threads(2); both spend CPU on both cores, so compare them by WALL time there:',
+    'the wall ratio, and the 2-thread speedup = 1-thread wall ms / 2-thread wall ms of the same library and model in this run.',
+    'GFLOP/s is per CPU-second (at 2 threads, per core), and "of WASM peak" is that over one core\'s peak.',
+    'On a loaded machine wall time mostly measures the other processes; the last column estimates torchlet\'s speedup on two idle cores from its threads\' own on-CPU',
+    'time (Linux schedstat): 1-thread main-thread ms / the longer of the main thread\'s and the worker\'s ms per step at 2 threads. An estimate, not a',
+    'measurement: it assumes the threads\' work overlaps fully (a thread asleep waiting for the other is not counted; spin-waits are).', '');
+  lines.push('| model | threads | torchlet ms/step | PyTorch ms/step | ratio | torchlet GFLOP/s | of WASM peak | PyTorch GFLOP/s | wall ms torchlet / PyTorch | wall ratio | 2-thread speedup (wall) torchlet / PyTorch | torchlet longest-thread on-CPU ms (speedup) |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const oneThread = (r: ZooRow) => rows.find((x) => x.entry === r.entry && x.threads === 1);
+  const speedup = (one: number | null | undefined, many: number | null) => (one && many ? `${(one / many).toFixed(2)}x` : 'n/a');
   for (const r of rows.filter((x) => x.entry.flops > 0)) {
     const gf = (msStep: number | null) => (msStep ? r.entry.flops / msStep / 1e6 : null);
     const ours = gf(r.ours);
+    const one = oneThread(r);
+    const speedups = r.threads === 1 ? '—' : `${speedup(one?.oursWall, r.oursWall)} / ${speedup(one?.torchWall, r.torchWall)}`;
     lines.push(`| ${r.entry.label} | ${r.threads} | ${fmt(r.ours, 3)} | ${fmt(r.torch, 3)} | ${r.ours && r.torch ? (r.ours / r.torch).toFixed(2) + 'x' : '—'} | ` +
-      `${fmt(ours, 1)} | ${ours ? (100 * ours / (peak * r.threads)).toFixed(0) + ' %' : 'n/a'} | ${fmt(gf(r.torch), 1)} | ${fmt(r.oursWall, 1)} / ${fmt(r.torchWall, 1)} |${r.note ? ` ${r.note}` : ''}`);
+      `${fmt(ours, 1)} | ${ours ? (100 * ours / peak).toFixed(0) + ' %' : 'n/a'} | ${fmt(gf(r.torch), 1)} | ${fmt(r.oursWall, 1)} / ${fmt(r.torchWall, 1)} | ` +
+      `${r.oursWall && r.torchWall ? (r.oursWall / r.torchWall).toFixed(2) + 'x' : '—'} | ${speedups} | ` +
+      `${fmt(r.oursThreadCpu ?? null)}${r.threads === 1 ? '' : ` (${speedup(one?.oursThreadCpu, r.oursThreadCpu ?? null)})`} |${r.note ? ` ${r.note}` : ''}`);
   }
   const perOp = rows.filter((x) => x.entry.flops === 0);
   if (perOp.length) {

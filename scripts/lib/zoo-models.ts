@@ -10,15 +10,17 @@
  * convFlops / linearFlops.
  */
 import { setup, trainStep } from './bench-measure';
-import { Module, Conv2d, Linear, MaxPool2d, Dropout, ReLU, Flatten, Sequential, CrossEntropyLoss } from '../../src/nn';
+import { CrossEntropyLoss, NLLLoss } from '../../src/nn';
 import { SGD, Adadelta } from '../../src/optim';
-import type { Optimizer } from '../../src/optim/optimizer';
 import { manualSeed } from '../../src/random';
 import { randn, randint } from '../../src/creation';
 import { linspace } from '../../src/creation-more';
-import { logSoftmax, nllLoss, relu, flatten, sin } from '../../src/ops';
-import type { Tensor } from '../../src/tensor';
+import { sin } from '../../src/ops';
 import { cifarResNet } from '../../src/models';
+import { MnistNet, Mlp, zooNetsModule } from './zoo-nets';
+import { serialStep, parallelStep, type Classifier, type ParallelStep } from './zoo-parallel';
+
+export { MnistNet } from './zoo-nets';
 
 export interface ZooEntry {
   /** Shared with bench-zoo-torch.py. */
@@ -31,7 +33,15 @@ export interface ZooEntry {
   opsPerStep?: number;
   /** Builds the model and returns one training step. */
   build(): () => void;
+  /**
+   * The same step data-parallel over `threads` threads (src/parallel), for models at batch >= 32;
+   * absent: 1 thread only.
+   */
+  buildParallel?(threads: number): Promise<ParallelStep>;
 }
+
+/** Models at a smaller batch than this run on 1 thread only (a shard would be too small to pay). */
+export const PARALLEL_MIN_BATCH = 32;
 
 /** Forward + backward-input + backward-weight of a conv: 3 gemms of outC x (C k k) x (N P). */
 export function convFlops(batch: number, inC: number, outC: number, k: number, outH: number, outW: number, needInputGrad = true): number {
@@ -44,71 +54,42 @@ export function linearFlops(batch: number, inF: number, outF: number, needInputG
   return one * (needInputGrad ? 3 : 2);
 }
 
-/** pytorch/examples mnist/main.py's Net. */
-export class MnistNet extends Module {
-  conv1 = new Conv2d(1, 32, 3, { stride: 1 });
-  conv2 = new Conv2d(32, 64, 3, { stride: 1 });
-  dropout1 = new Dropout(0.25);
-  dropout2 = new Dropout(0.5);
-  fc1 = new Linear(9216, 128);
-  fc2 = new Linear(128, 10);
-  pool = new MaxPool2d(2);
-
-  override forward(x: Tensor): Tensor {
-    x = relu(this.conv1.forward(x));
-    x = relu(this.conv2.forward(x));
-    x = this.pool.forward(x);
-    x = this.dropout1.forward(x);
-    x = flatten(x, 1);
-    x = relu(this.fc1.forward(x));
-    x = this.dropout2.forward(x);
-    x = this.fc2.forward(x);
-    return logSoftmax(x, 1);
-  }
-}
-
 /** The seed recipe's step (bench-measure.ts's, as `npm run bench` times it). */
 function seedNet(batch: number): () => void {
   const s = setup(batch);
   return () => trainStep(s);
 }
 
-/** zeroGrad, loss of the model's output, backward, step. */
-function classifierStep(net: Module, loss: (out: Tensor, labels: Tensor) => Tensor, optimizer: Optimizer<object>,
-  inputs: Tensor, labels: Tensor): () => void {
-  return () => {
-    optimizer.zeroGrad();
-    loss(net.forward(inputs), labels).backward();
-    optimizer.step();
+/** The mnist/main.py step: Adadelta(lr 1.0), nll_loss of the log-softmax output. */
+function mnistNet(batch: number): Classifier {
+  manualSeed(0);
+  const net = new MnistNet();
+  return {
+    net, criterion: new NLLLoss(), optimizer: new Adadelta(net.parameters(), { lr: 1.0 }),
+    inputs: randn(batch, 1, 28, 28), labels: randint(0, 10, [batch]),
+    modelSpec: { kind: 'module', module: zooNetsModule(), export: 'MnistNet' },
   };
 }
 
-function mnistNet(batch: number): () => void {
+function mlp(batch: number): Classifier {
   manualSeed(0);
-  const net = new MnistNet();
-  return classifierStep(net, (out, labels) => nllLoss(out, labels), new Adadelta(net.parameters(), { lr: 1.0 }),
-    randn(batch, 1, 28, 28), randint(0, 10, [batch]));
-}
-
-function mlp(batch: number): () => void {
-  manualSeed(0);
-  const net = new Sequential(new Flatten(), new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 10));
-  const criterion = new CrossEntropyLoss();
-  return classifierStep(net, (out, labels) => criterion.forward(out, labels), new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 }),
-    randn(batch, 1, 28, 28), randint(0, 10, [batch]));
+  const net = new Mlp();
+  return {
+    net, criterion: new CrossEntropyLoss(), optimizer: new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 }),
+    inputs: randn(batch, 1, 28, 28), labels: randint(0, 10, [batch]),
+    modelSpec: { kind: 'module', module: zooNetsModule(), export: 'Mlp' },
+  };
 }
 
 /**
  * He et al.'s CIFAR ResNet-20 (models.cifarResNet: 16/32/64 channels, BatchNorm), SGD with
  * momentum and weight decay, CrossEntropyLoss, on 32x32 RGB inputs.
  */
-function resnetCifar(batch: number): () => void {
+function resnetCifar(batch: number): Classifier {
   manualSeed(0);
   const net = cifarResNet({ depth: 20, inChannels: 3, numClasses: 10, width: 16 });
   const optimizer = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 5e-4 });
-  const criterion = new CrossEntropyLoss();
-  return classifierStep(net, (out, labels) => criterion.forward(out, labels), optimizer,
-    randn(batch, 3, 32, 32), randint(0, 10, [batch]));
+  return { net, criterion: new CrossEntropyLoss(), optimizer, inputs: randn(batch, 3, 32, 32), labels: randint(0, 10, [batch]) };
 }
 
 /** The convs' and fc's multiply-adds of cifarResNet({ depth, inChannels, width }) on size x size inputs. */
@@ -159,21 +140,25 @@ export const ZOO: ZooEntry[] = [
     flops: convFlops(batch, 3, 6, 5, 28, 28, false) + convFlops(batch, 6, 16, 5, 10, 10) +
       linearFlops(batch, 400, 120) + linearFlops(batch, 120, 84) + linearFlops(batch, 84, 10),
     build: () => seedNet(batch),
+    buildParallel: batch >= PARALLEL_MIN_BATCH ? (threads: number) => parallelStep(setup(batch), threads) : undefined,
   })),
   {
     id: 'mnist-net-b64', label: 'mnist/main.py Net, batch 64', batch: 64,
     flops: convFlops(64, 1, 32, 3, 26, 26, false) + convFlops(64, 32, 64, 3, 24, 24) +
       linearFlops(64, 9216, 128) + linearFlops(64, 128, 10),
-    build: () => mnistNet(64),
+    build: () => serialStep(mnistNet(64)),
+    buildParallel: (threads: number) => parallelStep(mnistNet(64), threads),
   },
   ...[64, 256].map((batch) => ({
     id: `mlp-b${batch}`, label: `MLP 784-512-512-10, batch ${batch}`, batch,
     flops: linearFlops(batch, 784, 512, false) + linearFlops(batch, 512, 512) + linearFlops(batch, 512, 10),
-    build: () => mlp(batch),
+    build: () => serialStep(mlp(batch)),
+    buildParallel: (threads: number) => parallelStep(mlp(batch), threads),
   })),
   {
     id: 'resnet-cifar-b32', label: 'CIFAR ResNet-20 with BatchNorm, batch 32', batch: 32,
-    flops: cifarResNetFlops(32, 20, 3, 16, 32), build: () => resnetCifar(32),
+    flops: cifarResNetFlops(32, 20, 3, 16, 32), build: () => serialStep(resnetCifar(32)),
+    buildParallel: (threads: number) => parallelStep(resnetCifar(32), threads),
   },
   {
     id: 'dynamic-net', label: 'dynamic_net loop (0-d params, 2,000 points)', batch: 2000,

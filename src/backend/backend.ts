@@ -118,6 +118,15 @@ export interface AdamParam {
 }
 
 /** Hyper-parameters of a torch.optim.Adam step shared by a parameter group. */
+/** Hyper-parameters of one torch.optim.Adadelta step (`adadeltaStep`). */
+export interface AdadeltaOptions {
+  lr: number;
+  rho: number;
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+}
+
 export interface AdamGroupOptions {
   beta1: number;
   beta2: number;
@@ -296,6 +305,17 @@ export interface Backend {
   scale(x: Float32Array, alpha: number): void;
   /** y[i] += alpha * x[i]. */
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+
+  /**
+   * One torch.optim.Adadelta update of one parameter, in place on param, squareAvg and
+   * accDelta, in f32 with torch 1.13's order of operations:
+   *   g = maximize ? -grad : grad;  g = g + weightDecay * param
+   *   squareAvg = squareAvg * rho + ((1 - rho) * g) * g
+   *   delta = sqrt(accDelta + eps) / sqrt(squareAvg + eps) * g
+   *   accDelta = accDelta * rho + ((1 - rho) * delta) * delta
+   *   param = param - lr * delta
+   */
+  adadeltaStep(o: AdadeltaOptions, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, accDelta: Float32Array): void;
 }
 
 /** Output size of a convolution window along one axis, as PyTorch computes it. */

@@ -5,7 +5,7 @@
  * of every wasm-vs-js comparison. Callers validate shapes first (`validate.ts`).
  */
 import type {
-  AdamGroupOptions, AdamParam, Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions,
+  AdadeltaOptions, AdamGroupOptions, AdamParam, Backend, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions,
   SgdParam,
 } from './backend';
 
@@ -325,6 +325,22 @@ function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
 }
 
 import { batchNormForward, batchNormBackward } from './js-batch-norm';
+/** The f32 reference: every operation rounded to f32, in torch's order (see Backend.adadeltaStep). */
+function adadeltaStep(o: AdadeltaOptions, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, accDelta: Float32Array): void {
+  const f = Math.fround;
+  const [lr, rho, c, eps, wd] = [f(o.lr), f(o.rho), f(1 - o.rho), f(o.eps), f(o.weightDecay)];
+  for (let i = 0; i < param.length; i++) {
+    const p = param[i];
+    let g = o.maximize ? -grad[i] : grad[i];
+    if (wd !== 0) g = f(g + f(wd * p));
+    const sq = f(f(squareAvg[i] * rho) + f(f(c * g) * g));
+    squareAvg[i] = sq;
+    const acc = accDelta[i];
+    const delta = f(f(f(Math.sqrt(f(acc + eps))) / f(Math.sqrt(f(sq + eps)))) * g);
+    accDelta[i] = f(acc * rho) + f(f(c * delta) * delta);
+    param[i] = p - f(lr * delta);
+  }
+}
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -354,4 +370,5 @@ export const jsBackend: Backend = {
   axpy,
   batchNormForward,
   batchNormBackward,
+  adadeltaStep,
 };

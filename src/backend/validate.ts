@@ -4,7 +4,7 @@
  * assume consistent sizes. Every error names the op and the shapes involved.
  */
 import type {
-  AdamGroupOptions, AdamParam, Backend, BatchNormGeometry, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions, SgdParam,
+  AdadeltaOptions, AdamGroupOptions, AdamParam, Backend, BatchNormGeometry, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions, SgdParam,
 } from './backend';
 import { convOutputSize, poolOutputSize } from './backend';
 
@@ -427,6 +427,15 @@ export function validateAdamStepMany(o: AdamGroupOptions, params: readonly AdamP
   });
 }
 
+export function validateAdadeltaStep(o: AdadeltaOptions, param: Float32Array, grad: Float32Array, squareAvg: Float32Array,
+  accDelta: Float32Array): void {
+  const op = 'adadeltaStep';
+  for (const key of ['lr', 'rho', 'eps', 'weightDecay'] as const) {
+    if (!Number.isFinite(o[key])) fail(op, `${key} must be a finite number, got ${o[key]}`);
+  }
+  validateSameLength(op, { param, grad, squareAvg, accDelta });
+}
+
 export function validateAxpy(x: Float32Array, y: Float32Array): void {
   validateSameLength('axpy', { x, y });
 }
@@ -563,6 +572,10 @@ export function withValidation(backend: Backend): Backend {
     batchNormBackward(g, x, gradY, weight, mean, invstd, gradX, gradWeight, gradBias) {
       validateBatchNormBackward(g, x, gradY, weight, mean, invstd, gradX, gradWeight, gradBias);
       backend.batchNormBackward(g, x, gradY, weight, mean, invstd, gradX, gradWeight, gradBias);
+    },
+    adadeltaStep(o, param, grad, squareAvg, accDelta) {
+      validateAdadeltaStep(o, param, grad, squareAvg, accDelta);
+      backend.adadeltaStep(o, param, grad, squareAvg, accDelta);
     },
   };
 }

@@ -56,6 +56,8 @@ export interface KernelExports {
     x: number, weight: number, bias: number, mean: number, variance: number, invstd: number, y: number): void;
   batch_norm_backward(n: number, channels: number, inner: number, training: number,
     x: number, gradY: number, weight: number, mean: number, invstd: number, gradX: number, gradWeight: number, gradBias: number): void;
+  adadelta_step(n: number, param: number, grad: number, squareAvg: number, accDelta: number, lr: number,
+    rho: number, oneMinusRho: number, eps: number, weightDecay: number, maximize: number): void;
 }
 
 const WASM_FILE = 'kernels_rs_bg.wasm';

@@ -10,7 +10,7 @@
  * thread (`setBackend('wasm')` returns the same one), so switching backends allocates nothing.
  */
 import type {
-  AdamGroupOptions, AdamParam, Backend, BatchNormGeometry, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions,
+  AdadeltaOptions, AdamGroupOptions, AdamParam, Backend, BatchNormGeometry, Conv2dGeometry, CrossEntropyOptions, Pool2dGeometry, SgdGroupOptions, SgdOptions,
   SgdParam,
 } from './backend';
 import {
@@ -18,7 +18,7 @@ import {
   validateConv2dBackwardWeight, validatePool2dGeometry, validateMaxPool2dForward,
   validateMaxPool2dBackward, validateReluForward, validateReluBackward, validateBiasAdd,
   validateBiasBackward, validateCrossEntropyForward, validateCrossEntropyBackward, validateSgdStep,
-  validateAxpy, validateSgdStepMany, validateAdamStepMany, validateBatchNormForward, validateBatchNormBackward,
+  validateAxpy, validateSgdStepMany, validateAdamStepMany, validateBatchNormForward, validateBatchNormBackward, validateAdadeltaStep,
 } from './validate';
 import { KernelExports, kernelsLoaded, loadKernels, wasmSimdSupported } from './wasm-kernels';
 import { WasmMemory, ResidentStats } from './wasm-memory';
@@ -635,6 +635,26 @@ class WasmBackend implements Backend {
     if (gradX) this.get(pgx, gradX);
     if (gradWeight) this.get(pgw, gradWeight);
     if (gradBias) this.get(pgb, gradBias);
+    profEnd();
+  }
+
+  adadeltaStep(o: AdadeltaOptions, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, accDelta: Float32Array): void {
+    const n = param.length;
+    if (grad.length !== n || squareAvg.length !== n || accDelta.length !== n) {
+      invalid('adadeltaStep', () => validateAdadeltaStep(o, param, grad, squareAvg, accDelta));
+    }
+    profStart();
+    const [pp, pg, ps, pa] = this.at([param, grad, squareAvg, accDelta]);
+    this.put(pp, param);
+    this.put(pg, grad);
+    this.put(ps, squareAvg);
+    this.put(pa, accDelta);
+    profCopied();
+    this.k.adadelta_step(n, pp, pg, ps, pa, o.lr, o.rho, 1 - o.rho, o.eps, o.weightDecay, o.maximize ? 1 : 0);
+    profKernel('adadelta_step');
+    this.get(pp, param);
+    this.get(ps, squareAvg);
+    this.get(pa, accDelta);
     profEnd();
   }
 }

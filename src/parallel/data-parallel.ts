@@ -43,21 +43,21 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { Tensor } from '../tensor';
 import { allocFloat32 } from '../storage';
 import { scope } from '../scope';
-import { Module, CrossEntropyLoss } from '../nn';
+import { Module } from '../nn';
 import { noGrad } from '../autograd';
 import { getBackend } from '../backend';
 import { shardLossFactors, shardSizes } from './shards';
 import { SpinWait } from './spin';
-import { criterionSpecOf, modelSpecOf, type CriterionSpec, type ModelSpec } from './spec';
+import { criterionSpecOf, modelSpecOf, type CriterionSpec, type ModelSpec, type SplitCriterion } from './spec';
 import {
   bufferTable, bufferView, Command, controlLength, DIMS, Field, ioBytes, ioInputs, ioLabels, KIND, MAX_DIMS, NDIM, paramTable, SEQ,
-  slot, Status, TRAINING, type BufferEntry, type ParamEntry, type WorkerInit,
+  PROFILE_CPU, slot, Status, TRAINING, WORKER_TIMES, WorkerTime, type BufferEntry, type ParamEntry, type WorkerInit,
 } from './layout';
 
 export interface DataParallelOptions {
   /** The model trained on the main thread (its parameters and `.grad` are the real ones). */
   model: Module;
-  /** CrossEntropyLoss (mean); other losses are refused. */
+  /** CrossEntropyLoss or NLLLoss, reduction 'mean' or 'sum'; other losses are refused (see spec.ts). */
   criterion: unknown;
   /** Threads in all, the main thread included (>= 1). */
   threads: number;
@@ -102,9 +102,12 @@ export class DataParallel {
   private readonly table: ParamEntry[];
   private readonly total: number;
   private readonly criterionSpec: CriterionSpec;
-  private readonly criterion: CrossEntropyLoss;
+  private readonly criterion: SplitCriterion;
   private readonly control: Int32Array;
   private readonly losses: Float64Array;
+  private readonly workerTimes: Float64Array;
+  /** ms accumulated by the main thread in each phase of forwardBackward (see profile()). */
+  private readonly mainTimes = { dispatch: 0, ownShard: 0, wait: 0, reduce: 0, steps: 0 };
   private readonly weights: Float32Array;
   private readonly buffers: Tensor[];
   private readonly bufferTable: BufferEntry[];
@@ -126,7 +129,7 @@ export class DataParallel {
     this.threads = o.threads;
     this.model = o.model;
     this.criterionSpec = criterionSpecOf(o.criterion);
-    this.criterion = o.criterion as CrossEntropyLoss;
+    this.criterion = o.criterion as SplitCriterion;
     const modelSpec = modelSpecOf(o.model, o.modelSpec);
     const namedBuffers = o.model.namedBuffers();
     this.buffers = namedBuffers.map(([, b]) => b);
@@ -144,6 +147,9 @@ export class DataParallel {
     this.bufferMemory = new SharedArrayBuffer(4 * Math.max(1, buffers.total));
     this.control = new Int32Array(control);
     this.losses = new Float64Array(losses);
+    const times = new SharedArrayBuffer(8 * WORKER_TIMES * Math.max(1, workers));
+    this.workerTimes = new Float64Array(times);
+    for (let j = 0; j < workers; j++) this.workerTimes[j * WORKER_TIMES + WorkerTime.ThreadCpu] = NaN;
     this.weights = new Float32Array(weights);
     if (workers === 0) return;
     const script = replicaScriptPath();
@@ -155,7 +161,7 @@ export class DataParallel {
       this.io.push(new SharedArrayBuffer(0));
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {
-        index: j, backend, model: modelSpec, criterion: this.criterionSpec, params: entries, control, losses, weights, grads,
+        index: j, backend, model: modelSpec, criterion: this.criterionSpec, params: entries, control, losses, times, weights, grads,
         buffers: this.bufferTable, bufferMemory: this.bufferMemory, port: port2,
       };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
@@ -294,21 +300,27 @@ export class DataParallel {
     const lab = labels._dense() as Int32Array;
     const factors = shardLossFactors(lab, sizes, this.criterionSpec);
     const active = factors.map((f, k) => sizes[k] > 0 && f > 0);
+    let t = performance.now();
     this.dispatch(Command.TrainStep, inputs, lab, sizes, active);
     let loss = 0;
     let mainError: unknown = null;
+    t = this.lap('dispatch', t);
     try {
       if (active[0]) loss += this.localStep(this.rows(inputs, 0, sizes[0]), this.rows(labels, 0, sizes[0]), factors[0]);
     } catch (e) {
       mainError = e;
     }
+    t = this.lap('ownShard', t);
     await this.collect();
+    t = this.lap('wait', t);
     if (mainError) throw mainError;
     for (let j = 0; j < this.workers.length; j++) {
       if (!active[j + 1]) continue;
       loss += factors[j + 1] * this.losses[j];
       this.addGrads(j, factors[j + 1]);
     }
+    this.lap('reduce', t);
+    this.mainTimes.steps += 1;
     return loss;
   }
 
@@ -322,6 +334,54 @@ export class DataParallel {
       (factor === 1 ? loss : loss.mul(factor)).backward();
       return factor * loss.item();
     });
+  }
+
+  private lap(phase: 'dispatch' | 'ownShard' | 'wait' | 'reduce', since: number): number {
+    const now = performance.now();
+    this.mainTimes[phase] += now - since;
+    return now;
+  }
+
+  /**
+   * Wall ms per forwardBackward since the last reset, by phase. Main thread: writing the
+   * weights and shards (`dispatch`), its own shard's forward+backward (`ownShard`), idle until
+   * the workers finish (`wait`), adding their gradients (`reduce`). Per worker: copying the
+   * weights in, its shard's forward+backward, copying its gradients out. (The optimizer step
+   * that follows runs on the main thread while the workers are idle.)
+   */
+  profile(): { steps: number; main: { dispatch: number; ownShard: number; wait: number; reduce: number };
+    workers: Array<{ weightsIn: number; compute: number; gradsOut: number }> } {
+    const m = this.mainTimes;
+    const per = (x: number) => (m.steps ? x / m.steps : 0);
+    return {
+      steps: m.steps,
+      main: { dispatch: per(m.dispatch), ownShard: per(m.ownShard), wait: per(m.wait), reduce: per(m.reduce) },
+      workers: this.workers.map((_, j) => {
+        const w = this.workerTimes.subarray(j * WORKER_TIMES, (j + 1) * WORKER_TIMES);
+        return { weightsIn: per(w[WorkerTime.WeightsIn]), compute: per(w[WorkerTime.Compute]), gradsOut: per(w[WorkerTime.GradsOut]) };
+      }),
+    };
+  }
+
+  /** Starts the profile() counts afresh (call between steps). */
+  resetProfile(): void {
+    Object.assign(this.mainTimes, { dispatch: 0, ownShard: 0, wait: 0, reduce: 0, steps: 0 });
+    for (let j = 0; j < this.workers.length; j++) {
+      for (const phase of [WorkerTime.WeightsIn, WorkerTime.Compute, WorkerTime.GradsOut]) this.workerTimes[j * WORKER_TIMES + phase] = 0;
+    }
+  }
+
+  /**
+   * While on, each worker publishes its thread's on-CPU ms (Linux; see thread-cpu.ts) at the
+   * end of every command, read by `workerThreadCpuMs()` (costs ~0.05 ms per command).
+   */
+  profileThreadCpu(on: boolean): void {
+    this.control[PROFILE_CPU] = on ? 1 : 0;
+  }
+
+  /** Each worker's on-CPU ms at the end of its last command (NaN before, or off Linux). */
+  workerThreadCpuMs(): number[] {
+    return this.workers.map((_, j) => this.workerTimes[j * WORKER_TIMES + WorkerTime.ThreadCpu]);
   }
 
   /** Rows [start, start + n) of t, sharing its storage. */

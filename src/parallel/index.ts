@@ -4,4 +4,5 @@ export type { DataParallelOptions } from './data-parallel';
 export { shardSizes, shardLossFactors } from './shards';
 export type { LossWeighting } from './shards';
 export { modelSpecOf, criterionSpecOf } from './spec';
-export type { ModelSpec, CriterionSpec } from './spec';
+export { threadCpuMs } from './thread-cpu';
+export type { ModelSpec, CriterionSpec, SplitCriterion } from './spec';

@@ -20,7 +20,9 @@ export const DIMS = 3;
 export const MAX_DIMS = 8;
 /** 1 when the main model is in training mode, 0 in eval mode. */
 export const TRAINING = DIMS + MAX_DIMS;
-const WORKER_BASE = TRAINING + 1;
+/** 1 while DataParallel.profileThreadCpu(true): workers then publish their on-CPU time. */
+export const PROFILE_CPU = TRAINING + 1;
+const WORKER_BASE = PROFILE_CPU + 1;
 const PER_WORKER = 6;
 
 export const enum Field { Rows = 0, IoGeneration = 1, Done = 2, Status = 3, Ready = 4, OutputElements = 5 }
@@ -28,6 +30,10 @@ export const enum Field { Rows = 0, IoGeneration = 1, Done = 2, Status = 3, Read
 export const enum Command { TrainStep = 1, Forward = 2, Stop = 3 }
 
 export const enum Status { Ok = 0, Failed = 1, OutputPosted = 2 }
+
+/** The phases a worker times (ms, accumulated), for DataParallel.profile(). */
+export const enum WorkerTime { WeightsIn = 0, Compute = 1, GradsOut = 2, ThreadCpu = 3 }
+export const WORKER_TIMES = 4;
 
 export function slot(worker: number, field: Field): number {
   return WORKER_BASE + worker * PER_WORKER + field;
@@ -99,6 +105,8 @@ export interface WorkerInit {
   params: ParamEntry[];
   control: SharedArrayBuffer;
   losses: SharedArrayBuffer;
+  /** Float64, per worker WORKER_TIMES entries: ms accumulated in each phase (see WorkerTime). */
+  times: SharedArrayBuffer;
   weights: SharedArrayBuffer;
   grads: SharedArrayBuffer;
   buffers: BufferEntry[];

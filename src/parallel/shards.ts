@@ -16,9 +16,11 @@ export function shardSizes(batch: number, parts: number): number[] {
 }
 
 export interface LossWeighting {
-  /** Class weights (CrossEntropyLoss's `weight`), or null. */
+  /** Class weights (CrossEntropyLoss's / NLLLoss's `weight`), or null. */
   weight: Float32Array | null;
   ignoreIndex: number;
+  /** Default 'mean'. With 'sum' every shard's sum counts once (factor 1). */
+  reduction?: 'mean' | 'sum';
 }
 
 /**
@@ -27,6 +29,7 @@ export interface LossWeighting {
  * result is the same NaN a single thread gives.
  */
 export function shardLossFactors(labels: Int32Array, sizes: readonly number[], w: LossWeighting): number[] {
+  if (w.reduction === 'sum') return sizes.map(() => 1);
   const totals: number[] = [];
   let row = 0;
   let all = 0;

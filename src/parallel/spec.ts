@@ -5,7 +5,7 @@
  * initialisation does not matter).
  */
 import * as path from 'path';
-import { Module, CrossEntropyLoss } from '../nn';
+import { Module, CrossEntropyLoss, NLLLoss } from '../nn';
 import { Net, CifarResNet, type CifarResNetOptions } from '../models';
 import { Tensor } from '../tensor';
 
@@ -15,11 +15,17 @@ export type ModelSpec =
   | { kind: 'module'; module: string; export: string; args?: unknown[] };
 
 export interface CriterionSpec {
-  kind: 'crossEntropy';
+  kind: 'crossEntropy' | 'nll';
   weight: Float32Array | null;
   ignoreIndex: number;
+  /** 0 for NLLLoss. */
   labelSmoothing: number;
+  /** 'mean': each shard's mean counts by its share of the batch's denominator; 'sum': shard sums add up. */
+  reduction: 'mean' | 'sum';
 }
+
+/** The loss a replica computes: `forward(output, labels)` to a scalar. */
+export type SplitCriterion = CrossEntropyLoss | NLLLoss;
 
 export function modelSpecOf(model: Module, given?: ModelSpec): ModelSpec {
   if (given) {
@@ -49,27 +55,40 @@ export function buildModel(spec: ModelSpec): Module {
 }
 
 /**
- * Only CrossEntropyLoss (reduction 'mean') can be split exactly by shard factors; with class
- * weights AND label smoothing PyTorch's smoothing term has its own normaliser, so that pair is
- * refused rather than approximated.
+ * The losses that split exactly over shards: CrossEntropyLoss and NLLLoss, reduction 'mean'
+ * (shard factors, see shards.ts) or 'sum' (the shards' sums add up). Refused: reduction 'none'
+ * (no scalar to backward from), and CrossEntropyLoss 'mean' with class weights AND label
+ * smoothing, whose smoothing term has its own normaliser in PyTorch, so no shard factor
+ * reproduces it (it is refused rather than approximated).
  */
 export function criterionSpecOf(criterion: unknown): CriterionSpec {
+  if (criterion instanceof NLLLoss) {
+    const reduction = splitReduction('NLLLoss', criterion.reduction);
+    return { kind: 'nll', weight: weightOf(criterion.weight), ignoreIndex: criterion.ignoreIndex, labelSmoothing: 0, reduction };
+  }
   if (!(criterion instanceof CrossEntropyLoss)) {
     const name = (criterion as { constructor?: { name?: string } })?.constructor?.name ?? typeof criterion;
-    throw new Error(`DataParallel: only CrossEntropyLoss can be split across threads (got ${name}); use threads: 1`);
+    throw new Error(`DataParallel: only CrossEntropyLoss and NLLLoss can be split across threads (got ${name}); use threads: 1`);
   }
-  if (criterion.reduction !== 'mean') throw new Error(`DataParallel: CrossEntropyLoss reduction '${criterion.reduction}' is not supported; only 'mean'`);
-  const weight = criterion.weight ? Float32Array.from(criterion.weight._dense()) : null;
-  if (weight && criterion.labelSmoothing > 0) {
-    throw new Error('DataParallel: CrossEntropyLoss with both class weights and label smoothing is not supported across threads; use threads: 1');
+  const reduction = splitReduction('CrossEntropyLoss', criterion.reduction);
+  const weight = weightOf(criterion.weight);
+  if (weight && criterion.labelSmoothing > 0 && reduction === 'mean') {
+    throw new Error("DataParallel: CrossEntropyLoss (reduction 'mean') with both class weights and label smoothing is not supported across threads; use threads: 1");
   }
-  return { kind: 'crossEntropy', weight, ignoreIndex: criterion.ignoreIndex, labelSmoothing: criterion.labelSmoothing };
+  return { kind: 'crossEntropy', weight, ignoreIndex: criterion.ignoreIndex, labelSmoothing: criterion.labelSmoothing, reduction };
 }
 
-export function buildCriterion(spec: CriterionSpec): CrossEntropyLoss {
-  return new CrossEntropyLoss({
-    weight: spec.weight ? new Tensor(Float32Array.from(spec.weight), [spec.weight.length]) : undefined,
-    ignoreIndex: spec.ignoreIndex,
-    labelSmoothing: spec.labelSmoothing,
-  });
+function splitReduction(loss: string, reduction: string): 'mean' | 'sum' {
+  if (reduction === 'mean' || reduction === 'sum') return reduction;
+  throw new Error(`DataParallel: ${loss} reduction '${reduction}' is not supported across threads (a step needs a scalar loss); only 'mean' and 'sum'`);
+}
+
+function weightOf(weight: Tensor | null): Float32Array | null {
+  return weight ? Float32Array.from(weight._dense()) : null;
+}
+
+export function buildCriterion(spec: CriterionSpec): SplitCriterion {
+  const weight = spec.weight ? new Tensor(Float32Array.from(spec.weight), [spec.weight.length]) : undefined;
+  if (spec.kind === 'nll') return new NLLLoss({ weight, ignoreIndex: spec.ignoreIndex, reduction: spec.reduction });
+  return new CrossEntropyLoss({ weight, ignoreIndex: spec.ignoreIndex, labelSmoothing: spec.labelSmoothing, reduction: spec.reduction });
 }

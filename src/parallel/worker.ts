@@ -12,14 +12,21 @@ import { allocFloat32 } from '../storage';
 import { scope } from '../scope';
 import { buildCriterion, buildModel } from './spec';
 import { SpinWait } from './spin';
+import { threadCpuMs } from './thread-cpu';
 import {
-  bufferView, Command, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, SEQ, slot, Status, TRAINING, type WorkerInit,
+  bufferView, Command, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, PROFILE_CPU, SEQ, slot, Status, TRAINING, WORKER_TIMES, WorkerTime, type WorkerInit,
 } from './layout';
 
 const init = workerData as WorkerInit;
 const j = init.index;
 const control = new Int32Array(init.control);
 const losses = new Float64Array(init.losses);
+const times = new Float64Array(init.times);
+const time = (phase: WorkerTime, since: number): number => {
+  const now = performance.now();
+  times[j * WORKER_TIMES + phase] += now - since;
+  return now;
+};
 const weights = new Float32Array(init.weights);
 const total = init.params.reduce((a, p) => a + p.numel, 0);
 const gradFloats = new Float32Array(init.grads, 0, total);
@@ -75,6 +82,7 @@ function runCommand(kind: Command, n: number, dims: number[], sample: number, mo
   // The shard, copied once into memory the kernels use in place (a view of the io buffer would
   // be copied in by every kernel that reads it). The main thread writes io again only after
   // this command is marked done.
+  let t = performance.now();
   const inputs = new Tensor(allocFloat32(n * sample), [n, ...dims]);
   (inputs._dense() as Float32Array).set(ioInputs(io, n, sample));
   if (kind === Command.TrainStep) {
@@ -82,12 +90,14 @@ function runCommand(kind: Command, n: number, dims: number[], sample: number, mo
     model.zeroGrad();
     const loss = criterion.forward(model.forward(inputs), labels);
     loss.backward();
+    t = time(WorkerTime.Compute, t);
     for (let i = 0; i < params.length; i++) {
       const g = params[i]._peekGrad();
       gradFlags[i] = g ? 1 : 0;
       if (g) gradFloats.set(g._dense() as Float32Array, init.params[i].offset);
     }
     losses[j] = loss.item();
+    time(WorkerTime.GradsOut, t);
   } else {
     const out = noGrad(() => model.forward(inputs) as Tensor)._dense() as Float32Array;
     control[slot(j, Field.OutputElements)] = out.length;
@@ -132,6 +142,7 @@ function run(): void {
       if (n > 0) {
         const dims = Array.from({ length: control[NDIM] }, (_, d) => control[DIMS + d]);
         const sample = dims.reduce((a, b) => a * b, 1);
+        const t = performance.now();
         for (let i = 0; i < params.length; i++) {
           const e = init.params[i];
           (params[i]._dense() as Float32Array).set(weights.subarray(e.offset, e.offset + e.numel));
@@ -142,6 +153,7 @@ function run(): void {
           buffers[i]._writeDense(bufferView(init.bufferMemory, init.buffers[i]));
           buffers[i]._versionCounter.value++;
         }
+        if (kind === Command.TrainStep) time(WorkerTime.WeightsIn, t); // profile() is per training step
         const training = control[TRAINING] === 1;
         if (model.training !== training) model.train(training);
         // Nothing of this command outlives it but the gradients and outputs copied out, so it
@@ -149,6 +161,8 @@ function run(): void {
         // event loop, so the garbage collector's finalizers would never run here).
         scope(() => runCommand(kind, n, dims, sample, model, criterion, params));
       }
+      // This thread's on-CPU ms so far (its spin-waits included), when asked for.
+      if (control[PROFILE_CPU] === 1) times[j * WORKER_TIMES + WorkerTime.ThreadCpu] = threadCpuMs() ?? NaN;
       Atomics.store(control, slot(j, Field.Done), seq);
       Atomics.notify(control, slot(j, Field.Done));
     } catch (e) {

@@ -118,7 +118,7 @@ export interface FitOptions {
   /**
    * Data-parallel threads (default 1): each batch is split across this many threads (the main
    * thread and `threads - 1` worker replicas), their gradients summed into the model's `.grad`
-   * before the one optimizer step. Needs an nn.Module and CrossEntropyLoss (see src/parallel).
+   * before the one optimizer step. Needs an nn.Module and CrossEntropyLoss or NLLLoss (see src/parallel).
    */
   threads?: number;
   /** How worker threads rebuild the model (inferred for the seed Net and CifarResNet). */
