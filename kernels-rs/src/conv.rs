@@ -77,6 +77,33 @@ impl Geometry {
                 self.pad_w, self.dil_h, self.dil_w, self.groups, self.out_h, self.out_w,
             )
     }
+    /// Winograd could compute this convolution (whatever the channel counts): for a forced path.
+    fn winograd_fits(&self) -> bool {
+        self.direct_ok()
+            && crate::winograd::fits(
+                self.in_c, self.out_c, self.k_h, self.k_w, self.stride_h, self.stride_w, self.pad_h, self.pad_w,
+                self.dil_h, self.dil_w, self.groups, self.out_h, self.out_w,
+            )
+    }
+    /// The path a pass takes: the measured choice (kernels-rs/README.md), or the one forced by
+    /// `conv2d_force_path` (benchmarks) where it applies.
+    fn path(&self, pass: crate::winograd::Pass) -> u32 {
+        let direct = self.direct_ok() && !self.is_pointwise() && self.k() > 0;
+        let forced = unsafe { FORCED[pass as usize] };
+        match forced {
+            PATH_WINOGRAD if self.winograd_fits() => return PATH_WINOGRAD,
+            PATH_DIRECT if direct => return PATH_DIRECT,
+            PATH_GEMM => return PATH_GEMM,
+            _ => {}
+        }
+        if self.winograd_ok(pass) {
+            PATH_WINOGRAD
+        } else if direct {
+            PATH_DIRECT
+        } else {
+            PATH_GEMM
+        }
+    }
     /// Output columns [lo, hi) whose input column ox*stride - pad + kx*dil is inside the row.
     fn valid_ox(&self, kx: usize) -> (usize, usize) {
         valid_range(self.out_w, self.in_w, self.stride_w, self.pad_w, kx * self.dil_w)
@@ -84,6 +111,42 @@ impl Geometry {
     fn valid_oy(&self, ky: usize) -> (usize, usize) {
         valid_range(self.out_h, self.in_h, self.stride_h, self.pad_h, ky * self.dil_h)
     }
+}
+
+/// Paths of a convolution pass (as `conv2d_path` names them): Winograd F(2x2, 3x3)
+/// (winograd.rs), the stride-1 direct kernels (conv_direct.rs), im2col + gemm (or the image
+/// itself for 1x1 unpadded).
+const PATH_WINOGRAD: u32 = 1;
+const PATH_DIRECT: u32 = 2;
+const PATH_GEMM: u32 = 3;
+
+/// Per pass (forward, backward-input, backward-weight): 0 = measured choice, else a PATH_*.
+static mut FORCED: [u32; 3] = [0; 3];
+
+/// Forces `path` (a PATH_* number, 0 = the measured choice) for pass 0 (forward), 1
+/// (backward-input) or 2 (backward-weight) wherever it applies; for benchmarks comparing paths
+/// (scripts/bench-conv.ts). Results are the same up to float rounding whichever path runs.
+#[no_mangle]
+pub extern "C" fn conv2d_force_path(pass: u32, path: u32) {
+    if pass < 3 {
+        unsafe { FORCED[pass as usize] = path };
+    }
+}
+
+/// The path (PATH_*) that pass 0, 1 or 2 of this convolution takes now.
+#[no_mangle]
+pub extern "C" fn conv2d_path(
+    pass: u32, batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k_h: usize, k_w: usize,
+    stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize,
+    groups: usize, out_h: usize, out_w: usize,
+) -> u32 {
+    use crate::winograd::Pass;
+    let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    g.path(match pass {
+        0 => Pass::Forward,
+        1 => Pass::BackwardInput,
+        _ => Pass::BackwardWeight,
+    })
 }
 
 impl Geometry {
@@ -253,12 +316,13 @@ pub unsafe extern "C" fn conv2d_forward(
     if p == 0 || opg == 0 {
         return;
     }
-    if g.winograd_ok(crate::winograd::Pass::Forward) {
+    let path = g.path(crate::winograd::Pass::Forward);
+    if path == PATH_WINOGRAD {
         return crate::winograd::forward(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, weight, bias, output,
         );
     }
-    if g.direct_ok() && !g.is_pointwise() && k > 0 {
+    if path == PATH_DIRECT {
         return crate::conv_direct::conv_forward_stride1(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
             g.dil_h, g.dil_w, g.out_h, g.out_w, input, weight, bias, output,
@@ -303,12 +367,13 @@ pub unsafe extern "C" fn conv2d_backward_input(
     check_floats(g.scratch_floats());
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
-    if g.winograd_ok(crate::winograd::Pass::BackwardInput) && g.in_plane() > 0 {
+    let path = g.path(crate::winograd::Pass::BackwardInput);
+    if path == PATH_WINOGRAD && g.in_plane() > 0 {
         return crate::winograd::backward_input(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
         );
     }
-    if g.direct_ok() && !pointwise && p > 0 && opg > 0 && g.in_plane() > 0 {
+    if path == PATH_DIRECT && p > 0 && opg > 0 && g.in_plane() > 0 {
         return crate::conv_direct::conv_backward_input_stride1(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
             g.dil_h, g.dil_w, g.out_h, g.out_w, grad_output, weight, grad_input,
@@ -360,12 +425,13 @@ pub unsafe extern "C" fn conv2d_backward_weight(
     if p == 0 || k == 0 || opg == 0 {
         return;
     }
-    if g.winograd_ok(crate::winograd::Pass::BackwardWeight) {
+    let path = g.path(crate::winograd::Pass::BackwardWeight);
+    if path == PATH_WINOGRAD {
         return crate::winograd::backward_weight(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, grad_output, grad_weight,
         );
     }
-    if g.direct_ok() && !g.is_pointwise() {
+    if path == PATH_DIRECT {
         return crate::conv_direct::conv_backward_weight_stride1(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
             g.dil_h, g.dil_w, g.out_h, g.out_w, input, grad_output, grad_weight,

@@ -53,14 +53,24 @@ pub fn applies(
     pass: Pass, in_c: usize, out_c: usize, k_h: usize, k_w: usize, stride_h: usize, stride_w: usize,
     pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize, groups: usize, out_h: usize, out_w: usize,
 ) -> bool {
-    let shape_ok = k_h == 3 && k_w == 3 && stride_h == 1 && stride_w == 1 && dil_h == 1 && dil_w == 1 && groups == 1
-        && pad_h <= 2 && pad_w <= 2 && out_h >= 2 && out_w >= 2 && in_c >= 16 && out_c >= 16;
-    shape_ok
+    fits(in_c, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w)
+        && in_c >= 16
+        && out_c >= 16
         && match pass {
             Pass::BackwardInput => true,
             Pass::Forward => in_c * out_c >= 32 * 32,
             Pass::BackwardWeight => in_c * out_c >= 32 * 64,
         }
+}
+
+/// The shapes the kernels below compute (any channel counts >= 1).
+#[allow(clippy::too_many_arguments)]
+pub fn fits(
+    in_c: usize, out_c: usize, k_h: usize, k_w: usize, stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize,
+    dil_h: usize, dil_w: usize, groups: usize, out_h: usize, out_w: usize,
+) -> bool {
+    k_h == 3 && k_w == 3 && stride_h == 1 && stride_w == 1 && dil_h == 1 && dil_w == 1 && groups == 1
+        && pad_h <= 2 && pad_w <= 2 && out_h >= 2 && out_w >= 2 && in_c >= 1 && out_c >= 1
 }
 
 struct Geo {
