@@ -18,6 +18,7 @@ mod adam;
 mod scratch;
 mod simd;
 mod winograd;
+mod winograd_gemm;
 mod sgd;
 
 use std::alloc::{alloc as sys_alloc, dealloc as sys_dealloc, Layout};

@@ -10,9 +10,9 @@
 //!   backward weight  dU_xi[o, c] += Z_xi[o, t] * V_xi^T[t, c], dW = G^T dU G
 //! The tiles t of a chunk are a few tile rows of one image, 4 tiles of a row per f32x4 (the
 //! row of tiles is padded to a multiple of 4; padded tiles read zeros and are not stored).
-//! The gemms are gemm.rs's packed sgemm.
+//! The gemms are winograd_gemm.rs's unpacked register-tiled kernels.
 
-use crate::gemm::{sgemm, View};
+use crate::winograd_gemm::{gemm_nn, gemm_nt_acc};
 use crate::scratch::Scratch;
 use crate::simd::{load4, store4};
 use core::arch::wasm32::*;
@@ -348,12 +348,7 @@ pub unsafe fn forward(
         for (ty0, rows) in chunks(&g) {
             transform_input(&g, src, ty0, rows, v);
             for xi in 0..16 {
-                sgemm(
-                    g.o, rows * g.tw4, g.c, 1.0,
-                    View { ptr: u.add(xi * g.o * g.c), rs: g.c, cs: 1 },
-                    View { ptr: v.add(xi * g.c * tc), rs: tc, cs: 1 },
-                    0.0, m.add(xi * g.o * tc), tc,
-                );
+                gemm_nn(g.o, rows * g.tw4, g.c, u.add(xi * g.o * g.c), g.c, v.add(xi * g.c * tc), tc, m.add(xi * g.o * tc), tc, false);
             }
             transform_output(&g, m, ty0, rows, bias, out);
         }
@@ -367,8 +362,18 @@ pub unsafe fn backward_input(
 ) {
     let g = Geo::new(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w);
     let tc = g.chunk_tiles();
-    let u = TU.get(16 * g.o * g.c);
+    let u = TU.get(2 * 16 * g.o * g.c);
     transform_weights(weight, g.o, g.c, u);
+    // U_xi^T [c][o], the A operand of the backward gemms.
+    let ut = u.add(16 * g.o * g.c);
+    for xi in 0..16 {
+        let (s, d) = (u.add(xi * g.o * g.c), ut.add(xi * g.o * g.c));
+        for o in 0..g.o {
+            for c in 0..g.c {
+                *d.add(c * g.o + o) = *s.add(o * g.c + c);
+            }
+        }
+    }
     let gi = SRC.get(g.c * g.src_plane() + 16);
     let go = GRAD.get(g.o * g.grad_plane() + 16);
     let z = TM.get(16 * g.o * tc);
@@ -379,12 +384,7 @@ pub unsafe fn backward_input(
         for (ty0, rows) in chunks(&g) {
             transform_grad_output(&g, go, ty0, rows, z);
             for xi in 0..16 {
-                sgemm(
-                    g.c, rows * g.tw4, g.o, 1.0,
-                    View { ptr: u.add(xi * g.o * g.c), rs: 1, cs: g.c },
-                    View { ptr: z.add(xi * g.o * tc), rs: tc, cs: 1 },
-                    0.0, nt.add(xi * g.c * tc), tc,
-                );
+                gemm_nn(g.c, rows * g.tw4, g.o, ut.add(xi * g.o * g.c), g.o, z.add(xi * g.o * tc), tc, nt.add(xi * g.c * tc), tc, false);
             }
             transform_grad_input(&g, nt, ty0, rows, gi);
         }
@@ -421,12 +421,7 @@ pub unsafe fn backward_weight(
             transform_input(&g, src, ty0, rows, v);
             transform_grad_output(&g, go, ty0, rows, z);
             for xi in 0..16 {
-                sgemm(
-                    g.o, g.c, rows * g.tw4, 1.0,
-                    View { ptr: z.add(xi * g.o * tc), rs: tc, cs: 1 },
-                    View { ptr: v.add(xi * g.c * tc), rs: 1, cs: tc },
-                    1.0, du.add(xi * oc), g.c,
-                );
+                gemm_nt_acc(g.o, g.c, rows * g.tw4, z.add(xi * g.o * tc), tc, v.add(xi * g.c * tc), tc, du.add(xi * oc), g.c);
             }
         }
     }
