@@ -5,13 +5,19 @@
  *   npm run bench:conv [-- --filter mnist --runs 5]
  * Arrays are resident (as a model's activations are), so no copies are timed. Each figure is
  * the best of `runs` samples of CPU time (process.cpuUsage), each sample at least ~40 ms of
- * repetitions: on a shared machine wall time counts other processes' turns, CPU time does not.
+ * repetitions after a warm-up: on a shared machine wall time counts other processes' turns, CPU time does not.
  */
 import { parseArgs } from 'util';
+import * as v8 from 'v8';
 import { createWasmBackend } from '../src/backend/wasm';
 import { loadKernels } from '../src/backend/wasm-kernels';
 import { conv2dGeometry } from '../src/backend/validate';
 import type { Conv2dGeometry } from '../src/backend/backend';
+
+// Compile the module optimised up front: with dynamic tiering a kernel runs in V8's baseline
+// tier until its optimised code arrives from a background thread, which on a loaded machine
+// took seconds and made the first path measured look 2x slower.
+v8.setFlagsFromString('--no-wasm-dynamic-tiering');
 
 const flags = parseArgs({
   args: process.argv.slice(2), strict: true, allowPositionals: false,
@@ -47,7 +53,10 @@ function resident(n: number): Float32Array {
 }
 
 function cpuMs(run: () => void): number {
-  run();
+  // Warm-up: V8 runs a wasm function in its baseline tier until it has been hot for a while
+  // (dynamic tiering); a first call of a 40 ms kernel took 2x its optimised time.
+  const w0 = performance.now();
+  for (let i = 0; i < 3 || performance.now() - w0 < 300; i++) run();
   let best = Infinity;
   for (let r = 0; r < runs; r++) {
     let reps = 0;
