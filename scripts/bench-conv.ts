@@ -1,6 +1,7 @@
 /**
  * The convolution path table of kernels-rs/README.md: for each shape and pass, CPU ms of every
- * path that applies (Winograd F(2x2, 3x3), the stride-1 direct kernels, im2col + gemm), forced
+ * path that applies (Winograd F(2x2, 3x3), the stride-1 direct kernels, im2col + gemm, Winograd
+ * F(4x4, 3x3)), forced
  * one at a time through conv2d_force_path, and the path the measured choice takes:
  *   npm run bench:conv [-- --filter mnist --runs 5]
  * Arrays are resident (as a model's activations are), so no copies are timed. Each figure is
@@ -37,7 +38,7 @@ const SHAPES: Shape[] = [
   shape('resnet b32 32->32 16x16 p1', { batch: 32, inChannels: 32, inHeight: 16, inWidth: 16, outChannels: 32, kernelSize: 3, padding: 1 }),
   shape('resnet b32 64->64 8x8 p1', { batch: 32, inChannels: 64, inHeight: 8, inWidth: 8, outChannels: 64, kernelSize: 3, padding: 1 }),
 ];
-const PATHS = ['winograd', 'direct', 'gemm'];
+const PATHS = ['winograd', 'direct', 'gemm', 'winograd4'];
 const PASSES = ['forward', 'backward-input', 'backward-weight'];
 
 const be = createWasmBackend();

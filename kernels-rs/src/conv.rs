@@ -90,13 +90,28 @@ impl Geometry {
     fn path(&self, pass: crate::winograd::Pass) -> u32 {
         let direct = self.direct_ok() && !self.is_pointwise() && self.k() > 0;
         let forced = unsafe { FORCED[pass as usize] };
+        // F(4x4, 3x3)'s float error does not shrink with the reduction as the tolerance of the
+        // kernel sweeps does (4 sqrt(K) + 2 ulps of the magnitude): from 16 channels summed
+        // (K >= 144) it stays within, at 1-6 channels it did not.
+        let wino4 = self.winograd_fits()
+            && match pass {
+                crate::winograd::Pass::Forward => self.in_c >= 16,
+                crate::winograd::Pass::BackwardInput => self.out_c >= 16,
+                crate::winograd::Pass::BackwardWeight => false,
+            };
+        // Backward-weight sums over batch x output positions; with fewer than 64 the
+        // transforms' float error is no longer small beside the sweeps' tolerance (found with
+        // F(2x2, 3x3) forced at batch 1, 2x3 outputs).
+        let wino2 = self.winograd_fits()
+            && (pass != crate::winograd::Pass::BackwardWeight || self.batch * self.out_plane() >= 64);
         match forced {
-            PATH_WINOGRAD if self.winograd_fits() => return PATH_WINOGRAD,
+            PATH_WINOGRAD if wino2 => return PATH_WINOGRAD,
+            PATH_WINOGRAD4 if wino4 => return PATH_WINOGRAD4,
             PATH_DIRECT if direct => return PATH_DIRECT,
             PATH_GEMM => return PATH_GEMM,
             _ => {}
         }
-        if self.winograd_ok(pass) {
+        if wino2 && self.winograd_ok(pass) {
             PATH_WINOGRAD
         } else if direct {
             PATH_DIRECT
@@ -119,6 +134,8 @@ impl Geometry {
 const PATH_WINOGRAD: u32 = 1;
 const PATH_DIRECT: u32 = 2;
 const PATH_GEMM: u32 = 3;
+/// Winograd F(4x4, 3x3) (winograd4.rs): forward and backward-input only.
+const PATH_WINOGRAD4: u32 = 4;
 
 /// Per pass (forward, backward-input, backward-weight): 0 = measured choice, else a PATH_*.
 static mut FORCED: [u32; 3] = [0; 3];
@@ -168,7 +185,9 @@ impl Geometry {
         let slack = w(self.k_w) * w(self.dil_w) + 64;
         let src = w(self.in_per_group()) * hs * ws + slack;
         let out = w(self.out_per_group()) * w(self.out_h) * ws + slack;
-        4 * src.max(out).max(k)
+        // winograd4.rs's transformed chunks: 36 planes of channels x (at most 32 or a tile row) tiles.
+        let wino4 = 36 * w(self.in_c.max(self.out_c)) * (w(self.in_w.max(self.out_w)) + 40);
+        (4 * src.max(out).max(k)).max(wino4)
     }
 }
 
@@ -317,6 +336,11 @@ pub unsafe extern "C" fn conv2d_forward(
         return;
     }
     let path = g.path(crate::winograd::Pass::Forward);
+    if path == PATH_WINOGRAD4 {
+        return crate::winograd4::forward(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, weight, bias, output,
+        );
+    }
     if path == PATH_WINOGRAD {
         return crate::winograd::forward(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, weight, bias, output,
@@ -368,6 +392,11 @@ pub unsafe extern "C" fn conv2d_backward_input(
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
     let path = g.path(crate::winograd::Pass::BackwardInput);
+    if path == PATH_WINOGRAD4 && g.in_plane() > 0 {
+        return crate::winograd4::backward_input(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
+        );
+    }
     if path == PATH_WINOGRAD && g.in_plane() > 0 {
         return crate::winograd::backward_input(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,

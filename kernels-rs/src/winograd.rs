@@ -116,7 +116,7 @@ impl Geo {
 }
 
 /// Zero-padded copy of `ch` planes h x w at (pad_t, pad_l) in planes of ph x pw.
-unsafe fn pad_into(src: *const f32, ch: usize, h: usize, w: usize, pad_t: usize, pad_l: usize, ph: usize, pw: usize, dst: *mut f32) {
+pub(crate) unsafe fn pad_into(src: *const f32, ch: usize, h: usize, w: usize, pad_t: usize, pad_l: usize, ph: usize, pw: usize, dst: *mut f32) {
     crate::elementwise::fill_raw(dst, ch * ph * pw + 16, 0.0);
     for c in 0..ch {
         for y in 0..h {
