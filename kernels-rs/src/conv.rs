@@ -186,7 +186,7 @@ impl Geometry {
         let src = w(self.in_per_group()) * hs * ws + slack;
         let out = w(self.out_per_group()) * w(self.out_h) * ws + slack;
         // winograd4.rs's transformed chunks: 36 planes of channels x (at most 32 or a tile row) tiles.
-        let wino4 = 36 * w(self.in_c.max(self.out_c)) * (w(self.in_w.max(self.out_w)) + 40);
+        let wino4 = 36 * w(self.in_c.max(self.out_c)) * (w(self.in_w.max(self.out_w)) + 40) + 36 * 16;
         (4 * src.max(out).max(k)).max(wino4)
     }
 }
