@@ -5,10 +5,10 @@
 //!   V = B^T d B,  U = G g G^T,  M_xi[o, t] = U_xi[o, c] * V_xi[c, t],  Y = A^T M A.
 //! Backward-input is the same forward over the gradOutput padded by 2 - pad, with the kernel
 //! flipped and its channel axes swapped (`backward_input`).
-//! Tiles t of a chunk are a few tile rows of one image, 4 tiles of a row per f32x4 (two 4x4
-//! transposes per input row gather the columns 4t + j); a row of tiles is padded to a multiple
-//! of 4, so an output width of 24 (6 tiles) computes 8 and wastes 25 %: conv.rs chooses this
-//! path or F(2x2, 3x3) per shape by measured cost. Float error (against the float64
+//! The tiles of an image are numbered row by row and taken in chunks; each f32x4 holds 4
+//! consecutive tiles wherever they lie (rows of two tiles straddle tile rows), gathered with
+//! two 4x4 transposes per input row, so no width wastes lanes (a tile row of 6 tiles padded
+//! to 8 cost 25 % more). conv.rs chooses this path or F(2x2, 3x3) per shape by measured cost. Float error (against the float64
 //! convolution) stayed under 1/5 of the kernel sweeps' tolerance in a float32 simulation for
 //! 32-512 channels; the sweeps check it on every run.
 
@@ -33,7 +33,7 @@ pub unsafe fn release() {
     FLIP.release();
 }
 
-/// Tiles per chunk (whole tile rows): V and M of a chunk stay in L2.
+/// Tiles per chunk: V and M of a chunk stay in L2.
 const CHUNK_TILES: usize = 32;
 
 struct Geo {
@@ -45,28 +45,42 @@ struct Geo {
     pad_l: usize,
     out_h: usize,
     out_w: usize,
-    /// Tile rows, tiles per row padded to a multiple of 4.
+    /// Tile rows and tiles per row; tiles are numbered row by row, q = ty * tw + tx.
     th: usize,
-    tw4: usize,
-    /// Padded input planes hs x ws (ws: room for the last group's 20-float row loads).
+    tw: usize,
+    /// Padded input planes hs x ws (ws: room for the last tile's 8-float row loads).
     hs: usize,
     ws: usize,
-    rows: usize,
 }
 
 impl Geo {
     #[allow(clippy::too_many_arguments)]
     fn new(c: usize, h: usize, w: usize, o: usize, pad_t: usize, pad_l: usize, out_h: usize, out_w: usize) -> Geo {
-        let th = (out_h + 3) / 4;
-        let tw4 = ((out_w + 3) / 4 + 3) / 4 * 4;
-        let rows = (CHUNK_TILES / tw4).max(1).min(th);
-        Geo { c, h, w, o, pad_t, pad_l, out_h, out_w, th, tw4, hs: 4 * th + 2, ws: 4 * tw4 + 4, rows }
+        let (th, tw) = ((out_h + 3) / 4, (out_w + 3) / 4);
+        Geo { c, h, w, o, pad_t, pad_l, out_h, out_w, th, tw, hs: 4 * th + 2, ws: 4 * tw + 4 }
     }
     fn src_plane(&self) -> usize {
         self.hs * self.ws
     }
+    fn tiles(&self) -> usize {
+        self.th * self.tw
+    }
+    /// Tiles per chunk: a multiple of 4 (lanes past the last tile compute tile 0 again and
+    /// store nothing).
     fn chunk_tiles(&self) -> usize {
-        self.rows * self.tw4
+        CHUNK_TILES.min((self.tiles() + 3) / 4 * 4)
+    }
+    /// Offsets (row ty * 4, column tx * 4 in a plane of row length `row`) of tiles q..q+4,
+    /// and how many of them exist.
+    fn group(&self, q: usize, row: usize) -> ([usize; 4], usize) {
+        let mut at = [0usize; 4];
+        for (l, x) in at.iter_mut().enumerate() {
+            if q + l < self.tiles() {
+                let (ty, tx) = ((q + l) / self.tw, (q + l) % self.tw);
+                *x = 4 * ty * row + 4 * tx;
+            }
+        }
+        (at, (self.tiles() - q).min(4))
     }
     /// Floats between the 36 transformed planes of V (channels x chunk tiles) and of M: one
     /// cache line more than their size, since sizes such as 32 x 32 tiles (4 KB) put all 36
@@ -143,86 +157,82 @@ unsafe fn transform_weights(weight: *const f32, o_n: usize, c_n: usize, u: *mut 
     }
 }
 
-/// V[xi][c][t] for the tiles of tile rows ty0.. of one padded image.
-unsafe fn transform_input(g: &Geo, src: *const f32, ty0: usize, rows: usize, v: *mut f32) {
+/// V[xi][c][t] for tiles q0..q0 + count (count a multiple of 4) of one padded image; each f32x4
+/// holds 4 consecutive tiles, wherever they lie (two 4x4 transposes per input row).
+unsafe fn transform_input(g: &Geo, src: *const f32, q0: usize, count: usize, v: *mut f32) {
     let tc = g.chunk_tiles();
     let stride_xi = g.v_stride();
     let zero = f32x4_splat(0.0);
-    for c in 0..g.c {
-        let plane = src.add(c * g.src_plane());
-        for r in 0..rows {
-            for tx0 in (0..g.tw4).step_by(4) {
-                let base = plane.add(4 * (ty0 + r) * g.ws + 4 * tx0);
-                let mut t = [[zero; 6]; 6];
-                for (i, ti) in t.iter_mut().enumerate() {
-                    let row = base.add(i * g.ws);
-                    let a = [load4(row), load4(row.add(4)), load4(row.add(8)), load4(row.add(12)), load4(row.add(16))];
-                    let lo = transpose4([a[0], a[1], a[2], a[3]]);
-                    let hi = transpose4([a[1], a[2], a[3], a[4]]);
-                    *ti = bt6([lo[0], lo[1], lo[2], lo[3], hi[0], hi[1]]);
+    for t0 in (0..count).step_by(4) {
+        let (at_tile, _) = g.group(q0 + t0, g.ws);
+        for c in 0..g.c {
+            let plane = src.add(c * g.src_plane());
+            let mut t = [[zero; 6]; 6];
+            for (i, ti) in t.iter_mut().enumerate() {
+                let mut a = [zero; 4];
+                let mut b = [zero; 4];
+                for l in 0..4 {
+                    let row = plane.add(at_tile[l] + i * g.ws);
+                    a[l] = load4(row);
+                    b[l] = load4(row.add(4));
                 }
-                let at = v.add(c * tc + r * g.tw4 + tx0);
-                for k in 0..6 {
-                    let col = bt6([t[0][k], t[1][k], t[2][k], t[3][k], t[4][k], t[5][k]]);
-                    for (i, x) in col.iter().enumerate() {
-                        store4(at.add((6 * i + k) * stride_xi), *x);
-                    }
+                let lo = transpose4(a);
+                let hi = transpose4(b);
+                *ti = bt6([lo[0], lo[1], lo[2], lo[3], hi[0], hi[1]]);
+            }
+            let at = v.add(c * tc + t0);
+            for k in 0..6 {
+                let col = bt6([t[0][k], t[1][k], t[2][k], t[3][k], t[4][k], t[5][k]]);
+                for (i, x) in col.iter().enumerate() {
+                    store4(at.add((6 * i + k) * stride_xi), *x);
                 }
             }
         }
     }
 }
 
-/// out[o] tiles of tile rows ty0.. = A^T M A (+ bias), cropped to out_h x out_w.
-unsafe fn transform_output(g: &Geo, m: *const f32, ty0: usize, rows: usize, bias: *const f32, out: *mut f32) {
+/// out[o] for tiles q0..q0 + count = A^T M A (+ bias), cropped to out_h x out_w.
+unsafe fn transform_output(g: &Geo, m: *const f32, q0: usize, count: usize, bias: *const f32, out: *mut f32) {
     let tc = g.chunk_tiles();
     let stride_xi = g.m_stride();
     let zero = f32x4_splat(0.0);
-    for o in 0..g.o {
-        let vb = f32x4_splat(if bias.is_null() { 0.0 } else { *bias.add(o) });
-        let plane = out.add(o * g.out_h * g.out_w);
-        for r in 0..rows {
-            let y = 4 * (ty0 + r);
-            if y >= g.out_h {
-                break;
+    for t0 in (0..count).step_by(4) {
+        let (at_tile, live) = g.group(q0 + t0, g.out_w);
+        for o in 0..g.o {
+            let vb = f32x4_splat(if bias.is_null() { 0.0 } else { *bias.add(o) });
+            let plane = out.add(o * g.out_h * g.out_w);
+            let at = m.add(o * tc + t0);
+            let mut s = [[zero; 4]; 6];
+            for (i, si) in s.iter_mut().enumerate() {
+                let p = at.add(6 * i * stride_xi);
+                *si = at4([
+                    load4(p), load4(p.add(stride_xi)), load4(p.add(2 * stride_xi)),
+                    load4(p.add(3 * stride_xi)), load4(p.add(4 * stride_xi)), load4(p.add(5 * stride_xi)),
+                ]);
             }
-            for tx0 in (0..g.tw4).step_by(4) {
-                let x0 = 4 * tx0;
-                if x0 >= g.out_w {
-                    break;
+            let mut yv = [[zero; 4]; 4];
+            for b in 0..4 {
+                let col = at4([s[0][b], s[1][b], s[2][b], s[3][b], s[4][b], s[5][b]]);
+                for (a, x) in col.iter().enumerate() {
+                    yv[a][b] = f32x4_add(*x, vb);
                 }
-                let at = m.add(o * tc + r * g.tw4 + tx0);
-                let mut s = [[zero; 4]; 6];
-                for (i, si) in s.iter_mut().enumerate() {
-                    let p = at.add(6 * i * stride_xi);
-                    *si = at4([
-                        load4(p), load4(p.add(stride_xi)), load4(p.add(2 * stride_xi)),
-                        load4(p.add(3 * stride_xi)), load4(p.add(4 * stride_xi)), load4(p.add(5 * stride_xi)),
-                    ]);
-                }
-                let mut yv = [[zero; 4]; 4];
-                for b in 0..4 {
-                    let col = at4([s[0][b], s[1][b], s[2][b], s[3][b], s[4][b], s[5][b]]);
-                    for (a, x) in col.iter().enumerate() {
-                        yv[a][b] = f32x4_add(*x, vb);
+            }
+            for (a, ya) in yv.iter().enumerate() {
+                let tiles = transpose4(*ya);
+                for (l, x) in tiles.iter().enumerate().take(live) {
+                    let q = q0 + t0 + l;
+                    let (y, x0) = (4 * (q / g.tw) + a, 4 * (q % g.tw));
+                    if y >= g.out_h {
+                        continue;
                     }
-                }
-                for (a, ya) in yv.iter().enumerate() {
-                    if y + a >= g.out_h {
-                        break;
-                    }
-                    let row = plane.add((y + a) * g.out_w);
-                    let tiles = transpose4(*ya);
-                    for (t, x) in tiles.iter().enumerate() {
-                        let xt = x0 + 4 * t;
-                        if xt + 4 <= g.out_w {
-                            store4(row.add(xt), *x);
-                        } else {
-                            let mut tmp = [0.0f32; 4];
-                            store4(tmp.as_mut_ptr(), *x);
-                            for (e, val) in tmp.iter().enumerate().take(g.out_w.saturating_sub(xt)) {
-                                *row.add(xt + e) = *val;
-                            }
+                    let dst = plane.add(at_tile[l] + a * g.out_w);
+                    if x0 + 4 <= g.out_w {
+                        store4(dst, *x);
+                    } else {
+                        let mut tmp = [0.0f32; 4];
+                        store4(tmp.as_mut_ptr(), *x);
+                        for (e, val) in tmp.iter().enumerate().take(g.out_w - x0) {
+                            *dst.add(e) = *val;
                         }
                     }
                 }
@@ -248,15 +258,15 @@ pub unsafe fn forward(
     for n in 0..batch {
         pad_into(input.add(n * g.c * g.h * g.w), g.c, g.h, g.w, g.pad_t, g.pad_l, g.hs, g.ws, src);
         let out = output.add(n * g.o * g.out_h * g.out_w);
-        let mut ty0 = 0;
-        while ty0 < g.th {
-            let rows = g.rows.min(g.th - ty0);
-            transform_input(&g, src, ty0, rows, v);
+        let mut q0 = 0;
+        while q0 < g.tiles() {
+            let count = tc.min((g.tiles() - q0 + 3) / 4 * 4);
+            transform_input(&g, src, q0, count, v);
             for xi in 0..36 {
-                gemm_nn(g.o, rows * g.tw4, g.c, u.add(xi * g.o * g.c), g.c, v.add(xi * vs), tc, m.add(xi * ms), tc, false);
+                gemm_nn(g.o, count, g.c, u.add(xi * g.o * g.c), g.c, v.add(xi * vs), tc, m.add(xi * ms), tc, false);
             }
-            transform_output(&g, m, ty0, rows, bias, out);
-            ty0 += rows;
+            transform_output(&g, m, q0, count, bias, out);
+            q0 += count;
         }
     }
 }
