@@ -90,19 +90,24 @@ impl Geometry {
     fn path(&self, pass: crate::winograd::Pass) -> u32 {
         let direct = self.direct_ok() && !self.is_pointwise() && self.k() > 0;
         let forced = unsafe { FORCED[pass as usize] };
-        // F(4x4, 3x3)'s float error does not shrink with the reduction as the tolerance of the
-        // kernel sweeps does (4 sqrt(K) + 2 ulps of the magnitude): from 16 channels summed
-        // (K >= 144) it stays within, at 1-6 channels it did not.
+        // F(4x4, 3x3)'s float error is relative to the magnitude of a whole 6x6 tile, not of one
+        // output; the kernel sweeps' tolerance is 4 sqrt(K) + 2 ulps of each output's own
+        // magnitude. Summing 1-16 channels, or at outputs fed by padding (backward-input is a
+        // convolution padded by 2 - pad: a corner output got 1.45x the tolerance at 32
+        // channels), it went past; unpadded forwards summing 32 or more channels peaked at
+        // 0.31x (a float32 simulation of 48,000 outputs), so only those take it.
         let wino4 = self.winograd_fits()
-            && match pass {
-                crate::winograd::Pass::Forward => self.in_c >= 16,
-                crate::winograd::Pass::BackwardInput => self.out_c >= 16,
-                crate::winograd::Pass::BackwardWeight => false,
-            };
-        // Backward-weight sums over batch x output positions; with fewer than 64 the
-        // transforms' float error is no longer small beside the sweeps' tolerance (found with
-        // F(2x2, 3x3) forced at batch 1, 2x3 outputs).
+            && pass == crate::winograd::Pass::Forward
+            && self.in_c >= 32
+            && self.pad_h == 0
+            && self.pad_w == 0;
+        // F(2x2, 3x3) where its error stays inside the sweeps' tolerance (forced, too): 16 or more
+        // channels on both sides (with 1 output channel a padded corner of backward-input went
+        // past it), and for backward-weight 64 or more summed positions (batch 1, 2x3 outputs
+        // went past it).
         let wino2 = self.winograd_fits()
+            && self.in_c >= 16
+            && self.out_c >= 16
             && (pass != crate::winograd::Pass::BackwardWeight || self.batch * self.out_plane() >= 64);
         match forced {
             PATH_WINOGRAD if wino2 => return PATH_WINOGRAD,
@@ -110,6 +115,11 @@ impl Geometry {
             PATH_DIRECT if direct => return PATH_DIRECT,
             PATH_GEMM => return PATH_GEMM,
             _ => {}
+        }
+        // F(4x4, 3x3) from 16 output channels and 12x12 output planes; at 8x8 F(2x2, 3x3)
+        // measured faster (README table).
+        if wino4 && self.out_c >= 16 && self.out_plane() >= 144 {
+            return PATH_WINOGRAD4;
         }
         if wino2 && self.winograd_ok(pass) {
             PATH_WINOGRAD
@@ -134,7 +144,7 @@ impl Geometry {
 const PATH_WINOGRAD: u32 = 1;
 const PATH_DIRECT: u32 = 2;
 const PATH_GEMM: u32 = 3;
-/// Winograd F(4x4, 3x3) (winograd4.rs): forward and backward-input only.
+/// Winograd F(4x4, 3x3) (winograd4.rs): unpadded forwards only.
 const PATH_WINOGRAD4: u32 = 4;
 
 /// Per pass (forward, backward-input, backward-weight): 0 = measured choice, else a PATH_*.
@@ -392,11 +402,6 @@ pub unsafe extern "C" fn conv2d_backward_input(
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
     let path = g.path(crate::winograd::Pass::BackwardInput);
-    if path == PATH_WINOGRAD4 && g.in_plane() > 0 {
-        return crate::winograd4::backward_input(
-            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
-        );
-    }
     if path == PATH_WINOGRAD && g.in_plane() > 0 {
         return crate::winograd::backward_input(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
