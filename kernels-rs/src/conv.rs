@@ -197,7 +197,9 @@ impl Geometry {
         let out = w(self.out_per_group()) * w(self.out_h) * ws + slack;
         // winograd4.rs's transformed chunks: 36 planes of channels x (at most 32 or a tile row) tiles.
         let wino4 = 36 * w(self.in_c.max(self.out_c)) * (w(self.in_w.max(self.out_w)) + 40) + 36 * 16;
-        (4 * src.max(out).max(k)).max(wino4)
+        // The transformed kernels: 36 (F(4x4)) or 2 x 16 (F(2x2) backward-input) per channel pair.
+        let u = 36 * w(self.out_c) * w(self.in_per_group());
+        (4 * src.max(out).max(k)).max(wino4).max(u)
     }
 }
 
