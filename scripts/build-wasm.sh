@@ -150,6 +150,13 @@ export function conv2d_backward_weight(batch: number, inC: number, inH: number, 
   kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
   dilationH: number, dilationW: number, groups: number, outH: number, outW: number,
   input: ptr, gradOutput: ptr, gradWeight: ptr, gradBias: ptr): void;
+/** Forces path (1 Winograd, 2 direct, 3 im2col + gemm; 0 the measured choice) for pass 0 (forward),
+ * 1 (backward-input) or 2 (backward-weight) wherever it applies: for benchmarks. */
+export function conv2d_force_path(pass: number, path: number): void;
+/** The path (1 Winograd, 2 direct, 3 im2col + gemm) pass 0, 1 or 2 of this convolution takes. */
+export function conv2d_path(pass: number, batch: number, inC: number, inH: number, inW: number, outC: number,
+  kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
+  dilationH: number, dilationW: number, groups: number, outH: number, outW: number): number;
 
 export function max_pool2d_forward(batch: number, channels: number, inH: number, inW: number,
   kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,

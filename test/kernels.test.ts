@@ -394,6 +394,47 @@ describe('conv2d forward, backward-input, backward-weight: wasm vs js', () => {
   });
 });
 
+// Every path forced on every pass (conv2d_force_path; a path that cannot compute a shape falls
+// back to the measured choice): Winograd F(2x2, 3x3), direct, im2col + gemm and Winograd
+// F(4x4, 3x3) (unpadded forwards) each meet the reference
+// from 1 to 512 channels, at odd sizes, padding 0-2, batch 1, 3x3 and 5x5.
+const forcedPathCases: ConvCase[] = [
+  { batch: 1, inChannels: 1, inHeight: 7, inWidth: 9, outChannels: 1, kernelSize: 3 },
+  { batch: 2, inChannels: 1, inHeight: 28, inWidth: 28, outChannels: 32, kernelSize: 3 },
+  { batch: 3, inChannels: 3, inHeight: 11, inWidth: 13, outChannels: 5, kernelSize: 3, padding: 1 },
+  { batch: 1, inChannels: 17, inHeight: 13, inWidth: 11, outChannels: 19, kernelSize: 3, padding: 1, bias: false },
+  { batch: 2, inChannels: 33, inHeight: 5, inWidth: 6, outChannels: 7, kernelSize: 3, padding: 2 },
+  { batch: 1, inChannels: 512, inHeight: 6, inWidth: 5, outChannels: 4, kernelSize: 3, padding: 1 },
+  { batch: 1, inChannels: 6, inHeight: 4, inWidth: 4, outChannels: 512, kernelSize: 3, padding: 1 },
+  { batch: 2, inChannels: 32, inHeight: 26, inWidth: 26, outChannels: 64, kernelSize: 3 },
+  { batch: 1, inChannels: 6, inHeight: 14, inWidth: 14, outChannels: 16, kernelSize: 5 },
+  // F(4x4, 3x3) (unpadded forwards from 32 input channels): partial last tiles (sizes not
+  // multiples of 4), tile rows of 1-3 tiles, groups of 4 tiles straddling tile rows, several
+  // chunks, 2x2 and 3x3 outputs, 512 channels.
+  { batch: 2, inChannels: 32, inHeight: 15, inWidth: 13, outChannels: 32, kernelSize: 3 },
+  { batch: 1, inChannels: 32, inHeight: 4, inWidth: 5, outChannels: 20, kernelSize: 3 },
+  { batch: 1, inChannels: 48, inHeight: 5, inWidth: 5, outChannels: 1, kernelSize: 3, bias: false },
+  { batch: 1, inChannels: 33, inHeight: 30, inWidth: 45, outChannels: 17, kernelSize: 3 },
+  { batch: 1, inChannels: 512, inHeight: 10, inWidth: 7, outChannels: 3, kernelSize: 3 },
+];
+
+describe('conv2d with each path forced: wasm vs js', () => {
+  const kernels = process.env.KERNELS_TEST_CANDIDATE === 'js' ? null
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    : (require('../src/backend/wasm-kernels') as typeof import('../src/backend/wasm-kernels')).loadKernels();
+  const cases = ['winograd', 'direct', 'gemm', 'winograd4'].flatMap((path, i) =>
+    forcedPathCases.map((c) => [`${path}: ${convName(conv2dGeometry(c))}`, i + 1, c] as const));
+  test.each(cases)('%s', (_name, path, c) => {
+    if (kernels === null) return;
+    for (let pass = 0; pass < 3; pass++) kernels.conv2d_force_path(pass, path);
+    try {
+      runConv(c);
+    } finally {
+      for (let pass = 0; pass < 3; pass++) kernels.conv2d_force_path(pass, 0);
+    }
+  });
+});
+
 // ------------------------------------------------------------------------------- max-pool
 
 interface PoolCase extends Pool2dGeometryInput { values?: 'uniform' | 'ties' | 'special' }

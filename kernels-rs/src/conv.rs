@@ -77,6 +77,58 @@ impl Geometry {
                 self.pad_w, self.dil_h, self.dil_w, self.groups, self.out_h, self.out_w,
             )
     }
+    /// Winograd could compute this convolution (whatever the channel counts): for a forced path.
+    fn winograd_fits(&self) -> bool {
+        self.direct_ok()
+            && crate::winograd::fits(
+                self.in_c, self.out_c, self.k_h, self.k_w, self.stride_h, self.stride_w, self.pad_h, self.pad_w,
+                self.dil_h, self.dil_w, self.groups, self.out_h, self.out_w,
+            )
+    }
+    /// The path a pass takes: the measured choice (kernels-rs/README.md), or the one forced by
+    /// `conv2d_force_path` (benchmarks) where it applies.
+    fn path(&self, pass: crate::winograd::Pass) -> u32 {
+        let direct = self.direct_ok() && !self.is_pointwise() && self.k() > 0;
+        let forced = unsafe { FORCED[pass as usize] };
+        // F(4x4, 3x3)'s float error is relative to the magnitude of a whole 6x6 tile, not of one
+        // output; the kernel sweeps' tolerance is 4 sqrt(K) + 2 ulps of each output's own
+        // magnitude. Summing 1-16 channels, or at outputs fed by padding (backward-input is a
+        // convolution padded by 2 - pad: a corner output got 1.45x the tolerance at 32
+        // channels), it went past; unpadded forwards summing 32 or more channels peaked at
+        // 0.31x (a float32 simulation of 48,000 outputs), so only those take it.
+        let wino4 = self.winograd_fits()
+            && pass == crate::winograd::Pass::Forward
+            && self.in_c >= 32
+            && self.pad_h == 0
+            && self.pad_w == 0;
+        // F(2x2, 3x3) where its error stays inside the sweeps' tolerance (forced, too): 16 or more
+        // channels on both sides (with 1 output channel a padded corner of backward-input went
+        // past it), and for backward-weight 64 or more summed positions (batch 1, 2x3 outputs
+        // went past it).
+        let wino2 = self.winograd_fits()
+            && self.in_c >= 16
+            && self.out_c >= 16
+            && (pass != crate::winograd::Pass::BackwardWeight || self.batch * self.out_plane() >= 64);
+        match forced {
+            PATH_WINOGRAD if wino2 => return PATH_WINOGRAD,
+            PATH_WINOGRAD4 if wino4 => return PATH_WINOGRAD4,
+            PATH_DIRECT if direct => return PATH_DIRECT,
+            PATH_GEMM => return PATH_GEMM,
+            _ => {}
+        }
+        // F(4x4, 3x3) from 16 output channels and 12x12 output planes; at 8x8 F(2x2, 3x3)
+        // measured faster (README table).
+        if wino4 && self.out_c >= 16 && self.out_plane() >= 144 {
+            return PATH_WINOGRAD4;
+        }
+        if wino2 && self.winograd_ok(pass) {
+            PATH_WINOGRAD
+        } else if direct {
+            PATH_DIRECT
+        } else {
+            PATH_GEMM
+        }
+    }
     /// Output columns [lo, hi) whose input column ox*stride - pad + kx*dil is inside the row.
     fn valid_ox(&self, kx: usize) -> (usize, usize) {
         valid_range(self.out_w, self.in_w, self.stride_w, self.pad_w, kx * self.dil_w)
@@ -84,6 +136,44 @@ impl Geometry {
     fn valid_oy(&self, ky: usize) -> (usize, usize) {
         valid_range(self.out_h, self.in_h, self.stride_h, self.pad_h, ky * self.dil_h)
     }
+}
+
+/// Paths of a convolution pass (as `conv2d_path` names them): Winograd F(2x2, 3x3)
+/// (winograd.rs), the stride-1 direct kernels (conv_direct.rs), im2col + gemm (or the image
+/// itself for 1x1 unpadded).
+const PATH_WINOGRAD: u32 = 1;
+const PATH_DIRECT: u32 = 2;
+const PATH_GEMM: u32 = 3;
+/// Winograd F(4x4, 3x3) (winograd4.rs): unpadded forwards only.
+const PATH_WINOGRAD4: u32 = 4;
+
+/// Per pass (forward, backward-input, backward-weight): 0 = measured choice, else a PATH_*.
+static mut FORCED: [u32; 3] = [0; 3];
+
+/// Forces `path` (a PATH_* number, 0 = the measured choice) for pass 0 (forward), 1
+/// (backward-input) or 2 (backward-weight) wherever it applies; for benchmarks comparing paths
+/// (scripts/bench-conv.ts). Results are the same up to float rounding whichever path runs.
+#[no_mangle]
+pub extern "C" fn conv2d_force_path(pass: u32, path: u32) {
+    if pass < 3 {
+        unsafe { FORCED[pass as usize] = path };
+    }
+}
+
+/// The path (PATH_*) that pass 0, 1 or 2 of this convolution takes now.
+#[no_mangle]
+pub extern "C" fn conv2d_path(
+    pass: u32, batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k_h: usize, k_w: usize,
+    stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize,
+    groups: usize, out_h: usize, out_w: usize,
+) -> u32 {
+    use crate::winograd::Pass;
+    let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    g.path(match pass {
+        0 => Pass::Forward,
+        1 => Pass::BackwardInput,
+        _ => Pass::BackwardWeight,
+    })
 }
 
 impl Geometry {
@@ -105,7 +195,11 @@ impl Geometry {
         let slack = w(self.k_w) * w(self.dil_w) + 64;
         let src = w(self.in_per_group()) * hs * ws + slack;
         let out = w(self.out_per_group()) * w(self.out_h) * ws + slack;
-        4 * src.max(out).max(k)
+        // winograd4.rs's transformed chunks: 36 planes of channels x (at most 32 or a tile row) tiles.
+        let wino4 = 36 * w(self.in_c.max(self.out_c)) * (w(self.in_w.max(self.out_w)) + 40) + 36 * 16;
+        // The transformed kernels: 36 (F(4x4)) or 2 x 16 (F(2x2) backward-input) per channel pair.
+        let u = 36 * w(self.out_c) * w(self.in_per_group());
+        (4 * src.max(out).max(k)).max(wino4).max(u)
     }
 }
 
@@ -253,12 +347,18 @@ pub unsafe extern "C" fn conv2d_forward(
     if p == 0 || opg == 0 {
         return;
     }
-    if g.winograd_ok(crate::winograd::Pass::Forward) {
+    let path = g.path(crate::winograd::Pass::Forward);
+    if path == PATH_WINOGRAD4 {
+        return crate::winograd4::forward(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, weight, bias, output,
+        );
+    }
+    if path == PATH_WINOGRAD {
         return crate::winograd::forward(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, weight, bias, output,
         );
     }
-    if g.direct_ok() && !g.is_pointwise() && k > 0 {
+    if path == PATH_DIRECT {
         return crate::conv_direct::conv_forward_stride1(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
             g.dil_h, g.dil_w, g.out_h, g.out_w, input, weight, bias, output,
@@ -303,12 +403,13 @@ pub unsafe extern "C" fn conv2d_backward_input(
     check_floats(g.scratch_floats());
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
-    if g.winograd_ok(crate::winograd::Pass::BackwardInput) && g.in_plane() > 0 {
+    let path = g.path(crate::winograd::Pass::BackwardInput);
+    if path == PATH_WINOGRAD && g.in_plane() > 0 {
         return crate::winograd::backward_input(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
         );
     }
-    if g.direct_ok() && !pointwise && p > 0 && opg > 0 && g.in_plane() > 0 {
+    if path == PATH_DIRECT && p > 0 && opg > 0 && g.in_plane() > 0 {
         return crate::conv_direct::conv_backward_input_stride1(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
             g.dil_h, g.dil_w, g.out_h, g.out_w, grad_output, weight, grad_input,
@@ -360,12 +461,13 @@ pub unsafe extern "C" fn conv2d_backward_weight(
     if p == 0 || k == 0 || opg == 0 {
         return;
     }
-    if g.winograd_ok(crate::winograd::Pass::BackwardWeight) {
+    let path = g.path(crate::winograd::Pass::BackwardWeight);
+    if path == PATH_WINOGRAD {
         return crate::winograd::backward_weight(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, grad_output, grad_weight,
         );
     }
-    if g.direct_ok() && !g.is_pointwise() {
+    if path == PATH_DIRECT {
         return crate::conv_direct::conv_backward_weight_stride1(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.groups, g.k_h, g.k_w, g.pad_h, g.pad_w,
             g.dil_h, g.dil_w, g.out_h, g.out_w, input, grad_output, grad_weight,

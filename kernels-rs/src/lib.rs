@@ -20,6 +20,8 @@ mod adadelta;
 mod scratch;
 mod simd;
 mod winograd;
+mod winograd_gemm;
+mod winograd4;
 mod sgd;
 
 use std::alloc::{alloc as sys_alloc, dealloc as sys_dealloc, Layout};
@@ -68,6 +70,7 @@ pub extern "C" fn release_scratch() {
     unsafe {
         scratch::release_all();
         winograd::release();
+        winograd4::release();
     }
 }
 

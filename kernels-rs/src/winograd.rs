@@ -10,9 +10,9 @@
 //!   backward weight  dU_xi[o, c] += Z_xi[o, t] * V_xi^T[t, c], dW = G^T dU G
 //! The tiles t of a chunk are a few tile rows of one image, 4 tiles of a row per f32x4 (the
 //! row of tiles is padded to a multiple of 4; padded tiles read zeros and are not stored).
-//! The gemms are gemm.rs's packed sgemm.
+//! The gemms are winograd_gemm.rs's unpacked register-tiled kernels.
 
-use crate::gemm::{sgemm, View};
+use crate::winograd_gemm::gemm_nn;
 use crate::scratch::Scratch;
 use crate::simd::{load4, store4};
 use core::arch::wasm32::*;
@@ -22,6 +22,7 @@ static mut GRAD: Scratch = Scratch::new();
 static mut TV: Scratch = Scratch::new();
 static mut TM: Scratch = Scratch::new();
 static mut TU: Scratch = Scratch::new();
+static mut TVT: Scratch = Scratch::new();
 
 pub unsafe fn release() {
     SRC.release();
@@ -29,6 +30,7 @@ pub unsafe fn release() {
     TV.release();
     TM.release();
     TU.release();
+    TVT.release();
 }
 
 /// Tiles per chunk (a few tile rows): keeps V and M of a chunk near L2.
@@ -53,14 +55,24 @@ pub fn applies(
     pass: Pass, in_c: usize, out_c: usize, k_h: usize, k_w: usize, stride_h: usize, stride_w: usize,
     pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize, groups: usize, out_h: usize, out_w: usize,
 ) -> bool {
-    let shape_ok = k_h == 3 && k_w == 3 && stride_h == 1 && stride_w == 1 && dil_h == 1 && dil_w == 1 && groups == 1
-        && pad_h <= 2 && pad_w <= 2 && out_h >= 2 && out_w >= 2 && in_c >= 16 && out_c >= 16;
-    shape_ok
+    fits(in_c, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w)
+        && in_c >= 16
+        && out_c >= 16
         && match pass {
             Pass::BackwardInput => true,
             Pass::Forward => in_c * out_c >= 32 * 32,
             Pass::BackwardWeight => in_c * out_c >= 32 * 64,
         }
+}
+
+/// The shapes the kernels below compute (any channel counts >= 1).
+#[allow(clippy::too_many_arguments)]
+pub fn fits(
+    in_c: usize, out_c: usize, k_h: usize, k_w: usize, stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize,
+    dil_h: usize, dil_w: usize, groups: usize, out_h: usize, out_w: usize,
+) -> bool {
+    k_h == 3 && k_w == 3 && stride_h == 1 && stride_w == 1 && dil_h == 1 && dil_w == 1 && groups == 1
+        && pad_h <= 2 && pad_w <= 2 && out_h >= 2 && out_w >= 2 && in_c >= 1 && out_c >= 1
 }
 
 struct Geo {
@@ -104,7 +116,7 @@ impl Geo {
 }
 
 /// Zero-padded copy of `ch` planes h x w at (pad_t, pad_l) in planes of ph x pw.
-unsafe fn pad_into(src: *const f32, ch: usize, h: usize, w: usize, pad_t: usize, pad_l: usize, ph: usize, pw: usize, dst: *mut f32) {
+pub(crate) unsafe fn pad_into(src: *const f32, ch: usize, h: usize, w: usize, pad_t: usize, pad_l: usize, ph: usize, pw: usize, dst: *mut f32) {
     crate::elementwise::fill_raw(dst, ch * ph * pw + 16, 0.0);
     for c in 0..ch {
         for y in 0..h {
@@ -338,12 +350,7 @@ pub unsafe fn forward(
         for (ty0, rows) in chunks(&g) {
             transform_input(&g, src, ty0, rows, v);
             for xi in 0..16 {
-                sgemm(
-                    g.o, rows * g.tw4, g.c, 1.0,
-                    View { ptr: u.add(xi * g.o * g.c), rs: g.c, cs: 1 },
-                    View { ptr: v.add(xi * g.c * tc), rs: tc, cs: 1 },
-                    0.0, m.add(xi * g.o * tc), tc,
-                );
+                gemm_nn(g.o, rows * g.tw4, g.c, u.add(xi * g.o * g.c), g.c, v.add(xi * g.c * tc), tc, m.add(xi * g.o * tc), tc, false);
             }
             transform_output(&g, m, ty0, rows, bias, out);
         }
@@ -357,8 +364,18 @@ pub unsafe fn backward_input(
 ) {
     let g = Geo::new(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w);
     let tc = g.chunk_tiles();
-    let u = TU.get(16 * g.o * g.c);
+    let u = TU.get(2 * 16 * g.o * g.c);
     transform_weights(weight, g.o, g.c, u);
+    // U_xi^T [c][o], the A operand of the backward gemms.
+    let ut = u.add(16 * g.o * g.c);
+    for xi in 0..16 {
+        let (s, d) = (u.add(xi * g.o * g.c), ut.add(xi * g.o * g.c));
+        for o in 0..g.o {
+            for c in 0..g.c {
+                *d.add(c * g.o + o) = *s.add(o * g.c + c);
+            }
+        }
+    }
     let gi = SRC.get(g.c * g.src_plane() + 16);
     let go = GRAD.get(g.o * g.grad_plane() + 16);
     let z = TM.get(16 * g.o * tc);
@@ -369,12 +386,7 @@ pub unsafe fn backward_input(
         for (ty0, rows) in chunks(&g) {
             transform_grad_output(&g, go, ty0, rows, z);
             for xi in 0..16 {
-                sgemm(
-                    g.c, rows * g.tw4, g.o, 1.0,
-                    View { ptr: u.add(xi * g.o * g.c), rs: 1, cs: g.c },
-                    View { ptr: z.add(xi * g.o * tc), rs: tc, cs: 1 },
-                    0.0, nt.add(xi * g.c * tc), tc,
-                );
+                gemm_nn(g.c, rows * g.tw4, g.o, ut.add(xi * g.o * g.c), g.o, z.add(xi * g.o * tc), tc, nt.add(xi * g.c * tc), tc, false);
             }
             transform_grad_input(&g, nt, ty0, rows, gi);
         }
@@ -389,7 +401,27 @@ pub unsafe fn backward_input(
     }
 }
 
-/// Adds the weight gradient into grad_weight (zeroed by the caller).
+/// vt[t][c] = v[c][t] for t < tiles (a multiple of 4), c < c4 (rows c >= c_n read as zeros).
+unsafe fn transpose_chunk(v: *const f32, c_n: usize, tc: usize, tiles: usize, c4: usize, vt: *mut f32) {
+    let zero = f32x4_splat(0.0);
+    for c0 in (0..c4).step_by(4) {
+        for t0 in (0..tiles).step_by(4) {
+            let mut r = [zero; 4];
+            for (i, x) in r.iter_mut().enumerate() {
+                if c0 + i < c_n {
+                    *x = load4(v.add((c0 + i) * tc + t0));
+                }
+            }
+            for (j, col) in crate::gemm::transpose4(r).iter().enumerate() {
+                store4(vt.add((t0 + j) * c4 + c0), *col);
+            }
+        }
+    }
+}
+
+/// Adds the weight gradient into grad_weight (zeroed by the caller). Per chunk and transform
+/// index, dU[o][c] += Z[o][t] V[c][t]^T runs as an nn gemm over V transposed to [t][c] (rows of
+/// c padded to a multiple of 4), so that K = tiles is the inner loop of a register tile.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn backward_weight(
     batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, pad_h: usize, pad_w: usize,
@@ -397,33 +429,32 @@ pub unsafe fn backward_weight(
 ) {
     let g = Geo::new(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w);
     let tc = g.chunk_tiles();
-    let oc = g.o * g.c;
+    let c4 = (g.c + 3) / 4 * 4;
+    let oc = g.o * c4;
     let du = TU.get(16 * oc);
     crate::elementwise::fill_raw(du, 16 * oc, 0.0);
     let src = SRC.get(g.c * g.src_plane() + 16);
     let go = GRAD.get(g.o * g.grad_plane() + 16);
     let v = TV.get(16 * g.c * tc);
     let z = TM.get(16 * g.o * tc);
+    let vt = TVT.get(tc * c4);
     for n in 0..batch {
         pad_into(input.add(n * g.c * g.h * g.w), g.c, g.h, g.w, g.pad_t, g.pad_l, g.hs, g.ws, src);
         pad_into(grad_output.add(n * g.o * g.out_h * g.out_w), g.o, g.out_h, g.out_w, 0, 0, 2 * g.th, g.gw, go);
         for (ty0, rows) in chunks(&g) {
             transform_input(&g, src, ty0, rows, v);
             transform_grad_output(&g, go, ty0, rows, z);
+            let tiles = rows * g.tw4;
             for xi in 0..16 {
-                sgemm(
-                    g.o, g.c, rows * g.tw4, 1.0,
-                    View { ptr: z.add(xi * g.o * tc), rs: tc, cs: 1 },
-                    View { ptr: v.add(xi * g.c * tc), rs: 1, cs: tc },
-                    1.0, du.add(xi * oc), g.c,
-                );
+                transpose_chunk(v.add(xi * g.c * tc), g.c, tc, tiles, c4, vt);
+                gemm_nn(g.o, c4, tiles, z.add(xi * g.o * tc), tc, vt, c4, du.add(xi * oc), c4, true);
             }
         }
     }
     // dW = G^T dU G per (o, c).
     for o in 0..g.o {
         for c in 0..g.c {
-            let x = |i: usize, j: usize| *du.add((4 * i + j) * oc + o * g.c + c);
+            let x = |i: usize, j: usize| *du.add((4 * i + j) * oc + o * c4 + c);
             let mut r = [[0.0f32; 4]; 3];
             for j in 0..4 {
                 let (x0, x1, x2, x3) = (x(0, j), x(1, j), x(2, j), x(3, j));

@@ -28,6 +28,10 @@ export interface KernelExports {
   conv2d_forward(...args: number[]): void;
   conv2d_backward_input(...args: number[]): void;
   conv2d_backward_weight(...args: number[]): void;
+  /** Benchmarks: forces a path (1 Winograd, 2 direct, 3 im2col + gemm, 0 the measured choice) for pass 0/1/2. */
+  conv2d_force_path(pass: number, path: number): void;
+  /** The path pass 0/1/2 of a convolution takes; then conv2d_forward's geometry arguments. */
+  conv2d_path(pass: number, ...geometry: number[]): number;
   max_pool2d_forward(batch: number, channels: number, inH: number, inW: number, kH: number,
     kW: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number,
     dilationW: number, outH: number, outW: number, input: number, output: number, argmax: number): void;

@@ -1,0 +1,106 @@
+/**
+ * The convolution path table of kernels-rs/README.md: for each shape and pass, CPU ms of every
+ * path that applies (Winograd F(2x2, 3x3), the stride-1 direct kernels, im2col + gemm, Winograd
+ * F(4x4, 3x3)), forced
+ * one at a time through conv2d_force_path, and the path the measured choice takes:
+ *   npm run bench:conv [-- --filter mnist --runs 5]
+ * Arrays are resident (as a model's activations are), so no copies are timed. Each figure is
+ * the best of `runs` samples of CPU time (process.cpuUsage), each sample at least ~40 ms of
+ * repetitions after a warm-up: on a shared machine wall time counts other processes' turns, CPU time does not.
+ */
+import { parseArgs } from 'util';
+import * as v8 from 'v8';
+import { createWasmBackend } from '../src/backend/wasm';
+import { loadKernels } from '../src/backend/wasm-kernels';
+import { conv2dGeometry } from '../src/backend/validate';
+import type { Conv2dGeometry } from '../src/backend/backend';
+
+// Compile the module optimised up front: with dynamic tiering a kernel runs in V8's baseline
+// tier until its optimised code arrives from a background thread, which on a loaded machine
+// took seconds and made the first path measured look 2x slower.
+v8.setFlagsFromString('--no-wasm-dynamic-tiering');
+
+const flags = parseArgs({
+  args: process.argv.slice(2), strict: true, allowPositionals: false,
+  options: { filter: { type: 'string' }, runs: { type: 'string' } },
+}).values as { filter?: string; runs?: string };
+const runs = Number(flags.runs ?? '5');
+
+interface Shape { name: string; g: Conv2dGeometry }
+const shape = (name: string, o: Parameters<typeof conv2dGeometry>[0]): Shape => ({ name, g: conv2dGeometry(o) });
+const SHAPES: Shape[] = [
+  shape('mnist conv1 b64 1->32 28x28', { batch: 64, inChannels: 1, inHeight: 28, inWidth: 28, outChannels: 32, kernelSize: 3 }),
+  shape('mnist conv2 b64 32->64 26x26', { batch: 64, inChannels: 32, inHeight: 26, inWidth: 26, outChannels: 64, kernelSize: 3 }),
+  shape('seed conv1 b64 3->6 32x32 k5', { batch: 64, inChannels: 3, inHeight: 32, inWidth: 32, outChannels: 6, kernelSize: 5 }),
+  shape('seed conv2 b64 6->16 14x14 k5', { batch: 64, inChannels: 6, inHeight: 14, inWidth: 14, outChannels: 16, kernelSize: 5 }),
+  shape('seed conv1 b4 3->6 32x32 k5', { batch: 4, inChannels: 3, inHeight: 32, inWidth: 32, outChannels: 6, kernelSize: 5 }),
+  shape('resnet b32 16->16 32x32 p1', { batch: 32, inChannels: 16, inHeight: 32, inWidth: 32, outChannels: 16, kernelSize: 3, padding: 1 }),
+  shape('resnet b32 32->32 16x16 p1', { batch: 32, inChannels: 32, inHeight: 16, inWidth: 16, outChannels: 32, kernelSize: 3, padding: 1 }),
+  shape('resnet b32 64->64 8x8 p1', { batch: 32, inChannels: 64, inHeight: 8, inWidth: 8, outChannels: 64, kernelSize: 3, padding: 1 }),
+];
+const PATHS = ['winograd', 'direct', 'gemm', 'winograd4'];
+const PASSES = ['forward', 'backward-input', 'backward-weight'];
+
+const be = createWasmBackend();
+const k = loadKernels();
+const geo = (g: Conv2dGeometry): number[] => [g.batch, g.inChannels, g.inHeight, g.inWidth, g.outChannels,
+  g.kernelHeight, g.kernelWidth, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.groups,
+  g.outHeight, g.outWidth];
+
+function resident(n: number): Float32Array {
+  const a = be.allocFloat32(n, true);
+  for (let i = 0; i < n; i++) a[i] = Math.random() * 2 - 1;
+  return a;
+}
+
+function cpuMs(run: () => void): number {
+  // Warm-up: V8 runs a wasm function in its baseline tier until it has been hot for a while
+  // (dynamic tiering); a first call of a 40 ms kernel took 2x its optimised time.
+  const w0 = performance.now();
+  for (let i = 0; i < 3 || performance.now() - w0 < 300; i++) run();
+  let best = Infinity;
+  for (let r = 0; r < runs; r++) {
+    let reps = 0;
+    const c0 = process.cpuUsage();
+    let ms = 0;
+    do {
+      run();
+      reps++;
+      const c = process.cpuUsage(c0);
+      ms = (c.user + c.system) / 1000;
+    } while (ms < 40);
+    best = Math.min(best, ms / reps);
+  }
+  return best;
+}
+
+console.log(`# npm run bench:conv${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}: CPU ms, best of ${runs}; * = the measured choice`);
+console.log(`| shape | pass | ${PATHS.join(' | ')} | choice |`);
+console.log(`| --- | --- | ${PATHS.map(() => '---').join(' | ')} | --- |`);
+for (const { name, g } of SHAPES) {
+  if (flags.filter && !name.includes(flags.filter)) continue;
+  const x = resident(g.batch * g.inChannels * g.inHeight * g.inWidth);
+  const w = resident(g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth);
+  const b = resident(g.outChannels);
+  const y = resident(g.batch * g.outChannels * g.outHeight * g.outWidth);
+  const gw = resident(w.length);
+  const gb = resident(b.length);
+  const gx = resident(x.length);
+  const runPass = [
+    () => be.conv2dForward(g, x, w, b, y),
+    () => be.conv2dBackwardInput(g, y, w, gx),
+    () => be.conv2dBackwardWeight(g, x, y, gw, gb),
+  ];
+  for (let pass = 0; pass < 3; pass++) {
+    const chosen = k.conv2d_path(pass, ...geo(g));
+    const cells = PATHS.map((_, i) => {
+      k.conv2d_force_path(pass, i + 1);
+      const applies = k.conv2d_path(pass, ...geo(g)) === i + 1;
+      const cell = applies ? cpuMs(runPass[pass]).toFixed(2) + (chosen === i + 1 ? ' *' : '') : '-';
+      k.conv2d_force_path(pass, 0);
+      return cell;
+    });
+    console.log(`| ${name} | ${PASSES[pass]} | ${cells.join(' | ')} | ${PATHS[chosen - 1]} |`);
+  }
+}
+process.exit(0);

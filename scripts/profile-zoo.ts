@@ -1,0 +1,71 @@
+/**
+ * Splits one zoo model's training step (scripts/lib/zoo-models.ts) by backend kernel, copies
+ * between JS and wasm memory, and the rest (JS), on one thread:
+ *   npm run profile:zoo -- --model mnist-net-b64 [--steps 20] [--rounds 3]
+ * Prints CPU and wall ms/step (median of rounds), then, from a separate profiled round, ms
+ * per step inside each wasm kernel (one row per kernel, sorted by cost).
+ */
+import { parseArgs } from 'util';
+import { setBackend, setBackendProfiling, getBackendProfile, resetBackendProfile } from '../src/backend';
+import { ZOO } from './lib/zoo-models';
+import { inLoop } from './lib/bench-measure';
+
+let flags: Record<string, string | undefined>;
+try {
+  flags = parseArgs({
+    args: process.argv.slice(2), strict: true, allowPositionals: false,
+    options: { model: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' } },
+  }).values as Record<string, string | undefined>;
+} catch (e) {
+  process.stderr.write(`profile-zoo: ${(e as Error).message}\nFlags: --model ID --steps N --rounds N --warmup N\n`);
+  process.exit(2);
+}
+const id = flags.model ?? 'mnist-net-b64';
+const entry = ZOO.find((z) => z.id === id);
+if (!entry) {
+  process.stderr.write(`profile-zoo: no zoo model '${id}'; known: ${ZOO.map((z) => z.id).join(', ')}\n`);
+  process.exit(2);
+}
+setBackend('wasm');
+// As the bench runs it: the event loop turns every few ms, so finalizers free wasm memory.
+const step = inLoop(entry.build());
+const steps = Number(flags.steps ?? '20');
+const rounds = Number(flags.rounds ?? '3');
+
+async function timeSteps(n: number): Promise<{ cpu: number; wall: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = step();
+    if (r instanceof Promise) await r;
+  }
+  const c = process.cpuUsage(c0);
+  return { cpu: (c.user + c.system) / 1000 / n, wall: (performance.now() - t0) / n };
+}
+
+const f = (x: number): string => x.toFixed(3);
+async function main(): Promise<void> {
+await timeSteps(Number(flags.warmup ?? '10'));
+const runs: { cpu: number; wall: number }[] = [];
+for (let r = 0; r < rounds; r++) runs.push(await timeSteps(steps));
+runs.sort((a, b) => a.cpu - b.cpu);
+const med = runs[runs.length >> 1];
+setBackendProfiling(true);
+resetBackendProfile();
+const profiled = (await timeSteps(steps)).wall;
+const p = getBackendProfile();
+setBackendProfiling(false);
+console.log(`${entry!.label}: ${f(med.cpu)} CPU ms/step, ${f(med.wall)} wall (median of ${rounds} x ${steps}); profiled round ${f(profiled)} wall ms/step`);
+console.log(`  kernels ${f(p.kernelMs / steps)} ms, copies ${f(p.copyMs / steps)} ms (${(p.copyBytes / steps / 1024).toFixed(1)} KB), ` +
+  `JS ${f(profiled - (p.kernelMs + p.copyMs) / steps)} ms; ${(p.calls / steps).toFixed(1)} calls/step`);
+const rows = Object.entries(p.byKernel).sort((a, b) => (b[1].kernelMs + b[1].copyMs) - (a[1].kernelMs + a[1].copyMs));
+for (const [name, v] of rows) {
+  console.log(`  ${name.padEnd(30)} ${(v.calls / steps).toFixed(1).padStart(5)} calls  kernel ${f(v.kernelMs / steps).padStart(8)}  ` +
+    `copy ${f(v.copyMs / steps)} (${(v.copyBytes / steps / 1024).toFixed(1)} KB)`);
+}
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});
