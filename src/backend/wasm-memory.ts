@@ -60,6 +60,20 @@ const ADAPTIVE_LIMIT_MAX_MB = 512;
  * allocates an untouched ArrayBuffer of NUDGE_BUFFER_BYTES, which V8 does count (as external
  * memory): past its threshold, V8 starts a full collection, after which the registry frees
  * the dead blocks. The buffer's pages are never touched, so it costs an mmap, not memory.
+ *
+ * What a nudge costs, and what else was tried (seed Net, batch 64, 1 thread, as an ordinary
+ * loop: ~4 MB of activations per step left to the collector, a nudge every ~8 steps). The
+ * loop's CPU time over a scope()'d step's is about (nudges per step) x 10 ms: by
+ * `--trace-gc-nvp`, each nudged Mark-Compact of the ~7 MB JS heap costs ~7 ms of pause
+ * (5 ms of it updating pointers after compaction), ~43 ms of background marking and ~10 ms
+ * sweeping array buffers, so the gap is the collections, not cold memory. Every 8 MB was
+ * 1.5x slower than every 32 MB. A synchronous `gc()` (exposed at run time through
+ * v8.setFlagsFromString and vm) instead of the buffer halves the peak resident bytes (blocks
+ * come back at once, not after ~40 ms of incremental marking) and every 64 MB it looked
+ * slightly faster at batch 64, but it made batch 4 1.3x slower (0.84-0.87 against
+ * 0.63-0.67 CPU ms/step, back to back). The buffer every 64 MB overflows the 96 MB cap at
+ * batch 4 (12,000 allocations sent to the JS heap per 10,000 steps). With a load average of
+ * 9 on 2 cores, runs of one configuration varied by 25 %, more than any difference measured.
  */
 const NUDGE_EVERY_BYTES = 32 * 2 ** 20;
 const NUDGE_BUFFER_BYTES = 96 * 2 ** 20;
