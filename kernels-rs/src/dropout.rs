@@ -10,13 +10,20 @@ const UPPER: u32 = 0x8000_0000;
 const LOWER: u32 = 0x7fff_ffff;
 const MATRIX_A: u32 = 0x9908_b0df;
 
-/// Regenerates the 624 words (mt19937's twist), as Generator.twist in src/random.ts.
+/// Regenerates the 624 words (mt19937's twist), as twistWords in src/random.ts.
 fn twist(mt: &mut [u32; N]) {
-    for k in 0..N {
-        let y = (mt[k] & UPPER) | (mt[(k + 1) % N] & LOWER);
-        let mag = (y & 1).wrapping_neg() & MATRIX_A;
-        mt[k] = mt[(k + M) % N] ^ (y >> 1) ^ mag;
+    #[inline(always)]
+    fn step(a: u32, b: u32, far: u32) -> u32 {
+        let y = (a & UPPER) | (b & LOWER);
+        far ^ (y >> 1) ^ ((y & 1).wrapping_neg() & MATRIX_A)
     }
+    for k in 0..N - M {
+        mt[k] = step(mt[k], mt[k + 1], mt[k + M]);
+    }
+    for k in N - M..N - 1 {
+        mt[k] = step(mt[k], mt[k + 1], mt[k + M - N]);
+    }
+    mt[N - 1] = step(mt[N - 1], mt[0], mt[M - 1]);
 }
 
 #[inline(always)]
@@ -34,23 +41,36 @@ fn temper(mut y: u32) -> u32 {
 #[no_mangle]
 pub unsafe extern "C" fn bernoulli_scaled(mt: *mut u32, index: usize, p: f64, value: f32, out: *mut f32, n: usize) -> usize {
     let mt = &mut *(mt as *mut [u32; N]);
+    // u = x / 2^53 with x the 53-bit integer ((hi & 0x1fffff) << 32) | lo, and p * 2^53 is
+    // exact (a power-of-two scaling of p <= 1), so u < p exactly when x < ceil(p * 2^53).
+    let threshold = (p * 9007199254740992.0).ceil() as u64;
+    let draw = |hi: u32, lo: u32| -> f32 {
+        let x = (((hi & 0x1f_ffff) as u64) << 32) | lo as u64;
+        if x < threshold { value } else { 0.0 }
+    };
     let mut idx = index;
-    let mut next = || {
+    let mut i = 0;
+    while i < n {
         if idx >= N {
             twist(mt);
             idx = 0;
         }
-        let v = temper(mt[idx]);
-        idx += 1;
-        v
-    };
-    const TWO_POW_32: f64 = 4294967296.0;
-    const TWO_POW_MINUS_53: f64 = 1.0 / 9007199254740992.0;
-    for i in 0..n {
-        let hi = next();
-        let lo = next();
-        let u = ((hi & 0x1f_ffff) as f64 * TWO_POW_32 + lo as f64) * TWO_POW_MINUS_53;
-        *out.add(i) = if u < p { value } else { 0.0 };
+        if idx == N - 1 {
+            // The pair straddles a twist.
+            let hi = temper(mt[idx]);
+            twist(mt);
+            *out.add(i) = draw(hi, temper(mt[0]));
+            idx = 1;
+            i += 1;
+            continue;
+        }
+        let pairs = ((N - idx) / 2).min(n - i);
+        let words = mt.as_ptr().add(idx);
+        for k in 0..pairs {
+            *out.add(i + k) = draw(temper(*words.add(2 * k)), temper(*words.add(2 * k + 1)));
+        }
+        idx += 2 * pairs;
+        i += pairs;
     }
     idx
 }
