@@ -167,6 +167,9 @@ export function max_pool2d_backward(planes: number, inPlane: number, outPlane: n
 
 export function relu_forward(x: ptr, y: ptr, n: number): void;
 export function relu_backward(y: ptr, gradY: ptr, gradX: ptr, n: number): void;
+/** Dropout's mask from mt19937's 624 words at mt (updated in place); returns the new index. */
+export function bernoulli_scaled(mt: ptr, index: number, p: number, value: number, out: ptr, n: number): number;
+export function mul(a: ptr, b: ptr, out: ptr, n: number): void;
 export function bias_add(x: ptr, bias: ptr, outer: number, channels: number, inner: number): void;
 export function bias_backward(gradY: ptr, gradBias: ptr, outer: number, channels: number, inner: number): void;
 

@@ -59,7 +59,42 @@ function temper(y: number): number {
   return y ^ (y >>> 18);
 }
 
+/** Regenerates mt19937's 624 words in place (the twister's "twist"). */
+function twistWords(mt: Uint32Array): void {
+  let k = 0;
+  for (; k < N - M; k++) {
+    const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
+    mt[k] = mt[k + M] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+  }
+  for (; k < N - 1; k++) {
+    const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
+    mt[k] = mt[k + M - N] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+  }
+  const y = (mt[N - 1] & UPPER) | (mt[0] & LOWER);
+  mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+}
+
+/** The twister's word count: a generator's `mt` in drawWith has this many. */
+export const MT_WORDS = N;
+
+/**
+ * The reference of a backend's bernoulliScaled: out[i] = value where a 53-bit uniform (two
+ * draws from mt at index, as nextDouble) is below p, else 0; returns the new index.
+ */
+export function bernoulliScaledReference(mt: Uint32Array, index: number, p: number, value: number, out: Float32Array): number {
+  let i = index;
+  for (let e = 0; e < out.length; e++) {
+    if (i >= N) { twistWords(mt); i = 0; }
+    const hi = temper(mt[i++]) >>> 0;
+    if (i >= N) { twistWords(mt); i = 0; }
+    const lo = temper(mt[i++]) >>> 0;
+    out[e] = ((hi & 0x1fffff) * TWO_POW_32 + lo) / 2 ** 53 < p ? value : 0;
+  }
+  return i;
+}
+
 export class Generator {
+
   private mt = new Uint32Array(N);
   private index = N;
   private seedValue = 0n;
@@ -97,19 +132,17 @@ export class Generator {
 
   /** Regenerates the 624 words (the twister's "twist"). */
   private twist(): void {
-    const mt = this.mt;
-    let k = 0;
-    for (; k < N - M; k++) {
-      const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
-      mt[k] = mt[k + M] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
-    }
-    for (; k < N - 1; k++) {
-      const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
-      mt[k] = mt[k + M - N] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
-    }
-    const y = (mt[N - 1] & UPPER) | (mt[0] & LOWER);
-    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+    twistWords(this.mt);
     this.index = 0;
+  }
+
+  /**
+   * Runs `draw` on the twister's 624 words (which it updates in place) and the count already
+   * drawn from them; it returns the new count. For kernels that draw in bulk, such as a
+   * backend's bernoulliScaled, the same numbers as the methods here would give.
+   */
+  drawWith(draw: (mt: Uint32Array, index: number) => number): void {
+    this.index = draw(this.mt, this.index);
   }
 
   /** A uniform unsigned 32-bit integer (torch's generator->random()). */

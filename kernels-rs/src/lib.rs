@@ -9,6 +9,7 @@
 
 mod conv;
 mod conv_direct;
+mod dropout;
 mod elementwise;
 mod gemm;
 mod loss;

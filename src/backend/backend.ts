@@ -316,6 +316,16 @@ export interface Backend {
    *   param = param - lr * delta
    */
   adadeltaStep(o: AdadeltaOptions, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, accDelta: Float32Array): void;
+
+  /** out[i] = a[i] * b[i] (f32). Any of them may be the same array. */
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /**
+   * Dropout's mask as torch 1.13's CPU bernoulli_(p) draws it, scaled: out[i] = value where a
+   * 53-bit uniform (uniform_real_distribution<double>: two 32-bit draws, the high word first)
+   * is below p, else 0. The draws come from mt19937's 624 words `mt` (updated in place) of
+   * which `index` were already drawn (src/random.ts, Generator.drawWith); returns the new index.
+   */
+  bernoulliScaled(mt: Uint32Array, index: number, p: number, value: number, out: Float32Array): number;
 }
 
 /** Output size of a convolution window along one axis, as PyTorch computes it. */

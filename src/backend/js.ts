@@ -325,6 +325,7 @@ function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
 }
 
 import { batchNormForward, batchNormBackward } from './js-batch-norm';
+import { bernoulliScaledReference } from '../random';
 /** The f32 reference: every operation rounded to f32, in torch's order (see Backend.adadeltaStep). */
 function adadeltaStep(o: AdadeltaOptions, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, accDelta: Float32Array): void {
   const f = Math.fround;
@@ -371,4 +372,10 @@ export const jsBackend: Backend = {
   batchNormForward,
   batchNormBackward,
   adadeltaStep,
+  mul,
+  bernoulliScaled: bernoulliScaledReference,
 };
+
+function mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
+}

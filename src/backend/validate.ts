@@ -316,6 +316,18 @@ export function validateSameLength(op: string, arrays: Record<string, ArrayLike<
   }
 }
 
+export function validateMul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  validateSameLength('mul', { a, b, out });
+}
+
+/** mt19937's 624 words, an index in [0, 624], a probability. */
+export function validateBernoulliScaled(mt: Uint32Array, index: number, p: number): void {
+  checkLength('bernoulliScaled', 'mt', mt, 624, shape([624]));
+  checkInt('bernoulliScaled', 'index', index, 0);
+  if (index > 624) fail('bernoulliScaled', `index must be in [0, 624], got ${index}`);
+  if (!(p >= 0 && p <= 1)) fail('bernoulliScaled', `p must be in [0, 1], got ${p}`);
+}
+
 export function validateReluForward(x: Float32Array, y: Float32Array): void {
   validateSameLength('reluForward', { x, y });
 }
@@ -576,6 +588,14 @@ export function withValidation(backend: Backend): Backend {
     adadeltaStep(o, param, grad, squareAvg, accDelta) {
       validateAdadeltaStep(o, param, grad, squareAvg, accDelta);
       backend.adadeltaStep(o, param, grad, squareAvg, accDelta);
+    },
+    mul(a, b, out) {
+      validateMul(a, b, out);
+      backend.mul(a, b, out);
+    },
+    bernoulliScaled(mt, index, p, value, out) {
+      validateBernoulliScaled(mt, index, p);
+      return backend.bernoulliScaled(mt, index, p, value, out);
     },
   };
 }

@@ -39,6 +39,8 @@ export interface KernelExports {
     argmax: number, gradInput: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, gradY: number, gradX: number, n: number): void;
+  bernoulli_scaled(mt: number, index: number, p: number, value: number, out: number, n: number): number;
+  mul(a: number, b: number, out: number, n: number): void;
   bias_add(x: number, bias: number, outer: number, channels: number, inner: number): void;
   bias_backward(gradY: number, gradBias: number, outer: number, channels: number, inner: number): void;
   cross_entropy_forward(batch: number, classes: number, logits: number, targets: number,

@@ -18,7 +18,7 @@ import {
   validateConv2dBackwardWeight, validatePool2dGeometry, validateMaxPool2dForward,
   validateMaxPool2dBackward, validateReluForward, validateReluBackward, validateBiasAdd,
   validateBiasBackward, validateCrossEntropyForward, validateCrossEntropyBackward, validateSgdStep,
-  validateAxpy, validateSgdStepMany, validateAdamStepMany, validateBatchNormForward, validateBatchNormBackward, validateAdadeltaStep,
+  validateAxpy, validateMul, validateBernoulliScaled, validateSgdStepMany, validateAdamStepMany, validateBatchNormForward, validateBatchNormBackward, validateAdadeltaStep,
 } from './validate';
 import { KernelExports, kernelsLoaded, loadKernels, wasmSimdSupported } from './wasm-kernels';
 import { WasmMemory, ResidentStats } from './wasm-memory';
@@ -656,6 +656,37 @@ class WasmBackend implements Backend {
     this.get(ps, squareAvg);
     this.get(pa, accDelta);
     profEnd();
+  }
+
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    if (a.length !== out.length || b.length !== out.length) invalid('mul', () => validateMul(a, b, out));
+    profStart();
+    const [pa, pb, po] = this.at([a, b, out]);
+    this.put(pa, a);
+    this.put(pb, b);
+    profCopied();
+    this.k.mul(pa, pb, po, out.length);
+    profKernel('mul');
+    this.get(po, out);
+    profEnd();
+  }
+
+  bernoulliScaled(mt: Uint32Array, index: number, p: number, value: number, out: Float32Array): number {
+    if (mt.length !== 624 || !(index >= 0 && index <= 624) || !(p >= 0 && p <= 1)) {
+      invalid('bernoulliScaled', () => validateBernoulliScaled(mt, index, p));
+    }
+    // Staged bit for bit: an Int32Array view is copied as words, a Uint32Array would be converted.
+    const words = new Int32Array(mt.buffer, mt.byteOffset, mt.length);
+    profStart();
+    const [pm, po] = this.at([words, out]);
+    this.put(pm, words);
+    profCopied();
+    const next = this.k.bernoulli_scaled(pm, index, p, Math.fround(value), po, out.length);
+    profKernel('bernoulli_scaled');
+    this.get(pm, words);
+    this.get(po, out);
+    profEnd();
+    return next;
   }
 }
 

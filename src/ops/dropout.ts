@@ -9,6 +9,8 @@ import { Tensor } from '../tensor';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { Generator, defaultGenerator } from '../random';
 import { fail, floatData } from './util';
+import { getBackend } from '../backend';
+import { allocFloat32, emptyFloat32 } from '../storage';
 
 /** PyTorch's check of the probability, shared by F.dropout and nn.Dropout. */
 export function checkDropoutProbability(op: string, p: number): void {
@@ -26,9 +28,8 @@ interface DropoutState {
 const dropoutDef: OpDef<DropoutState> = {
   name: 'MulBackward0',
   backward(state, g) {
-    const m = state.mask.values;
-    const gi = new Float32Array(g.length);
-    for (let i = 0; i < gi.length; i++) gi[i] = g[i] * m[i];
+    const gi = emptyFloat32(g.length);
+    getBackend().mul(g, state.mask.values, gi);
     return [gi];
   },
 };
@@ -46,19 +47,18 @@ export function dropout(input: Tensor, p = 0.5, training = true, generator: Gene
 
 /** n draws of 0 (probability p) or 1 / (1 - p); all 0 for p = 1 (PyTorch special-cases it: 1 / (1 - p) would be infinite). */
 function drawMask(n: number, p: number, generator: Generator): Float32Array {
-  const mask = new Float32Array(n);
-  if (p < 1) {
-    // div_ by the number 1 - p divides by it as a float32.
-    const scale = Math.fround(1 / Math.fround(1 - p));
-    generator.fillBernoulli(mask, 1 - p);
-    for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) mask[i] = scale;
-  }
+  if (p === 1) return allocFloat32(n);
+  const mask = emptyFloat32(n);
+  // div_ by the number 1 - p divides by it as a float32.
+  const scale = Math.fround(1 / Math.fround(1 - p));
+  const backend = getBackend();
+  generator.drawWith((mt, index) => backend.bernoulliScaled(mt, index, 1 - p, scale, mask));
   return mask;
 }
 
 function multiplyByMask(input: Tensor, x: Float32Array, mask: Float32Array): Tensor {
-  const y = new Float32Array(x.length);
-  for (let i = 0; i < y.length; i++) y[i] = x[i] * mask[i];
+  const y = emptyFloat32(x.length);
+  getBackend().mul(x, mask, y);
   const out = new Tensor(y, input.shape);
   if (needsGrad(input)) record(dropoutDef, out, [input], { mask: save(new Tensor(mask, input.shape)) });
   return out;
@@ -97,12 +97,12 @@ export function dropout2d(input: Tensor, p = 0.5, training = true, generator: Ge
       'dropout behavior, please switch to using dropout1d instead.');
   }
   if (!training || p === 0 || x.length === 0) return input;
-  if (p === 1) return multiplyByMask(input, x, new Float32Array(x.length)); // as PyTorch, before the shape check
+  if (p === 1) return multiplyByMask(input, x, allocFloat32(x.length)); // as PyTorch, before the shape check
   if (ndim < 2) fail('dropout2d', 'Feature dropout requires at least 2 dimensions in the input');
   const features = input.shape[0] * input.shape[1];
   const perFeature = drawMask(features, p, generator);
   const inner = x.length / features;
-  const mask = new Float32Array(x.length);
+  const mask = emptyFloat32(x.length);
   for (let f = 0; f < features; f++) mask.fill(perFeature[f], f * inner, (f + 1) * inner);
   return multiplyByMask(input, x, mask);
 }
