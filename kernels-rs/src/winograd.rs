@@ -113,6 +113,12 @@ impl Geo {
     fn chunk_tiles(&self) -> usize {
         self.rows * self.tw4
     }
+    /// Floats between the transform-index planes of a chunk of `ch` channels: one cache line
+    /// more than the plane, so that the 16 planes a tile transform writes (or reads) at once do
+    /// not all map to one L1 set (ch x 64 tiles x 4 bytes is a multiple of 4 KB at 16 channels).
+    fn xi_stride(&self, ch: usize) -> usize {
+        ch * self.chunk_tiles() + 16
+    }
 }
 
 /// Zero-padded copy of `ch` planes h x w at (pad_t, pad_l) in planes of ph x pw.
@@ -156,7 +162,7 @@ unsafe fn transform_weights(weight: *const f32, o_n: usize, c_n: usize, u: *mut 
 /// V[xi][c][t] = (B^T d B)[xi] for the tiles of tile rows ty0.. of one padded image.
 unsafe fn transform_input(g: &Geo, src: *const f32, ty0: usize, rows: usize, v: *mut f32) {
     let tc = g.chunk_tiles();
-    let stride_xi = g.c * tc;
+    let stride_xi = g.xi_stride(g.c);
     for c in 0..g.c {
         let plane = src.add(c * g.src_plane());
         for r in 0..rows {
@@ -192,7 +198,7 @@ unsafe fn transform_input(g: &Geo, src: *const f32, ty0: usize, rows: usize, v: 
 /// Z[xi][o][t] = (A dY A^T)[xi] for the tiles of tile rows ty0.. of one padded gradOutput.
 unsafe fn transform_grad_output(g: &Geo, go: *const f32, ty0: usize, rows: usize, z: *mut f32) {
     let tc = g.chunk_tiles();
-    let stride_xi = g.o * tc;
+    let stride_xi = g.xi_stride(g.o);
     for o in 0..g.o {
         let plane = go.add(o * g.grad_plane());
         for r in 0..rows {
@@ -253,7 +259,7 @@ unsafe fn store_row8(row: *mut f32, x0: usize, out_w: usize, lo: v128, hi: v128)
 /// out[o] tiles of tile rows ty0.. = A^T M A (+ bias), cropped to out_h x out_w.
 unsafe fn transform_output(g: &Geo, m: *const f32, ty0: usize, rows: usize, bias: *const f32, out: *mut f32) {
     let tc = g.chunk_tiles();
-    let stride_xi = g.o * tc;
+    let stride_xi = g.xi_stride(g.o);
     for o in 0..g.o {
         let vb = f32x4_splat(if bias.is_null() { 0.0 } else { *bias.add(o) });
         let plane = out.add(o * g.out_h * g.out_w);
@@ -296,7 +302,7 @@ unsafe fn transform_output(g: &Geo, m: *const f32, ty0: usize, rows: usize, bias
 /// left this pass ~2x slower than the forward at 16 channels.)
 unsafe fn transform_grad_input(g: &Geo, n: *const f32, ty0: usize, rows: usize, gi: *mut f32) {
     let tc = g.chunk_tiles();
-    let stride_xi = g.c * tc;
+    let stride_xi = g.xi_stride(g.c);
     let zero = f32x4_splat(0.0);
     for c in 0..g.c {
         let plane = gi.add(c * g.src_plane());
@@ -357,15 +363,15 @@ pub unsafe fn forward(
     let u = TU.get(16 * g.o * g.c);
     transform_weights(weight, g.o, g.c, u);
     let src = SRC.get(g.c * g.src_plane() + 16);
-    let v = TV.get(16 * g.c * tc);
-    let m = TM.get(16 * g.o * tc);
+    let v = TV.get(16 * g.xi_stride(g.c));
+    let m = TM.get(16 * g.xi_stride(g.o));
     for n in 0..batch {
         pad_into(input.add(n * g.c * g.h * g.w), g.c, g.h, g.w, g.pad_t, g.pad_l, g.hs, g.ws, src);
         let out = output.add(n * g.o * g.out_h * g.out_w);
         for (ty0, rows) in chunks(&g) {
             transform_input(&g, src, ty0, rows, v);
             for xi in 0..16 {
-                gemm_nn(g.o, rows * g.tw4, g.c, u.add(xi * g.o * g.c), g.c, v.add(xi * g.c * tc), tc, m.add(xi * g.o * tc), tc, false);
+                gemm_nn(g.o, rows * g.tw4, g.c, u.add(xi * g.o * g.c), g.c, v.add(xi * g.xi_stride(g.c)), tc, m.add(xi * g.xi_stride(g.o)), tc, false);
             }
             transform_output(&g, m, ty0, rows, bias, out);
         }
@@ -393,15 +399,15 @@ pub unsafe fn backward_input(
     }
     let gi = SRC.get(g.c * g.src_plane() + 16);
     let go = GRAD.get(g.o * g.grad_plane() + 16);
-    let z = TM.get(16 * g.o * tc);
-    let nt = TV.get(16 * g.c * tc);
+    let z = TM.get(16 * g.xi_stride(g.o));
+    let nt = TV.get(16 * g.xi_stride(g.c));
     for n in 0..batch {
         pad_into(grad_output.add(n * g.o * g.out_h * g.out_w), g.o, g.out_h, g.out_w, 0, 0, 2 * g.th, g.gw, go);
         crate::elementwise::fill_raw(gi, g.c * g.src_plane() + 16, 0.0);
         for (ty0, rows) in chunks(&g) {
             transform_grad_output(&g, go, ty0, rows, z);
             for xi in 0..16 {
-                gemm_nn(g.c, rows * g.tw4, g.o, ut.add(xi * g.o * g.c), g.o, z.add(xi * g.o * tc), tc, nt.add(xi * g.c * tc), tc, false);
+                gemm_nn(g.c, rows * g.tw4, g.o, ut.add(xi * g.o * g.c), g.o, z.add(xi * g.xi_stride(g.o)), tc, nt.add(xi * g.xi_stride(g.c)), tc, false);
             }
             transform_grad_input(&g, nt, ty0, rows, gi);
         }
@@ -450,8 +456,8 @@ pub unsafe fn backward_weight(
     crate::elementwise::fill_raw(du, 16 * oc, 0.0);
     let src = SRC.get(g.c * g.src_plane() + 16);
     let go = GRAD.get(g.o * g.grad_plane() + 16);
-    let v = TV.get(16 * g.c * tc);
-    let z = TM.get(16 * g.o * tc);
+    let v = TV.get(16 * g.xi_stride(g.c));
+    let z = TM.get(16 * g.xi_stride(g.o));
     let vt = TVT.get(tc * c4);
     for n in 0..batch {
         pad_into(input.add(n * g.c * g.h * g.w), g.c, g.h, g.w, g.pad_t, g.pad_l, g.hs, g.ws, src);
@@ -461,8 +467,8 @@ pub unsafe fn backward_weight(
             transform_grad_output(&g, go, ty0, rows, z);
             let tiles = rows * g.tw4;
             for xi in 0..16 {
-                transpose_chunk(v.add(xi * g.c * tc), g.c, tc, tiles, c4, vt);
-                gemm_nn(g.o, c4, tiles, z.add(xi * g.o * tc), tc, vt, c4, du.add(xi * oc), c4, true);
+                transpose_chunk(v.add(xi * g.xi_stride(g.c)), g.c, tc, tiles, c4, vt);
+                gemm_nn(g.o, c4, tiles, z.add(xi * g.xi_stride(g.o)), tc, vt, c4, du.add(xi * oc), c4, true);
             }
         }
     }
