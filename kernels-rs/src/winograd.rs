@@ -47,9 +47,10 @@ pub enum Pass {
 /// Whether the Winograd path takes this convolution: 3x3, stride 1, no dilation, one group,
 /// padding 0..2, an output of at least 2x2, and enough channels for the transforms and the
 /// short gemms (K = channels) to pay. Break-even measured against conv_direct.rs, A/B in one
-/// process (kernels-rs/README.md): backward-input wins from 16 channels on both sides;
-/// forward from in_c * out_c >= 32 * 32 (at 16 x 16 channels it is ~1.2x slower); backward-
-/// weight from in_c * out_c >= 32 * 64 (slower at 16 x 16 and 32 x 32).
+/// process (kernels-rs/README.md): forward and backward-input win from 16 channels on both
+/// sides; backward-weight from in_c * out_c >= 16 * 32, and at 16 x 16 only on planes of 256
+/// outputs or more whose rows are whole groups of 4 tiles (out_w % 8 == 0: at 8x8 outputs,
+/// or 26x26 with 3 of 16 tile columns padding, direct measured faster).
 #[allow(clippy::too_many_arguments)]
 pub fn applies(
     pass: Pass, in_c: usize, out_c: usize, k_h: usize, k_w: usize, stride_h: usize, stride_w: usize,
@@ -59,9 +60,8 @@ pub fn applies(
         && in_c >= 16
         && out_c >= 16
         && match pass {
-            Pass::BackwardInput => true,
-            Pass::Forward => in_c * out_c >= 32 * 32,
-            Pass::BackwardWeight => in_c * out_c >= 32 * 64,
+            Pass::BackwardInput | Pass::Forward => true,
+            Pass::BackwardWeight => in_c * out_c >= 16 * 32 || (out_h * out_w >= 256 && out_w % 8 == 0),
         }
 }
 
