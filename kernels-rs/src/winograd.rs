@@ -296,10 +296,12 @@ unsafe fn transform_output(g: &Geo, m: *const f32, ty0: usize, rows: usize, bias
 
 /// Adds B N B^T of the chunk's tiles into the padded gradInput planes. Tiles overlap by 2
 /// columns: a tile's last two columns (e2, e3) land on the next tile's first two, so they are
-/// shifted one tile along (carried across groups of 4 tiles) and added to e0, e1 before one
-/// aligned read-modify-write per 4 columns. (Adding them with their own overlapping vector
+/// shifted one tile along (carried across groups of 4 tiles) and both contributions are added
+/// in registers before one aligned read-modify-write per 4 columns. (Overlapping f32x4
 /// read-modify-writes made each load straddle two pending stores, a store-forwarding stall that
-/// left this pass ~2x slower than the forward at 16 channels.)
+/// left this pass ~2x slower than the forward at 16 channels.) Each column still receives its
+/// two terms in the order of those overlapping writes (the previous tile's e2 first at a
+/// group's first column pair, e0 first elsewhere), so results are bit for bit as before.
 unsafe fn transform_grad_input(g: &Geo, n: *const f32, ty0: usize, rows: usize, gi: *mut f32) {
     let tc = g.chunk_tiles();
     let stride_xi = g.xi_stride(g.c);
@@ -308,8 +310,8 @@ unsafe fn transform_grad_input(g: &Geo, n: *const f32, ty0: usize, rows: usize, 
         let plane = gi.add(c * g.src_plane());
         for r in 0..rows {
             let base = plane.add(2 * (ty0 + r) * g.ws);
-            // e2, e3 of the previous group's tiles, per tile row a.
-            let mut carry = [[zero; 2]; 4];
+            // Per tile row a: the previous group's (e2, e3) columns, interleaved, of its last 2 tiles.
+            let mut carry = [zero; 4];
             for tx0 in (0..g.tw4).step_by(4) {
                 let nn = load16(n.add(c * tc + r * g.tw4 + tx0), stride_xi);
                 let mut t = [[zero; 4]; 4];
@@ -324,27 +326,27 @@ unsafe fn transform_grad_input(g: &Geo, n: *const f32, ty0: usize, rows: usize, 
                     let e1 = f32x4_add(f32x4_sub(ta[1], ta[2]), ta[3]);
                     let e2 = f32x4_add(f32x4_sub(ta[1], ta[0]), ta[2]);
                     let e3 = f32x4_neg(ta[3]);
-                    let c0 = f32x4_add(e0, i32x4_shuffle::<3, 4, 5, 6>(carry[a][0], e2));
-                    let c1 = f32x4_add(e1, i32x4_shuffle::<3, 4, 5, 6>(carry[a][1], e3));
-                    carry[a] = [e2, e3];
+                    // Columns 0..8 of the group: (e0, e1) per tile, (e2, e3) one tile along.
+                    let (e01_lo, e01_hi) = (i32x4_shuffle::<0, 4, 1, 5>(e0, e1), i32x4_shuffle::<2, 6, 3, 7>(e0, e1));
+                    let (e23_lo, e23_hi) = (i32x4_shuffle::<0, 4, 1, 5>(e2, e3), i32x4_shuffle::<2, 6, 3, 7>(e2, e3));
+                    let sh_lo = i32x4_shuffle::<2, 3, 4, 5>(carry[a], e23_lo);
+                    let sh_hi = i32x4_shuffle::<2, 3, 4, 5>(e23_lo, e23_hi);
+                    carry[a] = e23_hi;
                     let row = base.add(a * g.ws + 2 * tx0);
-                    add4(row, i32x4_shuffle::<0, 4, 1, 5>(c0, c1));
-                    add4(row.add(4), i32x4_shuffle::<2, 6, 3, 7>(c0, c1));
+                    let first = i32x4_shuffle::<0, 1, 6, 7>(sh_lo, e01_lo);
+                    let second = i32x4_shuffle::<4, 5, 2, 3>(sh_lo, e01_lo);
+                    store4(row, f32x4_add(f32x4_add(load4(row), first), second));
+                    store4(row.add(4), f32x4_add(f32x4_add(load4(row.add(4)), e01_hi), sh_hi));
                 }
             }
             // The last tile's e2, e3 (columns 2 tw4 and 2 tw4 + 1; ws = 2 tw4 + 4).
             for (a, ca) in carry.iter().enumerate() {
                 let row = base.add(a * g.ws + 2 * g.tw4);
-                *row += f32x4_extract_lane::<3>(ca[0]);
-                *row.add(1) += f32x4_extract_lane::<3>(ca[1]);
+                *row += f32x4_extract_lane::<2>(*ca);
+                *row.add(1) += f32x4_extract_lane::<3>(*ca);
             }
         }
     }
-}
-
-#[inline(always)]
-unsafe fn add4(p: *mut f32, v: v128) {
-    store4(p, f32x4_add(load4(p), v));
 }
 
 /// Tile rows [ty0, ty0 + rows) for each chunk of the image.
