@@ -408,6 +408,9 @@ const forcedPathCases: ConvCase[] = [
   { batch: 1, inChannels: 6, inHeight: 4, inWidth: 4, outChannels: 512, kernelSize: 3, padding: 1 },
   { batch: 2, inChannels: 32, inHeight: 26, inWidth: 26, outChannels: 64, kernelSize: 3 },
   { batch: 1, inChannels: 6, inHeight: 14, inWidth: 14, outChannels: 16, kernelSize: 5 },
+  // ResNet-20's 16-channel padded layer (F(2x2) from 16 channels): whole groups of 4 tiles
+  // per tile row, several groups carrying backward-input's overlapping columns.
+  { batch: 2, inChannels: 16, inHeight: 16, inWidth: 16, outChannels: 16, kernelSize: 3, padding: 1 },
   // F(4x4, 3x3) (unpadded forwards from 32 input channels): partial last tiles (sizes not
   // multiples of 4), tile rows of 1-3 tiles, groups of 4 tiles straddling tile rows, several
   // chunks, 2x2 and 3x3 outputs, 512 channels.

@@ -47,9 +47,10 @@ pub enum Pass {
 /// Whether the Winograd path takes this convolution: 3x3, stride 1, no dilation, one group,
 /// padding 0..2, an output of at least 2x2, and enough channels for the transforms and the
 /// short gemms (K = channels) to pay. Break-even measured against conv_direct.rs, A/B in one
-/// process (kernels-rs/README.md): backward-input wins from 16 channels on both sides;
-/// forward from in_c * out_c >= 32 * 32 (at 16 x 16 channels it is ~1.2x slower); backward-
-/// weight from in_c * out_c >= 32 * 64 (slower at 16 x 16 and 32 x 32).
+/// process (kernels-rs/README.md): forward and backward-input win from 16 channels on both
+/// sides; backward-weight from in_c * out_c >= 16 * 32, and at 16 x 16 only on planes of 256
+/// outputs or more whose rows are whole groups of 4 tiles (out_w % 8 == 0: at 8x8 outputs,
+/// or 26x26 with 3 of 16 tile columns padding, direct measured faster).
 #[allow(clippy::too_many_arguments)]
 pub fn applies(
     pass: Pass, in_c: usize, out_c: usize, k_h: usize, k_w: usize, stride_h: usize, stride_w: usize,
@@ -59,9 +60,8 @@ pub fn applies(
         && in_c >= 16
         && out_c >= 16
         && match pass {
-            Pass::BackwardInput => true,
-            Pass::Forward => in_c * out_c >= 32 * 32,
-            Pass::BackwardWeight => in_c * out_c >= 32 * 64,
+            Pass::BackwardInput | Pass::Forward => true,
+            Pass::BackwardWeight => in_c * out_c >= 16 * 32 || (out_h * out_w >= 256 && out_w % 8 == 0),
         }
 }
 
@@ -113,6 +113,12 @@ impl Geo {
     fn chunk_tiles(&self) -> usize {
         self.rows * self.tw4
     }
+    /// Floats between the transform-index planes of a chunk of `ch` channels: one cache line
+    /// more than the plane, so that the 16 planes a tile transform writes (or reads) at once do
+    /// not all map to one L1 set (ch x 64 tiles x 4 bytes is a multiple of 4 KB at 16 channels).
+    fn xi_stride(&self, ch: usize) -> usize {
+        ch * self.chunk_tiles() + 16
+    }
 }
 
 /// Zero-padded copy of `ch` planes h x w at (pad_t, pad_l) in planes of ph x pw.
@@ -156,7 +162,7 @@ unsafe fn transform_weights(weight: *const f32, o_n: usize, c_n: usize, u: *mut 
 /// V[xi][c][t] = (B^T d B)[xi] for the tiles of tile rows ty0.. of one padded image.
 unsafe fn transform_input(g: &Geo, src: *const f32, ty0: usize, rows: usize, v: *mut f32) {
     let tc = g.chunk_tiles();
-    let stride_xi = g.c * tc;
+    let stride_xi = g.xi_stride(g.c);
     for c in 0..g.c {
         let plane = src.add(c * g.src_plane());
         for r in 0..rows {
@@ -192,7 +198,7 @@ unsafe fn transform_input(g: &Geo, src: *const f32, ty0: usize, rows: usize, v: 
 /// Z[xi][o][t] = (A dY A^T)[xi] for the tiles of tile rows ty0.. of one padded gradOutput.
 unsafe fn transform_grad_output(g: &Geo, go: *const f32, ty0: usize, rows: usize, z: *mut f32) {
     let tc = g.chunk_tiles();
-    let stride_xi = g.o * tc;
+    let stride_xi = g.xi_stride(g.o);
     for o in 0..g.o {
         let plane = go.add(o * g.grad_plane());
         for r in 0..rows {
@@ -253,7 +259,7 @@ unsafe fn store_row8(row: *mut f32, x0: usize, out_w: usize, lo: v128, hi: v128)
 /// out[o] tiles of tile rows ty0.. = A^T M A (+ bias), cropped to out_h x out_w.
 unsafe fn transform_output(g: &Geo, m: *const f32, ty0: usize, rows: usize, bias: *const f32, out: *mut f32) {
     let tc = g.chunk_tiles();
-    let stride_xi = g.o * tc;
+    let stride_xi = g.xi_stride(g.o);
     for o in 0..g.o {
         let vb = f32x4_splat(if bias.is_null() { 0.0 } else { *bias.add(o) });
         let plane = out.add(o * g.out_h * g.out_w);
@@ -288,42 +294,59 @@ unsafe fn transform_output(g: &Geo, m: *const f32, ty0: usize, rows: usize, bias
     }
 }
 
-/// Adds B N B^T of the chunk's tiles into the padded gradInput planes (tiles overlap by 2).
+/// Adds B N B^T of the chunk's tiles into the padded gradInput planes. Tiles overlap by 2
+/// columns: a tile's last two columns (e2, e3) land on the next tile's first two, so they are
+/// shifted one tile along (carried across groups of 4 tiles) and both contributions are added
+/// in registers before one aligned read-modify-write per 4 columns. (Overlapping f32x4
+/// read-modify-writes made each load straddle two pending stores, a store-forwarding stall that
+/// left this pass ~2x slower than the forward at 16 channels.) Each column still receives its
+/// two terms in the order of those overlapping writes (the previous tile's e2 first at a
+/// group's first column pair, e0 first elsewhere), so results are bit for bit as before.
 unsafe fn transform_grad_input(g: &Geo, n: *const f32, ty0: usize, rows: usize, gi: *mut f32) {
     let tc = g.chunk_tiles();
-    let stride_xi = g.c * tc;
+    let stride_xi = g.xi_stride(g.c);
+    let zero = f32x4_splat(0.0);
     for c in 0..g.c {
         let plane = gi.add(c * g.src_plane());
         for r in 0..rows {
+            let base = plane.add(2 * (ty0 + r) * g.ws);
+            // Per tile row a: the previous group's (e2, e3) columns, interleaved, of its last 2 tiles.
+            let mut carry = [zero; 4];
             for tx0 in (0..g.tw4).step_by(4) {
                 let nn = load16(n.add(c * tc + r * g.tw4 + tx0), stride_xi);
-                let mut t = [[f32x4_splat(0.0); 4]; 4];
+                let mut t = [[zero; 4]; 4];
                 for j in 0..4 {
                     t[0][j] = nn[0][j];
                     t[1][j] = f32x4_add(f32x4_sub(nn[1][j], nn[2][j]), nn[3][j]);
                     t[2][j] = f32x4_add(f32x4_sub(nn[1][j], nn[0][j]), nn[2][j]);
                     t[3][j] = f32x4_neg(nn[3][j]);
                 }
-                let base = plane.add(2 * (ty0 + r) * g.ws + 2 * tx0);
                 for (a, ta) in t.iter().enumerate() {
                     let e0 = ta[0];
                     let e1 = f32x4_add(f32x4_sub(ta[1], ta[2]), ta[3]);
                     let e2 = f32x4_add(f32x4_sub(ta[1], ta[0]), ta[2]);
                     let e3 = f32x4_neg(ta[3]);
-                    let row = base.add(a * g.ws);
-                    add4(row, i32x4_shuffle::<0, 4, 1, 5>(e0, e1));
-                    add4(row.add(4), i32x4_shuffle::<2, 6, 3, 7>(e0, e1));
-                    add4(row.add(2), i32x4_shuffle::<0, 4, 1, 5>(e2, e3));
-                    add4(row.add(6), i32x4_shuffle::<2, 6, 3, 7>(e2, e3));
+                    // Columns 0..8 of the group: (e0, e1) per tile, (e2, e3) one tile along.
+                    let (e01_lo, e01_hi) = (i32x4_shuffle::<0, 4, 1, 5>(e0, e1), i32x4_shuffle::<2, 6, 3, 7>(e0, e1));
+                    let (e23_lo, e23_hi) = (i32x4_shuffle::<0, 4, 1, 5>(e2, e3), i32x4_shuffle::<2, 6, 3, 7>(e2, e3));
+                    let sh_lo = i32x4_shuffle::<2, 3, 4, 5>(carry[a], e23_lo);
+                    let sh_hi = i32x4_shuffle::<2, 3, 4, 5>(e23_lo, e23_hi);
+                    carry[a] = e23_hi;
+                    let row = base.add(a * g.ws + 2 * tx0);
+                    let first = i32x4_shuffle::<0, 1, 6, 7>(sh_lo, e01_lo);
+                    let second = i32x4_shuffle::<4, 5, 2, 3>(sh_lo, e01_lo);
+                    store4(row, f32x4_add(f32x4_add(load4(row), first), second));
+                    store4(row.add(4), f32x4_add(f32x4_add(load4(row.add(4)), e01_hi), sh_hi));
                 }
+            }
+            // The last tile's e2, e3 (columns 2 tw4 and 2 tw4 + 1; ws = 2 tw4 + 4).
+            for (a, ca) in carry.iter().enumerate() {
+                let row = base.add(a * g.ws + 2 * g.tw4);
+                *row += f32x4_extract_lane::<2>(*ca);
+                *row.add(1) += f32x4_extract_lane::<3>(*ca);
             }
         }
     }
-}
-
-#[inline(always)]
-unsafe fn add4(p: *mut f32, v: v128) {
-    store4(p, f32x4_add(load4(p), v));
 }
 
 /// Tile rows [ty0, ty0 + rows) for each chunk of the image.
@@ -342,15 +365,15 @@ pub unsafe fn forward(
     let u = TU.get(16 * g.o * g.c);
     transform_weights(weight, g.o, g.c, u);
     let src = SRC.get(g.c * g.src_plane() + 16);
-    let v = TV.get(16 * g.c * tc);
-    let m = TM.get(16 * g.o * tc);
+    let v = TV.get(16 * g.xi_stride(g.c));
+    let m = TM.get(16 * g.xi_stride(g.o));
     for n in 0..batch {
         pad_into(input.add(n * g.c * g.h * g.w), g.c, g.h, g.w, g.pad_t, g.pad_l, g.hs, g.ws, src);
         let out = output.add(n * g.o * g.out_h * g.out_w);
         for (ty0, rows) in chunks(&g) {
             transform_input(&g, src, ty0, rows, v);
             for xi in 0..16 {
-                gemm_nn(g.o, rows * g.tw4, g.c, u.add(xi * g.o * g.c), g.c, v.add(xi * g.c * tc), tc, m.add(xi * g.o * tc), tc, false);
+                gemm_nn(g.o, rows * g.tw4, g.c, u.add(xi * g.o * g.c), g.c, v.add(xi * g.xi_stride(g.c)), tc, m.add(xi * g.xi_stride(g.o)), tc, false);
             }
             transform_output(&g, m, ty0, rows, bias, out);
         }
@@ -378,15 +401,15 @@ pub unsafe fn backward_input(
     }
     let gi = SRC.get(g.c * g.src_plane() + 16);
     let go = GRAD.get(g.o * g.grad_plane() + 16);
-    let z = TM.get(16 * g.o * tc);
-    let nt = TV.get(16 * g.c * tc);
+    let z = TM.get(16 * g.xi_stride(g.o));
+    let nt = TV.get(16 * g.xi_stride(g.c));
     for n in 0..batch {
         pad_into(grad_output.add(n * g.o * g.out_h * g.out_w), g.o, g.out_h, g.out_w, 0, 0, 2 * g.th, g.gw, go);
         crate::elementwise::fill_raw(gi, g.c * g.src_plane() + 16, 0.0);
         for (ty0, rows) in chunks(&g) {
             transform_grad_output(&g, go, ty0, rows, z);
             for xi in 0..16 {
-                gemm_nn(g.c, rows * g.tw4, g.o, ut.add(xi * g.o * g.c), g.o, z.add(xi * g.o * tc), tc, nt.add(xi * g.c * tc), tc, false);
+                gemm_nn(g.c, rows * g.tw4, g.o, ut.add(xi * g.o * g.c), g.o, z.add(xi * g.xi_stride(g.o)), tc, nt.add(xi * g.xi_stride(g.c)), tc, false);
             }
             transform_grad_input(&g, nt, ty0, rows, gi);
         }
@@ -435,8 +458,8 @@ pub unsafe fn backward_weight(
     crate::elementwise::fill_raw(du, 16 * oc, 0.0);
     let src = SRC.get(g.c * g.src_plane() + 16);
     let go = GRAD.get(g.o * g.grad_plane() + 16);
-    let v = TV.get(16 * g.c * tc);
-    let z = TM.get(16 * g.o * tc);
+    let v = TV.get(16 * g.xi_stride(g.c));
+    let z = TM.get(16 * g.xi_stride(g.o));
     let vt = TVT.get(tc * c4);
     for n in 0..batch {
         pad_into(input.add(n * g.c * g.h * g.w), g.c, g.h, g.w, g.pad_t, g.pad_l, g.hs, g.ws, src);
@@ -446,8 +469,8 @@ pub unsafe fn backward_weight(
             transform_grad_output(&g, go, ty0, rows, z);
             let tiles = rows * g.tw4;
             for xi in 0..16 {
-                transpose_chunk(v.add(xi * g.c * tc), g.c, tc, tiles, c4, vt);
-                gemm_nn(g.o, c4, tiles, z.add(xi * g.o * tc), tc, vt, c4, du.add(xi * oc), c4, true);
+                transpose_chunk(v.add(xi * g.xi_stride(g.c)), g.c, tc, tiles, c4, vt);
+                gemm_nn(g.o, c4, tiles, z.add(xi * g.xi_stride(g.o)), tc, vt, c4, du.add(xi * oc), c4, true);
             }
         }
     }
