@@ -417,20 +417,28 @@ function describe(x: unknown): string {
 /** Leaf gradients of at most this many elements (64 bytes, V8's on-heap typed arrays) stay on the JS heap. */
 const TINY_GRAD_ELEMENTS = 16;
 
+/**
+ * The array a leaf's first gradient is kept in: the gradient's own array when it is the
+ * engine's and lives where the kernels read it in place; a JS-heap one (a small backward's
+ * `new Float32Array`) is copied into the backend's memory once here, instead of being staged by
+ * the optimizer's kernel every step. A tiny gradient (a 0-d parameter's) stays on the JS heap:
+ * a resident one costs a registration with the collector per backward (setToNone drops it every
+ * step), more than the optimizer's kernel pays to stage a few elements.
+ */
+function leafGradArray(g: PendingGrad): Float32Array {
+  if (g.data.length <= TINY_GRAD_ELEMENTS) {
+    return g.owned && residentBlock(g.data) === undefined ? g.data : new Float32Array(g.data);
+  }
+  const readInPlace = g.owned && (getBackend().name !== 'wasm' || residentBlock(g.data) !== undefined);
+  return readInPlace ? g.data : copyOf(g.data);
+}
+
 function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
   const hooked = leaf._hooks !== null && leaf._hooks.length > 0;
   const g = runHooks(leaf._hooks, pending, leaf.shape);
   const existing = leaf._peekGrad();
   if (existing === null) {
-    // The gradient's own array when it is the engine's and lives where the kernels read it in
-    // place; a JS-heap one (a small backward's `new Float32Array`) is copied into the
-    // backend's memory once here, instead of being staged by the optimizer's kernel every step.
-    // A tiny gradient (a 0-d parameter's) stays on the JS heap: a resident one costs a
-    // registration with the collector per backward (setToNone drops it every step), more than
-    // the optimizer's kernel pays to stage a few elements.
-    const tiny = g.data.length <= TINY_GRAD_ELEMENTS;
-    const data = tiny ? (g.owned && residentBlock(g.data) === undefined ? g.data : new Float32Array(g.data))
-      : g.owned && (getBackend().name !== 'wasm' || residentBlock(g.data) !== undefined) ? g.data : copyOf(g.data);
+    const data = leafGradArray(g);
     persist(data); // a parameter's gradient outlives any scope the backward runs in
     // A hook saw the values (and may keep the tensor it got): then zeroGrad must not free them.
     leaf._setGrad(new Tensor(data, leaf.shape), hooked);
