@@ -20,24 +20,28 @@ import { ZOO } from './lib/zoo-models';
 import { scope } from '../src/scope';
 
 // Strict: an unknown or misspelt flag (e.g. --batches) is refused, not silently ignored.
-let flags: Record<string, string | undefined>;
+let flags: Record<string, string | boolean | undefined>;
 try {
   flags = parseArgs({
     args: process.argv.slice(2),
     strict: true,
     allowPositionals: false,
-    options: { model: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, backend: { type: 'string' } },
-  }).values as Record<string, string | undefined>;
+    options: {
+      model: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, backend: { type: 'string' },
+      scope: { type: 'boolean' },
+    },
+  }).values as Record<string, string | boolean | undefined>;
 } catch (e) {
-  process.stderr.write(`profile-step: ${(e as Error).message}\nFlags: --model ZOO_ID --batch N --steps N --rounds N --backend wasm|js\n`);
+  process.stderr.write(`profile-step: ${(e as Error).message}\nFlags: --model ZOO_ID --batch N --steps N --rounds N --backend wasm|js --scope\n`);
   process.exit(2);
 }
 
 function arg(name: string, fallback: string): string {
-  return flags[name] ?? fallback;
+  const v = flags[name];
+  return typeof v === 'string' ? v : fallback;
 }
 
-const scoped = process.argv.includes('--scope');
+const scoped = flags.scope === true;
 setBackend(arg('backend', 'wasm'));
 const zoo = flags.model === undefined ? null : ZOO.find((z) => z.id === flags.model);
 if (zoo === undefined) {
