@@ -35,6 +35,8 @@ export type Edge = Node | Tensor | null;
  */
 export class SavedTensor {
   version: number;
+  /** Made by the op only for this state (see saveOwned): freed with it. */
+  owned = false;
   constructor(public tensor: Tensor, /** Output of the node that saves it (for the error message). */ readonly outputOf: string | null = null) {
     this.version = tensor._versionCounter.value;
   }
@@ -43,6 +45,7 @@ export class SavedTensor {
   _replace(t: Tensor): void {
     this.tensor = t;
     this.version = t._versionCounter.value;
+    this.owned = false;
   }
 
   get values(): Float32Array {
@@ -79,6 +82,20 @@ export class SavedTensor {
 /** Saves `t` for backward: use it in an op's state. */
 export function save(t: Tensor): SavedTensor {
   return new SavedTensor(t);
+}
+
+/**
+ * Saves a tensor the op made only for its state, over an array it allocated (max-pool's argmax
+ * indices, a dropout mask, cross-entropy's log-probabilities): nothing else can reach its
+ * memory, so the engine frees it as it drops the state after backward, instead of leaving it
+ * to the garbage collector (on the wasm backend every byte left to the collector brings the
+ * next forced collection closer; see backend/wasm-memory.ts). Never use it for a tensor that
+ * is also returned or was passed in.
+ */
+export function saveOwned(t: Tensor): SavedTensor {
+  const saved = new SavedTensor(t);
+  saved.owned = true;
+  return saved;
 }
 
 /** A differentiable op's backward half. `S` is the typed state its forward keeps. */
@@ -195,6 +212,7 @@ export class Node {
     }
     // Nodes without saved tensors stay usable, as in PyTorch.
     if (!retainGraph && this.saved.length > 0) {
+      for (const saved of this.saved) if (saved.owned) getBackend().release(saved.tensor._storage.data, true);
       this.state = null;
       this.saved.length = 0;
       this.released = true;

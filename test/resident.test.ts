@@ -17,6 +17,10 @@ import { allocFloat32 } from '../src/storage';
 import { Net } from '../src/models/seedNet';
 import { CrossEntropyLoss } from '../src/nn';
 import { SGD, Adam } from '../src/optim';
+import { noGrad } from '../src/autograd';
+import { maxPool2d } from '../src/ops/pool';
+import { dropout } from '../src/ops/dropout';
+import { crossEntropy } from '../src/ops/loss';
 
 const wasm = () => createWasmBackend();
 const stats = () => wasmResidentStats()!;
@@ -118,7 +122,7 @@ describe('resident arrays', () => {
     });
   });
 
-  test('a backward pass leaves nothing resident but the gradients it made (tiny ones on the JS heap)', () => {
+  test('a backward pass leaves nothing resident but the gradients it made (tiny ones on the JS heap), and frees pool indices', () => {
     manualSeed(6);
     const net = new Net(3);
     const loss = new CrossEntropyLoss().forward(net.forward(randn(16, 3, 32, 32)), randint(0, 10, [16]));
@@ -130,7 +134,9 @@ describe('resident arrays', () => {
     expect(params.filter(tiny).length).toBe(3);
     const gradBytes = params.filter((p) => !tiny(p)).reduce((n, p) => n + 4 * p.numel, 0);
     expect(params.every((p) => owns(p.grad!._dense()) === !tiny(p))).toBe(true);
-    expect(stats().residentBytes - before).toBe(gradBytes);
+    // conv1's pooling indices [16, 6, 14, 14] (int32, a block of their own) went with the graph;
+    // conv2's are carved from a shared nursery chunk, freed with it by the collector.
+    expect(stats().residentBytes - before).toBe(gradBytes - 4 * 16 * 6 * 14 * 14);
   });
 
   test('a subarray of a resident tensor keeps its block alive after the tensor is gone', async () => {
@@ -164,6 +170,62 @@ describe('freeing', () => {
     expect(net.fc1.weight.grad).toBeNull();
     seedStep(net, optimizer, inputs, labels);
     expect(Array.from(held.dataSync())).toEqual(Array.from(values));
+  });
+
+  // Resident sizes: the input [64, 6, 28, 28] and its [64, 6, 14, 14] pooled output are past the
+  // nursery's 64 KB, so each array is a block of its own and residentBytes counts it exactly.
+  const poolInput = () => randn([64, 6, 28, 28], { requiresGrad: true });
+  const bytes = (t: Tensor) => 4 * t.numel;
+
+  test('max-pool indices only the graph holds are freed with it after backward, and at once without a graph', () => {
+    manualSeed(11);
+    const x = poolInput();
+    const r0 = stats().residentBytes;
+    const y = maxPool2d(x, 2);
+    expect(stats().residentBytes - r0).toBe(2 * bytes(y)); // output + indices
+    y.sum().backward();
+    // Left: the output and x's gradient; the indices went with the node.
+    expect(stats().residentBytes - r0).toBe(bytes(y) + bytes(x));
+    const r1 = stats().residentBytes;
+    const z = noGrad(() => maxPool2d(x, 2));
+    expect(stats().residentBytes - r1).toBe(bytes(z));
+  });
+
+  test('indices a caller asked for stay allocated and unchanged after backward; the gradients match', () => {
+    manualSeed(12);
+    const x = poolInput();
+    maxPool2d(x, 2).sum().backward();
+    const gradOwned = x.grad!.dataSync();
+    x.grad = null;
+    const [y, indices] = maxPool2d(x, 2, { returnIndices: true });
+    const kept = Array.from(indices.dataSync());
+    const r0 = stats().residentBytes;
+    y.sum().backward();
+    expect(stats().residentBytes - r0).toBe(bytes(x)); // only the gradient: indices kept
+    randn([64, 6, 14, 14]).relu(); // new blocks must not land on the indices
+    expect(Array.from(indices.dataSync())).toEqual(kept);
+    expect(Array.from(x.grad!.dataSync())).toEqual(Array.from(gradOwned));
+  });
+
+  test('a dropout mask and cross-entropy log-probabilities are freed with the node', () => {
+    manualSeed(13);
+    const x = randn([64, 4096], { requiresGrad: true });
+    const r0 = stats().residentBytes;
+    const y = dropout(x, 0.5, true);
+    expect(stats().residentBytes - r0).toBe(2 * bytes(y)); // output + mask
+    y.sum().backward();
+    expect(stats().residentBytes - r0).toBe(bytes(y) + bytes(x));
+    const r1 = stats().residentBytes;
+    noGrad(() => dropout(x, 0.5, true));
+    expect(stats().residentBytes - r1).toBe(bytes(y));
+
+    const logits = randn([16384, 10], { requiresGrad: true });
+    const labels = randint(0, 10, [16384]);
+    const r2 = stats().residentBytes;
+    const loss = crossEntropy(logits, labels);
+    expect(stats().residentBytes - r2).toBe(bytes(logits) + 4 * 16384); // log-probabilities + a copy of the targets
+    loss.backward();
+    expect(stats().residentBytes - r2).toBe(bytes(logits)); // only the gradient
   });
 
   test('scope frees what fn made, keeps what it returns and the persistent state, and refuses a graph', () => {

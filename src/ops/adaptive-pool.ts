@@ -8,8 +8,9 @@
  */
 import { allocFloat32, emptyFloat32, emptyInt32 } from '../storage';
 import { Tensor } from '../tensor';
-import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save, saveOwned } from '../autograd';
 import { checkFloat, fail, shapeString } from './util';
+import { getBackend } from '../backend';
 
 /** An output size: one number for both axes, or [h, w] where null keeps the input's size. */
 export type AdaptiveSize = number | null | readonly [number | null, number | null];
@@ -219,12 +220,17 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, retur
 export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, returnIndices?: boolean): Tensor | [Tensor, Tensor];
 export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, returnIndices = false): Tensor | [Tensor, Tensor] {
   if (typeof returnIndices !== 'boolean') throw new TypeError(`adaptiveMaxPool2d: returnIndices must be a boolean, got ${JSON.stringify(returnIndices)}`);
-  const [out, indices] = adaptiveMaxPool2dWithIndices(input, outputSize);
-  return returnIndices ? [out, indices] : out;
+  if (!returnIndices) return adaptiveMaxPool2dForward(input, outputSize, false)[0];
+  return adaptiveMaxPool2dForward(input, outputSize, true);
 }
 
 /** torch.nn.functional.adaptive_max_pool2d_with_indices: [output, indices]. */
 export function adaptiveMaxPool2dWithIndices(input: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] {
+  return adaptiveMaxPool2dForward(input, outputSize, true);
+}
+
+/** The output and the argmax indices; indices no caller sees are freed with the graph (see maxPool2d's). */
+function adaptiveMaxPool2dForward(input: Tensor, outputSize: AdaptiveSize, indicesReturned: boolean): [Tensor, Tensor] {
   const op = 'adaptiveMaxPool2d';
   const g = adaptiveGeometry(op, input, outputSize);
   const ndim = input.shape.length;
@@ -268,6 +274,8 @@ export function adaptiveMaxPool2dWithIndices(input: Tensor, outputSize: Adaptive
   }
   const out = new Tensor(y, outShape);
   const indices = new Tensor(argmax, outShape);
-  if (needsGrad(input)) record(adaptiveMaxDef, out, [input], { indices: save(indices), geometry: g });
+  if (needsGrad(input)) {
+    record(adaptiveMaxDef, out, [input], { indices: indicesReturned ? save(indices) : saveOwned(indices), geometry: g });
+  } else if (!indicesReturned) getBackend().release(argmax, true);
   return [out, indices];
 }

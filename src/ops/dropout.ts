@@ -6,7 +6,7 @@
  * mask is torch's.
  */
 import { Tensor } from '../tensor';
-import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save, saveOwned } from '../autograd';
 import { Generator, defaultGenerator } from '../random';
 import { fail, floatData } from './util';
 import { getBackend } from '../backend';
@@ -60,7 +60,9 @@ function multiplyByMask(input: Tensor, x: Float32Array, mask: Float32Array): Ten
   const y = emptyFloat32(x.length);
   getBackend().mul(x, mask, y);
   const out = new Tensor(y, input.shape);
-  if (needsGrad(input)) record(dropoutDef, out, [input], { mask: save(new Tensor(mask, input.shape)) });
+  // Only the graph holds the mask: its node frees it after backward (without a graph, now).
+  if (needsGrad(input)) record(dropoutDef, out, [input], { mask: saveOwned(new Tensor(mask, input.shape)) });
+  else getBackend().release(mask);
   return out;
 }
 

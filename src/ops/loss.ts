@@ -4,7 +4,7 @@
  */
 import { emptyFloat32, emptyInt32 } from '../storage';
 import { Tensor } from '../tensor';
-import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save, saveOwned } from '../autograd';
 import { getBackend } from '../backend';
 import type { CrossEntropyOptions } from '../backend';
 import { fail, floatData, shapeString } from './util';
@@ -139,12 +139,16 @@ function fusedCrossEntropy(input: Tensor, target: Tensor, options: CrossEntropyL
   const out = new Tensor(new Float32Array([loss]), []);
   if (needsGrad(input)) {
     record(labelSmoothing > 0 ? smoothedCrossEntropyDef : crossEntropyDef, out, [input], {
-      logProbs: save(new Tensor(logProbs, [batch, classes])),
-      targets: save(new Tensor(targets, [batch])),
+      logProbs: saveOwned(new Tensor(logProbs, [batch, classes])),
+      targets: saveOwned(new Tensor(targets, [batch])),
       weight: weight === null ? null : save(options.weight!),
       ignoreIndex,
       labelSmoothing,
     });
+  } else {
+    // No graph: nothing holds them (a tensor was made over neither).
+    getBackend().release(logProbs);
+    getBackend().release(targets);
   }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { emptyFloat32, emptyInt32 } from '../storage';
 import { Tensor } from '../tensor';
-import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
+import { OpDef, SavedTensor, needsGrad, record, save, saveOwned } from '../autograd';
 import { getBackend } from '../backend';
 import type { Pool2dGeometry } from '../backend';
 import { pool2dGeometry } from '../backend/validate';
@@ -75,12 +75,21 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null 
   } else {
     options = { stride: stride as Pair | null | undefined, padding, dilation, ceilMode, returnIndices };
   }
-  const [out, indices] = maxPool2dWithIndices(input, kernelSize, options);
-  return options.returnIndices ? [out, indices] : out;
+  if (!options.returnIndices) return maxPool2dForward(input, kernelSize, options, false)[0];
+  return maxPool2dForward(input, kernelSize, options, true);
 }
 
 /** torch.nn.functional.max_pool2d_with_indices: [output, indices] (indices int32). */
 export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): [Tensor, Tensor] {
+  return maxPool2dForward(input, kernelSize, options, true);
+}
+
+/**
+ * The output and the argmax indices. When the caller does not return the indices, only the
+ * graph holds them: its node frees them after backward, and without a graph they are freed at
+ * once (not left to the garbage collector).
+ */
+function maxPool2dForward(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions, indicesReturned: boolean): [Tensor, Tensor] {
   checkFloat(input, 'maxPool2d', 'input');
   checkMaxPool2dOptions('maxPool2d', options);
   const ndim = input.shape.length;
@@ -103,6 +112,8 @@ export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: M
   const outShape = unbatched ? [channels, g.outHeight, g.outWidth] : [batch, channels, g.outHeight, g.outWidth];
   const out = new Tensor(y, outShape);
   const indices = new Tensor(argmax, outShape);
-  if (needsGrad(input)) record(maxPoolDef, out, [input], { indices: save(indices), geometry: g });
+  if (needsGrad(input)) {
+    record(maxPoolDef, out, [input], { indices: indicesReturned ? save(indices) : saveOwned(indices), geometry: g });
+  } else if (!indicesReturned) getBackend().release(argmax, true);
   return [out, indices];
 }
