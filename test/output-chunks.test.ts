@@ -4,9 +4,33 @@
  * ops' values are those of plain per-element arithmetic, on both backends.
  */
 import { Tensor, setBackend, linspace, sin, randn } from '../src';
-import { CHUNK_MAX_BYTES, CHUNK_MIN_BYTES, outputFloat32 } from '../src/output-chunks';
+import { CHUNK_MAX_BYTES, CHUNK_MIN_BYTES, emptyOutputFloat32, outputFloat32 } from '../src/output-chunks';
 
 afterAll(() => setBackend('wasm'));
+
+/**
+ * Runs fn with every new chunk filled with NaN (chunks are malloc'd, so recycled memory may
+ * hold anything): what must be zeroed then shows it.
+ */
+function withDirtyChunks(fn: () => void): void {
+  const spy = jest.spyOn(Buffer, 'allocUnsafeSlow').mockImplementation((size: number) => {
+    const b = Buffer.alloc(size);
+    new Float32Array(b.buffer, b.byteOffset, size / 4).fill(NaN);
+    return b;
+  });
+  try {
+    // Start a fresh (dirty) chunk.
+    emptyOutputFloat32(CHUNK_MAX_BYTES / 4);
+    emptyOutputFloat32(CHUNK_MAX_BYTES / 4);
+    emptyOutputFloat32(CHUNK_MAX_BYTES / 4);
+    emptyOutputFloat32(CHUNK_MAX_BYTES / 4);
+    emptyOutputFloat32(CHUNK_MAX_BYTES / 4);
+    fn();
+    expect(spy).toHaveBeenCalled();
+  } finally {
+    spy.mockRestore();
+  }
+}
 
 describe('outputFloat32', () => {
   test('arrays in the carved range share chunks, are zeroed and do not overlap', () => {
@@ -18,6 +42,14 @@ describe('outputFloat32', () => {
     arrays.forEach((a, i) => a.fill(i + 1));
     arrays.forEach((a, i) => expect(a.every((v) => v === i + 1)).toBe(true));
     for (const a of arrays) expect(a.byteOffset % 64).toBe(0);
+  });
+
+  test('outputFloat32 is zeroed in a chunk of recycled memory; emptyOutputFloat32 is not', () => {
+    const n = CHUNK_MIN_BYTES / 4;
+    withDirtyChunks(() => {
+      expect(emptyOutputFloat32(n).every((v) => Number.isNaN(v))).toBe(true);
+      for (let i = 0; i < 40; i++) expect(outputFloat32(n).every((v) => v === 0)).toBe(true);
+    });
   });
 
   test('arrays outside the carved range get buffers of their own', () => {
@@ -68,6 +100,12 @@ describe.each(['js', 'wasm'] as const)('ops with carved outputs (%s backend)', (
     expect(Array.from(outs[3].dataSync())).toEqual(before[3]);
     expect(Array.from(outs[4].dataSync())).toEqual(before[4]);
     expect(outs[2].dataSync().every((v) => v === 7)).toBe(true);
+  });
+
+  test('the gradient of x ** 0 is zero in a carved array (it is the one pow gradient not written element by element)', () => {
+    const x = randn([1500], { requiresGrad: true });
+    withDirtyChunks(() => x.pow(0).sum().backward());
+    expect(x.grad!.dataSync().every((v) => v === 0)).toBe(true);
   });
 
   test('dataSync of a carved output owns its buffer: transferring it detaches no other tensor', () => {
