@@ -22,6 +22,7 @@ import {
 } from './validate';
 import { KernelExports, kernelsLoaded, loadKernels, wasmSimdSupported } from './wasm-kernels';
 import { WasmMemory, ResidentStats } from './wasm-memory';
+import { residentBlock } from './resident';
 import { OVER_WASM32_LIMIT, WASM32_ADDRESS_BYTES } from './limits';
 import { profBytes, profCopied, profEnd, profKernel, profStart } from './wasm-profile';
 
@@ -166,22 +167,33 @@ class WasmBackend implements Backend {
    * region per array (null gives 0). Regions are laid out once per call, before any copy.
    */
   private at(arrays: ReadonlyArray<Numeric | null>): number[] {
-    const mem = this.memory;
+    const resident = arrays.map((a) => a !== null && this.resident(a));
     let total = 0;
-    for (const a of arrays) if (a !== null && !mem.owns(a)) total += alignUp(a.byteLength);
+    for (let i = 0; i < arrays.length; i++) if (arrays[i] !== null && !resident[i]) total += alignUp(arrays[i]!.byteLength);
     if (total > 0) this.reserve(total);
     let next = this.arenaPtr;
     const ptrs = new Array<number>(arrays.length);
     for (let i = 0; i < arrays.length; i++) {
       const a = arrays[i];
       if (a === null) ptrs[i] = 0;
-      else if (mem.owns(a)) ptrs[i] = a.byteOffset;
+      else if (resident[i]) ptrs[i] = a.byteOffset;
       else {
         ptrs[i] = next;
         next += alignUp(a.byteLength);
       }
     }
     return ptrs;
+  }
+
+  /**
+   * Whether a kernel may use `a` in place. An array of at most 64 bytes is asked for its
+   * `.buffer` only when it is a pool's root: V8 keeps such arrays on its heap, and asking moves
+   * one off (an allocation per call, for the 0-d gradients the optimizer's kernels get every
+   * step). A small resident view that is not a root is then staged like a JS-heap array: copied
+   * in and out, correct, only slower.
+   */
+  private resident(a: Numeric): boolean {
+    return (a.byteLength > 64 || residentBlock(a as Float32Array) !== undefined) && this.memory.owns(a);
   }
 
   /** Whether `ptr` is an arena region (a staged array), not a resident array's own place. */
@@ -546,7 +558,7 @@ class WasmBackend implements Backend {
   }
 
   fill(x: Float32Array, value: number): void {
-    if (!this.memory.owns(x)) {
+    if (!this.resident(x)) {
       // Nothing to compute: a typed-array fill beats a round trip through wasm memory.
       x.fill(Math.fround(value));
       return;
