@@ -22,7 +22,6 @@ import {
 } from './validate';
 import { KernelExports, kernelsLoaded, loadKernels, wasmSimdSupported } from './wasm-kernels';
 import { WasmMemory, ResidentStats } from './wasm-memory';
-import { residentBlock } from './resident';
 import { OVER_WASM32_LIMIT, WASM32_ADDRESS_BYTES } from './limits';
 import { profBytes, profCopied, profEnd, profKernel, profStart } from './wasm-profile';
 
@@ -186,14 +185,13 @@ class WasmBackend implements Backend {
   }
 
   /**
-   * Whether a kernel may use `a` in place. An array of at most 64 bytes is asked for its
-   * `.buffer` only when it is a pool's root: V8 keeps such arrays on its heap, and asking moves
-   * one off (an allocation per call, for the 0-d gradients the optimizer's kernels get every
-   * step). A small resident view that is not a root is then staged like a JS-heap array: copied
-   * in and out, correct, only slower.
+   * Whether a kernel may use `a` in place. An array of at most 64 bytes at byte offset 0 is not
+   * asked for its `.buffer`: V8 keeps such arrays on its heap, and asking moves one off (an
+   * allocation per call, for the 0-d gradients the optimizer's kernels get every step). No
+   * resident array starts at offset 0 (the allocator's 0 is its null), so none is missed.
    */
   private resident(a: Numeric): boolean {
-    return (a.byteLength > 64 || residentBlock(a as Float32Array) !== undefined) && this.memory.owns(a);
+    return (a.byteLength > 64 || a.byteOffset !== 0) && this.memory.owns(a);
   }
 
   /** Whether `ptr` is an arena region (a staged array), not a resident array's own place. */
