@@ -166,22 +166,32 @@ class WasmBackend implements Backend {
    * region per array (null gives 0). Regions are laid out once per call, before any copy.
    */
   private at(arrays: ReadonlyArray<Numeric | null>): number[] {
-    const mem = this.memory;
+    const resident = arrays.map((a) => a !== null && this.resident(a));
     let total = 0;
-    for (const a of arrays) if (a !== null && !mem.owns(a)) total += alignUp(a.byteLength);
+    for (let i = 0; i < arrays.length; i++) if (arrays[i] !== null && !resident[i]) total += alignUp(arrays[i]!.byteLength);
     if (total > 0) this.reserve(total);
     let next = this.arenaPtr;
     const ptrs = new Array<number>(arrays.length);
     for (let i = 0; i < arrays.length; i++) {
       const a = arrays[i];
       if (a === null) ptrs[i] = 0;
-      else if (mem.owns(a)) ptrs[i] = a.byteOffset;
+      else if (resident[i]) ptrs[i] = a.byteOffset;
       else {
         ptrs[i] = next;
         next += alignUp(a.byteLength);
       }
     }
     return ptrs;
+  }
+
+  /**
+   * Whether a kernel may use `a` in place. An array of at most 64 bytes at byte offset 0 is not
+   * asked for its `.buffer`: V8 keeps such arrays on its heap, and asking moves one off (an
+   * allocation per call, for the 0-d gradients the optimizer's kernels get every step). No
+   * resident array starts at offset 0 (the allocator's 0 is its null), so none is missed.
+   */
+  private resident(a: Numeric): boolean {
+    return (a.byteLength > 64 || a.byteOffset !== 0) && this.memory.owns(a);
   }
 
   /** Whether `ptr` is an arena region (a staged array), not a resident array's own place. */
@@ -546,7 +556,7 @@ class WasmBackend implements Backend {
   }
 
   fill(x: Float32Array, value: number): void {
-    if (!this.memory.owns(x)) {
+    if (!this.resident(x)) {
       // Nothing to compute: a typed-array fill beats a round trip through wasm memory.
       x.fill(Math.fround(value));
       return;

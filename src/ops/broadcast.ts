@@ -5,6 +5,7 @@
 import { numelOf } from '../tensor';
 import type { TensorData } from '../storage';
 import { fail, shapeString } from './util';
+import { outputFloat32 } from '../output-chunks';
 
 export function broadcastShapes(a: readonly number[], b: readonly number[], op: string): number[] {
   const n = Math.max(a.length, b.length);
@@ -72,7 +73,7 @@ export function expandTo<T extends TensorData>(data: T, inShape: readonly number
 export function reduceTo(grad: Float32Array, outShape: readonly number[], inShape: readonly number[]): Float32Array {
   const n = numelOf(inShape);
   if (n === grad.length) return grad;
-  const out = new Float32Array(n);
+  const out = outputFloat32(n);
   if (n === 1) {
     let s = 0;
     for (let k = 0; k < grad.length; k++) s += grad[k];

@@ -9,6 +9,7 @@ import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { broadcastShapes, expandTo, sameShape } from './broadcast';
 import { operand, promoted, resultType } from './promote';
 import { fail } from './util';
+import { emptyOutputFloat32 } from '../output-chunks';
 
 type Combine = (x: Float32Array, y: Float32Array, out: Float32Array) => void;
 
@@ -38,7 +39,7 @@ function binaryForward(op: string, a: Tensor, b: Tensor, combine: Combine, scala
   const x = a._dense() as Float32Array;
   const y = b._dense() as Float32Array;
   const shape = outputShape(op, a.shape, b.shape);
-  const out = new Float32Array(numelOf(shape));
+  const out = emptyOutputFloat32(numelOf(shape));
   const keepY = y.length === 1;
   const keepX = scalarInput && x.length === 1 && !keepY;
   combine(keepX ? x : expandTo(x, a.shape, shape), keepY ? y : expandTo(y, b.shape, shape), out);
@@ -124,7 +125,7 @@ export function sub(input: Tensor, other: Tensor | number, alpha = 1): Tensor {
 /** g times `factor` stretched to the output's shape (a one-element factor as a scalar). */
 function timesBroadcast(g: Float32Array, factor: SavedTensor, outShape: readonly number[]): Float32Array {
   const f = factor.values;
-  const out = new Float32Array(g.length);
+  const out = emptyOutputFloat32(g.length);
   if (f.length === 1) {
     const s = f[0];
     for (let i = 0; i < g.length; i++) out[i] = g[i] * s;
@@ -219,13 +220,13 @@ const divDef: OpDef<DivState> = {
     let ga: Float32Array | null = null;
     let gb: Float32Array | null = null;
     if (needs[0]) {
-      ga = new Float32Array(g.length);
+      ga = emptyOutputFloat32(g.length);
       for (let i = 0; i < g.length; i++) ga[i] = g[i] / y[i];
     }
     if (needs[1]) {
       // d(x/y)/dy = -(x/y)/y, in PyTorch's order of operations.
       const x = expandTo(s.a!.values, s.a!.shape, s.shape);
-      gb = new Float32Array(g.length);
+      gb = emptyOutputFloat32(g.length);
       for (let i = 0; i < g.length; i++) gb[i] = -g[i] * Math.fround(Math.fround(x[i] / y[i]) / y[i]);
     }
     return [ga, gb];

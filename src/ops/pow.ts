@@ -14,6 +14,7 @@ import { broadcastPair } from './elementwise';
 import { PointwiseState, floatInput, pointwise } from './unary';
 import { operand, promoted, resultType } from './promote';
 import { fail } from './util';
+import { emptyOutputFloat32 } from '../output-chunks';
 
 /** base ** exponent in int32 arithmetic (square and multiply, wrapping as C's int32 does). */
 function intPow(base: number, exponent: number): number {
@@ -102,8 +103,8 @@ const powScalarDef: OpDef<PowScalarState> = {
   name: 'PowBackward0',
   backward({ saved, exponent }, g) {
     const x = saved.values;
-    const gx = new Float32Array(g.length);
-    if (exponent === 0) return [gx];
+    const gx = emptyOutputFloat32(g.length);
+    if (exponent === 0) return [gx.fill(0)];
     if (exponent === 2) {
       for (let i = 0; i < g.length; i++) gx[i] = g[i] * (2 * x[i]);
     } else if (isSmallInt(exponent - 1)) {
@@ -133,12 +134,12 @@ const powTensorDef: OpDef<PowTensorState> = {
     let gx: Float32Array | null = null;
     let ge: Float32Array | null = null;
     if (needs[0]) {
-      gx = new Float32Array(g.length);
+      gx = emptyOutputFloat32(g.length);
       for (let i = 0; i < g.length; i++) gx[i] = e[i] === 0 ? 0 : g[i] * Math.fround(e[i] * Math.fround(x[i] ** (e[i] - 1)));
     }
     if (needs[1]) {
       const r = s.result!.values;
-      ge = new Float32Array(g.length);
+      ge = emptyOutputFloat32(g.length);
       for (let i = 0; i < g.length; i++) ge[i] = x[i] === 0 && e[i] >= 0 ? 0 : g[i] * Math.fround(r[i] * Math.fround(Math.log(x[i])));
     }
     return [gx, ge];
@@ -157,7 +158,7 @@ const powBaseDef: OpDef<PowBaseState> = {
     const r = s.result.values;
     const e = s.exponent.values;
     const logBase = Math.fround(Math.log(s.base));
-    const ge = new Float32Array(g.length);
+    const ge = emptyOutputFloat32(g.length);
     for (let i = 0; i < g.length; i++) ge[i] = s.base === 0 && e[i] >= 0 ? 0 : g[i] * Math.fround(r[i] * logBase);
     return [ge];
   },
@@ -199,7 +200,7 @@ export function pow(input: Tensor | number, exponent: Tensor | number): Tensor {
     const e = promoted(exponent, 'float32');
     const x = e._dense() as Float32Array;
     const b = Math.fround(input);
-    const out = new Float32Array(x.length);
+    const out = emptyOutputFloat32(x.length);
     for (let i = 0; i < x.length; i++) out[i] = b ** x[i];
     const result = new Tensor(out, e.shape);
     if (needsGrad(e)) record(powBaseDef, result, [e], { base: b, result: save(result), exponent: save(e) });

@@ -8,6 +8,7 @@ import { allocData } from '../storage';
 import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { Dims, ReducePlan, planReduction, reductionBlocks, reductionIndex } from './reduce-plan';
 import { fail } from './util';
+import { emptyOutputFloat32 } from '../output-chunks';
 
 /** The tensor viewed as [outer, size, inner] around `dim`. */
 export function split(shape: readonly number[], dim: number): { outer: number; size: number; inner: number } {
@@ -44,11 +45,11 @@ interface ReduceState {
 /** Every input element gets the gradient of the sum it went into, divided by the count for mean. */
 function sumBackward(state: ReduceState, g: Float32Array): [Float32Array] {
   const { plan, divisor } = state;
-  if (plan.outNumel === 1) return [new Float32Array(numelOf(plan.inputShape)).fill(g[0] / divisor)];
+  if (plan.outNumel === 1) return [emptyOutputFloat32(numelOf(plan.inputShape)).fill(g[0] / divisor)];
   const blocks = reductionBlocks(plan);
   if (blocks !== null) {
     const { outer, group, inner } = blocks;
-    const gi = new Float32Array(outer * group * inner);
+    const gi = emptyOutputFloat32(outer * group * inner);
     for (let o = 0, k = 0; o < outer; o++) {
       for (let r = 0; r < group; r++) {
         for (let i = 0; i < inner; i++) gi[k++] = g[o * inner + i] / divisor;
@@ -57,7 +58,7 @@ function sumBackward(state: ReduceState, g: Float32Array): [Float32Array] {
     return [gi];
   }
   const index = reductionIndex(plan);
-  const gi = new Float32Array(index.length);
+  const gi = emptyOutputFloat32(index.length);
   for (let i = 0; i < index.length; i++) gi[i] = g[index[i]] / divisor;
   return [gi];
 }
@@ -113,7 +114,7 @@ function sumOrMean(op: 'sum' | 'mean', input: Tensor, dim: Dims | null | undefin
   const x = floatReductionInput(op, input);
   const divisor = op === 'mean' ? plan.groupSize : 1;
   const sums = groupSums(x, plan);
-  const out = new Float32Array(sums.length);
+  const out = emptyOutputFloat32(sums.length);
   // mean divides the double sum by the count (0 / 0 is NaN for an empty input, as torch).
   for (let i = 0; i < out.length; i++) out[i] = sums[i] / divisor;
   const result = Tensor._fromDense(out, Object.freeze(plan.outShape), 'float32');
@@ -151,7 +152,7 @@ function prodBackward(state: ProdState, g: Float32Array): [Float32Array] {
   const x = state.input.values;
   const index = reductionIndex(state.plan);
   const running = new Float64Array(state.plan.outNumel).fill(1);
-  const gi = new Float32Array(x.length);
+  const gi = emptyOutputFloat32(x.length);
   const before = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     before[i] = running[index[i]];

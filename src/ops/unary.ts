@@ -9,6 +9,7 @@ import { OpDef, SavedTensor, needsGrad, record, save } from '../autograd';
 import { promoted } from './promote';
 import { signOf } from './rounding';
 import { fail } from './util';
+import { emptyOutputFloat32 } from '../output-chunks';
 
 /** What a pointwise backward reads: the input or the output, as PyTorch's formula does. */
 export interface PointwiseState {
@@ -24,7 +25,7 @@ export function pointwiseDef<S extends PointwiseState>(name: string, derivative:
     name,
     backward(state, g) {
       const v = state.saved.values;
-      const gx = new Float32Array(g.length);
+      const gx = emptyOutputFloat32(g.length);
       for (let i = 0; i < g.length; i++) gx[i] = g[i] * derivative(v[i], state);
       return [gx];
     },
@@ -46,7 +47,7 @@ export function pointwise<S extends PointwiseState>(op: string, input: Tensor, f
   def: OpDef<S>, saves: 'input' | 'output', state?: Omit<S, 'saved'>, bulk?: (x: Float32Array, y: Float32Array) => void): Tensor {
   const t = floatInput(op, input);
   const x = t._dense() as Float32Array;
-  const y = new Float32Array(x.length);
+  const y = emptyOutputFloat32(x.length);
   if (bulk) bulk(x, y);
   else for (let i = 0; i < x.length; i++) y[i] = forward(x[i]);
   const out = Tensor._fromDense(y, t.shape, 'float32');
