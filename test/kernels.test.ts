@@ -419,6 +419,13 @@ const forcedPathCases: ConvCase[] = [
   { batch: 1, inChannels: 48, inHeight: 5, inWidth: 5, outChannels: 1, kernelSize: 3, bias: false },
   { batch: 1, inChannels: 33, inHeight: 30, inWidth: 45, outChannels: 17, kernelSize: 3 },
   { batch: 1, inChannels: 512, inHeight: 10, inWidth: 7, outChannels: 3, kernelSize: 3 },
+  // F(4x4, 3x3) backward-weight (output planes from 8x8, 256 positions summed): the smallest
+  // planes and batches it takes, padded, 1 or 512 channels; planes of 3-4 tile columns with
+  // partial tiles; the mnist Net's conv2 (24x24: gradOutput read in place) above.
+  { batch: 4, inChannels: 512, inHeight: 8, inWidth: 8, outChannels: 6, kernelSize: 3, padding: 1 },
+  { batch: 4, inChannels: 1, inHeight: 10, inWidth: 10, outChannels: 1, kernelSize: 3 },
+  { batch: 4, inChannels: 6, inHeight: 8, inWidth: 8, outChannels: 512, kernelSize: 3, padding: 1, bias: false },
+  { batch: 3, inChannels: 5, inHeight: 11, inWidth: 14, outChannels: 9, kernelSize: 3, padding: 2 },
 ];
 
 describe('conv2d with each path forced: wasm vs js', () => {

@@ -21,10 +21,10 @@ use crate::winograd::pad_into;
 use crate::winograd_gemm::gemm_nn;
 use core::arch::wasm32::*;
 
-static mut SRC: Scratch = Scratch::new();
-static mut TV: Scratch = Scratch::new();
-static mut TM: Scratch = Scratch::new();
-static mut TU: Scratch = Scratch::new();
+pub(crate) static mut SRC: Scratch = Scratch::new();
+pub(crate) static mut TV: Scratch = Scratch::new();
+pub(crate) static mut TM: Scratch = Scratch::new();
+pub(crate) static mut TU: Scratch = Scratch::new();
 
 pub unsafe fn release() {
     SRC.release();
@@ -36,43 +36,49 @@ pub unsafe fn release() {
 /// Tiles per chunk: V and M of a chunk stay in L2.
 const CHUNK_TILES: usize = 16;
 
-struct Geo {
-    c: usize,
-    h: usize,
-    w: usize,
-    o: usize,
-    pad_t: usize,
-    pad_l: usize,
-    out_h: usize,
-    out_w: usize,
+pub(crate) struct Geo {
+    pub(crate) c: usize,
+    pub(crate) h: usize,
+    pub(crate) w: usize,
+    pub(crate) o: usize,
+    pub(crate) pad_t: usize,
+    pub(crate) pad_l: usize,
+    pub(crate) out_h: usize,
+    pub(crate) out_w: usize,
     /// Tile rows and tiles per row; tiles are numbered row by row, q = ty * tw + tx.
-    th: usize,
-    tw: usize,
+    pub(crate) th: usize,
+    pub(crate) tw: usize,
     /// Padded input planes hs x ws (ws: room for the last tile's 8-float row loads).
-    hs: usize,
-    ws: usize,
+    pub(crate) hs: usize,
+    pub(crate) ws: usize,
+    /// Tiles per chunk at most (CHUNK_TILES for the forward).
+    chunk: usize,
 }
 
 impl Geo {
     #[allow(clippy::too_many_arguments)]
-    fn new(c: usize, h: usize, w: usize, o: usize, pad_t: usize, pad_l: usize, out_h: usize, out_w: usize) -> Geo {
+    pub(crate) fn new(c: usize, h: usize, w: usize, o: usize, pad_t: usize, pad_l: usize, out_h: usize, out_w: usize) -> Geo {
         let (th, tw) = ((out_h + 3) / 4, (out_w + 3) / 4);
-        Geo { c, h, w, o, pad_t, pad_l, out_h, out_w, th, tw, hs: 4 * th + 2, ws: 4 * tw + 4 }
+        Geo { c, h, w, o, pad_t, pad_l, out_h, out_w, th, tw, hs: 4 * th + 2, ws: 4 * tw + 4, chunk: CHUNK_TILES }
     }
-    fn src_plane(&self) -> usize {
+    /// The same geometry with chunks of up to `tiles` tiles (a multiple of 4).
+    pub(crate) fn with_chunk(self, tiles: usize) -> Geo {
+        Geo { chunk: tiles, ..self }
+    }
+    pub(crate) fn src_plane(&self) -> usize {
         self.hs * self.ws
     }
-    fn tiles(&self) -> usize {
+    pub(crate) fn tiles(&self) -> usize {
         self.th * self.tw
     }
     /// Tiles per chunk: a multiple of 4 (lanes past the last tile compute tile 0 again and
     /// store nothing).
-    fn chunk_tiles(&self) -> usize {
-        CHUNK_TILES.min((self.tiles() + 3) / 4 * 4)
+    pub(crate) fn chunk_tiles(&self) -> usize {
+        self.chunk.min((self.tiles() + 3) / 4 * 4)
     }
     /// Offsets (row ty * 4, column tx * 4 in a plane of row length `row`) of tiles q..q+4,
     /// and how many of them exist.
-    fn group(&self, q: usize, row: usize) -> ([usize; 4], usize) {
+    pub(crate) fn group(&self, q: usize, row: usize) -> ([usize; 4], usize) {
         let mut at = [0usize; 4];
         for (l, x) in at.iter_mut().enumerate() {
             if q + l < self.tiles() {
@@ -85,17 +91,17 @@ impl Geo {
     /// Floats between the 36 transformed planes of V (channels x chunk tiles) and of M: one
     /// cache line more than their size, since sizes such as 32 x 32 tiles (4 KB) put all 36
     /// streams of a transform into one cache set (3x slower transforms, measured).
-    fn v_stride(&self) -> usize {
+    pub(crate) fn v_stride(&self) -> usize {
         self.c * self.chunk_tiles() + 16
     }
-    fn m_stride(&self) -> usize {
+    pub(crate) fn m_stride(&self) -> usize {
         self.o * self.chunk_tiles() + 16
     }
 }
 
 /// B^T x for the 6 values of a tile column or row.
 #[inline(always)]
-fn bt6(x: [v128; 6]) -> [v128; 6] {
+pub(crate) fn bt6(x: [v128; 6]) -> [v128; 6] {
     let four = f32x4_splat(4.0);
     let five = f32x4_splat(5.0);
     let a = f32x4_sub(x[4], f32x4_mul(four, x[2]));
@@ -127,16 +133,18 @@ fn at4(m: [v128; 6]) -> [v128; 4] {
     ]
 }
 
+/// The kernel transform's G (6 x 3).
+pub(crate) const G: [[f64; 3]; 6] = [
+    [0.25, 0.0, 0.0],
+    [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
+    [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
+    [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
+    [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+    [0.0, 0.0, 1.0],
+];
+
 /// U[xi][o][c] = (G g G^T)[xi] for every 3x3 kernel g = weight[o, c], in float64 then rounded.
 unsafe fn transform_weights(weight: *const f32, o_n: usize, c_n: usize, u: *mut f32) {
-    const G: [[f64; 3]; 6] = [
-        [0.25, 0.0, 0.0],
-        [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
-        [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
-        [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
-        [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
-        [0.0, 0.0, 1.0],
-    ];
     let oc = o_n * c_n;
     for o in 0..o_n {
         for c in 0..c_n {
@@ -159,7 +167,7 @@ unsafe fn transform_weights(weight: *const f32, o_n: usize, c_n: usize, u: *mut 
 
 /// V[xi][c][t] for tiles q0..q0 + count (count a multiple of 4) of one padded image; each f32x4
 /// holds 4 consecutive tiles, wherever they lie (two 4x4 transposes per input row).
-unsafe fn transform_input(g: &Geo, src: *const f32, q0: usize, count: usize, v: *mut f32) {
+pub(crate) unsafe fn transform_input(g: &Geo, src: *const f32, q0: usize, count: usize, v: *mut f32) {
     let tc = g.chunk_tiles();
     let stride_xi = g.v_stride();
     let zero = f32x4_splat(0.0);
