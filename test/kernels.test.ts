@@ -426,6 +426,11 @@ const forcedPathCases: ConvCase[] = [
   { batch: 4, inChannels: 1, inHeight: 10, inWidth: 10, outChannels: 1, kernelSize: 3 },
   { batch: 4, inChannels: 6, inHeight: 8, inWidth: 8, outChannels: 512, kernelSize: 3, padding: 1, bias: false },
   { batch: 3, inChannels: 5, inHeight: 11, inWidth: 14, outChannels: 9, kernelSize: 3, padding: 2 },
+  // F(4x4, 3x3) backward-input (from 32 output channels): padding 2 with two chunks (80 tiles:
+  // 64 + 16), a 2-tile-wide plane whose groups of 4 tiles straddle tile rows (columns carried
+  // between horizontally adjacent tiles only), partial tiles at both edges.
+  { batch: 2, inChannels: 3, inHeight: 37, inWidth: 29, outChannels: 32, kernelSize: 3, padding: 2 },
+  { batch: 1, inChannels: 2, inHeight: 9, inWidth: 6, outChannels: 40, kernelSize: 3, padding: 1, bias: false },
 ];
 
 describe('conv2d with each path forced: wasm vs js', () => {

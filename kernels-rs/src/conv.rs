@@ -119,9 +119,13 @@ impl Geometry {
             && self.out_h >= 8
             && self.out_w >= 8
             && self.batch * self.out_plane() >= 256;
+        // F(4x4, 3x3) backward-input (winograd4_bi.rs, the forward's transpose) where its sums
+        // run over 32 or more output channels: at 16-19 a padded edge output reached 0.5-1x the
+        // sweeps' tolerance, at 1-6 it went past; from 32 every swept shape stayed under 0.4x.
+        let wino4_bi = self.winograd_fits() && pass == crate::winograd::Pass::BackwardInput && self.out_c >= 32;
         match forced {
             PATH_WINOGRAD if wino2 => return PATH_WINOGRAD,
-            PATH_WINOGRAD4 if wino4 || wino4_bw => return PATH_WINOGRAD4,
+            PATH_WINOGRAD4 if wino4 || wino4_bw || wino4_bi => return PATH_WINOGRAD4,
             PATH_DIRECT if direct => return PATH_DIRECT,
             PATH_GEMM => return PATH_GEMM,
             _ => {}
@@ -135,6 +139,12 @@ impl Geometry {
         // (mnist conv2 13.4 vs F(2x2)'s 18.3 ms; ResNet 16 @32 2.0 vs 2.9, 32 @16 1.7 vs 2.2; at
         // 64 @8, 4 tiles a plane, 2.3 vs 2.0).
         if wino4_bw && self.in_c >= 16 && self.out_c >= 16 && self.out_plane() >= 144 {
+            return PATH_WINOGRAD4;
+        }
+        // Backward-input (from 32 output channels, its reduction) on planes of more than 16
+        // tiles: mnist conv2 14.4 vs F(2x2)'s 19.5 ms; at ResNet's 32 @16 (16 tiles) 2.3-2.6
+        // vs 2.3-3.8, no clear win.
+        if wino4_bi && self.in_c >= 16 && self.out_plane() > 256 {
             return PATH_WINOGRAD4;
         }
         if wino2 && self.winograd_ok(pass) {
@@ -214,9 +224,9 @@ impl Geometry {
         // winograd4.rs's transformed chunks: 36 planes of channels x (at most 32 or a tile row) tiles.
         // (winograd4_bw.rs: chunks of up to 64 tiles.)
         let wino4 = 36 * (w(self.in_c.max(self.out_c)) + 3) * (w(self.in_w.max(self.out_w)) + 64) + 36 * 16;
-        // The transformed kernels: 36 (F(4x4)) or 2 x 16 (F(2x2) backward-input) per channel pair
-        // (F(4x4) backward-weight: input channels rounded up to 4).
-        let u = 36 * w(self.out_c) * (w(self.in_per_group()) + 3);
+        // The transformed kernels: 36 (F(4x4)), 2 x 36 (F(4x4) backward-input) or 2 x 16 (F(2x2)
+        // backward-input) per channel pair (F(4x4) backward-weight: input channels rounded up to 4).
+        let u = 72 * w(self.out_c) * (w(self.in_per_group()) + 3);
         (4 * src.max(out).max(k)).max(wino4).max(u)
     }
 }
@@ -422,6 +432,11 @@ pub unsafe extern "C" fn conv2d_backward_input(
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
     let path = g.path(crate::winograd::Pass::BackwardInput);
+    if path == PATH_WINOGRAD4 && g.in_plane() > 0 {
+        return crate::winograd4_bi::backward_input(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
+        );
+    }
     if path == PATH_WINOGRAD && g.in_plane() > 0 {
         return crate::winograd::backward_input(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,

@@ -24,6 +24,7 @@ mod winograd;
 mod winograd_gemm;
 mod winograd4;
 mod winograd4_bw;
+mod winograd4_bi;
 mod sgd;
 
 use std::alloc::{alloc as sys_alloc, dealloc as sys_dealloc, Layout};

@@ -144,7 +144,7 @@ pub(crate) const G: [[f64; 3]; 6] = [
 ];
 
 /// U[xi][o][c] = (G g G^T)[xi] for every 3x3 kernel g = weight[o, c], in float64 then rounded.
-unsafe fn transform_weights(weight: *const f32, o_n: usize, c_n: usize, u: *mut f32) {
+pub(crate) unsafe fn transform_weights(weight: *const f32, o_n: usize, c_n: usize, u: *mut f32) {
     let oc = o_n * c_n;
     for o in 0..o_n {
         for c in 0..c_n {

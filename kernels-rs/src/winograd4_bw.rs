@@ -42,7 +42,7 @@ fn a6(y: [v128; 4]) -> [v128; 6] {
 /// Z[xi][o][t] = (A dY A^T)[xi] for tiles q0..q0 + count (a multiple of 4) of one gradOutput
 /// image whose planes are `plane` floats apart with rows `row` long (4 x 4 tiles inside them);
 /// lanes past the last tile are zero, so they add nothing.
-unsafe fn transform_grad_output(g: &Geo, gy: *const f32, row: usize, plane: usize, q0: usize, count: usize, z: *mut f32) {
+pub(crate) unsafe fn transform_grad_output(g: &Geo, gy: *const f32, row: usize, plane: usize, q0: usize, count: usize, z: *mut f32) {
     let tc = g.chunk_tiles();
     let stride_xi = g.m_stride();
     let zero = f32x4_splat(0.0);
@@ -72,6 +72,28 @@ unsafe fn transform_grad_output(g: &Geo, gy: *const f32, row: usize, plane: usiz
     }
 }
 
+/// gradOutput is read in place when its planes are whole 4x4 tiles, else from a zero-padded
+/// copy: (row length, plane size) of the planes the tiles are read from.
+pub(crate) fn grad_output_layout(g: &Geo) -> (usize, usize) {
+    if g.out_h % 4 == 0 && g.out_w % 4 == 0 {
+        (g.out_w, g.out_h * g.out_w)
+    } else {
+        (4 * g.tw, 16 * g.th * g.tw)
+    }
+}
+
+/// Image n of gradOutput in grad_output_layout's planes.
+pub(crate) unsafe fn grad_output_image(g: &Geo, grad_output: *const f32, n: usize) -> *const f32 {
+    let gy = grad_output.add(n * g.o * g.out_h * g.out_w);
+    let (row, plane) = grad_output_layout(g);
+    if row == g.out_w && plane == g.out_h * g.out_w {
+        return gy;
+    }
+    let go = GO.get(g.o * plane + 16);
+    pad_into(gy, g.o, g.out_h, g.out_w, 0, 0, 4 * g.th, row, go);
+    go
+}
+
 /// Adds the weight gradient into grad_weight (zeroed by the caller).
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn backward_weight(
@@ -89,17 +111,10 @@ pub unsafe fn backward_weight(
     let v = TV.get(36 * vs);
     let z = TM.get(36 * zs);
     let vt = VT.get(tc * c4);
-    // gradOutput is read in place when its planes are whole 4x4 tiles, else from a padded copy.
-    let in_place = g.out_h % 4 == 0 && g.out_w % 4 == 0;
-    let (row, plane) = if in_place { (g.out_w, g.out_h * g.out_w) } else { (4 * g.tw, 16 * g.th * g.tw) };
-    let go = if in_place { core::ptr::null_mut() } else { GO.get(g.o * plane + 16) };
+    let (row, plane) = grad_output_layout(&g);
     for n in 0..batch {
         pad_into(input.add(n * g.c * g.h * g.w), g.c, g.h, g.w, g.pad_t, g.pad_l, g.hs, g.ws, src);
-        let mut gy = grad_output.add(n * g.o * g.out_h * g.out_w);
-        if !in_place {
-            pad_into(gy, g.o, g.out_h, g.out_w, 0, 0, 4 * g.th, 4 * g.tw, go);
-            gy = go;
-        }
+        let gy = grad_output_image(&g, grad_output, n);
         let mut q0 = 0;
         while q0 < g.tiles() {
             let count = tc.min((g.tiles() - q0 + 3) / 4 * 4);
