@@ -396,7 +396,8 @@ describe('conv2d forward, backward-input, backward-weight: wasm vs js', () => {
 
 // Every path forced on every pass (conv2d_force_path; a path that cannot compute a shape falls
 // back to the measured choice): Winograd F(2x2, 3x3), direct, im2col + gemm and Winograd
-// F(4x4, 3x3) (unpadded forwards) each meet the reference
+// F(4x4, 3x3) (forwards with padding <= 1 from 32 input channels, backward-input from 32
+// output channels, backward-weight on planes from 8x8 summing 256 positions) each meet the reference
 // from 1 to 512 channels, at odd sizes, padding 0-2, batch 1, 3x3 and 5x5.
 const forcedPathCases: ConvCase[] = [
   { batch: 1, inChannels: 1, inHeight: 7, inWidth: 9, outChannels: 1, kernelSize: 3 },
@@ -431,6 +432,11 @@ const forcedPathCases: ConvCase[] = [
   // between horizontally adjacent tiles only), partial tiles at both edges.
   { batch: 2, inChannels: 3, inHeight: 37, inWidth: 29, outChannels: 32, kernelSize: 3, padding: 2 },
   { batch: 1, inChannels: 2, inHeight: 9, inWidth: 6, outChannels: 40, kernelSize: 3, padding: 1, bias: false },
+  // F(4x4, 3x3) forward with padding 1 (from 32 input channels): ResNet-20's 32- and 64-channel
+  // layers, and 32 channels on a plane of partial tiles.
+  { batch: 2, inChannels: 32, inHeight: 16, inWidth: 16, outChannels: 32, kernelSize: 3, padding: 1 },
+  { batch: 2, inChannels: 64, inHeight: 8, inWidth: 8, outChannels: 64, kernelSize: 3, padding: 1 },
+  { batch: 1, inChannels: 32, inHeight: 11, inWidth: 9, outChannels: 8, kernelSize: 3, padding: 1 },
 ];
 
 describe('conv2d with each path forced: wasm vs js', () => {

@@ -92,15 +92,16 @@ impl Geometry {
         let forced = unsafe { FORCED[pass as usize] };
         // F(4x4, 3x3)'s float error is relative to the magnitude of a whole 6x6 tile, not of one
         // output; the kernel sweeps' tolerance is 4 sqrt(K) + 2 ulps of each output's own
-        // magnitude. Summing 1-16 channels, or at outputs fed by padding (backward-input is a
+        // magnitude. Summing 1-16 channels, or at outputs fed by padding 2 (backward-input as a
         // convolution padded by 2 - pad: a corner output got 1.45x the tolerance at 32
-        // channels), it went past; unpadded forwards summing 32 or more channels peaked at
-        // 0.31x (a float32 simulation of 48,000 outputs), so only those take it.
+        // channels), it went past; forwards with padding 0 or 1 summing 32 or more channels
+        // peaked at 0.31x (a float32 simulation of 48,000 unpadded outputs; the sweeps' padded
+        // ResNet shapes at 0.33-0.5x, as the unpadded ones), so only those take it.
         let wino4 = self.winograd_fits()
             && pass == crate::winograd::Pass::Forward
             && self.in_c >= 32
-            && self.pad_h == 0
-            && self.pad_w == 0;
+            && self.pad_h <= 1
+            && self.pad_w <= 1;
         // F(2x2, 3x3) where its error stays inside the sweeps' tolerance (forced, too): 16 or more
         // channels on both sides (with 1 output channel a padded corner of backward-input went
         // past it), and for backward-weight 64 or more summed positions (batch 1, 2x3 outputs
@@ -131,7 +132,7 @@ impl Geometry {
             _ => {}
         }
         // F(4x4, 3x3) from 16 output channels and 12x12 output planes; at 8x8 F(2x2, 3x3)
-        // measured faster (README table).
+        // measured faster (README table). ResNet's 32 @16, padding 1: 0.84x F(2x2)'s time.
         if wino4 && self.out_c >= 16 && self.out_plane() >= 144 {
             return PATH_WINOGRAD4;
         }
@@ -141,10 +142,9 @@ impl Geometry {
         if wino4_bw && self.in_c >= 16 && self.out_c >= 16 && self.out_plane() >= 144 {
             return PATH_WINOGRAD4;
         }
-        // Backward-input (from 32 output channels, its reduction) on planes of more than 16
-        // tiles: mnist conv2 14.4 vs F(2x2)'s 19.5 ms; at ResNet's 32 @16 (16 tiles) 2.3-2.6
-        // vs 2.3-3.8, no clear win.
-        if wino4_bi && self.in_c >= 16 && self.out_plane() > 256 {
+        // Backward-input likewise (from 32 output channels, its reduction): mnist conv2 14.4 vs
+        // F(2x2)'s 19.5 ms, ResNet 32 @16 0.89x F(2x2)'s time.
+        if wino4_bi && self.in_c >= 16 && self.out_plane() >= 144 {
             return PATH_WINOGRAD4;
         }
         if wino2 && self.winograd_ok(pass) {

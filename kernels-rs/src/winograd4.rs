@@ -1,12 +1,14 @@
 //! Winograd F(4x4, 3x3) forward convolution (3x3 kernel, stride 1, no dilation, one group,
-//! padding 0..2 computed, 0 chosen): 36 gemms in the transformed domain over 6x6 input tiles overlapping by 2,
+//! padding 0..2 computed, 0 or 1 chosen): 36 gemms in the transformed domain over 6x6 input tiles overlapping by 2,
 //! 2.25 multiply-adds per output and channel pair instead of F(2x2, 3x3)'s 4 and the direct
 //! convolution's 9. With Lavin & Gray's matrices (interpolation points 0, 1, -1, 2, -2):
 //!   V = B^T d B,  U = G g G^T,  M_xi[o, t] = U_xi[o, c] * V_xi[c, t],  Y = A^T M A.
 //! Its float error is relative to a whole 6x6 tile's magnitude, so conv.rs uses it only where
-//! that stays well inside the kernel sweeps' tolerance: unpadded forwards summing >= 32
-//! channels. (Backward-input as this forward over gradOutput padded by 2 - pad was as fast
-//! as F(2x2, 3x3) at the mnist Net's conv2 and went past the tolerance at padded corners.)
+//! that stays well inside the kernel sweeps' tolerance: forwards with padding 0 or 1 summing
+//! >= 32 channels. (Backward-input as this forward over gradOutput padded by 2 - pad was as
+//! fast as F(2x2, 3x3) at the mnist Net's conv2 and went past the tolerance at padded corners;
+//! winograd4_bi.rs runs it as this forward's transpose instead, and winograd4_bw.rs the
+//! backward-weight, both over this file's tiles and input transform.)
 //! The tiles of an image are numbered row by row and taken in chunks; each f32x4 holds 4
 //! consecutive tiles wherever they lie (rows of two tiles straddle tile rows), gathered with
 //! two 4x4 transposes per input row, so no width wastes lanes (a tile row of 6 tiles padded
