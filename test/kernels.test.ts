@@ -375,6 +375,12 @@ const convCases: ConvCase[] = [
   { batch: 1, inChannels: 32, inHeight: 40, inWidth: 11, outChannels: 64, kernelSize: 3, padding: [0, 2] },
   { batch: 2, inChannels: 32, inHeight: 26, inWidth: 26, outChannels: 64, kernelSize: 3 },
   { batch: 2, inChannels: 32, inHeight: 9, inWidth: 9, outChannels: 64, kernelSize: 3, stride: 2, padding: 1 },
+  // Stride 2 along rows wide enough for im2col's and col2im's 4-output vectors (ResNet-20's
+  // downsampling 3x3 and 1x1 layers), an odd width whose last vector would cross the row end,
+  // and dilation 2.
+  { batch: 2, inChannels: 16, inHeight: 32, inWidth: 32, outChannels: 32, kernelSize: 3, stride: 2, padding: 1 },
+  { batch: 2, inChannels: 16, inHeight: 32, inWidth: 31, outChannels: 32, kernelSize: 1, stride: 2 },
+  { batch: 1, inChannels: 3, inHeight: 13, inWidth: 27, outChannels: 4, kernelSize: 3, stride: 2, dilation: 2, padding: 2 },
   { batch: 2, inChannels: 32, inHeight: 5, inWidth: 6, outChannels: 64, kernelSize: 1 },
   { batch: 2, inChannels: 32, inHeight: 3, inWidth: 12, outChannels: 64, kernelSize: 3 },
   { batch: 2, inChannels: 15, inHeight: 8, inWidth: 8, outChannels: 64, kernelSize: 3, padding: 1 },
