@@ -443,6 +443,12 @@ const forcedPathCases: ConvCase[] = [
   { batch: 2, inChannels: 32, inHeight: 16, inWidth: 16, outChannels: 32, kernelSize: 3, padding: 1 },
   { batch: 2, inChannels: 64, inHeight: 8, inWidth: 8, outChannels: 64, kernelSize: 3, padding: 1 },
   { batch: 1, inChannels: 32, inHeight: 11, inWidth: 9, outChannels: 8, kernelSize: 3, padding: 1 },
+  // F(4x4, 3x3) chunks of several whole images (an image of at most half a chunk of tiles):
+  // 6 or 9 tiles an image, so groups of 4 tiles straddle images, and a last group of fewer
+  // images than a chunk holds.
+  { batch: 5, inChannels: 32, inHeight: 11, inWidth: 7, outChannels: 32, kernelSize: 3 },
+  { batch: 5, inChannels: 16, inHeight: 10, inWidth: 9, outChannels: 32, kernelSize: 3, padding: 1, bias: false },
+  { batch: 9, inChannels: 32, inHeight: 8, inWidth: 8, outChannels: 16, kernelSize: 3, padding: 1 },
 ];
 
 describe('conv2d with each path forced: wasm vs js', () => {

@@ -137,9 +137,14 @@ impl Geometry {
             return PATH_WINOGRAD4;
         }
         // Backward-weight likewise from 16 channels on both sides and 12x12 output planes
-        // (mnist conv2 13.4 vs F(2x2)'s 18.3 ms; ResNet 16 @32 2.0 vs 2.9, 32 @16 1.7 vs 2.2; at
-        // 64 @8, 4 tiles a plane, 2.3 vs 2.0).
-        if wino4_bw && self.in_c >= 16 && self.out_c >= 16 && self.out_plane() >= 144 {
+        // (mnist conv2 13.4 vs F(2x2)'s 18.3 ms; ResNet 16 @32 2.0 vs 2.9, 32 @16 1.7 vs 2.2),
+        // and at 8x8 from 64 channels (ResNet 64 @8, 4 tiles a plane, 16 images a chunk: 1.8
+        // vs 2.0; 2.3 with one image a chunk).
+        if wino4_bw
+            && self.in_c >= 16
+            && self.out_c >= 16
+            && (self.out_plane() >= 144 || self.in_c.min(self.out_c) >= 64)
+        {
             return PATH_WINOGRAD4;
         }
         // Backward-input likewise (from 32 output channels, its reduction): mnist conv2 14.4 vs
@@ -222,8 +227,10 @@ impl Geometry {
         let src = w(self.in_per_group()) * hs * ws + slack;
         let out = w(self.out_per_group()) * w(self.out_h) * ws + slack;
         // winograd4.rs's transformed chunks: 36 planes of channels x (at most 32 or a tile row) tiles.
-        // (winograd4_bw.rs: chunks of up to 64 tiles.)
-        let wino4 = 36 * (w(self.in_c.max(self.out_c)) + 3) * (w(self.in_w.max(self.out_w)) + 64) + 36 * 16;
+        // (winograd4_bw.rs: chunks of up to 64 tiles), and up to 64 small padded images (at most
+        // 6 x 8 floats a tile) per chunk.
+        let wino4 = 36 * (w(self.in_c.max(self.out_c)) + 3) * (w(self.in_w.max(self.out_w)) + 64) + 36 * 16
+            + 64 * 48 * w(self.in_c.max(self.out_c));
         // The transformed kernels: 36 (F(4x4)), 2 x 36 (F(4x4) backward-input) or 2 x 16 (F(2x2)
         // backward-input) per channel pair (F(4x4) backward-weight: input channels rounded up to 4).
         let u = 72 * w(self.out_c) * (w(self.in_per_group()) + 3);

@@ -39,15 +39,19 @@ fn a6(y: [v128; 4]) -> [v128; 6] {
     [y[0], f32x4_add(s02, s13), f32x4_sub(s02, s13), f32x4_add(f02, f13), f32x4_sub(f02, f13), y[3]]
 }
 
-/// Z[xi][o][t] = (A dY A^T)[xi] for tiles q0..q0 + count (a multiple of 4) of one gradOutput
-/// image whose planes are `plane` floats apart with rows `row` long (4 x 4 tiles inside them);
-/// lanes past the last tile are zero, so they add nothing.
-pub(crate) unsafe fn transform_grad_output(g: &Geo, gy: *const f32, row: usize, plane: usize, q0: usize, count: usize, z: *mut f32) {
+/// Z[xi][o][t] = (A dY A^T)[xi] for tiles q0..q0 + count (a multiple of 4; tiles < end exist)
+/// of the gradOutput images at `gy`, whose planes are `plane` floats apart with rows `row` long
+/// (4 x 4 tiles inside them; grad_output_images); lanes past the last tile are zero, so they
+/// add nothing.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn transform_grad_output(
+    g: &Geo, gy: *const f32, row: usize, plane: usize, q0: usize, end: usize, count: usize, z: *mut f32,
+) {
     let tc = g.chunk_tiles();
     let stride_xi = g.m_stride();
     let zero = f32x4_splat(0.0);
     for t0 in (0..count).step_by(4) {
-        let (at_tile, live) = g.group(q0 + t0, row);
+        let (at_tile, live) = g.group(q0 + t0, end, row, g.o * plane);
         let lane = |l: usize| if l < live { -1i32 } else { 0 };
         let mask = i32x4(lane(0), lane(1), lane(2), lane(3));
         for o in 0..g.o {
@@ -82,15 +86,17 @@ pub(crate) fn grad_output_layout(g: &Geo) -> (usize, usize) {
     }
 }
 
-/// Image n of gradOutput in grad_output_layout's planes.
-pub(crate) unsafe fn grad_output_image(g: &Geo, grad_output: *const f32, n: usize) -> *const f32 {
-    let gy = grad_output.add(n * g.o * g.out_h * g.out_w);
+/// Images n0..n0 + k of gradOutput in grad_output_layout's planes.
+pub(crate) unsafe fn grad_output_images(g: &Geo, grad_output: *const f32, n0: usize, k: usize) -> *const f32 {
+    let img = g.o * g.out_h * g.out_w;
     let (row, plane) = grad_output_layout(g);
     if row == g.out_w && plane == g.out_h * g.out_w {
-        return gy;
+        return grad_output.add(n0 * img);
     }
-    let go = GO.get(g.o * plane + 16);
-    pad_into(gy, g.o, g.out_h, g.out_w, 0, 0, 4 * g.th, row, go);
+    let go = GO.get(g.imgs() * g.o * plane + 16);
+    for i in 0..k {
+        pad_into(grad_output.add((n0 + i) * img), g.o, g.out_h, g.out_w, 0, 0, 4 * g.th, row, go.add(i * g.o * plane));
+    }
     go
 }
 
@@ -106,20 +112,20 @@ pub unsafe fn backward_weight(
     let oc = g.o * c4;
     let du = TU.get(36 * oc);
     fill_raw(du, 36 * oc, 0.0);
-    let src = SRC.get(g.c * g.src_plane() + 16);
+    let src = SRC.get(g.imgs() * g.c * g.src_plane() + 16);
     let (vs, zs) = (g.v_stride(), g.m_stride());
     let v = TV.get(36 * vs);
     let z = TM.get(36 * zs);
     let vt = VT.get(tc * c4);
     let (row, plane) = grad_output_layout(&g);
-    for n in 0..batch {
-        pad_into(input.add(n * g.c * g.h * g.w), g.c, g.h, g.w, g.pad_t, g.pad_l, g.hs, g.ws, src);
-        let gy = grad_output_image(&g, grad_output, n);
+    for (n0, k, end) in g.image_groups(batch) {
+        g.pad_images(input, n0, k, src);
+        let gy = grad_output_images(&g, grad_output, n0, k);
         let mut q0 = 0;
-        while q0 < g.tiles() {
-            let count = tc.min((g.tiles() - q0 + 3) / 4 * 4);
-            transform_input(&g, src, q0, count, v);
-            transform_grad_output(&g, gy, row, plane, q0, count, z);
+        while q0 < end {
+            let count = tc.min((end - q0 + 3) / 4 * 4);
+            transform_input(&g, src, q0, end, count, v);
+            transform_grad_output(&g, gy, row, plane, q0, end, count, z);
             for xi in 0..36 {
                 transpose_chunk(v.add(xi * vs), g.c, tc, count, c4, vt);
                 gemm_nn(g.o, c4, count, z.add(xi * zs), tc, vt, c4, du.add(xi * oc), c4, true);
