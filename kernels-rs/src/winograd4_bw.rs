@@ -9,7 +9,6 @@
 //! relative to that tile's magnitude, but a weight gradient sums every tile of the batch, and
 //! the kernel sweeps check it against the reference on every forced shape.
 
-use crate::elementwise::fill_raw;
 use crate::gemm::transpose4;
 use crate::scratch::Scratch;
 use crate::simd::{load4, store4};
@@ -20,10 +19,12 @@ use core::arch::wasm32::*;
 
 static mut GO: Scratch = Scratch::new();
 static mut VT: Scratch = Scratch::new();
+static mut DU64: Scratch = Scratch::new();
 
 pub unsafe fn release() {
     GO.release();
     VT.release();
+    DU64.release();
 }
 
 /// Tiles per chunk: the gemms' reduction length (a chunk never spans two images).
@@ -100,6 +101,17 @@ pub(crate) unsafe fn grad_output_images(g: &Geo, grad_output: *const f32, n0: us
     go
 }
 
+/// sum[e] += x[e] (promoted) for e < n, n a multiple of 4.
+unsafe fn add_to_f64(x: *const f32, n: usize, sum: *mut f64) {
+    for e in (0..n).step_by(4) {
+        let v = load4(x.add(e));
+        let (lo, hi) = (f64x2_promote_low_f32x4(v), f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 2, 3>(v, v)));
+        let (s0, s1) = (sum.add(e) as *mut v128, sum.add(e + 2) as *mut v128);
+        core::ptr::write_unaligned(s0, f64x2_add(core::ptr::read_unaligned(s0), lo));
+        core::ptr::write_unaligned(s1, f64x2_add(core::ptr::read_unaligned(s1), hi));
+    }
+}
+
 /// Adds the weight gradient into grad_weight (zeroed by the caller).
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn backward_weight(
@@ -110,8 +122,16 @@ pub unsafe fn backward_weight(
     let tc = g.chunk_tiles();
     let c4 = (g.c + 3) / 4 * 4;
     let oc = g.o * c4;
-    let du = TU.get(36 * oc);
-    fill_raw(du, 36 * oc, 0.0);
+    // Each chunk's dU (36 gemms over its tiles, float32) is added into float64 sums: the
+    // transformed values are up to ~1000x the gradient (A's 8s, B's 4s and 5s) and G^T dU G
+    // cancels most of that, so one float32 running sum over the batch left a gradient ~6e-6 of
+    // its largest value away from another summation order (1 vs 2 threads), and three lr-1
+    // Adadelta steps of the mnist Net amplified that to 5e-4 (test/parallel.nll.test.ts).
+    let du = TU.get(oc);
+    let du64 = DU64.get(2 * 36 * oc) as *mut f64;
+    for e in 0..36 * oc {
+        *du64.add(e) = 0.0;
+    }
     let src = SRC.get(g.imgs() * g.c * g.src_plane() + 16);
     let (vs, zs) = (g.v_stride(), g.m_stride());
     let v = TV.get(36 * vs);
@@ -128,7 +148,8 @@ pub unsafe fn backward_weight(
             transform_grad_output(&g, gy, row, plane, q0, end, count, z);
             for xi in 0..36 {
                 transpose_chunk(v.add(xi * vs), g.c, tc, count, c4, vt);
-                gemm_nn(g.o, c4, count, z.add(xi * zs), tc, vt, c4, du.add(xi * oc), c4, true);
+                gemm_nn(g.o, c4, count, z.add(xi * zs), tc, vt, c4, du, c4, false);
+                add_to_f64(du, oc, du64.add(xi * oc));
             }
             q0 += count;
         }
@@ -136,7 +157,7 @@ pub unsafe fn backward_weight(
     // dW = G^T dU G per (o, c), in float64.
     for o in 0..g.o {
         for c in 0..g.c {
-            let x = |xi: usize, nu: usize| *du.add((6 * xi + nu) * oc + o * c4 + c) as f64;
+            let x = |xi: usize, nu: usize| *du64.add((6 * xi + nu) * oc + o * c4 + c);
             let mut r = [[0.0f64; 6]; 3];
             for (a, ra) in r.iter_mut().enumerate() {
                 for (nu, val) in ra.iter_mut().enumerate() {
