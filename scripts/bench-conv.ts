@@ -37,6 +37,8 @@ const SHAPES: Shape[] = [
   shape('resnet b32 16->16 32x32 p1', { batch: 32, inChannels: 16, inHeight: 32, inWidth: 32, outChannels: 16, kernelSize: 3, padding: 1 }),
   shape('resnet b32 32->32 16x16 p1', { batch: 32, inChannels: 32, inHeight: 16, inWidth: 16, outChannels: 32, kernelSize: 3, padding: 1 }),
   shape('resnet b32 64->64 8x8 p1', { batch: 32, inChannels: 64, inHeight: 8, inWidth: 8, outChannels: 64, kernelSize: 3, padding: 1 }),
+  shape('resnet b32 16->32 32x32 s2 p1', { batch: 32, inChannels: 16, inHeight: 32, inWidth: 32, outChannels: 32, kernelSize: 3, stride: 2, padding: 1 }),
+  shape('resnet b32 16->32 32x32 1x1 s2', { batch: 32, inChannels: 16, inHeight: 32, inWidth: 32, outChannels: 32, kernelSize: 1, stride: 2 }),
 ];
 const PATHS = ['winograd', 'direct', 'gemm', 'winograd4'];
 const PASSES = ['forward', 'backward-input', 'backward-weight'];

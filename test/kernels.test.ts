@@ -375,6 +375,12 @@ const convCases: ConvCase[] = [
   { batch: 1, inChannels: 32, inHeight: 40, inWidth: 11, outChannels: 64, kernelSize: 3, padding: [0, 2] },
   { batch: 2, inChannels: 32, inHeight: 26, inWidth: 26, outChannels: 64, kernelSize: 3 },
   { batch: 2, inChannels: 32, inHeight: 9, inWidth: 9, outChannels: 64, kernelSize: 3, stride: 2, padding: 1 },
+  // Stride 2 along rows wide enough for im2col's and col2im's 4-output vectors (ResNet-20's
+  // downsampling 3x3 and 1x1 layers), an odd width whose last vector would cross the row end,
+  // and dilation 2.
+  { batch: 2, inChannels: 16, inHeight: 32, inWidth: 32, outChannels: 32, kernelSize: 3, stride: 2, padding: 1 },
+  { batch: 2, inChannels: 16, inHeight: 32, inWidth: 31, outChannels: 32, kernelSize: 1, stride: 2 },
+  { batch: 1, inChannels: 3, inHeight: 13, inWidth: 27, outChannels: 4, kernelSize: 3, stride: 2, dilation: 2, padding: 2 },
   { batch: 2, inChannels: 32, inHeight: 5, inWidth: 6, outChannels: 64, kernelSize: 1 },
   { batch: 2, inChannels: 32, inHeight: 3, inWidth: 12, outChannels: 64, kernelSize: 3 },
   { batch: 2, inChannels: 15, inHeight: 8, inWidth: 8, outChannels: 64, kernelSize: 3, padding: 1 },
@@ -396,7 +402,8 @@ describe('conv2d forward, backward-input, backward-weight: wasm vs js', () => {
 
 // Every path forced on every pass (conv2d_force_path; a path that cannot compute a shape falls
 // back to the measured choice): Winograd F(2x2, 3x3), direct, im2col + gemm and Winograd
-// F(4x4, 3x3) (unpadded forwards) each meet the reference
+// F(4x4, 3x3) (forwards with padding <= 1 from 32 input channels, backward-input from 32
+// output channels, backward-weight on planes from 8x8 summing 256 positions) each meet the reference
 // from 1 to 512 channels, at odd sizes, padding 0-2, batch 1, 3x3 and 5x5.
 const forcedPathCases: ConvCase[] = [
   { batch: 1, inChannels: 1, inHeight: 7, inWidth: 9, outChannels: 1, kernelSize: 3 },
@@ -419,6 +426,29 @@ const forcedPathCases: ConvCase[] = [
   { batch: 1, inChannels: 48, inHeight: 5, inWidth: 5, outChannels: 1, kernelSize: 3, bias: false },
   { batch: 1, inChannels: 33, inHeight: 30, inWidth: 45, outChannels: 17, kernelSize: 3 },
   { batch: 1, inChannels: 512, inHeight: 10, inWidth: 7, outChannels: 3, kernelSize: 3 },
+  // F(4x4, 3x3) backward-weight (output planes from 8x8, 256 positions summed): the smallest
+  // planes and batches it takes, padded, 1 or 512 channels; planes of 3-4 tile columns with
+  // partial tiles; the mnist Net's conv2 (24x24: gradOutput read in place) above.
+  { batch: 4, inChannels: 512, inHeight: 8, inWidth: 8, outChannels: 6, kernelSize: 3, padding: 1 },
+  { batch: 4, inChannels: 1, inHeight: 10, inWidth: 10, outChannels: 1, kernelSize: 3 },
+  { batch: 4, inChannels: 6, inHeight: 8, inWidth: 8, outChannels: 512, kernelSize: 3, padding: 1, bias: false },
+  { batch: 3, inChannels: 5, inHeight: 11, inWidth: 14, outChannels: 9, kernelSize: 3, padding: 2 },
+  // F(4x4, 3x3) backward-input (from 32 output channels): padding 2 with two chunks (80 tiles:
+  // 64 + 16), a 2-tile-wide plane whose groups of 4 tiles straddle tile rows (columns carried
+  // between horizontally adjacent tiles only), partial tiles at both edges.
+  { batch: 2, inChannels: 3, inHeight: 37, inWidth: 29, outChannels: 32, kernelSize: 3, padding: 2 },
+  { batch: 1, inChannels: 2, inHeight: 9, inWidth: 6, outChannels: 40, kernelSize: 3, padding: 1, bias: false },
+  // F(4x4, 3x3) forward with padding 1 (from 32 input channels): ResNet-20's 32- and 64-channel
+  // layers, and 32 channels on a plane of partial tiles.
+  { batch: 2, inChannels: 32, inHeight: 16, inWidth: 16, outChannels: 32, kernelSize: 3, padding: 1 },
+  { batch: 2, inChannels: 64, inHeight: 8, inWidth: 8, outChannels: 64, kernelSize: 3, padding: 1 },
+  { batch: 1, inChannels: 32, inHeight: 11, inWidth: 9, outChannels: 8, kernelSize: 3, padding: 1 },
+  // F(4x4, 3x3) chunks of several whole images (an image of at most half a chunk of tiles):
+  // 6 or 9 tiles an image, so groups of 4 tiles straddle images, and a last group of fewer
+  // images than a chunk holds.
+  { batch: 5, inChannels: 32, inHeight: 11, inWidth: 7, outChannels: 32, kernelSize: 3 },
+  { batch: 5, inChannels: 16, inHeight: 10, inWidth: 9, outChannels: 32, kernelSize: 3, padding: 1, bias: false },
+  { batch: 9, inChannels: 32, inHeight: 8, inWidth: 8, outChannels: 16, kernelSize: 3, padding: 1 },
 ];
 
 describe('conv2d with each path forced: wasm vs js', () => {

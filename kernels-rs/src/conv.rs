@@ -92,15 +92,16 @@ impl Geometry {
         let forced = unsafe { FORCED[pass as usize] };
         // F(4x4, 3x3)'s float error is relative to the magnitude of a whole 6x6 tile, not of one
         // output; the kernel sweeps' tolerance is 4 sqrt(K) + 2 ulps of each output's own
-        // magnitude. Summing 1-16 channels, or at outputs fed by padding (backward-input is a
+        // magnitude. Summing 1-16 channels, or at outputs fed by padding 2 (backward-input as a
         // convolution padded by 2 - pad: a corner output got 1.45x the tolerance at 32
-        // channels), it went past; unpadded forwards summing 32 or more channels peaked at
-        // 0.31x (a float32 simulation of 48,000 outputs), so only those take it.
+        // channels), it went past; forwards with padding 0 or 1 summing 32 or more channels
+        // peaked at 0.31x (a float32 simulation of 48,000 unpadded outputs; the sweeps' padded
+        // ResNet shapes at 0.33-0.5x, as the unpadded ones), so only those take it.
         let wino4 = self.winograd_fits()
             && pass == crate::winograd::Pass::Forward
             && self.in_c >= 32
-            && self.pad_h == 0
-            && self.pad_w == 0;
+            && self.pad_h <= 1
+            && self.pad_w <= 1;
         // F(2x2, 3x3) where its error stays inside the sweeps' tolerance (forced, too): 16 or more
         // channels on both sides (with 1 output channel a padded corner of backward-input went
         // past it), and for backward-weight 64 or more summed positions (batch 1, 2x3 outputs
@@ -109,16 +110,46 @@ impl Geometry {
             && self.in_c >= 16
             && self.out_c >= 16
             && (pass != crate::winograd::Pass::BackwardWeight || self.batch * self.out_plane() >= 64);
+        // F(4x4, 3x3) backward-weight (winograd4_bw.rs) on output planes of 8x8 or more and 256
+        // or more summed positions: the error is relative to whole tiles, the tolerance to each
+        // tap's own sum, and on small padded planes a corner tap sums only the positions inside
+        // the image (1 x 4x4 output, pad 1: 6x the sweeps' tolerance; 1 x 8x8: 0.94x; 2 x 13x11
+        // unpadded: 0.33-0.5x).
+        let wino4_bw = self.winograd_fits()
+            && pass == crate::winograd::Pass::BackwardWeight
+            && self.out_h >= 8
+            && self.out_w >= 8
+            && self.batch * self.out_plane() >= 256;
+        // F(4x4, 3x3) backward-input (winograd4_bi.rs, the forward's transpose) where its sums
+        // run over 32 or more output channels: at 16-19 a padded edge output reached 0.5-1x the
+        // sweeps' tolerance, at 1-6 it went past; from 32 every swept shape stayed under 0.4x.
+        let wino4_bi = self.winograd_fits() && pass == crate::winograd::Pass::BackwardInput && self.out_c >= 32;
         match forced {
             PATH_WINOGRAD if wino2 => return PATH_WINOGRAD,
-            PATH_WINOGRAD4 if wino4 => return PATH_WINOGRAD4,
+            PATH_WINOGRAD4 if wino4 || wino4_bw || wino4_bi => return PATH_WINOGRAD4,
             PATH_DIRECT if direct => return PATH_DIRECT,
             PATH_GEMM => return PATH_GEMM,
             _ => {}
         }
         // F(4x4, 3x3) from 16 output channels and 12x12 output planes; at 8x8 F(2x2, 3x3)
-        // measured faster (README table).
+        // measured faster (README table). ResNet's 32 @16, padding 1: 0.84x F(2x2)'s time.
         if wino4 && self.out_c >= 16 && self.out_plane() >= 144 {
+            return PATH_WINOGRAD4;
+        }
+        // Backward-weight likewise from 16 channels on both sides and 12x12 output planes
+        // (mnist conv2 13.4 vs F(2x2)'s 18.3 ms; ResNet 16 @32 2.0 vs 2.9, 32 @16 1.7 vs 2.2),
+        // and at 8x8 from 64 channels (ResNet 64 @8, 4 tiles a plane, 16 images a chunk: 1.8
+        // vs 2.0; 2.3 with one image a chunk).
+        if wino4_bw
+            && self.in_c >= 16
+            && self.out_c >= 16
+            && (self.out_plane() >= 144 || self.in_c.min(self.out_c) >= 64)
+        {
+            return PATH_WINOGRAD4;
+        }
+        // Backward-input likewise (from 32 output channels, its reduction): mnist conv2 14.4 vs
+        // F(2x2)'s 19.5 ms, ResNet 32 @16 0.89x F(2x2)'s time.
+        if wino4_bi && self.in_c >= 16 && self.out_plane() >= 144 {
             return PATH_WINOGRAD4;
         }
         if wino2 && self.winograd_ok(pass) {
@@ -196,9 +227,13 @@ impl Geometry {
         let src = w(self.in_per_group()) * hs * ws + slack;
         let out = w(self.out_per_group()) * w(self.out_h) * ws + slack;
         // winograd4.rs's transformed chunks: 36 planes of channels x (at most 32 or a tile row) tiles.
-        let wino4 = 36 * w(self.in_c.max(self.out_c)) * (w(self.in_w.max(self.out_w)) + 40) + 36 * 16;
-        // The transformed kernels: 36 (F(4x4)) or 2 x 16 (F(2x2) backward-input) per channel pair.
-        let u = 36 * w(self.out_c) * w(self.in_per_group());
+        // (winograd4_bw.rs: chunks of up to 64 tiles), and up to 64 small padded images (at most
+        // 6 x 8 floats a tile) per chunk.
+        let wino4 = 36 * (w(self.in_c.max(self.out_c)) + 3) * (w(self.in_w.max(self.out_w)) + 64) + 36 * 16
+            + 64 * 48 * w(self.in_c.max(self.out_c));
+        // The transformed kernels: 36 (F(4x4)), 2 x 36 (F(4x4) backward-input) or 2 x 16 (F(2x2)
+        // backward-input) per channel pair (F(4x4) backward-weight: input channels rounded up to 4).
+        let u = 72 * w(self.out_c) * (w(self.in_per_group()) + 3);
         (4 * src.max(out).max(k)).max(wino4).max(u)
     }
 }
@@ -260,6 +295,8 @@ unsafe fn im2col(g: &Geometry, src: *const f32, col: *mut f32) {
                     let n = ox_hi - ox_lo;
                     if g.stride_w == 1 {
                         copy(srow.add(x_base), drow.add(ox_lo), n);
+                    } else if g.stride_w == 2 {
+                        copy_stride2(srow.add(x_base), drow.add(ox_lo), n, g.in_w - x_base);
                     } else {
                         for i in 0..n {
                             *drow.add(ox_lo + i) = *srow.add(x_base + i * g.stride_w);
@@ -294,6 +331,8 @@ unsafe fn col2im_add(g: &Geometry, col: *const f32, dst: *mut f32) {
                         let n = ox_hi - ox_lo;
                         if g.stride_w == 1 {
                             add_into(srow, drow, n);
+                        } else if g.stride_w == 2 {
+                            add_into_stride2(srow, drow, n, g.in_w - x_base);
                         } else {
                             for i in 0..n {
                                 *drow.add(i * g.stride_w) += *srow.add(i);
@@ -304,6 +343,45 @@ unsafe fn col2im_add(g: &Geometry, col: *const f32, dst: *mut f32) {
                 r += 1;
             }
         }
+    }
+}
+
+/// dst[i] = src[2 i] for i < n, where src has `room` floats left in its row: 4 outputs per two
+/// loads and a shuffle while 8 floats remain in the row (the stride-2 layers' im2col was a third
+/// of their passes with one scalar per output).
+#[inline(always)]
+unsafe fn copy_stride2(src: *const f32, dst: *mut f32, n: usize, room: usize) {
+    use core::arch::wasm32::i32x4_shuffle;
+    let mut i = 0;
+    while i + 4 <= n && 2 * i + 8 <= room {
+        let (a, b) = (load4(src.add(2 * i)), load4(src.add(2 * i + 4)));
+        store4(dst.add(i), i32x4_shuffle::<0, 2, 4, 6>(a, b));
+        i += 4;
+    }
+    while i < n {
+        *dst.add(i) = *src.add(2 * i);
+        i += 1;
+    }
+}
+
+/// dst[2 i] += src[i] for i < n (col2im's stride-2 scatter), `room` floats left in dst's row:
+/// 4 inputs per two 4-float read-modify-writes while 8 floats remain, the odd positions between
+/// them adding -0.0 (which leaves every value, -0.0 and NaN included, as it is).
+#[inline(always)]
+unsafe fn add_into_stride2(src: *const f32, dst: *mut f32, n: usize, room: usize) {
+    use core::arch::wasm32::{f32x4_add, f32x4_splat, i32x4_shuffle};
+    let nz = f32x4_splat(-0.0);
+    let mut i = 0;
+    while i + 4 <= n && 2 * i + 8 <= room {
+        let v = load4(src.add(i));
+        let (d0, d1) = (dst.add(2 * i), dst.add(2 * i + 4));
+        store4(d0, f32x4_add(load4(d0), i32x4_shuffle::<0, 4, 1, 5>(v, nz)));
+        store4(d1, f32x4_add(load4(d1), i32x4_shuffle::<2, 6, 3, 7>(v, nz)));
+        i += 4;
+    }
+    while i < n {
+        *dst.add(2 * i) += *src.add(i);
+        i += 1;
     }
 }
 
@@ -404,6 +482,11 @@ pub unsafe extern "C" fn conv2d_backward_input(
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
     let pointwise = g.is_pointwise();
     let path = g.path(crate::winograd::Pass::BackwardInput);
+    if path == PATH_WINOGRAD4 && g.in_plane() > 0 {
+        return crate::winograd4_bi::backward_input(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
+        );
+    }
     if path == PATH_WINOGRAD && g.in_plane() > 0 {
         return crate::winograd::backward_input(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, grad_output, weight, grad_input,
@@ -462,6 +545,11 @@ pub unsafe extern "C" fn conv2d_backward_weight(
         return;
     }
     let path = g.path(crate::winograd::Pass::BackwardWeight);
+    if path == PATH_WINOGRAD4 {
+        return crate::winograd4_bw::backward_weight(
+            g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, grad_output, grad_weight,
+        );
+    }
     if path == PATH_WINOGRAD {
         return crate::winograd::backward_weight(
             g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, grad_output, grad_weight,

@@ -23,6 +23,8 @@ mod simd;
 mod winograd;
 mod winograd_gemm;
 mod winograd4;
+mod winograd4_bw;
+mod winograd4_bi;
 mod sgd;
 
 use std::alloc::{alloc as sys_alloc, dealloc as sys_dealloc, Layout};
@@ -72,6 +74,7 @@ pub extern "C" fn release_scratch() {
         scratch::release_all();
         winograd::release();
         winograd4::release();
+        winograd4_bw::release();
     }
 }
 

@@ -425,7 +425,7 @@ pub unsafe fn backward_input(
 }
 
 /// vt[t][c] = v[c][t] for t < tiles (a multiple of 4), c < c4 (rows c >= c_n read as zeros).
-unsafe fn transpose_chunk(v: *const f32, c_n: usize, tc: usize, tiles: usize, c4: usize, vt: *mut f32) {
+pub(crate) unsafe fn transpose_chunk(v: *const f32, c_n: usize, tc: usize, tiles: usize, c4: usize, vt: *mut f32) {
     let zero = f32x4_splat(0.0);
     for c0 in (0..c4).step_by(4) {
         for t0 in (0..tiles).step_by(4) {
