@@ -47,7 +47,12 @@ unset CARGO_BUILD_RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 
 mkdir -p "$out"
 raw="$target_dir/wasm32-unknown-unknown/release/kernels_rs.wasm"
-wasm-opt -O3 --enable-simd --enable-threads --enable-bulk-memory --enable-mutable-globals --strip-debug --strip-producers \
+# wasm-opt only strips (-O0): rustc's LLVM -O3 with LTO has already optimised the code, and
+# binaryen's -O2/-O3 on top made V8's code for the backward-input convolutions slower, with
+# nothing faster: in one process, alternating the two builds (CPU ms, -O3 vs -O0), seed Net
+# conv2 backward-input 1.24 vs 0.73, conv1 2.7 vs 1.6-1.9, mnist conv1 2.0 vs 1.2, ResNet
+# stride-2 2.68 vs 2.38; the forwards, backward-weights and the gemms within 1-2 %.
+wasm-opt -O0 --enable-simd --enable-threads --enable-bulk-memory --enable-mutable-globals --strip-debug --strip-producers \
   "$raw" -o "$out/kernels_rs_bg.wasm"
 
 cat > "$out/package.json" <<'JSON'
