@@ -221,16 +221,16 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, retur
 export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, returnIndices = false): Tensor | [Tensor, Tensor] {
   if (typeof returnIndices !== 'boolean') throw new TypeError(`adaptiveMaxPool2d: returnIndices must be a boolean, got ${JSON.stringify(returnIndices)}`);
   if (!returnIndices) return adaptiveMaxPool2dForward(input, outputSize, false)[0];
-  return adaptiveMaxPool2dForward(input, outputSize, true);
+  return adaptiveMaxPool2dForward(input, outputSize, true) as [Tensor, Tensor]; // indices asked for: never null
 }
 
 /** torch.nn.functional.adaptive_max_pool2d_with_indices: [output, indices]. */
 export function adaptiveMaxPool2dWithIndices(input: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] {
-  return adaptiveMaxPool2dForward(input, outputSize, true);
+  return adaptiveMaxPool2dForward(input, outputSize, true) as [Tensor, Tensor]; // indices asked for: never null
 }
 
 /** The output and the argmax indices; indices no caller sees are freed with the graph (see maxPool2d's). */
-function adaptiveMaxPool2dForward(input: Tensor, outputSize: AdaptiveSize, indicesReturned: boolean): [Tensor, Tensor] {
+function adaptiveMaxPool2dForward(input: Tensor, outputSize: AdaptiveSize, indicesReturned: boolean): [Tensor, Tensor | null] {
   const op = 'adaptiveMaxPool2d';
   const g = adaptiveGeometry(op, input, outputSize);
   const ndim = input.shape.length;
@@ -273,9 +273,11 @@ function adaptiveMaxPool2dForward(input: Tensor, outputSize: AdaptiveSize, indic
     }
   }
   const out = new Tensor(y, outShape);
+  if (!indicesReturned && !needsGrad(input)) {
+    getBackend().release(argmax); // nothing holds them
+    return [out, null];
+  }
   const indices = new Tensor(argmax, outShape);
-  if (needsGrad(input)) {
-    record(adaptiveMaxDef, out, [input], { indices: indicesReturned ? save(indices) : saveOwned(indices), geometry: g });
-  } else if (!indicesReturned) getBackend().release(argmax, true);
+  if (needsGrad(input)) record(adaptiveMaxDef, out, [input], { indices: indicesReturned ? save(indices) : saveOwned(indices), geometry: g });
   return [out, indices];
 }

@@ -76,20 +76,20 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null 
     options = { stride: stride as Pair | null | undefined, padding, dilation, ceilMode, returnIndices };
   }
   if (!options.returnIndices) return maxPool2dForward(input, kernelSize, options, false)[0];
-  return maxPool2dForward(input, kernelSize, options, true);
+  return maxPool2dForward(input, kernelSize, options, true) as [Tensor, Tensor]; // indices asked for: never null
 }
 
 /** torch.nn.functional.max_pool2d_with_indices: [output, indices] (indices int32). */
 export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): [Tensor, Tensor] {
-  return maxPool2dForward(input, kernelSize, options, true);
+  return maxPool2dForward(input, kernelSize, options, true) as [Tensor, Tensor]; // indices asked for: never null
 }
 
 /**
  * The output and the argmax indices. When the caller does not return the indices, only the
- * graph holds them: its node frees them after backward, and without a graph they are freed at
- * once (not left to the garbage collector).
+ * graph holds them: its node frees them after backward; without a graph they are freed at once
+ * (not left to the garbage collector) and null is returned in their place.
  */
-function maxPool2dForward(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions, indicesReturned: boolean): [Tensor, Tensor] {
+function maxPool2dForward(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions, indicesReturned: boolean): [Tensor, Tensor | null] {
   checkFloat(input, 'maxPool2d', 'input');
   checkMaxPool2dOptions('maxPool2d', options);
   const ndim = input.shape.length;
@@ -111,9 +111,11 @@ function maxPool2dForward(input: Tensor, kernelSize: Pair, options: MaxPool2dOpt
   getBackend().maxPool2dForward(g, input._dense() as Float32Array, y, argmax);
   const outShape = unbatched ? [channels, g.outHeight, g.outWidth] : [batch, channels, g.outHeight, g.outWidth];
   const out = new Tensor(y, outShape);
+  if (!indicesReturned && !needsGrad(input)) {
+    getBackend().release(argmax); // nothing holds them
+    return [out, null];
+  }
   const indices = new Tensor(argmax, outShape);
-  if (needsGrad(input)) {
-    record(maxPoolDef, out, [input], { indices: indicesReturned ? save(indices) : saveOwned(indices), geometry: g });
-  } else if (!indicesReturned) getBackend().release(argmax, true);
+  if (needsGrad(input)) record(maxPoolDef, out, [input], { indices: indicesReturned ? save(indices) : saveOwned(indices), geometry: g });
   return [out, indices];
 }
