@@ -124,7 +124,9 @@ function savedTensorsOf(state: unknown): SavedTensor[] {
   for (const key in record) {
     const v = record[key];
     if (v instanceof SavedTensor) found.push(v);
-    else if (Array.isArray(v)) for (const x of v) if (x instanceof SavedTensor) found.push(x);
+    else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (v[i] instanceof SavedTensor) found.push(v[i] as SavedTensor);
+    }
   }
   return found;
 }
@@ -148,7 +150,8 @@ export class Node {
   ) {
     this.state = state;
     this.saved = savedTensorsOf(state);
-    for (const s of this.saved) (s as { outputOf: string | null }).outputOf = def.name;
+    const saved = this.saved; // (indexed: for-of allocated an iterator per recorded op)
+    for (let i = 0; i < saved.length; i++) (saved[i] as { outputOf: string | null }).outputOf = def.name;
   }
 
   /** The op's name, as PyTorch's grad_fn names (e.g. 'ConvolutionBackward0'). */
@@ -459,7 +462,7 @@ function accumulateIntoLeaf(leaf: Tensor, pending: PendingGrad): void {
     const data = leafGradArray(g);
     persist(data); // a parameter's gradient outlives any scope the backward runs in
     // A hook saw the values (and may keep the tensor it got): then zeroGrad must not free them.
-    leaf._setGrad(new Tensor(data, leaf.shape), hooked);
+    leaf._setGrad(Tensor._fromDense(data, leaf.shape, 'float32'), hooked);
   } else {
     const grad = existing;
     const s = g.data;

@@ -150,15 +150,21 @@ export class Tensor {
         '(use tensor() for arrays)');
     }
     if (!Array.isArray(shape)) throw new TypeError(`Tensor: shape must be an array of sizes, got ${typeof shape}`);
-    for (const d of shape) {
+    // Indexed loops, not for-of or spread: shapes are often frozen arrays, which V8 iterates
+    // through iterator objects (an allocation per element, on every op's output).
+    const rank = shape.length;
+    const sizes: number[] = [];
+    for (let i = 0; i < rank; i++) {
+      const d = shape[i];
       if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: invalid shape ${shapeString(shape)}`);
+      sizes.push(d);
     }
     const n = numelOf(shape);
     if (data.length !== n) {
       throw new Error(`Tensor: data has ${data.length} elements but shape ${shapeString(shape)} needs ${n}`);
     }
     this._storage = new Storage(data);
-    this._shape = Object.freeze([...shape]);
+    this._shape = Object.freeze(sizes);
     this._strides = frozenContiguousStrides(this._shape);
     this._contiguous = true;
     this._offset = 0;

@@ -219,8 +219,15 @@ export function pool2dGeometry(input: Pool2dGeometryInput, op = 'maxPool2d'): Po
   const [dilationH, dilationW] = pair(op, 'dilation', input.dilation, 1);
   const ceilMode = input.ceilMode ?? false;
   if (typeof ceilMode !== 'boolean') fail(op, `ceilMode must be a boolean, got ${JSON.stringify(ceilMode)}`);
-  const values = { kernelHeight, kernelWidth, strideH, strideW, padH, padW, dilationH, dilationW };
-  for (const [name, value] of Object.entries(values)) checkInteger(op, name, value);
+  // Checked one by one (not over Object.entries): this runs on every pooling call.
+  checkInteger(op, 'kernelHeight', kernelHeight);
+  checkInteger(op, 'kernelWidth', kernelWidth);
+  checkInteger(op, 'strideH', strideH);
+  checkInteger(op, 'strideW', strideW);
+  checkInteger(op, 'padH', padH);
+  checkInteger(op, 'padW', padW);
+  checkInteger(op, 'dilationH', dilationH);
+  checkInteger(op, 'dilationW', dilationW);
   const outHeight = checkedPoolOutputSize(op, input.inHeight, kernelHeight, strideH, padH, dilationH, ceilMode);
   const outWidth = checkedPoolOutputSize(op, input.inWidth, kernelWidth, strideW, padW, dilationW, ceilMode);
   const g: Pool2dGeometry = {
@@ -228,7 +235,7 @@ export function pool2dGeometry(input: Pool2dGeometryInput, op = 'maxPool2d'): Po
     channels: input.channels,
     inHeight: input.inHeight,
     inWidth: input.inWidth,
-    ...values,
+    kernelHeight, kernelWidth, strideH, strideW, padH, padW, dilationH, dilationW,
     ceilMode,
     outHeight,
     outWidth,

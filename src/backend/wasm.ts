@@ -166,23 +166,30 @@ class WasmBackend implements Backend {
    * region per array (null gives 0). Regions are laid out once per call, before any copy.
    */
   private at(arrays: ReadonlyArray<Numeric | null>): number[] {
-    const resident = arrays.map((a) => a !== null && this.resident(a));
-    let total = 0;
-    for (let i = 0; i < arrays.length; i++) if (arrays[i] !== null && !resident[i]) total += alignUp(arrays[i]!.byteLength);
-    if (total > 0) this.reserve(total);
-    let next = this.arenaPtr;
+    // Resident arrays (the usual case) need no region: one pass finds their places and sizes
+    // the rest, without per-call closures or intermediate arrays (a cost of every small op).
     const ptrs = new Array<number>(arrays.length);
+    let total = 0;
     for (let i = 0; i < arrays.length; i++) {
       const a = arrays[i];
       if (a === null) ptrs[i] = 0;
-      else if (resident[i]) ptrs[i] = a.byteOffset;
+      else if (this.resident(a)) ptrs[i] = a.byteOffset;
       else {
-        ptrs[i] = next;
-        next += alignUp(a.byteLength);
+        ptrs[i] = -1;
+        total += alignUp(a.byteLength);
       }
+    }
+    if (total === 0) return ptrs;
+    this.reserve(total);
+    let next = this.arenaPtr;
+    for (let i = 0; i < arrays.length; i++) {
+      if (ptrs[i] !== -1) continue;
+      ptrs[i] = next;
+      next += alignUp(arrays[i]!.byteLength);
     }
     return ptrs;
   }
+
 
   /**
    * Whether a kernel may use `a` in place. An array of at most 64 bytes at byte offset 0 is not

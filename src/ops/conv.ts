@@ -70,7 +70,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
       `with weight ${shapeString(weight.shape)}`);
   }
   const inChannels = input.shape[unbatched ? 0 : 1];
-  const [outChannels, channelsPerGroup, kernelHeight, kernelWidth] = weight.shape;
+  const outChannels = weight.shape[0], channelsPerGroup = weight.shape[1], kernelHeight = weight.shape[2], kernelWidth = weight.shape[3];
   if (channelsPerGroup * groups !== inChannels) {
     fail('conv2d', `Given groups=${groups}, weight of size ${shapeString(weight.shape)}, expected input ` +
       `${shapeString(input.shape)} to have ${channelsPerGroup * groups} channels, but got ${inChannels} channels instead`);
@@ -90,7 +90,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     const padded = extra[0] !== 0 || extra[1] !== 0 ? pad(input, [0, extra[1], 0, extra[0]]) : input;
     return conv2d(padded, weight, bias, { ...options, padding });
   }
-  const [batch, , inHeight, inWidth] = input.shape;
+  const batch = input.shape[0], inHeight = input.shape[2], inWidth = input.shape[3];
   const g = conv2dGeometry({
     batch, inChannels, inHeight, inWidth, outChannels,
     kernelSize: [kernelHeight, kernelWidth],

@@ -43,7 +43,7 @@ function classShapes(op: string, input: Tensor, target: Tensor): { batch: number
     fail(op, `input must be [batch, classes, ...] (or unbatched [classes]), got input ${shapeString(input.shape)} ` +
       `and target ${shapeString(target.shape)}`);
   }
-  const [batch, classes] = input.shape;
+  const batch = input.shape[0], classes = input.shape[1];
   if (target.shape.length === 0 || target.shape[0] !== batch) {
     fail(op, `Expected input batch_size (${batch}) to match target batch_size (${target.shape[0] ?? 0})` +
       ` (input ${shapeString(input.shape)}, target ${shapeString(target.shape)})`);
@@ -85,7 +85,7 @@ interface CrossEntropyState {
 }
 
 function crossEntropyBackward(state: CrossEntropyState, g: Float32Array): [Float32Array] {
-  const [batch, classes] = state.logProbs.shape;
+  const batch = state.logProbs.shape[0], classes = state.logProbs.shape[1];
   const o: CrossEntropyOptions = {
     batch, classes, weight: state.weight === null ? null : state.weight.values,
     ignoreIndex: state.ignoreIndex, labelSmoothing: state.labelSmoothing,

@@ -45,10 +45,11 @@ function operandOf(t: Tensor, role: Role, transposed: boolean): Operand {
     r = shape[nd - 2]; c = shape[nd - 1]; sr = strides[nd - 2]; sc = strides[nd - 1];
   }
   const storage = t._storage.data as Float32Array;
+  const from = offset === 0 ? storage : storage.subarray(offset);
   if (batch * r * c > 0) {
     const batchStride = batch === 1 ? 0 : sb;
-    if ((sc === 1 || c === 1) && (sr === c || r === 1)) return { data: storage.subarray(offset), batchStride, trans: transposed };
-    if ((sr === 1 || r === 1) && (sc === r || c === 1)) return { data: storage.subarray(offset), batchStride, trans: !transposed };
+    if ((sc === 1 || c === 1) && (sr === c || r === 1)) return { data: from, batchStride, trans: transposed };
+    if ((sr === 1 || r === 1) && (sc === r || c === 1)) return { data: from, batchStride, trans: !transposed };
   }
   return { data: t._dense() as Float32Array, batchStride: r * c, trans: transposed };
 }
@@ -73,12 +74,21 @@ function batchedGemm(batch: number, m: number, n: number, k: number, a: Operand,
     be.gemm(false, b.trans, batch * m, n, k, alpha, a.data.subarray(0, batch * m * k), b.data.subarray(0, k * n), beta, c);
     return c;
   }
+  if (batch === 1) { // one matrix each: no views to make (a cost of every small linear)
+    be.gemm(a.trans, b.trans, m, n, k, alpha, prefix(a.data, m * k), prefix(b.data, k * n), beta, prefix(c, m * n));
+    return c;
+  }
   for (let i = 0; i < batch; i++) {
     const ai = a.data.subarray(i * a.batchStride, i * a.batchStride + m * k);
     const bi = b.data.subarray(i * b.batchStride, i * b.batchStride + k * n);
     be.gemm(a.trans, b.trans, m, n, k, alpha, ai, bi, beta, c.subarray(i * m * n, (i + 1) * m * n));
   }
   return c;
+}
+
+/** The first `n` elements of `data`: the array itself when that is all of it. */
+function prefix(data: Float32Array, n: number): Float32Array {
+  return data.length === n ? data : data.subarray(0, n);
 }
 
 /** out[batch, m, n] = alpha * A @ B (+ beta * input), with B = weight^T for linear. */
@@ -218,7 +228,7 @@ export function mmAs(op: string, input: Tensor, mat2: Tensor): Tensor {
   checkFloat(mat2, op, 'mat2');
   if (input.shape.length !== 2) fail(op, 'self must be a matrix');
   if (mat2.shape.length !== 2) fail(op, 'mat2 must be a matrix');
-  const [m, k] = input.shape;
+  const m = input.shape[0], k = input.shape[1];
   const n = mat2.shape[1];
   if (mat2.shape[0] !== k) {
     fail(op, `mat1 and mat2 shapes cannot be multiplied (${dimsText(input.shape)} and ${dimsText(mat2.shape)})`);
@@ -237,7 +247,7 @@ export function bmmAs(op: string, input: Tensor, mat2: Tensor): Tensor {
   checkFloat(mat2, op, 'mat2');
   if (input.shape.length !== 3) fail(op, 'batch1 must be a 3D tensor');
   if (mat2.shape.length !== 3) fail(op, 'batch2 must be a 3D tensor');
-  const [batch, m, k] = input.shape;
+  const batch = input.shape[0], m = input.shape[1], k = input.shape[2];
   const n = mat2.shape[2];
   if (mat2.shape[0] !== batch || mat2.shape[1] !== k) {
     fail(op, `Expected size for first two dimensions of batch2 tensor to be: [${batch}, ${k}] but got: ` +
@@ -258,7 +268,7 @@ export function mvAs(op: string, input: Tensor, vec: Tensor): Tensor {
   if (input.shape.length !== 2 || vec.shape.length !== 1) {
     fail(op, `vector + matrix @ vector expected, got 1, ${input.shape.length}, ${vec.shape.length}`);
   }
-  const [m, k] = input.shape;
+  const m = input.shape[0], k = input.shape[1];
   if (vec.shape[0] !== k) fail(op, `size mismatch, got ${m}, ${m}x${k},${vec.shape[0]}`);
   return product(mvDef, input, vec, { batch: 1, m, n: 1, k }, [m]);
 }
@@ -275,7 +285,7 @@ export function dotAs(op: string, input: Tensor, other: Tensor): Tensor {
   if (input.shape.length !== 1 || other.shape.length !== 1) {
     fail(op, `1D tensors expected, but got ${input.shape.length}D and ${other.shape.length}D tensors`);
   }
-  const [k] = input.shape;
+  const k = input.shape[0];
   if (other.shape[0] !== k) {
     fail(op, `inconsistent tensor size, expected tensor [${k}] and src [${other.shape[0]}] to have the same number ` +
       `of elements, but got ${k} and ${other.shape[0]} elements respectively`);
@@ -324,7 +334,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   checkFloat(input, 'linear', 'input');
   checkFloat(weight, 'linear', 'weight');
   if (weight.shape.length !== 2) fail('linear', `weight must be 2-d [out, in], got ${shapeString(weight.shape)}`);
-  const [outFeatures, inFeatures] = weight.shape;
+  const outFeatures = weight.shape[0], inFeatures = weight.shape[1];
   if (input.shape.length === 0 || input.shape[input.shape.length - 1] !== inFeatures) {
     fail('linear', `input shape ${shapeString(input.shape)} does not match weight shape ${shapeString(weight.shape)} ` +
       `(expected input [..., ${inFeatures}])`);

@@ -251,7 +251,8 @@ export function updateInPlace(p: Tensor, update: (values: Float32Array) => void)
  * them written back through its strides, and every parameter's version counter is bumped.
  */
 export function writeBackStep(stepped: ReadonlyArray<readonly [Tensor, Float32Array]>): void {
-  for (const [p, values] of stepped) {
+  for (let i = 0; i < stepped.length; i++) {
+    const [p, values] = stepped[i];
     if (!p.isContiguous()) p._writeDense(values);
     p._versionCounter.value++;
   }
