@@ -10,7 +10,6 @@
  * from a separate profiled round, ms per step inside each wasm kernel, in copies between JS
  * and wasm memory (arrays that were not resident), and the rest (JS), and the memory.
  */
-import { parseArgs } from 'util';
 import { setBackend } from '../src/backend';
 import {
   setBackendProfiling, getBackendProfile, resetBackendProfile, wasmMemoryBytes, wasmResidentStats,
@@ -18,39 +17,41 @@ import {
 import { inLoop, loopStep, scopedStep, setup } from './lib/bench-measure';
 import { ZOO } from './lib/zoo-models';
 import { scope } from '../src/scope';
+import { parseScriptFlags, positiveIntFlag } from './lib/script-flags';
 
-// Strict: an unknown or misspelt flag (e.g. --batches) is refused, not silently ignored.
-let flags: Record<string, string | boolean | undefined>;
-try {
-  flags = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    allowPositionals: false,
-    options: {
-      model: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, backend: { type: 'string' },
-      scope: { type: 'boolean' },
-    },
-  }).values as Record<string, string | boolean | undefined>;
-} catch (e) {
-  process.stderr.write(`profile-step: ${(e as Error).message}\nFlags: --model ZOO_ID --batch N --steps N --rounds N --backend wasm|js --scope\n`);
-  process.exit(2);
-}
+const USAGE = `Usage: npm run profile:step [-- --batch N | --model ID] [--steps N] [--rounds N] [--backend wasm|js] [--scope]
 
-function arg(name: string, fallback: string): string {
-  const v = flags[name];
-  return typeof v === 'string' ? v : fallback;
-}
+Times the seed recipe's training step (or a zoo model's) on one thread, as an ordinary loop
+(or in scope() with --scope), median of --rounds rounds of --steps steps after a warm-up,
+then splits a profiled round by backend kernel, copies between JS and wasm memory, and JS.
+
+  --batch N        the seed Net's batch (default 4)
+  --model ID       a zoo model instead (its own batch): ${ZOO.map((z) => z.id).join(', ')}
+  --steps N        steps per round (default 20 for a zoo model, else 300 from batch 32, else 2000)
+  --rounds N       timed rounds (default 5)
+  --backend NAME   wasm (default) or js
+  --scope          run each step in scope()
+  --help           this text
+`;
+const flags = parseScriptFlags('profile-step', USAGE, {
+  model: 'string', batch: 'string', steps: 'string', rounds: 'string', backend: 'string', scope: 'boolean',
+});
 
 const scoped = flags.scope === true;
-setBackend(arg('backend', 'wasm'));
+const backend = typeof flags.backend === 'string' ? flags.backend : 'wasm';
+if (backend !== 'wasm' && backend !== 'js') {
+  process.stderr.write(`profile-step: --backend must be wasm or js, got '${backend}'\n\n${USAGE}`);
+  process.exit(2);
+}
+setBackend(backend);
 const zoo = flags.model === undefined ? null : ZOO.find((z) => z.id === flags.model);
 if (zoo === undefined) {
   process.stderr.write(`profile-step: no zoo model '${flags.model}'; one of ${ZOO.map((z) => z.id).join(', ')}\n`);
   process.exit(2);
 }
-const batch = zoo ? zoo.batch : Number(arg('batch', '4'));
-const steps = Number(arg('steps', zoo ? '20' : batch >= 32 ? '300' : '2000'));
-const rounds = Number(arg('rounds', '5'));
+const batch = zoo ? zoo.batch : positiveIntFlag('profile-step', USAGE, flags, 'batch', 4);
+const steps = positiveIntFlag('profile-step', USAGE, flags, 'steps', zoo ? 20 : batch >= 32 ? 300 : 2000);
+const rounds = positiveIntFlag('profile-step', USAGE, flags, 'rounds', 5);
 let step: () => unknown;
 if (zoo) {
   const zooStep = zoo.build();

@@ -5,32 +5,36 @@
  * Prints CPU and wall ms/step (median of rounds), then, from a separate profiled round, ms
  * per step inside each wasm kernel (one row per kernel, sorted by cost).
  */
-import { parseArgs } from 'util';
 import { setBackend, setBackendProfiling, getBackendProfile, resetBackendProfile } from '../src/backend';
 import { ZOO } from './lib/zoo-models';
 import { inLoop } from './lib/bench-measure';
+import { parseScriptFlags, positiveIntFlag } from './lib/script-flags';
 
-let flags: Record<string, string | undefined>;
-try {
-  flags = parseArgs({
-    args: process.argv.slice(2), strict: true, allowPositionals: false,
-    options: { model: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' } },
-  }).values as Record<string, string | undefined>;
-} catch (e) {
-  process.stderr.write(`profile-zoo: ${(e as Error).message}\nFlags: --model ID --steps N --rounds N --warmup N\n`);
-  process.exit(2);
-}
-const id = flags.model ?? 'mnist-net-b64';
+const USAGE = `Usage: npm run profile:zoo [-- --model ID] [--steps N] [--rounds N] [--warmup N]
+
+Times one zoo model's training step on one thread, as an ordinary loop (CPU and wall ms/step,
+median of --rounds rounds of --steps steps after --warmup steps), then splits a profiled round
+by wasm kernel, copies between JS and wasm memory, and the rest (JS).
+
+  --model ID    one of ${ZOO.map((z) => z.id).join(', ')} (default mnist-net-b64)
+  --steps N     steps per round (default 20)
+  --rounds N    timed rounds (default 3)
+  --warmup N    warm-up steps (default 10)
+  --help        this text
+`;
+const flags = parseScriptFlags('profile-zoo', USAGE, { model: 'string', steps: 'string', rounds: 'string', warmup: 'string' });
+const id = typeof flags.model === 'string' ? flags.model : 'mnist-net-b64';
 const entry = ZOO.find((z) => z.id === id);
 if (!entry) {
   process.stderr.write(`profile-zoo: no zoo model '${id}'; known: ${ZOO.map((z) => z.id).join(', ')}\n`);
   process.exit(2);
 }
+const steps = positiveIntFlag('profile-zoo', USAGE, flags, 'steps', 20);
+const rounds = positiveIntFlag('profile-zoo', USAGE, flags, 'rounds', 3);
+const warmup = positiveIntFlag('profile-zoo', USAGE, flags, 'warmup', 10);
 setBackend('wasm');
 // As the bench runs it: the event loop turns every few ms, so finalizers free wasm memory.
 const step = inLoop(entry.build());
-const steps = Number(flags.steps ?? '20');
-const rounds = Number(flags.rounds ?? '3');
 
 async function timeSteps(n: number): Promise<{ cpu: number; wall: number }> {
   const c0 = process.cpuUsage();
@@ -45,7 +49,7 @@ async function timeSteps(n: number): Promise<{ cpu: number; wall: number }> {
 
 const f = (x: number): string => x.toFixed(3);
 async function main(): Promise<void> {
-await timeSteps(Number(flags.warmup ?? '10'));
+await timeSteps(warmup);
 const runs: { cpu: number; wall: number }[] = [];
 for (let r = 0; r < rounds; r++) runs.push(await timeSteps(steps));
 runs.sort((a, b) => a.cpu - b.cpu);

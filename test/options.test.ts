@@ -191,4 +191,14 @@ test('scripts: profile-step refuses an unknown flag, naming it (train.ts: test/t
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/^profile-step: Unknown option '--batches'/);
   expect(r.stdout).toBe('');
+  // A count that is not a positive integer is refused too (it was read as NaN steps).
+  const bad = spawnSync(process.execPath, [script, '--steps', '0'], { encoding: 'utf8', timeout: 60000 });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/^profile-step: --steps must be a positive integer, got '0'/);
+  // --help prints the usage and exits 0, for both profiling scripts.
+  for (const name of ['profile-step', 'profile-zoo']) {
+    const help = spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', `${name}.js`), '--help'], { encoding: 'utf8', timeout: 60000 });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(new RegExp(`^Usage: npm run ${name.replace('-', ':')}`));
+  }
 });
