@@ -71,11 +71,17 @@ const ADAPTIVE_LIMIT_MAX_MB = 512;
  * v8.setFlagsFromString and vm) instead of the buffer halves the peak resident bytes (blocks
  * come back at once, not after ~40 ms of incremental marking) and every 64 MB it looked
  * slightly faster at batch 64, but it made batch 4 1.3x slower (0.84-0.87 against
- * 0.63-0.67 CPU ms/step, back to back). The buffer every 64 MB overflows the 96 MB cap at
- * batch 4 (12,000 allocations sent to the JS heap per 10,000 steps). With a load average of
- * 9 on 2 cores, runs of one configuration varied by 25 %, more than any difference measured.
+ * 0.63-0.67 CPU ms/step, back to back). With a load average of 9 on 2 cores, runs of one
+ * configuration varied by 25 %, more than any difference measured.
+ * Every 64 MB, not 32: once the blocks stopped being held through a WeakMap (resident.ts),
+ * they came back a collection sooner, and 64 MB fits under the caps (peak resident bytes:
+ * seed Net b4 68 MB, b64 79 MB, nothing sent to the JS heap). Halving the collections cut
+ * their main-thread pauses per step by ~40 % at b64 (`--trace-gc-nvp`), and the mnist Net at
+ * batch 64 went from a forced collection every step (and 132 arrays over its cap per 360
+ * steps) to one every other step (none over its cap, which the adaptive rule in limitBytes
+ * raises to ~160 MB).
  */
-const NUDGE_EVERY_BYTES = 32 * 2 ** 20;
+const NUDGE_EVERY_BYTES = 64 * 2 ** 20;
 const NUDGE_BUFFER_BYTES = 96 * 2 ** 20;
 
 export interface ResidentStats {
@@ -146,11 +152,13 @@ export class WasmMemory implements ResidentPool {
 
   /**
    * Cap on the bytes of blocks left to the collector: the explicit one, else
-   * max(DEFAULT_LIMIT_MB, min(ADAPTIVE_LIMIT_MAX_MB, 2 x the largest job's + JOB_SLACK_BYTES)).
+   * max(DEFAULT_LIMIT_MB, min(ADAPTIVE_LIMIT_MAX_MB, NUDGE_EVERY_BYTES + 2 x the largest job's +
+   * JOB_SLACK_BYTES)): a collection is asked for only after NUDGE_EVERY_BYTES, and the blocks it
+   * finds dead come back a job or two later.
    */
   get limitBytes(): number {
     if (this.fixedLimit !== null) return this.fixedLimit;
-    const adaptive = Math.min(ADAPTIVE_LIMIT_MAX_MB * 2 ** 20, 2 * this.largestJobBytes + JOB_SLACK_BYTES);
+    const adaptive = Math.min(ADAPTIVE_LIMIT_MAX_MB * 2 ** 20, NUDGE_EVERY_BYTES + 2 * this.largestJobBytes + JOB_SLACK_BYTES);
     return Math.max(DEFAULT_LIMIT_MB * 2 ** 20, adaptive);
   }
 
