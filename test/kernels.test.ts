@@ -449,6 +449,12 @@ const forcedPathCases: ConvCase[] = [
   { batch: 5, inChannels: 32, inHeight: 11, inWidth: 7, outChannels: 32, kernelSize: 3 },
   { batch: 5, inChannels: 16, inHeight: 10, inWidth: 9, outChannels: 32, kernelSize: 3, padding: 1, bias: false },
   { batch: 9, inChannels: 32, inHeight: 8, inWidth: 8, outChannels: 16, kernelSize: 3, padding: 1 },
+  // F(4x4, 3x3) on unpadded planes of whole output tiles, read (backward-input: written) in
+  // place: 2 tiles an image (chunks of several images, every other tile ends its row, so its
+  // last columns end the row and the image), and a one-tile-wide plane (each tile starts and
+  // ends its row).
+  { batch: 5, inChannels: 32, inHeight: 6, inWidth: 10, outChannels: 32, kernelSize: 3 },
+  { batch: 3, inChannels: 32, inHeight: 14, inWidth: 6, outChannels: 40, kernelSize: 3, bias: false },
 ];
 
 describe('conv2d with each path forced: wasm vs js', () => {

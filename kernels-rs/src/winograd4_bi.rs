@@ -39,7 +39,7 @@ fn b6(n: [v128; 6]) -> [v128; 6] {
     ]
 }
 
-/// Adds B N B^T of tiles q0..q0 + count into the padded gradInput planes (hs x ws). A tile's
+/// Adds B N B^T of tiles q0..q0 + count into the gradInput planes hs x ws (padded, or in place). A tile's
 /// columns 0-3 and the previous tile's columns 4-5 (when it is the tile just left of it) are
 /// added in registers, so every read-modify-write covers 4 aligned-apart columns that no other
 /// pending store overlaps (overlapping ones stall on store forwarding, see winograd.rs).
@@ -105,6 +105,16 @@ unsafe fn flush(g: &Geo, plane: *mut f32, pending: Option<usize>, carry: &[v128;
     if let Some(q) = pending {
         let (y0, x0) = g.tile_origin(q);
         let base = plane.add((q / g.tiles()) * g.c * g.src_plane() + y0 * g.ws + x0 + 4);
+        if x0 + 8 > g.ws {
+            // The last tile of an in-place row: its columns 4, 5 end the row; the next two
+            // floats are the next row's (or another image's, perhaps another thread's).
+            for (a, ca) in carry.iter().enumerate() {
+                let row = base.add(a * g.ws);
+                let x = f32x4_add(v128_load64_zero(row as *const u64), *ca);
+                v128_store64_lane::<0>(x, row as *mut u64);
+            }
+            return;
+        }
         for (a, ca) in carry.iter().enumerate() {
             let row = base.add(a * g.ws);
             store4(row, f32x4_add(load4(row), *ca));
@@ -136,14 +146,16 @@ pub unsafe fn backward_input(
         }
     }
     let img = g.c * g.src_plane();
-    let gi = SRC.get(g.imgs() * img + 16);
+    // In place: the tiles' blocks are added straight into gradInput (no padded copy to crop).
+    let padded = if g.in_place { core::ptr::null_mut() } else { SRC.get(g.imgs() * img + 16) };
     let (vs, zs) = (g.v_stride(), g.m_stride());
     let nb = TV.get(36 * vs);
     let z = TM.get(36 * zs);
     let (row, plane) = grad_output_layout(&g);
     for (n0, k, end) in g.image_groups(batch) {
         let gy = grad_output_images(&g, grad_output, n0, k);
-        fill_raw(gi, k * img + 16, 0.0);
+        let gi = if g.in_place { grad_input.add(n0 * img) } else { padded };
+        fill_raw(gi, k * img + if g.in_place { 0 } else { 16 }, 0.0);
         let mut q0 = 0;
         while q0 < end {
             let count = tc.min((end - q0 + 3) / 4 * 4);
@@ -153,6 +165,9 @@ pub unsafe fn backward_input(
             }
             transform_grad_input(&g, nb, q0, end, count, gi);
             q0 += count;
+        }
+        if g.in_place {
+            continue;
         }
         // Crop the padded planes into gradInput.
         for i in 0..k {

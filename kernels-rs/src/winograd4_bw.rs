@@ -13,7 +13,7 @@ use crate::gemm::transpose4;
 use crate::scratch::Scratch;
 use crate::simd::{load4, store4};
 use crate::winograd::{pad_into, transpose_chunk};
-use crate::winograd4::{transform_input, Geo, G, SRC, TM, TU, TV};
+use crate::winograd4::{transform_input, Geo, G, TM, TU, TV};
 use crate::winograd_gemm::gemm_nn;
 use core::arch::wasm32::*;
 
@@ -132,14 +132,13 @@ pub unsafe fn backward_weight(
     for e in 0..36 * oc {
         *du64.add(e) = 0.0;
     }
-    let src = SRC.get(g.imgs() * g.c * g.src_plane() + 16);
     let (vs, zs) = (g.v_stride(), g.m_stride());
     let v = TV.get(36 * vs);
     let z = TM.get(36 * zs);
     let vt = VT.get(tc * c4);
     let (row, plane) = grad_output_layout(&g);
     for (n0, k, end) in g.image_groups(batch) {
-        g.pad_images(input, n0, k, src);
+        let src = g.pad_images(input, n0, k);
         let gy = grad_output_images(&g, grad_output, n0, k);
         let mut q0 = 0;
         while q0 < end {
