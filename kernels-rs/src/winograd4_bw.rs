@@ -13,8 +13,8 @@ use crate::gemm::transpose4;
 use crate::scratch::Scratch;
 use crate::simd::{load4, store4};
 use crate::winograd::{pad_into, transpose_chunk};
-use crate::winograd4::{transform_input, Geo, G, TM, TU, TV};
-use crate::winograd_gemm::gemm_nn;
+use crate::winograd4::{transform_input, Geo, G, TM, TV};
+use crate::winograd_gemm::gemm_nn_add_f64;
 use core::arch::wasm32::*;
 
 static mut GO: Scratch = Scratch::new();
@@ -101,17 +101,6 @@ pub(crate) unsafe fn grad_output_images(g: &Geo, grad_output: *const f32, n0: us
     go
 }
 
-/// sum[e] += x[e] (promoted) for e < n, n a multiple of 4.
-unsafe fn add_to_f64(x: *const f32, n: usize, sum: *mut f64) {
-    for e in (0..n).step_by(4) {
-        let v = load4(x.add(e));
-        let (lo, hi) = (f64x2_promote_low_f32x4(v), f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 2, 3>(v, v)));
-        let (s0, s1) = (sum.add(e) as *mut v128, sum.add(e + 2) as *mut v128);
-        core::ptr::write_unaligned(s0, f64x2_add(core::ptr::read_unaligned(s0), lo));
-        core::ptr::write_unaligned(s1, f64x2_add(core::ptr::read_unaligned(s1), hi));
-    }
-}
-
 /// Adds the weight gradient into grad_weight (zeroed by the caller).
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn backward_weight(
@@ -122,12 +111,12 @@ pub unsafe fn backward_weight(
     let tc = g.chunk_tiles();
     let c4 = (g.c + 3) / 4 * 4;
     let oc = g.o * c4;
-    // Each chunk's dU (36 gemms over its tiles, float32) is added into float64 sums: the
+    // Each chunk's dU (36 gemms over its tiles, float32) is added into float64 sums (in the
+    // gemms' epilogue, gemm_nn_add_f64: ~0.97x the time of storing it and adding it after): the
     // transformed values are up to ~1000x the gradient (A's 8s, B's 4s and 5s) and G^T dU G
     // cancels most of that, so one float32 running sum over the batch left a gradient ~6e-6 of
     // its largest value away from another summation order (1 vs 2 threads), and three lr-1
     // Adadelta steps of the mnist Net amplified that to 5e-4 (test/parallel.nll.test.ts).
-    let du = TU.get(oc);
     let du64 = DU64.get(2 * 36 * oc) as *mut f64;
     for e in 0..36 * oc {
         *du64.add(e) = 0.0;
@@ -147,8 +136,7 @@ pub unsafe fn backward_weight(
             transform_grad_output(&g, gy, row, plane, q0, end, count, z);
             for xi in 0..36 {
                 transpose_chunk(v.add(xi * vs), g.c, tc, count, c4, vt);
-                gemm_nn(g.o, c4, count, z.add(xi * zs), tc, vt, c4, du, c4, false);
-                add_to_f64(du, oc, du64.add(xi * oc));
+                gemm_nn_add_f64(g.o, c4, count, z.add(xi * zs), tc, vt, c4, du64.add(xi * oc), c4);
             }
             q0 += count;
         }
