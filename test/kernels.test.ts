@@ -318,6 +318,17 @@ function runConv(c: ConvCase): void {
       expectClose('conv2dBackwardWeight', name, 'gradBias', gotGb as Float32Array, expectedGb as Float32Array,
         reductionTolerance(magnitudeGb, kWeight), [g.outChannels]);
     }
+    // Both backward passes in one call (wasm: one pass over the batch where both take F(4x4,
+    // 3x3)) give the two calls' results bit for bit.
+    if (candidate.conv2dBackwardInputWeight) {
+      const bothGi = nanFilled(size(inShape));
+      const bothGw = nanFilled(size(wShape));
+      const bothGb = withBias ? nanFilled(g.outChannels) : null;
+      candidate.conv2dBackwardInputWeight(g, input, gradOutput, weight, bothGi, bothGw, bothGb);
+      const differs = (a: Float32Array, b: Float32Array): number => a.findIndex((x, i) => !Object.is(x, b[i]));
+      expect([name, differs(bothGi, gotGi), differs(bothGw, gotGw), bothGb ? differs(bothGb, gotGb!) : -1])
+        .toEqual([name, -1, -1, -1]);
+    }
   }
 }
 
