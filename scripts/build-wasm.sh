@@ -155,6 +155,12 @@ export function conv2d_backward_weight(batch: number, inC: number, inH: number, 
   kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
   dilationH: number, dilationW: number, groups: number, outH: number, outW: number,
   input: ptr, gradOutput: ptr, gradWeight: ptr, gradBias: ptr): void;
+/** conv2d_backward_input and conv2d_backward_weight in one call (one pass over the batch where both take
+ * F(4x4, 3x3) over the same chunks); the same results as the two calls. */
+export function conv2d_backward_input_weight(batch: number, inC: number, inH: number, inW: number, outC: number,
+  kH: number, kW: number, strideH: number, strideW: number, padH: number, padW: number,
+  dilationH: number, dilationW: number, groups: number, outH: number, outW: number,
+  input: ptr, gradOutput: ptr, weight: ptr, gradInput: ptr, gradWeight: ptr, gradBias: ptr): void;
 /** Forces path (1 Winograd, 2 direct, 3 im2col + gemm; 0 the measured choice) for pass 0 (forward),
  * 1 (backward-input) or 2 (backward-weight) wherever it applies: for benchmarks. */
 export function conv2d_force_path(pass: number, path: number): void;

@@ -318,6 +318,17 @@ function runConv(c: ConvCase): void {
       expectClose('conv2dBackwardWeight', name, 'gradBias', gotGb as Float32Array, expectedGb as Float32Array,
         reductionTolerance(magnitudeGb, kWeight), [g.outChannels]);
     }
+    // Both backward passes in one call (wasm: one pass over the batch where both take F(4x4,
+    // 3x3)) give the two calls' results bit for bit.
+    if (candidate.conv2dBackwardInputWeight) {
+      const bothGi = nanFilled(size(inShape));
+      const bothGw = nanFilled(size(wShape));
+      const bothGb = withBias ? nanFilled(g.outChannels) : null;
+      candidate.conv2dBackwardInputWeight(g, input, gradOutput, weight, bothGi, bothGw, bothGb);
+      const differs = (a: Float32Array, b: Float32Array): number => a.findIndex((x, i) => !Object.is(x, b[i]));
+      expect([name, differs(bothGi, gotGi), differs(bothGw, gotGw), bothGb ? differs(bothGb, gotGb!) : -1])
+        .toEqual([name, -1, -1, -1]);
+    }
   }
 }
 
@@ -449,6 +460,12 @@ const forcedPathCases: ConvCase[] = [
   { batch: 5, inChannels: 32, inHeight: 11, inWidth: 7, outChannels: 32, kernelSize: 3 },
   { batch: 5, inChannels: 16, inHeight: 10, inWidth: 9, outChannels: 32, kernelSize: 3, padding: 1, bias: false },
   { batch: 9, inChannels: 32, inHeight: 8, inWidth: 8, outChannels: 16, kernelSize: 3, padding: 1 },
+  // F(4x4, 3x3) on unpadded planes of whole output tiles, read (backward-input: written) in
+  // place: 2 tiles an image (chunks of several images, every other tile ends its row, so its
+  // last columns end the row and the image), and a one-tile-wide plane (each tile starts and
+  // ends its row).
+  { batch: 5, inChannels: 32, inHeight: 6, inWidth: 10, outChannels: 32, kernelSize: 3 },
+  { batch: 3, inChannels: 32, inHeight: 14, inWidth: 6, outChannels: 40, kernelSize: 3, bias: false },
 ];
 
 describe('conv2d with each path forced: wasm vs js', () => {

@@ -522,6 +522,52 @@ pub unsafe extern "C" fn conv2d_backward_input(
     }
 }
 
+/// Zeroes gradWeight and sums gradBias (if not null); false when there is no weight gradient
+/// to compute (empty output planes or kernels).
+unsafe fn begin_weight_grads(g: &Geometry, grad_output: *const f32, grad_weight: *mut f32, grad_bias: *mut f32) -> bool {
+    let (k, p) = (g.k(), g.out_plane());
+    fill_raw(grad_weight, g.out_c * k, 0.0);
+    if !grad_bias.is_null() {
+        fill_raw(grad_bias, g.out_c, 0.0);
+        for n in 0..g.batch {
+            for o in 0..g.out_c {
+                *grad_bias.add(o) += sum_raw(grad_output.add((n * g.out_c + o) * p), p);
+            }
+        }
+    }
+    !(p == 0 || k == 0 || g.out_per_group() == 0)
+}
+
+/// conv2d_backward_input and conv2d_backward_weight in one call: where both take F(4x4, 3x3)
+/// over the same chunks, one pass over the batch that transforms gradOutput once for both
+/// (winograd4_bw::backward_input_weight), else the two passes. Same results either way.
+#[no_mangle]
+pub unsafe extern "C" fn conv2d_backward_input_weight(
+    batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k_h: usize, k_w: usize,
+    stride_h: usize, stride_w: usize, pad_h: usize, pad_w: usize, dil_h: usize, dil_w: usize,
+    groups: usize, out_h: usize, out_w: usize,
+    input: *const f32, grad_output: *const f32, weight: *const f32, grad_input: *mut f32, grad_weight: *mut f32,
+    grad_bias: *mut f32,
+) {
+    let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
+    let fused = g.path(crate::winograd::Pass::BackwardInput) == PATH_WINOGRAD4
+        && g.path(crate::winograd::Pass::BackwardWeight) == PATH_WINOGRAD4
+        && g.in_plane() > 0
+        && crate::winograd4_bw::fused_applies(g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w);
+    if !fused {
+        conv2d_backward_input(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w, grad_output, weight, grad_input);
+        conv2d_backward_weight(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w, input, grad_output, grad_weight, grad_bias);
+        return;
+    }
+    check_floats(g.scratch_floats());
+    if !begin_weight_grads(&g, grad_output, grad_weight, grad_bias) {
+        return conv2d_backward_input(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w, grad_output, weight, grad_input);
+    }
+    crate::winograd4_bw::backward_input_weight(
+        g.batch, g.in_c, g.in_h, g.in_w, g.out_c, g.pad_h, g.pad_w, g.out_h, g.out_w, input, grad_output, weight, grad_input, grad_weight,
+    );
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn conv2d_backward_weight(
     batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k_h: usize, k_w: usize,
@@ -532,16 +578,7 @@ pub unsafe extern "C" fn conv2d_backward_weight(
     let g = geometry(batch, in_c, in_h, in_w, out_c, k_h, k_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_h, out_w);
     check_floats(g.scratch_floats());
     let (k, p, opg, ipg) = (g.k(), g.out_plane(), g.out_per_group(), g.in_per_group());
-    fill_raw(grad_weight, g.out_c * k, 0.0);
-    if !grad_bias.is_null() {
-        fill_raw(grad_bias, g.out_c, 0.0);
-        for n in 0..g.batch {
-            for o in 0..g.out_c {
-                *grad_bias.add(o) += sum_raw(grad_output.add((n * g.out_c + o) * p), p);
-            }
-        }
-    }
-    if p == 0 || k == 0 || opg == 0 {
+    if !begin_weight_grads(&g, grad_output, grad_weight, grad_bias) {
         return;
     }
     let path = g.path(crate::winograd::Pass::BackwardWeight);

@@ -75,6 +75,7 @@ pub extern "C" fn release_scratch() {
         winograd::release();
         winograd4::release();
         winograd4_bw::release();
+        winograd4_bi::release();
     }
 }
 

@@ -50,9 +50,14 @@ pub(crate) struct Geo {
     /// Tile rows and tiles per row; tiles are numbered row by row, q = ty * tw + tx.
     pub(crate) th: usize,
     pub(crate) tw: usize,
-    /// Padded input planes hs x ws (ws: room for the last tile's 8-float row loads).
+    /// Input-side planes hs x ws: zero-padded copies (ws: 2 floats of slack), or, when
+    /// `in_place`, the tensor's own h x w planes.
     pub(crate) hs: usize,
     pub(crate) ws: usize,
+    /// Unpadded with whole output tiles (h = 4 th + 2, w = 4 tw + 2, as the mnist Net's
+    /// 26x26 -> 24x24): the input (or gradInput) planes are read (written) in place, no padded
+    /// copy (or cropping).
+    pub(crate) in_place: bool,
     /// Tiles per chunk at most (CHUNK_TILES for the forward).
     chunk: usize,
     /// Whether a chunk may hold several small images (see `imgs`).
@@ -63,7 +68,9 @@ impl Geo {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(c: usize, h: usize, w: usize, o: usize, pad_t: usize, pad_l: usize, out_h: usize, out_w: usize) -> Geo {
         let (th, tw) = ((out_h + 3) / 4, (out_w + 3) / 4);
-        Geo { c, h, w, o, pad_t, pad_l, out_h, out_w, th, tw, hs: 4 * th + 2, ws: 4 * tw + 4, chunk: CHUNK_TILES, multi: true }
+        let in_place = pad_t == 0 && pad_l == 0 && out_h % 4 == 0 && out_w % 4 == 0;
+        let ws = if in_place { w } else { 4 * tw + 4 };
+        Geo { c, h, w, o, pad_t, pad_l, out_h, out_w, th, tw, hs: 4 * th + 2, ws, in_place, chunk: CHUNK_TILES, multi: true }
     }
     /// The same geometry with chunks of up to `tiles` tiles (a multiple of 4).
     pub(crate) fn with_chunk(self, tiles: usize) -> Geo {
@@ -124,12 +131,18 @@ impl Geo {
             (n0, k, k * tiles)
         })
     }
-    /// Zero-padded copies of images n0..n0 + k of `input` into `src`, c * src_plane() apart.
-    pub(crate) unsafe fn pad_images(&self, input: *const f32, n0: usize, k: usize, src: *mut f32) {
+    /// Images n0..n0 + k of `input` in planes hs x ws, c * src_plane() apart: the tensor's own
+    /// when `in_place`, else zero-padded copies in SRC.
+    pub(crate) unsafe fn pad_images(&self, input: *const f32, n0: usize, k: usize) -> *const f32 {
         let (img_in, img_src) = (self.c * self.h * self.w, self.c * self.src_plane());
+        if self.in_place {
+            return input.add(n0 * img_in);
+        }
+        let src = SRC.get(self.imgs() * img_src + 16);
         for i in 0..k {
             pad_into(input.add((n0 + i) * img_in), self.c, self.h, self.w, self.pad_t, self.pad_l, self.hs, self.ws, src.add(i * img_src));
         }
+        src
     }
     /// Floats between the 36 transformed planes of V (channels x chunk tiles) and of M: one
     /// cache line more than their size, since sizes such as 32 x 32 tiles (4 KB) put all 36
@@ -210,7 +223,8 @@ pub(crate) unsafe fn transform_weights(weight: *const f32, o_n: usize, c_n: usiz
 
 /// V[xi][c][t] for tiles q0..q0 + count (count a multiple of 4; tiles < end exist) of the padded
 /// images at `src` (pad_images); each f32x4 holds 4 consecutive tiles, wherever they lie (two
-/// 4x4 transposes per input row).
+/// 4x4 transposes per input row). A tile row's columns 4 and 5 are read as 64 bits, so the last
+/// tile of an in-place row reads nothing past it.
 pub(crate) unsafe fn transform_input(g: &Geo, src: *const f32, q0: usize, end: usize, count: usize, v: *mut f32) {
     let tc = g.chunk_tiles();
     let stride_xi = g.v_stride();
@@ -226,7 +240,7 @@ pub(crate) unsafe fn transform_input(g: &Geo, src: *const f32, q0: usize, end: u
                 for l in 0..4 {
                     let row = plane.add(at_tile[l] + i * g.ws);
                     a[l] = load4(row);
-                    b[l] = load4(row.add(4));
+                    b[l] = v128_load64_zero(row.add(4) as *const u64);
                 }
                 let lo = transpose4(a);
                 let hi = transpose4(b);
@@ -304,12 +318,11 @@ pub unsafe fn forward(
     let tc = g.chunk_tiles();
     let u = TU.get(36 * g.o * g.c);
     transform_weights(weight, g.o, g.c, u);
-    let src = SRC.get(g.imgs() * g.c * g.src_plane() + 16);
     let (vs, ms) = (g.v_stride(), g.m_stride());
     let v = TV.get(36 * vs);
     let m = TM.get(36 * ms);
     for (n0, k, end) in g.image_groups(batch) {
-        g.pad_images(input, n0, k, src);
+        let src = g.pad_images(input, n0, k);
         let out = output.add(n0 * g.o * g.out_h * g.out_w);
         let mut q0 = 0;
         while q0 < end {

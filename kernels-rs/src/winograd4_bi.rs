@@ -11,13 +11,24 @@
 use crate::elementwise::fill_raw;
 use crate::gemm::transpose4;
 use crate::simd::{load4, store4};
-use crate::winograd4::{transform_weights, Geo, SRC, TM, TU, TV};
+use crate::scratch::Scratch;
+use crate::winograd4::{transform_weights, Geo, TM, TU};
 use crate::winograd4_bw::{grad_output_images, grad_output_layout, transform_grad_output};
 use crate::winograd_gemm::gemm_nn;
 use core::arch::wasm32::*;
 
 /// Tiles per chunk, as the forward's: N and Z of a chunk stay in L2.
 const CHUNK_TILES: usize = 64;
+
+/// N of a chunk and the padded gradInput planes, in buffers of their own: winograd4_bw.rs's
+/// backward_input_weight holds V (TV) and the padded input (SRC) beside them.
+static mut NB: Scratch = Scratch::new();
+static mut GI: Scratch = Scratch::new();
+
+pub unsafe fn release() {
+    NB.release();
+    GI.release();
+}
 
 /// B n for the 6 values of a transformed column or row (B^T is bt6's matrix).
 #[inline(always)]
@@ -39,7 +50,7 @@ fn b6(n: [v128; 6]) -> [v128; 6] {
     ]
 }
 
-/// Adds B N B^T of tiles q0..q0 + count into the padded gradInput planes (hs x ws). A tile's
+/// Adds B N B^T of tiles q0..q0 + count into the gradInput planes hs x ws (padded, or in place). A tile's
 /// columns 0-3 and the previous tile's columns 4-5 (when it is the tile just left of it) are
 /// added in registers, so every read-modify-write covers 4 aligned-apart columns that no other
 /// pending store overlaps (overlapping ones stall on store forwarding, see winograd.rs).
@@ -105,9 +116,90 @@ unsafe fn flush(g: &Geo, plane: *mut f32, pending: Option<usize>, carry: &[v128;
     if let Some(q) = pending {
         let (y0, x0) = g.tile_origin(q);
         let base = plane.add((q / g.tiles()) * g.c * g.src_plane() + y0 * g.ws + x0 + 4);
+        if x0 + 8 > g.ws {
+            // The last tile of an in-place row: its columns 4, 5 end the row; the next two
+            // floats are the next row's (or another image's, perhaps another thread's).
+            for (a, ca) in carry.iter().enumerate() {
+                let row = base.add(a * g.ws);
+                let x = f32x4_add(v128_load64_zero(row as *const u64), *ca);
+                v128_store64_lane::<0>(x, row as *mut u64);
+            }
+            return;
+        }
         for (a, ca) in carry.iter().enumerate() {
             let row = base.add(a * g.ws);
             store4(row, f32x4_add(load4(row), *ca));
+        }
+    }
+}
+
+/// The geometry backward-input runs with: one image per chunk (chunks of 4 ResNet 16x16 images,
+/// 64 tiles, measured 1.07x the time of one image's 16 tiles: Z and N of a chunk past L2,
+/// presumably).
+pub(crate) fn geo(in_c: usize, in_h: usize, in_w: usize, out_c: usize, pad_h: usize, pad_w: usize, out_h: usize, out_w: usize) -> Geo {
+    Geo::new(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w).with_chunk(CHUNK_TILES).one_image_per_chunk()
+}
+
+/// Backward-input's state between chunks: the transposed transformed kernels, N's buffer, and
+/// the padded gradInput planes unless it is written in place.
+pub(crate) struct GradInput {
+    ut: *mut f32,
+    nb: *mut f32,
+    padded: *mut f32,
+    grad_input: *mut f32,
+}
+
+impl GradInput {
+    /// U_xi^T [c][o] of `weight`, the A operand of the gemms.
+    pub(crate) unsafe fn new(g: &Geo, weight: *const f32, grad_input: *mut f32) -> GradInput {
+        let oc = g.o * g.c;
+        let u = TU.get(2 * 36 * oc);
+        transform_weights(weight, g.o, g.c, u);
+        let ut = u.add(36 * oc);
+        for xi in 0..36 {
+            let (s, d) = (u.add(xi * oc), ut.add(xi * oc));
+            for o in 0..g.o {
+                for c in 0..g.c {
+                    *d.add(c * g.o + o) = *s.add(o * g.c + c);
+                }
+            }
+        }
+        // In place: the tiles' blocks are added straight into gradInput (no padded copy to crop).
+        let padded = if g.in_place { core::ptr::null_mut() } else { GI.get(g.imgs() * g.c * g.src_plane() + 16) };
+        GradInput { ut, nb: NB.get(36 * g.v_stride()), padded, grad_input }
+    }
+
+    /// The zeroed planes images n0..n0 + k are summed into.
+    pub(crate) unsafe fn begin(&self, g: &Geo, n0: usize, k: usize) -> *mut f32 {
+        let img = g.c * g.src_plane();
+        let gi = if g.in_place { self.grad_input.add(n0 * img) } else { self.padded };
+        fill_raw(gi, k * img + if g.in_place { 0 } else { 16 }, 0.0);
+        gi
+    }
+
+    /// Adds the tiles q0..q0 + count of a chunk whose Z (transform_grad_output) is at `z`.
+    pub(crate) unsafe fn chunk(&self, g: &Geo, z: *const f32, q0: usize, end: usize, count: usize, gi: *mut f32) {
+        let (tc, oc, vs, zs) = (g.chunk_tiles(), g.o * g.c, g.v_stride(), g.m_stride());
+        for xi in 0..36 {
+            gemm_nn(g.c, count, g.o, self.ut.add(xi * oc), g.o, z.add(xi * zs), tc, self.nb.add(xi * vs), tc, false);
+        }
+        transform_grad_input(g, self.nb, q0, end, count, gi);
+    }
+
+    /// Crops images n0..n0 + k's padded planes into gradInput (nothing to do in place).
+    pub(crate) unsafe fn end(&self, g: &Geo, n0: usize, k: usize) {
+        if g.in_place {
+            return;
+        }
+        let img = g.c * g.src_plane();
+        for i in 0..k {
+            let dst = self.grad_input.add((n0 + i) * g.c * g.h * g.w);
+            for c in 0..g.c {
+                for y in 0..g.h {
+                    let s = self.padded.add(i * img + c * g.src_plane() + (y + g.pad_t) * g.ws + g.pad_l);
+                    core::ptr::copy_nonoverlapping(s, dst.add((c * g.h + y) * g.w), g.w);
+                }
+            }
         }
     }
 }
@@ -118,51 +210,21 @@ pub unsafe fn backward_input(
     batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, pad_h: usize, pad_w: usize,
     out_h: usize, out_w: usize, grad_output: *const f32, weight: *const f32, grad_input: *mut f32,
 ) {
-    // One image per chunk: chunks of 4 ResNet 16x16 images (64 tiles) measured 1.07x the time of
-    // one image's 16 tiles (Z and N of a chunk past L2, presumably).
-    let g = Geo::new(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w).with_chunk(CHUNK_TILES).one_image_per_chunk();
+    let g = geo(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w);
     let tc = g.chunk_tiles();
-    let oc = g.o * g.c;
-    let u = TU.get(2 * 36 * oc);
-    transform_weights(weight, g.o, g.c, u);
-    // U_xi^T [c][o], the A operand of the gemms.
-    let ut = u.add(36 * oc);
-    for xi in 0..36 {
-        let (s, d) = (u.add(xi * oc), ut.add(xi * oc));
-        for o in 0..g.o {
-            for c in 0..g.c {
-                *d.add(c * g.o + o) = *s.add(o * g.c + c);
-            }
-        }
-    }
-    let img = g.c * g.src_plane();
-    let gi = SRC.get(g.imgs() * img + 16);
-    let (vs, zs) = (g.v_stride(), g.m_stride());
-    let nb = TV.get(36 * vs);
-    let z = TM.get(36 * zs);
+    let gin = GradInput::new(&g, weight, grad_input);
+    let z = TM.get(36 * g.m_stride());
     let (row, plane) = grad_output_layout(&g);
     for (n0, k, end) in g.image_groups(batch) {
         let gy = grad_output_images(&g, grad_output, n0, k);
-        fill_raw(gi, k * img + 16, 0.0);
+        let gi = gin.begin(&g, n0, k);
         let mut q0 = 0;
         while q0 < end {
             let count = tc.min((end - q0 + 3) / 4 * 4);
             transform_grad_output(&g, gy, row, plane, q0, end, count, z);
-            for xi in 0..36 {
-                gemm_nn(g.c, count, g.o, ut.add(xi * oc), g.o, z.add(xi * zs), tc, nb.add(xi * vs), tc, false);
-            }
-            transform_grad_input(&g, nb, q0, end, count, gi);
+            gin.chunk(&g, z, q0, end, count, gi);
             q0 += count;
         }
-        // Crop the padded planes into gradInput.
-        for i in 0..k {
-            let dst = grad_input.add((n0 + i) * g.c * g.h * g.w);
-            for c in 0..g.c {
-                for y in 0..g.h {
-                    let s = gi.add(i * img + c * g.src_plane() + (y + g.pad_t) * g.ws + g.pad_l);
-                    core::ptr::copy_nonoverlapping(s, dst.add((c * g.h + y) * g.w), g.w);
-                }
-            }
-        }
+        gin.end(&g, n0, k);
     }
 }

@@ -13,8 +13,9 @@ use crate::gemm::transpose4;
 use crate::scratch::Scratch;
 use crate::simd::{load4, store4};
 use crate::winograd::{pad_into, transpose_chunk};
-use crate::winograd4::{transform_input, Geo, G, SRC, TM, TU, TV};
-use crate::winograd_gemm::gemm_nn;
+use crate::winograd4::{transform_input, Geo, G, TM, TV};
+use crate::winograd4_bi;
+use crate::winograd_gemm::gemm_nn_add_f64;
 use core::arch::wasm32::*;
 
 static mut GO: Scratch = Scratch::new();
@@ -101,14 +102,68 @@ pub(crate) unsafe fn grad_output_images(g: &Geo, grad_output: *const f32, n0: us
     go
 }
 
-/// sum[e] += x[e] (promoted) for e < n, n a multiple of 4.
-unsafe fn add_to_f64(x: *const f32, n: usize, sum: *mut f64) {
-    for e in (0..n).step_by(4) {
-        let v = load4(x.add(e));
-        let (lo, hi) = (f64x2_promote_low_f32x4(v), f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 2, 3>(v, v)));
-        let (s0, s1) = (sum.add(e) as *mut v128, sum.add(e + 2) as *mut v128);
-        core::ptr::write_unaligned(s0, f64x2_add(core::ptr::read_unaligned(s0), lo));
-        core::ptr::write_unaligned(s1, f64x2_add(core::ptr::read_unaligned(s1), hi));
+/// The geometry backward-weight runs with (chunks of up to 64 tiles, several small images each).
+fn geo(in_c: usize, in_h: usize, in_w: usize, out_c: usize, pad_h: usize, pad_w: usize, out_h: usize, out_w: usize) -> Geo {
+    Geo::new(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w).with_chunk(CHUNK_TILES)
+}
+
+/// Backward-weight's state between chunks: the float64 sums of dU, V and its transpose.
+struct GradWeight {
+    du64: *mut f64,
+    v: *mut f32,
+    vt: *mut f32,
+    c4: usize,
+}
+
+impl GradWeight {
+    unsafe fn new(g: &Geo) -> GradWeight {
+        let c4 = (g.c + 3) / 4 * 4;
+        let oc = g.o * c4;
+        // Each chunk's dU (36 gemms over its tiles, float32) is added into float64 sums (in the
+        // gemms' epilogue, gemm_nn_add_f64: ~0.97x the time of storing it and adding it after): the
+        // transformed values are up to ~1000x the gradient (A's 8s, B's 4s and 5s) and G^T dU G
+        // cancels most of that, so one float32 running sum over the batch left a gradient ~6e-6 of
+        // its largest value away from another summation order (1 vs 2 threads), and three lr-1
+        // Adadelta steps of the mnist Net amplified that to 5e-4 (test/parallel.nll.test.ts).
+        let du64 = DU64.get(2 * 36 * oc) as *mut f64;
+        for e in 0..36 * oc {
+            *du64.add(e) = 0.0;
+        }
+        GradWeight { du64, v: TV.get(36 * g.v_stride()), vt: VT.get(g.chunk_tiles() * c4), c4 }
+    }
+
+    /// Adds the tiles q0..q0 + count of the input images at `src` (pad_images) against the
+    /// chunk's Z (transform_grad_output) at `z`.
+    unsafe fn chunk(&self, g: &Geo, src: *const f32, z: *const f32, q0: usize, end: usize, count: usize) {
+        let (tc, c4, vs, zs) = (g.chunk_tiles(), self.c4, g.v_stride(), g.m_stride());
+        transform_input(g, src, q0, end, count, self.v);
+        for xi in 0..36 {
+            transpose_chunk(self.v.add(xi * vs), g.c, tc, count, c4, self.vt);
+            gemm_nn_add_f64(g.o, c4, count, z.add(xi * zs), tc, self.vt, c4, self.du64.add(xi * g.o * c4), c4);
+        }
+    }
+
+    /// Adds dW = G^T dU G per (o, c), in float64, into grad_weight.
+    unsafe fn finish(&self, g: &Geo, grad_weight: *mut f32) {
+        let (c4, oc) = (self.c4, g.o * self.c4);
+        for o in 0..g.o {
+            for c in 0..g.c {
+                let x = |xi: usize, nu: usize| *self.du64.add((6 * xi + nu) * oc + o * c4 + c);
+                let mut r = [[0.0f64; 6]; 3];
+                for (a, ra) in r.iter_mut().enumerate() {
+                    for (nu, val) in ra.iter_mut().enumerate() {
+                        *val = (0..6).map(|xi| G[xi][a] * x(xi, nu)).sum();
+                    }
+                }
+                let dst = grad_weight.add((o * g.c + c) * 9);
+                for (a, ra) in r.iter().enumerate() {
+                    for b in 0..3 {
+                        let val: f64 = (0..6).map(|nu| ra[nu] * G[nu][b]).sum();
+                        *dst.add(3 * a + b) += val as f32;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -118,59 +173,63 @@ pub unsafe fn backward_weight(
     batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, pad_h: usize, pad_w: usize,
     out_h: usize, out_w: usize, input: *const f32, grad_output: *const f32, grad_weight: *mut f32,
 ) {
-    let g = Geo::new(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w).with_chunk(CHUNK_TILES);
+    let g = geo(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w);
     let tc = g.chunk_tiles();
-    let c4 = (g.c + 3) / 4 * 4;
-    let oc = g.o * c4;
-    // Each chunk's dU (36 gemms over its tiles, float32) is added into float64 sums: the
-    // transformed values are up to ~1000x the gradient (A's 8s, B's 4s and 5s) and G^T dU G
-    // cancels most of that, so one float32 running sum over the batch left a gradient ~6e-6 of
-    // its largest value away from another summation order (1 vs 2 threads), and three lr-1
-    // Adadelta steps of the mnist Net amplified that to 5e-4 (test/parallel.nll.test.ts).
-    let du = TU.get(oc);
-    let du64 = DU64.get(2 * 36 * oc) as *mut f64;
-    for e in 0..36 * oc {
-        *du64.add(e) = 0.0;
-    }
-    let src = SRC.get(g.imgs() * g.c * g.src_plane() + 16);
-    let (vs, zs) = (g.v_stride(), g.m_stride());
-    let v = TV.get(36 * vs);
-    let z = TM.get(36 * zs);
-    let vt = VT.get(tc * c4);
+    let gw = GradWeight::new(&g);
+    let z = TM.get(36 * g.m_stride());
     let (row, plane) = grad_output_layout(&g);
     for (n0, k, end) in g.image_groups(batch) {
-        g.pad_images(input, n0, k, src);
+        let src = g.pad_images(input, n0, k);
         let gy = grad_output_images(&g, grad_output, n0, k);
         let mut q0 = 0;
         while q0 < end {
             let count = tc.min((end - q0 + 3) / 4 * 4);
-            transform_input(&g, src, q0, end, count, v);
             transform_grad_output(&g, gy, row, plane, q0, end, count, z);
-            for xi in 0..36 {
-                transpose_chunk(v.add(xi * vs), g.c, tc, count, c4, vt);
-                gemm_nn(g.o, c4, count, z.add(xi * zs), tc, vt, c4, du, c4, false);
-                add_to_f64(du, oc, du64.add(xi * oc));
-            }
+            gw.chunk(&g, src, z, q0, end, count);
             q0 += count;
         }
     }
-    // dW = G^T dU G per (o, c), in float64.
-    for o in 0..g.o {
-        for c in 0..g.c {
-            let x = |xi: usize, nu: usize| *du64.add((6 * xi + nu) * oc + o * c4 + c);
-            let mut r = [[0.0f64; 6]; 3];
-            for (a, ra) in r.iter_mut().enumerate() {
-                for (nu, val) in ra.iter_mut().enumerate() {
-                    *val = (0..6).map(|xi| G[xi][a] * x(xi, nu)).sum();
-                }
-            }
-            let dst = grad_weight.add((o * g.c + c) * 9);
-            for (a, ra) in r.iter().enumerate() {
-                for b in 0..3 {
-                    let val: f64 = (0..6).map(|nu| ra[nu] * G[nu][b]).sum();
-                    *dst.add(3 * a + b) += val as f32;
-                }
-            }
+    gw.finish(&g, grad_weight);
+}
+
+/// Whether backward_input_weight can run both passes over the same chunks: backward-weight's
+/// chunks then hold one image, as backward-input's do, with the same tiles.
+#[allow(clippy::too_many_arguments)]
+pub fn fused_applies(in_c: usize, in_h: usize, in_w: usize, out_c: usize, pad_h: usize, pad_w: usize, out_h: usize, out_w: usize) -> bool {
+    let gw = geo(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w);
+    let gi = winograd4_bi::geo(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w);
+    gw.imgs() == 1 && gi.imgs() == 1 && gw.chunk_tiles() == gi.chunk_tiles()
+}
+
+/// backward_input and backward_weight in one pass over the batch (where fused_applies): each
+/// chunk's Z = A dY A^T is transformed once for both (and is still in cache for the second), not
+/// once per pass. Results are those of the two passes, bit for bit.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn backward_input_weight(
+    batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, pad_h: usize, pad_w: usize,
+    out_h: usize, out_w: usize, input: *const f32, grad_output: *const f32, weight: *const f32,
+    grad_input: *mut f32, grad_weight: *mut f32,
+) {
+    let g = winograd4_bi::geo(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w);
+    let g_w = geo(in_c, in_h, in_w, out_c, pad_h, pad_w, out_h, out_w);
+    let tc = g.chunk_tiles();
+    let gin = winograd4_bi::GradInput::new(&g, weight, grad_input);
+    let gw = GradWeight::new(&g_w);
+    let z = TM.get(36 * g.m_stride());
+    let (row, plane) = grad_output_layout(&g);
+    for (n0, k, end) in g.image_groups(batch) {
+        let gy = grad_output_images(&g, grad_output, n0, k);
+        let src = g_w.pad_images(input, n0, k);
+        let gi = gin.begin(&g, n0, k);
+        let mut q0 = 0;
+        while q0 < end {
+            let count = tc.min((end - q0 + 3) / 4 * 4);
+            transform_grad_output(&g, gy, row, plane, q0, end, count, z);
+            gin.chunk(&g, z, q0, end, count, gi);
+            gw.chunk(&g_w, src, z, q0, end, count);
+            q0 += count;
         }
+        gin.end(&g, n0, k);
     }
+    gw.finish(&g_w, grad_weight);
 }

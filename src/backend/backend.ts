@@ -213,6 +213,12 @@ export interface Backend {
   /** gradWeight[outC, inC/groups, kH, kW] and (if not null) gradBias[outC] = sum over N, outH, outW. */
   conv2dBackwardWeight(g: Conv2dGeometry, input: Float32Array, gradOutput: Float32Array,
     gradWeight: Float32Array, gradBias: Float32Array | null): void;
+  /**
+   * Optional: conv2dBackwardInput and conv2dBackwardWeight in one call, with their results
+   * exactly (wasm's F(4x4, 3x3) path transforms gradOutput once for both).
+   */
+  conv2dBackwardInputWeight?(g: Conv2dGeometry, input: Float32Array, gradOutput: Float32Array, weight: Float32Array,
+    gradInput: Float32Array, gradWeight: Float32Array, gradBias: Float32Array | null): void;
 
   /**
    * output = max over each window; argmax = flat index (h * inWidth + w) of the max within its

@@ -530,6 +530,12 @@ export function withValidation(backend: Backend): Backend {
       validateConv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias);
       backend.conv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias);
     },
+    conv2dBackwardInputWeight: backend.conv2dBackwardInputWeight === undefined ? undefined
+      : (g, input, gradOutput, weight, gradInput, gradWeight, gradBias) => {
+        validateConv2dBackwardInput(g, gradOutput, weight, gradInput);
+        validateConv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias);
+        backend.conv2dBackwardInputWeight!(g, input, gradOutput, weight, gradInput, gradWeight, gradBias);
+      },
     maxPool2dForward(g, input, output, argmax) {
       validateMaxPool2dForward(g, input, output, argmax);
       backend.maxPool2dForward(g, input, output, argmax);

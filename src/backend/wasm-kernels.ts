@@ -28,6 +28,8 @@ export interface KernelExports {
   conv2d_forward(...args: number[]): void;
   conv2d_backward_input(...args: number[]): void;
   conv2d_backward_weight(...args: number[]): void;
+  /** conv2d_backward_input and conv2d_backward_weight in one call (same results). */
+  conv2d_backward_input_weight(...args: number[]): void;
   /** Benchmarks: forces a path (1 Winograd, 2 direct, 3 im2col + gemm, 0 the measured choice) for pass 0/1/2. */
   conv2d_force_path(pass: number, path: number): void;
   /** The path pass 0/1/2 of a convolution takes; then conv2d_forward's geometry arguments. */

@@ -319,6 +319,33 @@ class WasmBackend implements Backend {
     profEnd();
   }
 
+  conv2dBackwardInputWeight(g: Conv2dGeometry, input: Float32Array, gradOutput: Float32Array, weight: Float32Array,
+    gradInput: Float32Array, gradWeight: Float32Array, gradBias: Float32Array | null): void {
+    const [inSize, wSize, outSize] = convSizes(g);
+    if (input.length !== inSize || gradInput.length !== inSize || weight.length !== wSize ||
+      gradWeight.length !== wSize || gradOutput.length !== outSize || (gradBias !== null && gradBias.length !== g.outChannels)) {
+      invalid('conv2dBackwardInput', () => validateConv2dBackwardInput(g, gradOutput, weight, gradInput));
+      invalid('conv2dBackwardWeight', () => validateConv2dBackwardWeight(g, input, gradOutput, gradWeight, gradBias));
+    }
+    this.checkConvScratch('conv2dBackwardInput', g);
+    profStart();
+    const [pi, pgo, pw, pgi, pgw, pgb] = this.at([input, gradOutput, weight, gradInput, gradWeight, gradBias]);
+    this.put(pi, input);
+    this.put(pgo, gradOutput);
+    this.put(pw, weight);
+    profCopied();
+    try {
+      this.k.conv2d_backward_input_weight(...convArgs(g), pi, pgo, pw, pgi, pgw, pgb);
+    } catch (e) {
+      throw this.kernelFailure('conv2dBackwardInput', e);
+    }
+    profKernel('conv2d_backward_input_weight');
+    this.get(pgi, gradInput);
+    this.get(pgw, gradWeight);
+    if (gradBias) this.get(pgb, gradBias);
+    profEnd();
+  }
+
   maxPool2dForward(g: Pool2dGeometry, input: Float32Array, output: Float32Array, argmax: Int32Array): void {
     validatePool2dGeometry(g);
     const outSize = g.batch * g.channels * g.outHeight * g.outWidth;

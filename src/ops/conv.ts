@@ -37,6 +37,13 @@ function convBackward(s: ConvState, gradOut: Float32Array, needs: readonly boole
   let gx: Float32Array | null = null;
   let gw: Float32Array | null = null;
   let gb: Float32Array | null = null;
+  if (needs[0] && needs[1] && be.conv2dBackwardInputWeight) {
+    gx = emptyFloat32(g.batch * g.inChannels * g.inHeight * g.inWidth);
+    gw = emptyFloat32(g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth);
+    if (needs[2]) gb = emptyFloat32(g.outChannels);
+    be.conv2dBackwardInputWeight(g, s.input!.values, gradOut, s.weight!.values, gx, gw, gb);
+    return [gx, gw, gb];
+  }
   if (needs[0]) {
     gx = emptyFloat32(g.batch * g.inChannels * g.inHeight * g.inWidth);
     be.conv2dBackwardInput(g, gradOut, s.weight!.values, gx);
