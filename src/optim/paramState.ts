@@ -63,10 +63,13 @@ export abstract class LoopOptimizer<O extends object, S extends SteppedState> ex
     for (const { params, ...rest } of this.paramGroups) {
       const options = rest as unknown as O;
       for (const p of params) {
-        if (p.grad === null) continue;
+        // _peekGrad, not .grad: reading .grad marks the gradient as seen by the caller, and
+        // zeroGrad() could then no longer free it (it would be left to the garbage collector).
+        const g = p._peekGrad();
+        if (g === null) continue;
         const s = this.stateOf(p);
         const state = this.loopState(s, p, options);
-        const grad = p.grad._dense() as Float32Array;
+        const grad = g._dense() as Float32Array;
         updateInPlace(p, (values) => this.update(values, grad, state, options));
         s.step = state.step;
       }

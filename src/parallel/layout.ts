@@ -5,8 +5,10 @@
  * the sample, and per worker its shard's row count, io-buffer generation, the last command it
  * finished and its status. `losses` (Float64): per worker, its shard's mean loss. `weights`
  * (Float32): every parameter, concatenated in `namedParameters()` order; the main thread writes
- * them before each command. Per worker, `grads` (Float32, same layout, plus one has-grad flag
- * per parameter) and `io` (its shard's labels and inputs in; the outputs of a forward command back, from offset 0).
+ * them before each command, unless every worker offered its parameters' own arrays (see
+ * WorkerInit.gradTarget and data-parallel.ts, "Zero-copy"). Per worker, its gradients in the same
+ * layout (in `gradTarget`, else at the start of `grads`) and one has-grad flag per parameter
+ * (Int32, at the end of `grads`) and `io` (its shard's labels and inputs in; the outputs of a forward command back, from offset 0).
  * `buffers` (4 bytes per element, float32 or int32 as each buffer is): the main model's buffers
  * (BatchNorm's running statistics), in `namedBuffers()` order, written before each command
  * with the main model's training flag (`TRAINING`), so that replicas run in the same mode with
@@ -108,8 +110,25 @@ export interface WorkerInit {
   /** Float64, per worker WORKER_TIMES entries: ms accumulated in each phase (see WorkerTime). */
   times: SharedArrayBuffer;
   weights: SharedArrayBuffer;
+  /** [gradient floats when gradTarget is null: total x 4 bytes][has-grad flags: one Int32 per parameter]. */
   grads: SharedArrayBuffer;
+  /**
+   * A block of the main thread's wasm memory (shared) for this worker's gradients, `total`
+   * floats, that the main thread's kernels read in place; null with the JS backend.
+   */
+  gradTarget: Float32Array | null;
   buffers: BufferEntry[];
   bufferMemory: SharedArrayBuffer;
   port: import('worker_threads').MessagePort;
+}
+
+/** The worker's gradient floats and has-grad flags, as laid out in WorkerInit.grads / gradTarget. */
+export function gradViews(grads: SharedArrayBuffer, gradTarget: Float32Array | null, total: number, params: number): { floats: Float32Array; flags: Int32Array } {
+  const inline = gradTarget === null ? total : 0;
+  return { floats: gradTarget ?? new Float32Array(grads, 0, total), flags: new Int32Array(grads, 4 * inline, params) };
+}
+
+/** Bytes of WorkerInit.grads (see gradViews). */
+export function gradBytes(total: number, params: number, inlineFloats: boolean): number {
+  return 4 * (inlineFloats ? total : 0) + 4 * params;
 }

@@ -1,7 +1,8 @@
 /**
  * A replica thread of DataParallel (runs as compiled JS, dist/src/parallel/worker.js): its own
  * wasm instance and model. It blocks on the command word in shared memory; for each command it
- * copies the broadcast weights into its model, runs its shard, and writes back the shard's
+ * takes the main model's weights (written into its parameters by the main thread, or copied
+ * from the broadcast buffer), runs its shard, and writes back the shard's
  * mean loss and gradients (train step) or outputs (forward), then marks the command done.
  */
 import { receiveMessageOnPort, workerData } from 'worker_threads';
@@ -14,7 +15,7 @@ import { buildCriterion, buildModel } from './spec';
 import { SpinWait } from './spin';
 import { threadCpuMs } from './thread-cpu';
 import {
-  bufferView, Command, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, PROFILE_CPU, SEQ, slot, Status, TRAINING, WORKER_TIMES, WorkerTime, type WorkerInit,
+  bufferView, Command, gradViews, DIMS, Field, ioInputs, ioLabels, KIND, NDIM, PROFILE_CPU, SEQ, slot, Status, TRAINING, WORKER_TIMES, WorkerTime, type WorkerInit,
 } from './layout';
 
 const init = workerData as WorkerInit;
@@ -29,8 +30,7 @@ const time = (phase: WorkerTime, since: number): number => {
 };
 const weights = new Float32Array(init.weights);
 const total = init.params.reduce((a, p) => a + p.numel, 0);
-const gradFloats = new Float32Array(init.grads, 0, total);
-const gradFlags = new Int32Array(init.grads, 4 * total, init.params.length);
+const { floats: gradFloats, flags: gradFlags } = gradViews(init.grads, init.gradTarget, total, init.params.length);
 let io = new SharedArrayBuffer(0);
 let ioGeneration = 0;
 
@@ -120,6 +120,12 @@ function run(): void {
     return;
   }
   const { model, criterion, params, buffers } = replica;
+  // Zero-copy weights (data-parallel.ts): the parameters' own arrays, when all are views of this
+  // thread's wasm memory (a SharedArrayBuffer: posting them shares it), for the main thread to
+  // write the new weights into directly, while this thread waits between commands.
+  const own = params.map((p) => p._dense() as Float32Array);
+  const direct = own.every((a, i) => a.buffer instanceof SharedArrayBuffer && a.length === init.params[i].numel);
+  init.port.postMessage({ params: direct ? own : null });
   Atomics.store(control, slot(j, Field.Ready), 1);
   Atomics.notify(control, slot(j, Field.Ready));
 
@@ -145,8 +151,8 @@ function run(): void {
         const t = performance.now();
         for (let i = 0; i < params.length; i++) {
           const e = init.params[i];
-          (params[i]._dense() as Float32Array).set(weights.subarray(e.offset, e.offset + e.numel));
-          params[i]._versionCounter.value++; // an in-place write of the replica's weights
+          if (!direct) (params[i]._dense() as Float32Array).set(weights.subarray(e.offset, e.offset + e.numel));
+          params[i]._versionCounter.value++; // an in-place write of the replica's weights (direct: by the main thread)
         }
         // The main model's running statistics and mode (see data-parallel.ts, "BatchNorm").
         for (let i = 0; i < buffers.length; i++) {
