@@ -113,6 +113,11 @@ export interface OpDef<S> {
    * the engine copies before it adds into one.
    */
   backward(state: S, gradOutput: Float32Array, needs: readonly boolean[]): ReadonlyArray<Float32Array | null>;
+  /**
+   * True when a gradOutput the backward returns as it is (nothing added into it) may be handed
+   * on as the engine's own (freed after use) rather than as a shared array.
+   */
+  readonly handsOnOwned?: boolean;
 }
 
 function savedTensorsOf(state: unknown): SavedTensor[] {
@@ -149,6 +154,11 @@ export class Node {
     this.state = state;
     this.saved = savedTensorsOf(state);
     for (const s of this.saved) (s as { outputOf: string | null }).outputOf = def.name;
+  }
+
+  /** See OpDef.handsOnOwned. */
+  get handsOnOwned(): boolean {
+    return this.def.handsOnOwned === true;
   }
 
   /** The op's name, as PyTorch's grad_fn names (e.g. 'ConvolutionBackward0'). */
@@ -409,6 +419,7 @@ function accumulate(map: Map<Node | Tensor, PendingGrad>, key: Node | Tensor, gr
     pending.owned = true;
   }
   const d = pending.data;
+  gradientNotes.delete(d); // its values change: a note about them no longer holds
   for (let i = 0; i < d.length; i++) d[i] += grad[i];
   releaseConsumed(grad, owned);
 }
@@ -522,6 +533,19 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
   const capturedAt = new Map<Node, Float32Array>();
   const captureNodes = new Set<Node>();
   if (capture !== null) for (const t of capture) if (t.gradFn !== null) captureNodes.add(t.gradFn);
+  // The pass may run inside another's hook (autograd.grad in a hook): restore the outer set.
+  const outerCaptured = capturedNodes;
+  capturedNodes = captureNodes;
+  try {
+    return walkGraph(rootNodes, pending, dependencies, leaves, capture, captureNodes, capturedAt, retainGraph);
+  } finally {
+    capturedNodes = outerCaptured;
+  }
+}
+
+function walkGraph(rootNodes: Node[], pending: Map<Node | Tensor, PendingGrad>, dependencies: Map<Node, number>,
+  leaves: Tensor[], capture: readonly Tensor[] | null, captureNodes: Set<Node>, capturedAt: Map<Node, Float32Array>,
+  retainGraph: boolean): Array<Float32Array | null> {
 
   const ready: Node[] = rootNodes.filter((n) => !dependencies.has(n));
   while (ready.length > 0) {
@@ -531,7 +555,9 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
     // A node that received no gradient at all (every path to it returned null) propagates
     // nothing, but still releases its children's dependency counts.
     let inputGrads: ReadonlyArray<Float32Array | null> | null = null;
+    let seen = true;
     if (grad !== undefined) {
+      seen = node.hooks !== null && node.hooks.length > 0 || captureNodes.has(node);
       grad = runHooks(node.hooks, grad, node.outputShape);
       if (captureNodes.has(node)) capturedAt.set(node, grad.owned ? grad.data : grad.data.slice());
       inputGrads = node.apply(grad.data, retainGraph);
@@ -548,7 +574,11 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
       const g = inputGrads === null ? null : inputGrads[i];
       // A backward function allocates fresh arrays, except when it hands the incoming gradient
       // through (views, add) or returns one array for two inputs: those must not be added into.
-      const owned = g != null && g !== grad!.data && inputGrads!.indexOf(g) === i && inputGrads!.lastIndexOf(g) === i;
+      // An op that may return its incoming gradient as it is (OpDef.handsOnOwned: relu, when
+      // max-pool already masked it, see ops/pool.ts) hands it on owned if the engine owned it
+      // and nothing else saw it (no hook, not captured).
+      const owned = g != null && (g !== grad!.data || (grad!.owned && !seen && node.handsOnOwned)) &&
+        inputGrads!.indexOf(g) === i && inputGrads!.lastIndexOf(g) === i;
       if (edge instanceof Node) {
         if (g != null) accumulate(pending, edge, g, owned);
         const left = dependencies.get(edge)! - 1;
@@ -571,4 +601,32 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
   // Leaves get their summed gradient once, so that hooks see it whole (PyTorch's AccumulateGrad).
   for (const leaf of leaves) accumulateIntoLeaf(leaf, pending.get(leaf)!);
   return [];
+}
+
+// ------------------------------------------------------------------ notes on gradient arrays
+// Lets one backward tell the next something about the exact values of a gradient it returns
+// (max-pool: "already masked by this relu output", see ops/pool.ts and ops/activation.ts).
+// A note is dropped when the engine adds another gradient into the array.
+
+/** Nodes whose incoming gradient the running pass hands back to autograd.grad's caller. */
+let capturedNodes: ReadonlySet<Node> | null = null;
+
+const gradientNotes = new WeakMap<Float32Array, object>();
+
+/**
+ * Whether anything besides the node's own backward sees the gradient it receives in this
+ * pass: a hook on its output (retainGrad too), or autograd.grad returning it.
+ */
+export function gradientSeenAt(node: Node): boolean {
+  return (node.hooks !== null && node.hooks.length > 0) || (capturedNodes !== null && capturedNodes.has(node));
+}
+
+/** Attaches `note` to a gradient array a backward returns. */
+export function noteGradient(grad: Float32Array, note: object): void {
+  gradientNotes.set(grad, note);
+}
+
+/** The note attached to `grad`, if its values are still the ones it was made for. */
+export function gradientNote(grad: Float32Array): object | undefined {
+  return gradientNotes.get(grad);
 }

@@ -228,6 +228,13 @@ export interface Backend {
    * lies inside the plane (PyTorch writes the others out of bounds; here they route nothing).
    */
   maxPool2dBackward(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array, gradInput: Float32Array): void;
+  /**
+   * maxPool2dBackward fused with relu's backward when relu's output is the pool's input
+   * (`mask`): routes nothing to a cell whose mask value is not > 0 (as reluBackward would then
+   * zero it), so gradInput is relu's gradInput, bit for bit.
+   */
+  maxPool2dBackwardMasked(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array, mask: Float32Array,
+    gradInput: Float32Array): void;
 
   /** y = max(x, 0). x and y may be the same array. */
   reluForward(x: Float32Array, y: Float32Array): void;
