@@ -110,9 +110,11 @@ export interface OpDef<S> {
   /**
    * Gradients of the inputs, in input order; null where `needs[i]` is false or there is none.
    * A returned array may be `gradOutput` itself (handed through) or shared between inputs:
-   * the engine copies before it adds into one.
+   * the engine copies before it adds into one. `reusable` says gradOutput is the engine's
+   * alone (allocated for this node, seen by no hook nor autograd.grad): the backward may then
+   * overwrite it, and return it (see handsOnOwned).
    */
-  backward(state: S, gradOutput: Float32Array, needs: readonly boolean[]): ReadonlyArray<Float32Array | null>;
+  backward(state: S, gradOutput: Float32Array, needs: readonly boolean[], reusable: boolean): ReadonlyArray<Float32Array | null>;
   /**
    * True when a gradOutput the backward returns as it is (nothing added into it) may be handed
    * on as the engine's own (freed after use) rather than as a shared array.
@@ -194,7 +196,8 @@ export class Node {
     for (const s of this.saved) if (s.tensor === result) s._replace(target);
   }
 
-  apply(gradOutput: Float32Array, retainGraph: boolean): ReadonlyArray<Float32Array | null> {
+  /** `reusable`: gradOutput is the engine's alone and nothing else saw it (see OpDef.backward). */
+  apply(gradOutput: Float32Array, retainGraph: boolean, reusable = false): ReadonlyArray<Float32Array | null> {
     if (this.released) {
       throw new Error(
         `Trying to backward through the graph a second time (through ${this.name}), or to directly access ` +
@@ -203,7 +206,7 @@ export class Node {
         'through the graph a second time or if you need to access saved tensors after calling backward.');
     }
     for (const s of this.saved) s.check();
-    const grads = this.def.backward(this.state, gradOutput, this.needs);
+    const grads = this.def.backward(this.state, gradOutput, this.needs, reusable);
     const out: Array<Float32Array | null> = new Array(this.next.length);
     for (let i = 0; i < this.next.length; i++) {
       let g = grads[i] ?? null;
@@ -560,7 +563,7 @@ function walkGraph(rootNodes: Node[], pending: Map<Node | Tensor, PendingGrad>, 
       seen = node.hooks !== null && node.hooks.length > 0 || captureNodes.has(node);
       grad = runHooks(node.hooks, grad, node.outputShape);
       if (captureNodes.has(node)) capturedAt.set(node, grad.owned ? grad.data : grad.data.slice());
-      inputGrads = node.apply(grad.data, retainGraph);
+      inputGrads = node.apply(grad.data, retainGraph, grad.owned && !seen);
     }
     // The node's incoming gradient is dead once it has run, unless handed on (views, add).
     // Only a resident array can be given back (release frees nothing else), and only for one

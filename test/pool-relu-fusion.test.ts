@@ -3,7 +3,8 @@
  * the gradient on (ops/pool.ts, ops/activation.ts). Every gradient must be bit for bit the one
  * of the unfused graph, here relu(x).mul(1) before the pool (x * 1 is exact, and the pool's
  * input is then not a relu's output), whatever sees the gradient between the two: a hook,
- * retainGrad, autograd.grad, a second consumer of relu's output. Both backends.
+ * retainGrad, autograd.grad, a second consumer of relu's output. Also relu's backward masking
+ * in place a gradient the engine owns alone. Both backends.
  */
 import { Tensor, F, autograd, getBackend, setBackend, randn } from '../src';
 import type { Backend } from '../src/backend';
@@ -132,6 +133,28 @@ describe.each(['js', 'wasm'] as const)('relu -> maxPool2d backward (%s)', (backe
     lr.backward(null, { retainGraph: true });
     lr.backward();
     expectSame(x.grad, ref.grad);
+  });
+
+  test('relu\'s backward masks in place only a gradient nothing else holds', () => {
+    // Without a pool: h * c, whose gradient c reaches relu's node; relu may mask that array
+    // in place unless a hook kept it or autograd.grad returns it.
+    const x = input(SHAPE, 8);
+    const h = F.relu(x);
+    const kept: Tensor[] = [];
+    h.registerHook((g) => { kept.push(g); });
+    h.mul(scale).sum().backward();
+    expectSame(kept[0], scale);
+    const x2 = input(SHAPE, 8);
+    const h2 = F.relu(x2);
+    const [gh] = autograd.grad(h2.mul(scale).sum(), [h2, x2]);
+    expectSame(gh, scale);
+    const x3 = input(SHAPE, 8);
+    F.relu(x3).mul(scale).sum().backward();
+    expectSame(x3.grad, x.grad);
+    const mask = F.relu(input(SHAPE, 8)).dataSync();
+    const g = x3.grad!.dataSync();
+    const c = scale.dataSync();
+    for (let i = 0; i < g.length; i++) expect(Object.is(g[i], mask[i] > 0 ? c[i] : 0)).toBe(true);
   });
 
   test('changing relu\'s output in place after the pool raises at backward, as PyTorch (max_pool2d saves its input)', () => {

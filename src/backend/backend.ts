@@ -238,7 +238,7 @@ export interface Backend {
 
   /** y = max(x, 0). x and y may be the same array. */
   reluForward(x: Float32Array, y: Float32Array): void;
-  /** gradX = gradY where y > 0 else 0 (y is relu's output). */
+  /** gradX = gradY where y > 0 else 0 (y is relu's output). gradX may be gradY (in place). */
   reluBackward(y: Float32Array, gradY: Float32Array, gradX: Float32Array): void;
 
   /** In place: x[o, c, i] += bias[c] for x viewed as [outer, channels, inner]. */

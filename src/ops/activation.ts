@@ -12,10 +12,11 @@ interface ReluState {
 const reluDef: OpDef<ReluState> = {
   name: 'ReluBackward0',
   handsOnOwned: true,
-  backward(state, g) {
+  backward(state, g, _needs, reusable) {
     // A max-pool over this output already applied the mask (ops/pool.ts).
     if (sameArray(gradientNote(g), state.output.values)) return [g];
-    const gx = emptyFloat32(g.length);
+    // Masked in place when the engine allows: no new array, no cold memory to write.
+    const gx = reusable ? g : emptyFloat32(g.length);
     getBackend().reluBackward(state.output.values, g, gx);
     return [gx];
   },
