@@ -175,6 +175,10 @@ export function max_pool2d_forward(batch: number, channels: number, inH: number,
   argmax: ptr): void;
 export function max_pool2d_backward(planes: number, inPlane: number, outPlane: number,
   gradOutput: ptr, argmax: ptr, gradInput: ptr): void;
+/** max_pool2d_backward where mask (relu's output, the pool's input) is > 0, elsewhere 0;
+ * windows2x2 = 1 for 2x2 windows, stride 2, no padding or dilation, 2 outH <= inH, 2 outW <= inW. */
+export function max_pool2d_backward_masked(planes: number, inH: number, inW: number, outH: number,
+  outW: number, windows2x2: number, gradOutput: ptr, argmax: ptr, mask: ptr, gradInput: ptr): void;
 
 export function relu_forward(x: ptr, y: ptr, n: number): void;
 export function relu_backward(y: ptr, gradY: ptr, gradX: ptr, n: number): void;

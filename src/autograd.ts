@@ -110,9 +110,16 @@ export interface OpDef<S> {
   /**
    * Gradients of the inputs, in input order; null where `needs[i]` is false or there is none.
    * A returned array may be `gradOutput` itself (handed through) or shared between inputs:
-   * the engine copies before it adds into one.
+   * the engine copies before it adds into one. `reusable` says gradOutput is the engine's
+   * alone (allocated for this node, seen by no hook nor autograd.grad): the backward may then
+   * overwrite it, and return it (see handsOnOwned).
    */
-  backward(state: S, gradOutput: Float32Array, needs: readonly boolean[]): ReadonlyArray<Float32Array | null>;
+  backward(state: S, gradOutput: Float32Array, needs: readonly boolean[], reusable: boolean): ReadonlyArray<Float32Array | null>;
+  /**
+   * True when a gradOutput the backward returns as it is (nothing added into it) may be handed
+   * on as the engine's own (freed after use) rather than as a shared array.
+   */
+  readonly handsOnOwned?: boolean;
 }
 
 function savedTensorsOf(state: unknown): SavedTensor[] {
@@ -154,6 +161,11 @@ export class Node {
     for (let i = 0; i < saved.length; i++) (saved[i] as { outputOf: string | null }).outputOf = def.name;
   }
 
+  /** See OpDef.handsOnOwned. */
+  get handsOnOwned(): boolean {
+    return this.def.handsOnOwned === true;
+  }
+
   /** The op's name, as PyTorch's grad_fn names (e.g. 'ConvolutionBackward0'). */
   get name(): string {
     return this.def.name;
@@ -187,7 +199,8 @@ export class Node {
     for (const s of this.saved) if (s.tensor === result) s._replace(target);
   }
 
-  apply(gradOutput: Float32Array, retainGraph: boolean): ReadonlyArray<Float32Array | null> {
+  /** `reusable`: gradOutput is the engine's alone and nothing else saw it (see OpDef.backward). */
+  apply(gradOutput: Float32Array, retainGraph: boolean, reusable = false): ReadonlyArray<Float32Array | null> {
     if (this.released) {
       throw new Error(
         `Trying to backward through the graph a second time (through ${this.name}), or to directly access ` +
@@ -196,7 +209,7 @@ export class Node {
         'through the graph a second time or if you need to access saved tensors after calling backward.');
     }
     for (const s of this.saved) s.check();
-    const grads = this.def.backward(this.state, gradOutput, this.needs);
+    const grads = this.def.backward(this.state, gradOutput, this.needs, reusable);
     const out: Array<Float32Array | null> = new Array(this.next.length);
     for (let i = 0; i < this.next.length; i++) {
       let g = grads[i] ?? null;
@@ -412,6 +425,7 @@ function accumulate(map: Map<Node | Tensor, PendingGrad>, key: Node | Tensor, gr
     pending.owned = true;
   }
   const d = pending.data;
+  gradientNotes.delete(d); // its values change: a note about them no longer holds
   for (let i = 0; i < d.length; i++) d[i] += grad[i];
   releaseConsumed(grad, owned);
 }
@@ -525,6 +539,19 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
   const capturedAt = new Map<Node, Float32Array>();
   const captureNodes = new Set<Node>();
   if (capture !== null) for (const t of capture) if (t.gradFn !== null) captureNodes.add(t.gradFn);
+  // The pass may run inside another's hook (autograd.grad in a hook): restore the outer set.
+  const outerCaptured = capturedNodes;
+  capturedNodes = captureNodes;
+  try {
+    return walkGraph(rootNodes, pending, dependencies, leaves, capture, captureNodes, capturedAt, retainGraph);
+  } finally {
+    capturedNodes = outerCaptured;
+  }
+}
+
+function walkGraph(rootNodes: Node[], pending: Map<Node | Tensor, PendingGrad>, dependencies: Map<Node, number>,
+  leaves: Tensor[], capture: readonly Tensor[] | null, captureNodes: Set<Node>, capturedAt: Map<Node, Float32Array>,
+  retainGraph: boolean): Array<Float32Array | null> {
 
   const ready: Node[] = rootNodes.filter((n) => !dependencies.has(n));
   while (ready.length > 0) {
@@ -534,10 +561,12 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
     // A node that received no gradient at all (every path to it returned null) propagates
     // nothing, but still releases its children's dependency counts.
     let inputGrads: ReadonlyArray<Float32Array | null> | null = null;
+    let seen = true;
     if (grad !== undefined) {
+      seen = node.hooks !== null && node.hooks.length > 0 || captureNodes.has(node);
       grad = runHooks(node.hooks, grad, node.outputShape);
       if (captureNodes.has(node)) capturedAt.set(node, grad.owned ? grad.data : grad.data.slice());
-      inputGrads = node.apply(grad.data, retainGraph);
+      inputGrads = node.apply(grad.data, retainGraph, grad.owned && !seen);
     }
     // The node's incoming gradient is dead once it has run, unless handed on (views, add).
     // Only a resident array can be given back (release frees nothing else), and only for one
@@ -551,7 +580,11 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
       const g = inputGrads === null ? null : inputGrads[i];
       // A backward function allocates fresh arrays, except when it hands the incoming gradient
       // through (views, add) or returns one array for two inputs: those must not be added into.
-      const owned = g != null && g !== grad!.data && inputGrads!.indexOf(g) === i && inputGrads!.lastIndexOf(g) === i;
+      // An op that may return its incoming gradient as it is (OpDef.handsOnOwned: relu, when
+      // max-pool already masked it, see ops/pool.ts) hands it on owned if the engine owned it
+      // and nothing else saw it (no hook, not captured).
+      const owned = g != null && (g !== grad!.data || (grad!.owned && !seen && node.handsOnOwned)) &&
+        inputGrads!.indexOf(g) === i && inputGrads!.lastIndexOf(g) === i;
       if (edge instanceof Node) {
         if (g != null) accumulate(pending, edge, g, owned);
         const left = dependencies.get(edge)! - 1;
@@ -574,4 +607,32 @@ export function runEngine(roots: readonly Tensor[], gradients: readonly Float32A
   // Leaves get their summed gradient once, so that hooks see it whole (PyTorch's AccumulateGrad).
   for (const leaf of leaves) accumulateIntoLeaf(leaf, pending.get(leaf)!);
   return [];
+}
+
+// ------------------------------------------------------------------ notes on gradient arrays
+// Lets one backward tell the next something about the exact values of a gradient it returns
+// (max-pool: "already masked by this relu output", see ops/pool.ts and ops/activation.ts).
+// A note is dropped when the engine adds another gradient into the array.
+
+/** Nodes whose incoming gradient the running pass hands back to autograd.grad's caller. */
+let capturedNodes: ReadonlySet<Node> | null = null;
+
+const gradientNotes = new WeakMap<Float32Array, object>();
+
+/**
+ * Whether anything besides the node's own backward sees the gradient it receives in this
+ * pass: a hook on its output (retainGrad too), or autograd.grad returning it.
+ */
+export function gradientSeenAt(node: Node): boolean {
+  return (node.hooks !== null && node.hooks.length > 0) || (capturedNodes !== null && capturedNodes.has(node));
+}
+
+/** Attaches `note` to a gradient array a backward returns. */
+export function noteGradient(grad: Float32Array, note: object): void {
+  gradientNotes.set(grad, note);
+}
+
+/** The note attached to `grad`, if its values are still the ones it was made for. */
+export function gradientNote(grad: Float32Array): object | undefined {
+  return gradientNotes.get(grad);
 }

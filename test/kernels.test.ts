@@ -548,6 +548,28 @@ function runPool(c: PoolCase): void {
   const k = Math.min(g.kernelHeight, Math.ceil(((g.kernelHeight - 1) * g.dilationH + 1) / g.strideH)) *
     Math.min(g.kernelWidth, Math.ceil(((g.kernelWidth - 1) * g.dilationW + 1) / g.strideW));
   expectClose('maxPool2dBackward', name, 'gradInput', gotGi, expectedGi, reductionTolerance(magnitude, k), inShape);
+  runMaskedPoolBackward(g, name, input, gradOutput, expectedArgmax);
+  // Indices that are not this forward's (any cell of the plane): the 2x2 windows path's fallback.
+  const foreign = Int32Array.from(expectedArgmax, (_v, i) => (i * 7919 + 13) % (g.inHeight * g.inWidth));
+  runMaskedPoolBackward(g, `${name} foreign argmax`, input, gradOutput, foreign);
+}
+
+/**
+ * maxPool2dBackwardMasked (relu's backward fused in, the input as relu's output) against the
+ * two kernels it replaces, bit for bit, on both backends.
+ */
+function runMaskedPoolBackward(g: Pool2dGeometry, name: string, input: Float32Array, gradOutput: Float32Array,
+  argmax: Int32Array): void {
+  const inShape = [g.batch, g.channels, g.inHeight, g.inWidth];
+  const pooled = new Float32Array(input.length);
+  ref.maxPool2dBackward(g, gradOutput, argmax, pooled);
+  const expected = nanFilled(input.length);
+  ref.reluBackward(input, pooled, expected);
+  for (const [label, backend] of [['js', ref], ['wasm', candidate]] as const) {
+    const got = nanFilled(input.length);
+    backend.maxPool2dBackwardMasked(g, gradOutput, argmax, input, got);
+    expectExact(`maxPool2dBackwardMasked (${label})`, name, 'gradInput', got, expected, inShape);
+  }
 }
 
 const seedPool1 = (batch: number): PoolCase =>
@@ -575,6 +597,11 @@ const poolCases: PoolCase[] = [
   { ...seedPool1(4), values: 'ties' },
   seedPool1(64),
   seedPool2(64),
+  // Rows of 1 to 3 windows (the masked 2x2 backward's one-window steps) and of 5 (two
+  // overlapping vectors).
+  { batch: 3, channels: 2, inHeight: 5, inWidth: 3, kernelSize: 2, values: 'special' },
+  { batch: 2, channels: 2, inHeight: 4, inWidth: 7, kernelSize: 2, values: 'ties' },
+  { batch: 2, channels: 3, inHeight: 6, inWidth: 11, kernelSize: 2, values: 'special' },
   // Dilation: taps spaced out, the 4-wide path (stride 1 loads 4 adjacent windows, stride > 1
   // gathers) and the clipped windows at either end of a row.
   { batch: 2, channels: 3, inHeight: 9, inWidth: 23, kernelSize: 3, stride: 1, padding: 1, dilation: 2, values: 'special' },

@@ -234,10 +234,17 @@ export interface Backend {
    * lies inside the plane (PyTorch writes the others out of bounds; here they route nothing).
    */
   maxPool2dBackward(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array, gradInput: Float32Array): void;
+  /**
+   * maxPool2dBackward fused with relu's backward when relu's output is the pool's input
+   * (`mask`): routes nothing to a cell whose mask value is not > 0 (as reluBackward would then
+   * zero it), so gradInput is relu's gradInput, bit for bit.
+   */
+  maxPool2dBackwardMasked(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array, mask: Float32Array,
+    gradInput: Float32Array): void;
 
   /** y = max(x, 0). x and y may be the same array. */
   reluForward(x: Float32Array, y: Float32Array): void;
-  /** gradX = gradY where y > 0 else 0 (y is relu's output). */
+  /** gradX = gradY where y > 0 else 0 (y is relu's output). gradX may be gradY (in place). */
   reluBackward(y: Float32Array, gradY: Float32Array, gradX: Float32Array): void;
 
   /** In place: x[o, c, i] += bias[c] for x viewed as [outer, channels, inner]. */

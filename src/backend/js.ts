@@ -174,6 +174,19 @@ function maxPool2dBackward(g: Pool2dGeometry, gradOutput: Float32Array, argmax: 
   }
 }
 
+function maxPool2dBackwardMasked(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array, mask: Float32Array,
+  gradInput: Float32Array): void {
+  const plane = g.inHeight * g.inWidth;
+  const outPlane = g.outHeight * g.outWidth;
+  gradInput.fill(0);
+  for (let nc = 0; nc < g.batch * g.channels; nc++) {
+    for (let o = 0; o < outPlane; o++) {
+      const index = argmax[nc * outPlane + o];
+      if (index >= 0 && index < plane && mask[nc * plane + index] > 0) gradInput[nc * plane + index] += gradOutput[nc * outPlane + o];
+    }
+  }
+}
+
 function reluForward(x: Float32Array, y: Float32Array): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
@@ -357,6 +370,7 @@ export const jsBackend: Backend = {
   conv2dBackwardWeight,
   maxPool2dForward,
   maxPool2dBackward,
+  maxPool2dBackwardMasked,
   reluForward,
   reluBackward,
   biasAdd,

@@ -311,6 +311,14 @@ export function validateMaxPool2dBackward(g: Pool2dGeometry, gradOutput: Float32
   // No check of argmax's range: both kernels skip an index outside the plane (see Backend).
 }
 
+export function validateMaxPool2dBackwardMasked(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array,
+  mask: Float32Array, gradInput: Float32Array): void {
+  validateMaxPool2dBackward(g, gradOutput, argmax, gradInput);
+  const inShape = [g.batch, g.channels, g.inHeight, g.inWidth];
+  checkLength('maxPool2dBackward', 'mask', mask, size(inShape), shape(inShape));
+  if (gradInput === mask) fail('maxPool2dBackward', 'gradInput must not alias mask');
+}
+
 // ---------------------------------------------------------------------------------- elementwise
 
 export function validateSameLength(op: string, arrays: Record<string, ArrayLike<number>>): void {
@@ -543,6 +551,10 @@ export function withValidation(backend: Backend): Backend {
     maxPool2dBackward(g, gradOutput, argmax, gradInput) {
       validateMaxPool2dBackward(g, gradOutput, argmax, gradInput);
       backend.maxPool2dBackward(g, gradOutput, argmax, gradInput);
+    },
+    maxPool2dBackwardMasked(g, gradOutput, argmax, mask, gradInput) {
+      validateMaxPool2dBackwardMasked(g, gradOutput, argmax, mask, gradInput);
+      backend.maxPool2dBackwardMasked(g, gradOutput, argmax, mask, gradInput);
     },
     reluForward(x, y) {
       validateReluForward(x, y);

@@ -39,6 +39,8 @@ export interface KernelExports {
     dilationW: number, outH: number, outW: number, input: number, output: number, argmax: number): void;
   max_pool2d_backward(planes: number, inPlane: number, outPlane: number, gradOutput: number,
     argmax: number, gradInput: number): void;
+  max_pool2d_backward_masked(planes: number, inH: number, inW: number, outH: number, outW: number,
+    windows2x2: number, gradOutput: number, argmax: number, mask: number, gradInput: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, gradY: number, gradX: number, n: number): void;
   bernoulli_scaled(mt: number, index: number, p: number, value: number, out: number, n: number): number;

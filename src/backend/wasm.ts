@@ -15,7 +15,7 @@ import type {
 } from './backend';
 import {
   validateGemm, validateConv2dGeometry, validateConv2dForward, validateConv2dBackwardInput,
-  validateConv2dBackwardWeight, validatePool2dGeometry, validateMaxPool2dForward,
+  validateConv2dBackwardWeight, validatePool2dGeometry, validateMaxPool2dForward, validateMaxPool2dBackwardMasked,
   validateMaxPool2dBackward, validateReluForward, validateReluBackward, validateBiasAdd,
   validateBiasBackward, validateCrossEntropyForward, validateCrossEntropyBackward, validateSgdStep,
   validateAxpy, validateMul, validateBernoulliScaled, validateSgdStepMany, validateAdamStepMany, validateBatchNormForward, validateBatchNormBackward, validateAdadeltaStep,
@@ -46,6 +46,12 @@ function convSizes(g: Conv2dGeometry): [number, number, number] {
   return [g.batch * g.inChannels * g.inHeight * g.inWidth,
     g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth,
     g.batch * g.outChannels * g.outHeight * g.outWidth];
+}
+
+/** pool_2x2's geometry (kernels-rs/src/pool.rs): 2x2 windows, stride 2, none padded, dilated or clipped. */
+function isPool2x2(g: Pool2dGeometry): boolean {
+  return g.kernelHeight === 2 && g.kernelWidth === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 &&
+    g.padW === 0 && g.dilationH === 1 && g.dilationW === 1 && 2 * g.outHeight <= g.inHeight && 2 * g.outWidth <= g.inWidth;
 }
 
 function convArgs(g: Conv2dGeometry): number[] {
@@ -382,6 +388,27 @@ class WasmBackend implements Backend {
     this.k.max_pool2d_backward(g.batch * g.channels, g.inHeight * g.inWidth,
       g.outHeight * g.outWidth, pgo, pa, pgi);
     profKernel('max_pool2d_backward');
+    this.get(pgi, gradInput);
+    profEnd();
+  }
+
+  maxPool2dBackwardMasked(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array, mask: Float32Array,
+    gradInput: Float32Array): void {
+    validatePool2dGeometry(g);
+    const inSize = g.batch * g.channels * g.inHeight * g.inWidth;
+    const outSize = g.batch * g.channels * g.outHeight * g.outWidth;
+    if (gradInput.length !== inSize || mask.length !== inSize || gradOutput.length !== outSize || argmax.length !== outSize) {
+      invalid('maxPool2dBackward', () => validateMaxPool2dBackwardMasked(g, gradOutput, argmax, mask, gradInput));
+    }
+    profStart();
+    const [pgo, pa, pm, pgi] = this.at([gradOutput, argmax, mask, gradInput]);
+    this.put(pgo, gradOutput);
+    this.put(pa, argmax);
+    this.put(pm, mask);
+    profCopied();
+    this.k.max_pool2d_backward_masked(g.batch * g.channels, g.inHeight, g.inWidth, g.outHeight, g.outWidth,
+      isPool2x2(g) ? 1 : 0, pgo, pa, pm, pgi);
+    profKernel('max_pool2d_backward_masked');
     this.get(pgi, gradInput);
     profEnd();
   }

@@ -5,7 +5,7 @@
  */
 import { emptyFloat32, emptyInt32 } from '../storage';
 import { Tensor } from '../tensor';
-import { OpDef, SavedTensor, needsGrad, record, save, saveOwned } from '../autograd';
+import { Node, OpDef, SavedTensor, gradientSeenAt, needsGrad, noteGradient, record, save, saveOwned } from '../autograd';
 import { getBackend } from '../backend';
 import type { Pool2dGeometry } from '../backend';
 import { pool2dGeometry } from '../backend/validate';
@@ -37,16 +37,46 @@ interface MaxPoolState {
   /** int32, the output's shape: the forward's argmax per output cell. */
   indices: SavedTensor;
   geometry: Pool2dGeometry;
+  /**
+   * When the input is a relu's output (relu then max-pool, as most CNNs have it): that relu's
+   * node and the input (which torch's max_pool2d saves too), for the fused backward below.
+   */
+  relu: Node | null;
+  input: SavedTensor | null;
 }
 
+/**
+ * After relu, the pool's backward applies relu's mask itself (one pass over the plane instead
+ * of two; relu's backward then hands the gradient on, see ops/activation.ts), unless something
+ * else sees the gradient relu receives (a hook, retainGrad, autograd.grad): that must be
+ * the unmasked one. The note tells relu's backward which output the mask came from; the
+ * engine drops it if another gradient is added in.
+ */
 function maxPoolBackward(s: MaxPoolState, gradOut: Float32Array): [Float32Array] {
   const g = s.geometry;
   const gx = emptyFloat32(g.batch * g.channels * g.inHeight * g.inWidth);
-  getBackend().maxPool2dBackward(g, gradOut, s.indices.ints, gx);
+  if (s.relu !== null && s.input !== null && !gradientSeenAt(s.relu)) {
+    const mask = s.input.values;
+    getBackend().maxPool2dBackwardMasked(g, gradOut, s.indices.ints, mask, gx);
+    noteGradient(gx, mask);
+  } else {
+    getBackend().maxPool2dBackward(g, gradOut, s.indices.ints, gx);
+  }
   return [gx];
 }
 
 const maxPoolDef: OpDef<MaxPoolState> = { name: 'MaxPool2DWithIndicesBackward0', backward: maxPoolBackward };
+
+/**
+ * Pools whose backward takes relu's mask: 2x2 windows of stride 2 (the wasm kernel writes each
+ * window whole, 4 per vector) with rows of at least 8 windows. The seed Net's first pool
+ * (6 x 28 x 28, batch 64) took 0.65x the time of the two passes; its second, 5 windows a row,
+ * 1.15x (two overlapping vectors a row), so it keeps them (kernels-rs/README.md).
+ */
+function fusesRelu(g: Pool2dGeometry): boolean {
+  return g.kernelHeight === 2 && g.kernelWidth === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 &&
+    g.padW === 0 && g.dilationH === 1 && g.dilationW === 1 && g.outWidth >= 8;
+}
 
 /**
  * torch.nn.functional.max_pool2d over input [N, C, H, W] (or [C, H, W]). The first maximum in
@@ -116,6 +146,12 @@ function maxPool2dForward(input: Tensor, kernelSize: Pair, options: MaxPool2dOpt
     return [out, null];
   }
   const indices = new Tensor(argmax, outShape);
-  if (needsGrad(input)) record(maxPoolDef, out, [input], { indices: indicesReturned ? save(indices) : saveOwned(indices), geometry: g });
+  if (needsGrad(input)) {
+    const relu = input.gradFn !== null && input.gradFn.name === 'ReluBackward0' && fusesRelu(g) ? input.gradFn : null;
+    record(maxPoolDef, out, [input], {
+      indices: indicesReturned ? save(indices) : saveOwned(indices), geometry: g,
+      relu, input: relu !== null ? save(input) : null,
+    });
+  }
   return [out, indices];
 }
