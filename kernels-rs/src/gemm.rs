@@ -19,6 +19,8 @@ const NC: usize = 1024;
 const DOT_MAX_N: usize = 16;
 /// sgemm reads a row-major op(B) in place, without packing, when M is at most this.
 const B_IN_PLACE_MAX_M: usize = 12;
+/// Floats of a kc x nc block of B from which sgemm packs it panel by panel (M <= MC).
+const ONE_PASS_MIN_BLOCK: usize = 32 * 1024;
 
 /// A strided matrix view: element (r, c) is at `ptr[r * rs + c * cs]`.
 #[derive(Clone, Copy)]
@@ -78,7 +80,9 @@ pub unsafe fn sgemm(m: usize, n: usize, k: usize, alpha: f32, a: View, b: View, 
             // right before that pass. Packing the whole kc x nc block instead (1.6 MB for the
             // MLP's 784 x 512 weight) wrote every packed line out past L2 and read it back
             // (in-process A/B: NT 64x512x784 1.13 vs 1.18 ms, NN 64x512x512 0.75 vs 0.78).
-            let one_pass = m <= MC;
+            // A small block (K = 6: a conv's gemm over 6 channels) stays in cache anyway and
+            // keeps the block-wide packing: a call per panel cost ~3 % there.
+            let one_pass = m <= MC && kc * nc >= ONE_PASS_MIN_BLOCK;
             let pb = PACK_B.get(if one_pass { NR * kc } else { round_up(nc, NR) * kc });
             // With few rows of A each B value is used only m times, and packing B cost more
             // than the multiply-adds (the weight gradient G^T X of a 10-output layer): whole
