@@ -220,6 +220,18 @@ function gemmCases(): GemmCase[] {
     cases.push({ m: batch, n: inF, k: outF, transA: false, transB: false, alpha: 1, beta: 0 });
     cases.push({ m: outF, n: inF, k: batch, transA: true, transB: false, alpha: 1, beta: 0 });
   }
+  // gemm_dot.rs (A B^T with N < 16: 2 x 4 dot-product tiles, K blocks of at most 1024, the
+  // last k % 4 one at a time) and sgemm's in-place B (M <= 12, row-major op(B): whole 8-column
+  // panels unpacked, the partial one packed; packed when its rows are 4 KiB apart), with every
+  // alpha and beta, next to the splat kernel on either side of each threshold (N = 16, M = 13);
+  // and B blocks of >= 32Ki floats with M <= 128, packed panel by panel before each pass.
+  for (const [m, n, k] of [[7, 15, 1031], [1, 3, 2050], [5, 16, 9], [12, 21, 600], [13, 24, 7], [11, 8, 1], [10, 512, 64], [3, 1024, 6], [12, 100, 400], [40, 90, 500]] as [number, number, number][]) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const [alpha, beta] of scalars) cases.push({ m, n, k, transA, transB, alpha, beta });
+      }
+    }
+  }
   // Larger: cache blocking boundaries and a long reduction.
   cases.push({ m: 129, n: 257, k: 65, transA: false, transB: false, alpha: 1, beta: 0 });
   cases.push({ m: 96, n: 100, k: 300, transA: true, transB: true, alpha: 1, beta: 1 });

@@ -14,6 +14,13 @@ pub const NR: usize = 8;
 const KC: usize = 512;
 const MC: usize = 128;
 const NC: usize = 1024;
+/// `gemm` computes A B^T with N below this by gemm_dot.rs (measured: N = 10 ~1.35x faster,
+/// N = 120 and 512 ~10-15 % slower than the packed splat kernel).
+const DOT_MAX_N: usize = 16;
+/// sgemm reads a row-major op(B) in place, without packing, when M is at most this.
+const B_IN_PLACE_MAX_M: usize = 12;
+/// Floats of a kc x nc block of B from which sgemm packs it panel by panel (M <= MC).
+const ONE_PASS_MIN_BLOCK: usize = 32 * 1024;
 
 /// A strided matrix view: element (r, c) is at `ptr[r * rs + c * cs]`.
 #[derive(Clone, Copy)]
@@ -36,6 +43,12 @@ pub unsafe extern "C" fn gemm(
     beta: f32,
     c: *mut f32,
 ) {
+    if trans_a == 0 && trans_b != 0 && n < DOT_MAX_N && m > 0 && n > 0 && k > 0 && alpha != 0.0 {
+        // Thin A B^T (a classifier's forward): dot products along the contiguous K, no
+        // packing, 4-row tiles of B (gemm_dot.rs); wider N stays on the splat kernel, faster there.
+        crate::gemm_dot::sgemm_nt_dot(m, n, k, alpha, a, k, b, k, beta, c, n);
+        return;
+    }
     // op(A) is m x k; A is stored m x k, or k x m when transposed.
     let av = if trans_a != 0 { View { ptr: a, rs: 1, cs: m } } else { View { ptr: a, rs: k, cs: 1 } };
     // op(B) is k x n; B is stored k x n, or n x k when transposed.
@@ -62,8 +75,27 @@ pub unsafe fn sgemm(m: usize, n: usize, k: usize, alpha: f32, a: View, b: View, 
         while pc < k {
             let kc = (k - pc).min(kc_even);
             let beta_block = if pc == 0 { beta } else { 1.0 };
-            let pb = PACK_B.get(round_up(nc, NR) * kc);
-            pack_b(kc, nc, b, pc, jc, pb);
+            // When all of M is one MC block, each B panel is used by one pass of the A panels
+            // and never again: it is packed into one kc x NR buffer, reused panel after panel,
+            // right before that pass. Packing the whole kc x nc block instead (1.6 MB for the
+            // MLP's 784 x 512 weight) wrote every packed line out past L2 and read it back
+            // (in-process A/B: NT 64x512x784 1.13 vs 1.18 ms, NN 64x512x512 0.75 vs 0.78).
+            // A small block (K = 6: a conv's gemm over 6 channels) stays in cache anyway and
+            // keeps the block-wide packing: a call per panel cost ~3 % there.
+            let one_pass = m <= MC && kc * nc >= ONE_PASS_MIN_BLOCK;
+            let pb = PACK_B.get(if one_pass { NR * kc } else { round_up(nc, NR) * kc });
+            // With few rows of A each B value is used only m times, and packing B cost more
+            // than the multiply-adds (the weight gradient G^T X of a 10-output layer): whole
+            // 8-column panels of a row-major B are then read in place, only the last partial
+            // panel is packed (reading past its row end could leave the memory). Not when
+            // B's rows are a multiple of 4 KiB apart: all of a panel's rows then share one L1
+            // set, and reading them in place was slower than packing (10 x 1024 x 64: 0.076
+            // vs 0.062 ms; 2, 3, 6 KiB apart: 1.1-1.3x faster in place).
+            let b_in_place = b.cs == 1 && m <= B_IN_PLACE_MAX_M && b.rs % 1024 != 0;
+            let full = if b_in_place { nc / NR * NR } else { 0 };
+            if !one_pass {
+                pack_b(kc, nc - full, b, pc, jc + full, pb.add(full * kc));
+            }
             let mut ic = 0;
             while ic < m {
                 let mc = (m - ic).min(MC);
@@ -72,13 +104,24 @@ pub unsafe fn sgemm(m: usize, n: usize, k: usize, alpha: f32, a: View, b: View, 
                 let mut jr = 0;
                 while jr < nc {
                     let nr = (nc - jr).min(NR);
+                    if one_pass && jr >= full {
+                        pack_b(kc, nr, b, pc, jc + jr, pb);
+                    }
                     let mut ir = 0;
                     while ir < mc {
                         let mr = (mc - ir).min(MR);
+                        let (b_panel, b_step) = if jr < full {
+                            (b.ptr.add(pc * b.rs + jc + jr), b.rs)
+                        } else if one_pass {
+                            (pb as *const f32, NR)
+                        } else {
+                            (pb.add(jr * kc) as *const f32, NR)
+                        };
                         micro_kernel(
                             kc,
                             pa.add(ir * kc),
-                            pb.add(jr * kc),
+                            b_panel,
+                            b_step,
                             c.add((ic + ir) * ldc + jc + jr),
                             ldc,
                             mr,
@@ -249,6 +292,7 @@ unsafe fn micro_kernel(
     kc: usize,
     a: *const f32,
     b: *const f32,
+    b_step: usize,
     c: *mut f32,
     ldc: usize,
     mr: usize,
@@ -282,7 +326,7 @@ unsafe fn micro_kernel(
         c3l = f32x4_add(c3l, f32x4_mul(a3, bl));
         c3h = f32x4_add(c3h, f32x4_mul(a3, bh));
         pa = pa.add(MR);
-        pb = pb.add(NR);
+        pb = pb.add(b_step);
     }
     let acc = [c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h];
     let va = f32x4_splat(alpha);

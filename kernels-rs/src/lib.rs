@@ -12,6 +12,7 @@ mod conv_direct;
 mod dropout;
 mod elementwise;
 mod gemm;
+mod gemm_dot;
 mod loss;
 mod pool;
 mod quads;
