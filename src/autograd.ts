@@ -563,7 +563,7 @@ function walkGraph(rootNodes: Node[], pending: Map<Node | Tensor, PendingGrad>, 
     let inputGrads: ReadonlyArray<Float32Array | null> | null = null;
     let seen = true;
     if (grad !== undefined) {
-      seen = node.hooks !== null && node.hooks.length > 0 || captureNodes.has(node);
+      seen = gradientSeenAt(node); // (runEngine made capturedNodes this pass's captureNodes)
       grad = runHooks(node.hooks, grad, node.outputShape);
       if (captureNodes.has(node)) capturedAt.set(node, grad.owned ? grad.data : grad.data.slice());
       inputGrads = node.apply(grad.data, retainGraph, grad.owned && !seen);

@@ -13,7 +13,7 @@ use crate::gemm::transpose4;
 use crate::simd::{load4, store4};
 use crate::scratch::Scratch;
 use crate::winograd4::{transform_weights, Geo, TM, TU};
-use crate::winograd4_bw::{grad_output_images, grad_output_layout, transform_grad_output};
+use crate::winograd4_bw::{for_each_grad_output_chunk, grad_output_images, grad_output_layout};
 use crate::winograd_gemm::gemm_nn;
 use core::arch::wasm32::*;
 
@@ -218,13 +218,7 @@ pub unsafe fn backward_input(
     for (n0, k, end) in g.image_groups(batch) {
         let gy = grad_output_images(&g, grad_output, n0, k);
         let gi = gin.begin(&g, n0, k);
-        let mut q0 = 0;
-        while q0 < end {
-            let count = tc.min((end - q0 + 3) / 4 * 4);
-            transform_grad_output(&g, gy, row, plane, q0, end, count, z);
-            gin.chunk(&g, z, q0, end, count, gi);
-            q0 += count;
-        }
+        for_each_grad_output_chunk(&g, gy, row, plane, tc, end, z, |q0, count| gin.chunk(&g, z, q0, end, count, gi));
         gin.end(&g, n0, k);
     }
 }

@@ -78,6 +78,23 @@ pub(crate) unsafe fn transform_grad_output(
     }
 }
 
+/// The chunks of one image group's tiles [0, end), each `count` tiles from `q0` (a multiple of
+/// 4, at most `tc`): transforms the chunk's gradOutput into `z` (Z = A dY A^T), then runs
+/// `each(q0, count)` on it. Backward-input, backward-weight and the fused pass share this loop.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn for_each_grad_output_chunk(
+    g: &Geo, gy: *const f32, row: usize, plane: usize, tc: usize, end: usize, z: *mut f32, mut each: impl FnMut(usize, usize),
+) {
+    let mut q0 = 0;
+    while q0 < end {
+        let count = tc.min((end - q0 + 3) / 4 * 4);
+        transform_grad_output(g, gy, row, plane, q0, end, count, z);
+        each(q0, count);
+        q0 += count;
+    }
+}
+
 /// gradOutput is read in place when its planes are whole 4x4 tiles, else from a zero-padded
 /// copy: (row length, plane size) of the planes the tiles are read from.
 pub(crate) fn grad_output_layout(g: &Geo) -> (usize, usize) {
@@ -181,13 +198,7 @@ pub unsafe fn backward_weight(
     for (n0, k, end) in g.image_groups(batch) {
         let src = g.pad_images(input, n0, k);
         let gy = grad_output_images(&g, grad_output, n0, k);
-        let mut q0 = 0;
-        while q0 < end {
-            let count = tc.min((end - q0 + 3) / 4 * 4);
-            transform_grad_output(&g, gy, row, plane, q0, end, count, z);
-            gw.chunk(&g, src, z, q0, end, count);
-            q0 += count;
-        }
+        for_each_grad_output_chunk(&g, gy, row, plane, tc, end, z, |q0, count| gw.chunk(&g, src, z, q0, end, count));
     }
     gw.finish(&g, grad_weight);
 }
@@ -221,14 +232,10 @@ pub unsafe fn backward_input_weight(
         let gy = grad_output_images(&g, grad_output, n0, k);
         let src = g_w.pad_images(input, n0, k);
         let gi = gin.begin(&g, n0, k);
-        let mut q0 = 0;
-        while q0 < end {
-            let count = tc.min((end - q0 + 3) / 4 * 4);
-            transform_grad_output(&g, gy, row, plane, q0, end, count, z);
+        for_each_grad_output_chunk(&g, gy, row, plane, tc, end, z, |q0, count| {
             gin.chunk(&g, z, q0, end, count, gi);
             gw.chunk(&g_w, src, z, q0, end, count);
-            q0 += count;
-        }
+        });
         gin.end(&g, n0, k);
     }
     gw.finish(&g_w, grad_weight);

@@ -163,18 +163,16 @@ function maxPool2dForward(g: Pool2dGeometry, input: Float32Array, output: Float3
 
 function maxPool2dBackward(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array,
   gradInput: Float32Array): void {
-  const plane = g.inHeight * g.inWidth;
-  const outPlane = g.outHeight * g.outWidth;
-  gradInput.fill(0);
-  for (let nc = 0; nc < g.batch * g.channels; nc++) {
-    for (let o = 0; o < outPlane; o++) {
-      const index = argmax[nc * outPlane + o];
-      if (index >= 0 && index < plane) gradInput[nc * plane + index] += gradOutput[nc * outPlane + o];
-    }
-  }
+  maxPool2dScatter(g, gradOutput, argmax, null, gradInput);
 }
 
 function maxPool2dBackwardMasked(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array, mask: Float32Array,
+  gradInput: Float32Array): void {
+  maxPool2dScatter(g, gradOutput, argmax, mask, gradInput);
+}
+
+/** gradInput = each gradOutput cell added at its argmax; with `mask`, only where mask > 0 (relu's). */
+function maxPool2dScatter(g: Pool2dGeometry, gradOutput: Float32Array, argmax: Int32Array, mask: Float32Array | null,
   gradInput: Float32Array): void {
   const plane = g.inHeight * g.inWidth;
   const outPlane = g.outHeight * g.outWidth;
@@ -182,7 +180,8 @@ function maxPool2dBackwardMasked(g: Pool2dGeometry, gradOutput: Float32Array, ar
   for (let nc = 0; nc < g.batch * g.channels; nc++) {
     for (let o = 0; o < outPlane; o++) {
       const index = argmax[nc * outPlane + o];
-      if (index >= 0 && index < plane && mask[nc * plane + index] > 0) gradInput[nc * plane + index] += gradOutput[nc * outPlane + o];
+      if (index < 0 || index >= plane || (mask !== null && !(mask[nc * plane + index] > 0))) continue;
+      gradInput[nc * plane + index] += gradOutput[nc * outPlane + o];
     }
   }
 }
