@@ -58,8 +58,9 @@ scripts/bench-zoo-torch.py), each model's training step beside PyTorch in the sa
     in a hand-assembled wasm module: 12 independent f32x4 mul+add chains, and a gemm-style
     register tile with its operands loaded every iteration; the higher best run is the peak;
   - per model: CPU ms per training step (process user + system time: the machine may be
-    shared; wall ms too), after a warm-up (at least 2 s and up to 1,000 steps), the median
-    of 5 runs of ~0.4 s,
+    shared; wall ms too), after a warm-up (at least 2 s, and 2,000 steps unless they take
+    more than 12 s: V8 compiles a step's JS in the background for ~1,500 steps), the median of
+    5 runs of ~0.4 s,
     PyTorch's ms per step and the ratio, GFLOP/s (plain multiply-adds of the convs and linears,
     forward and both backwards, 2 FLOPs each) and that as a fraction of the peak;
   - models: the seed Net at batch 4 and 64; pytorch/examples mnist/main.py's Net at batch 64

@@ -177,15 +177,22 @@ export function forwardStep(s: Setup): void {
 
 export interface StepPlan { warmup: number; steps: number; repeats: number }
 
+/**
+ * Steps run before anything is timed. V8 compiles a training step's hot JS with TurboFan on
+ * background threads, function by function as each gets hot, and on these machines that goes
+ * on for 1,000-1,500 steps: with the seed Net at batch 64 on 2 threads (DataParallel; a new
+ * worker isolate compiles the same code again), the threads other than main and the worker
+ * used 1.0-1.3 CPU ms per step at steps 300-600, and 0.0-0.3 after step 1,300
+ * (--no-concurrent-recompilation takes them to ~0.02: it is the compiler). With both cores
+ * busy that compiling is taken from the step. 80 warm-up steps here once gave 3.7-3.8 ms/step
+ * against 3.05-3.13 after 1,000.
+ */
+export const JIT_WARMUP_STEPS = 2000;
+
 export function plan(batch: number, quick: boolean): StepPlan {
-  // About 0.2-0.3 s per timed run. The warm-up is long on purpose: V8 reaches its optimising
-  // tier only after a few hundred steps (the first runs were 1.5x slower with 100 warm-up
-  // steps), and the data-parallel waits settle after that. At batch 64 with 2 threads, 80
-  // warm-up steps left V8's background compiler threads busy into the timed runs, competing
-  // for the 2 cores: 3.7-3.8 ms/step with a p90 step of 5.8-6.1 ms, against 3.05-3.13 ms and
-  // a p90 of 3.3-3.4 ms after 1,000 warm-up steps (same machine, back to back).
+  // About 0.2-0.3 s per timed run.
   const steps = batch <= 8 ? 400 : Math.max(20, Math.round(2560 / batch));
-  const warmup = batch <= 8 ? 1000 : Math.max(600, 2 * steps);
+  const warmup = JIT_WARMUP_STEPS;
   return quick
     ? { warmup: Math.max(20, warmup >> 2), steps: Math.max(10, steps >> 2), repeats: 3 }
     : { warmup, steps, repeats: 7 };

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'child_process';
 import { TorchRuntime, scriptPath } from './bench-python';
-import { inLoop } from './bench-measure';
+import { JIT_WARMUP_STEPS, inLoop } from './bench-measure';
 import { measureSimdPeak } from './simd-peak';
 import { ZOO, ZooEntry, PARALLEL_MIN_BATCH } from './zoo-models';
 import { threadCpuMs } from '../../src/parallel';
@@ -88,24 +88,31 @@ function torchZoo(rt: TorchRuntime, id: string, threads: number, warmup: number,
   return { cpu: json.cpuStepMs, wall: json.stepMs, cpuRuns: json.cpuRuns };
 }
 
+/** The longest the step-count part of a warm-up may take (see warmUp). */
+const WARMUP_MAX_SECONDS = 12;
+
 /**
- * Warms `step` up for at least `seconds` and at least `3000 / ms-per-step` steps (at most
- * 1,000): V8 compiles the hot JS on background threads, and on a loaded machine a step of a
+ * Warms `step` up for at least `seconds`, and for JIT_WARMUP_STEPS steps unless they would take
+ * more than WARMUP_MAX_SECONDS (timed by the third step): V8 compiles the hot JS on background
+ * threads for the first ~1,500 steps (bench-measure.ts), and on a loaded machine a step of a
  * small model ran several times slower for hundreds of steps until the optimised code arrived.
+ * A model slow enough to hit the time cap spends proportionally little of its step in JS.
  * Returns the ms of the last step.
  */
-async function warmUp(step: () => unknown, seconds: number): Promise<{ steps: number; lastMs: number }> {
+async function warmUp(step: () => unknown, seconds: number, quick: boolean): Promise<{ steps: number; lastMs: number }> {
   const t0 = performance.now();
   let steps = 0;
   let lastMs = 0;
   let want = 3;
+  const most = quick ? JIT_WARMUP_STEPS >> 2 : JIT_WARMUP_STEPS;
+  const cap = (quick ? WARMUP_MAX_SECONDS / 4 : WARMUP_MAX_SECONDS) * 1000;
   while (steps < want || performance.now() - t0 < seconds * 1000) {
     const s = performance.now();
     const r = step();
     if (r instanceof Promise) await r;
     lastMs = performance.now() - s;
     steps++;
-    if (steps === 3) want = Math.min(1000, Math.max(3, Math.round(3000 / Math.max(lastMs, 0.001))));
+    if (steps === 3) want = Math.min(most, Math.max(3, Math.round(cap / Math.max(lastMs, 0.001))));
   }
   return { steps, lastMs };
 }
@@ -136,7 +143,7 @@ export async function runZoo(cfg: ZooConfig, torch: TorchRuntime | null, out: (l
         const parallel = threads === 1 ? null : await entry.buildParallel!(threads);
         try {
           const step = inLoop(parallel ? parallel.step : entry.build());
-          const w = await warmUp(step, cfg.quick ? 0.5 : 2);
+          const w = await warmUp(step, cfg.quick ? 0.5 : 2, cfg.quick);
           out(`torchlet  ${threads}t ${entry.id.padEnd(16)} warm-up ${w.steps} steps`);
           const steps = Math.max(3, Math.ceil((cfg.quick ? 150 : 400) / Math.max(w.lastMs, 0.001)));
           parallel?.resetProfile();
