@@ -8,23 +8,33 @@
  * the best of `runs` samples of CPU time (process.cpuUsage), each sample at least ~40 ms of
  * repetitions after a warm-up: on a shared machine wall time counts other processes' turns, CPU time does not.
  */
-import { parseArgs } from 'util';
 import * as v8 from 'v8';
 import { createWasmBackend } from '../src/backend/wasm';
 import { loadKernels } from '../src/backend/wasm-kernels';
 import { conv2dGeometry } from '../src/backend/validate';
 import type { Conv2dGeometry } from '../src/backend/backend';
+import { parseScriptFlags, positiveIntFlag, usageError } from './lib/script-flags';
+
+const USAGE = `Usage: npm run bench:conv [-- --filter TEXT] [--runs N]
+
+Prints the convolution path table of kernels-rs/README.md: for each convolution shape of the
+zoo (mnist Net, seed Net, ResNet-20) and each pass (forward, backward-input, backward-weight),
+the CPU ms of every path that applies (winograd F(2x2,3x3), direct, im2col + gemm, winograd4
+F(4x4,3x3)), forced one at a time, with * on the path the wasm backend chooses itself.
+Arrays are resident in wasm memory; each figure is the best of N samples of ~40 ms CPU time.
+
+  --filter TEXT   only shapes whose name contains TEXT (e.g. mnist, seed, resnet, b64)
+  --runs N        samples per figure, the best is shown (default 5)
+  --help          this text
+`;
+const flags = parseScriptFlags('bench-conv', USAGE, { filter: 'string', runs: 'string' });
+const filter = flags.filter as string | undefined;
+const runs = positiveIntFlag('bench-conv', USAGE, flags, 'runs', 5);
 
 // Compile the module optimised up front: with dynamic tiering a kernel runs in V8's baseline
 // tier until its optimised code arrives from a background thread, which on a loaded machine
 // took seconds and made the first path measured look 2x slower.
 v8.setFlagsFromString('--no-wasm-dynamic-tiering');
-
-const flags = parseArgs({
-  args: process.argv.slice(2), strict: true, allowPositionals: false,
-  options: { filter: { type: 'string' }, runs: { type: 'string' } },
-}).values as { filter?: string; runs?: string };
-const runs = Number(flags.runs ?? '5');
 
 interface Shape { name: string; g: Conv2dGeometry }
 const shape = (name: string, o: Parameters<typeof conv2dGeometry>[0]): Shape => ({ name, g: conv2dGeometry(o) });
@@ -40,6 +50,9 @@ const SHAPES: Shape[] = [
   shape('resnet b32 16->32 32x32 s2 p1', { batch: 32, inChannels: 16, inHeight: 32, inWidth: 32, outChannels: 32, kernelSize: 3, stride: 2, padding: 1 }),
   shape('resnet b32 16->32 32x32 1x1 s2', { batch: 32, inChannels: 16, inHeight: 32, inWidth: 32, outChannels: 32, kernelSize: 1, stride: 2 }),
 ];
+if (filter && !SHAPES.some((s) => s.name.includes(filter))) {
+  usageError('bench-conv', USAGE, `--filter '${filter}' matches no shape (${SHAPES.map((s) => s.name).join('; ')})`);
+}
 const PATHS = ['winograd', 'direct', 'gemm', 'winograd4'];
 const PASSES = ['forward', 'backward-input', 'backward-weight'];
 
@@ -80,7 +93,7 @@ console.log(`# npm run bench:conv${process.argv.length > 2 ? ` -- ${process.argv
 console.log(`| shape | pass | ${PATHS.join(' | ')} | choice |`);
 console.log(`| --- | --- | ${PATHS.map(() => '---').join(' | ')} | --- |`);
 for (const { name, g } of SHAPES) {
-  if (flags.filter && !name.includes(flags.filter)) continue;
+  if (filter && !name.includes(filter)) continue;
   const x = resident(g.batch * g.inChannels * g.inHeight * g.inWidth);
   const w = resident(g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth);
   const b = resident(g.outChannels);

@@ -8,26 +8,41 @@
  * pkg/) into the same process and alternates the builds run by run.
  *   npm run build && node dist/scripts/bench-gemm.js [--ab /tmp/pkg-old] [--filter mlp] [--rounds 7]
  */
+import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { findPkgDir } from '../src/backend/wasm-kernels';
 import { measureSimdPeak } from './lib/simd-peak';
+import { parseScriptFlags, positiveIntFlag, positiveNumberFlag, usageError } from './lib/script-flags';
+
+const USAGE = `Usage: node dist/scripts/bench-gemm.js [options]   (after npm run build)
+
+Times the wasm gemm kernel alone on the Linear layers' shapes of the zoo (MLP 784-512-512-10
+at batch 64 and 256, the mnist Net's fc1 and fc2, the seed Net's fc1; forward, grad-input and
+grad-weight) and a 256^3 square, operands resident in wasm memory, by CPU time. Each figure is
+the best of --rounds rounds, shown in ms, GFLOP/s and as a fraction of the SIMD128 peak
+measured in the same rounds (scripts/lib/simd-peak.ts).
+
+  --filter TEXT   only shapes whose label contains TEXT (e.g. mlp, mnist, seed, square, fwd)
+  --rounds N      rounds per shape, the best is shown (default 5)
+  --ms MS         CPU ms each timing runs for (default 60)
+  --ab DIR        also time another build of kernels-rs (a directory holding kernels_rs.js, e.g.
+                  a copy of an older pkg/), alternating with pkg/ round by round; repeatable
+  --help          this text
+`;
+const flags = parseScriptFlags('bench-gemm', USAGE, { ab: 'strings', filter: 'string', rounds: 'string', ms: 'string' });
+const abDirs = (flags.ab ?? []) as string[];
+const filter = flags.filter as string | undefined;
+const rounds = positiveIntFlag('bench-gemm', USAGE, flags, 'rounds', 5);
+const runMs = positiveNumberFlag('bench-gemm', USAGE, flags, 'ms', 60);
+for (const dir of abDirs) {
+  if (!fs.existsSync(path.resolve(dir, 'kernels_rs.js'))) usageError('bench-gemm', USAGE, `--ab ${dir}: no kernels_rs.js there`);
+}
 
 interface Raw {
   memory: { buffer: ArrayBufferLike };
   alloc(bytes: number): number;
   gemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void;
 }
-
-const { values: flags } = parseArgs({
-  args: process.argv.slice(2), strict: true,
-  options: { ab: { type: 'string', multiple: true }, filter: { type: 'string' }, rounds: { type: 'string' }, ms: { type: 'string' } },
-});
-const load = (dir: string): Raw => require(path.resolve(dir, 'kernels_rs.js')) as Raw; // eslint-disable-line @typescript-eslint/no-var-requires
-const builds: Array<{ name: string; k: Raw }> = [{ name: 'pkg', k: load(findPkgDir()) }];
-for (const dir of flags.ab ?? []) builds.push({ name: path.basename(dir), k: load(dir) });
-const rounds = Number(flags.rounds ?? '5');
-const runMs = Number(flags.ms ?? '60');
 
 /** [label, transA, transB, m, n, k]: the Linear layers' forward x @ W^T, grad-input g @ W, grad-weight g^T @ x. */
 type Shape = [string, boolean, boolean, number, number, number];
@@ -49,7 +64,12 @@ const shapes: Shape[] = [
   ...linearShapes('mnist fc2 128->10', 64, 128, 10),
   ...linearShapes('seed fc1 400->120', 64, 400, 120),
 ];
-const picked = shapes.filter((s) => !flags.filter || s[0].includes(flags.filter));
+const picked = shapes.filter((s) => !filter || s[0].includes(filter));
+if (picked.length === 0) usageError('bench-gemm', USAGE, `--filter '${filter}' matches no shape (${shapes.map((s) => s[0]).join('; ')})`);
+
+const load = (dir: string): Raw => require(path.resolve(dir, 'kernels_rs.js')) as Raw; // eslint-disable-line @typescript-eslint/no-var-requires
+const builds: Array<{ name: string; k: Raw }> = [{ name: 'pkg', k: load(findPkgDir()) }];
+for (const dir of abDirs) builds.push({ name: path.basename(dir), k: load(dir) });
 
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 

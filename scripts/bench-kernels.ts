@@ -14,6 +14,7 @@ import { jsBackend } from '../src/backend/js';
 import { createWasmBackend } from '../src/backend/wasm';
 import { conv2dGeometry } from '../src/backend/validate';
 import { measureSimdPeak } from './lib/simd-peak';
+import { parseScriptFlags, positiveNumberFlag, usageError } from './lib/script-flags';
 
 const HELP = `Usage: npm run bench:kernels [-- options]
        node dist/scripts/bench-kernels.js [options]
@@ -32,26 +33,13 @@ Options:
 
 interface Options { filter: string | null; js: boolean; budgetSeconds: number }
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = { filter: null, js: true, budgetSeconds: 0.4 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      process.stdout.write(HELP);
-      process.exit(0);
-    } else if (arg === '--no-js') o.js = false;
-    else if (arg === '--filter' && i + 1 < argv.length) o.filter = argv[++i];
-    else if (arg === '--time' && i + 1 < argv.length) {
-      o.budgetSeconds = Number(argv[++i]);
-      if (!(o.budgetSeconds > 0)) fail(`--time needs a positive number of seconds`);
-    } else fail(`unknown argument '${arg}'`);
-  }
-  return o;
-}
-
-function fail(message: string): never {
-  process.stderr.write(`bench-kernels: ${message}\n\n${HELP}`);
-  process.exit(2);
+function parseOptions(argv: string[]): Options {
+  const flags = parseScriptFlags('bench-kernels', HELP, { filter: 'string', 'no-js': 'boolean', time: 'string' }, argv);
+  return {
+    filter: (flags.filter as string | undefined) ?? null,
+    js: flags['no-js'] !== true,
+    budgetSeconds: positiveNumberFlag('bench-kernels', HELP, flags, 'time', 0.4),
+  };
 }
 
 interface Case {
@@ -193,7 +181,10 @@ function pad(s: string, n: number, right = false): string {
 }
 
 function main(): void {
-  const options = parseArgs(process.argv.slice(2));
+  const options = parseOptions(process.argv.slice(2));
+  const cases = allCases().filter((c) => options.filter === null ||
+    `${c.kernel} ${c.shape}`.includes(options.filter));
+  if (cases.length === 0) usageError('bench-kernels', HELP, `--filter '${options.filter}' matches no case`);
   const wasm = createWasmBackend();
   const cpus = os.cpus();
   const args = process.argv.slice(2).join(' ');
@@ -209,8 +200,6 @@ function main(): void {
     `GFLOP counts 2 flops per multiply-add`);
   console.log();
 
-  const cases = allCases().filter((c) => options.filter === null ||
-    `${c.kernel} ${c.shape}`.includes(options.filter));
   const header = [pad('kernel', 24), pad('shape', 44), pad('MFLOP', 8, true), pad('wasm ms', 10, true),
     pad('wasm GF/s', 10, true), pad('of peak', 8, true), pad('js ms', 10, true), pad('js GF/s', 8, true), pad('wasm/js', 8, true)];
   console.log(header.join(' '));

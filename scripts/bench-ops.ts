@@ -21,7 +21,21 @@ import { SGD } from '../src/optim';
 import { manualSeed } from '../src/random';
 import { getBackend } from '../src/backend';
 
-const quick = process.argv.includes('--quick');
+import { parseScriptFlags } from './lib/script-flags';
+
+const USAGE = `Usage: npm run bench:ops [-- --quick]
+
+Measures the fixed cost of one small op, by CPU time (best of 7 runs, 3 with --quick), on the
+backend TORCHLET_BACKEND names (wasm by default): forward of add, mul, pow, sum on 0-d tensors
+and on 2,000 elements, without and with graph recording; backward per node (a chain of 0-d
+muls); SGD's step and zeroGrad per parameter; the tutorial's dynamic_net step split into its
+forward, backward and optimizer step. No PyTorch here (\`npm run bench -- --zoo --models
+dynamic-net\` puts that loop beside PyTorch).
+
+  --quick   fewer runs and calls (about 4x faster, noisier)
+  --help    this text
+`;
+const quick = parseScriptFlags('bench-ops', USAGE, { quick: 'boolean' }).quick === true;
 const RUNS = quick ? 3 : 7;
 
 /** Best CPU ns per call of fn over RUNS runs of `calls` calls. */

@@ -7,32 +7,34 @@
  * in each backend call (kernel plus any staging copies) and the rest of the step (JS: dispatch,
  * autograd, allocation, loss and optimizer glue). CPU time, not wall time: the machine is shared.
  */
-import { parseArgs } from 'util';
 import { getBackend, setBackend } from '../src/backend';
 import type { Backend } from '../src/backend/backend';
 import { ZOO } from './lib/zoo-models';
 import { inLoop } from './lib/bench-measure';
+import { choiceFlag, parseScriptFlags, positiveIntFlag, usageError } from './lib/script-flags';
 
-let flags: Record<string, string | undefined>;
-try {
-  flags = parseArgs({
-    args: process.argv.slice(2), strict: true, allowPositionals: false,
-    options: { model: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, backend: { type: 'string' } },
-  }).values as Record<string, string | undefined>;
-} catch (e) {
-  process.stderr.write(`profile-linear: ${(e as Error).message}\nFlags: --model ID --steps N --rounds N --backend wasm|js\n`);
-  process.exit(2);
-}
-const id = flags.model ?? 'mlp-b64';
+const USAGE = `Usage: node dist/scripts/profile-linear.js [options]   (after npm run build)
+
+Times one zoo model's training step on one thread by CPU time (median of --rounds rounds of
+--steps steps, unprofiled), then, from a profiled round, splits it by backend call (kernel plus
+its staging copies), each gemm shape on its own row (transposes, m x n x k, GFLOP/s) so that
+the Linear layers' forward, grad-input and grad-weight gemms can be told apart, and the rest
+of the step (JS: dispatch, autograd, allocation, loss and optimizer glue).
+
+  --model ID       one of ${ZOO.map((z) => z.id).join(', ')} (default mlp-b64)
+  --steps N        steps per round (default 100)
+  --rounds N       timed rounds (default 5)
+  --backend NAME   wasm (default) or js
+  --help           this text
+`;
+const flags = parseScriptFlags('profile-linear', USAGE, { model: 'string', steps: 'string', rounds: 'string', backend: 'string' });
+const id = (flags.model as string | undefined) ?? 'mlp-b64';
 const found = ZOO.find((z) => z.id === id);
-if (!found) {
-  process.stderr.write(`profile-linear: no zoo model '${id}' (have ${ZOO.map((z) => z.id).join(', ')})\n`);
-  process.exit(2);
-}
+if (!found) usageError('profile-linear', USAGE, `no zoo model '${id}'`);
 const entry = found;
-const steps = Number(flags.steps ?? '100');
-const rounds = Number(flags.rounds ?? '5');
-setBackend(flags.backend ?? 'wasm');
+const steps = positiveIntFlag('profile-linear', USAGE, flags, 'steps', 100);
+const rounds = positiveIntFlag('profile-linear', USAGE, flags, 'rounds', 5);
+setBackend(choiceFlag('profile-linear', USAGE, flags, 'backend', ['wasm', 'js'], 'wasm'));
 // As the zoo bench runs it: the event loop turns every few ms, so finalizers free wasm memory.
 const step = inLoop(entry.build());
 

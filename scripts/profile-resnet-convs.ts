@@ -6,8 +6,20 @@
  */
 import { createWasmBackend } from '../src/backend/wasm';
 import { conv2dGeometry } from '../src/backend/validate';
+import { parseScriptFlags, positiveIntFlag } from './lib/script-flags';
 
-const reps = Number(process.argv[process.argv.indexOf('--reps') + 1]) || 5;
+const USAGE = `Usage: node dist/scripts/profile-resnet-convs.js [--reps N]   (after npm run build)
+
+Times every convolution shape of the CIFAR ResNet-20 at batch 32 (zoo id resnet-cifar-b32) on
+the wasm backend, forward, backward-input and backward-weight, on arrays resident in wasm
+memory: CPU ms per call (the best of N calls) and GFLOP/s (2 FLOPs per multiply-add), then the
+sum over one training step's convolutions. Shows which layer shapes are worth a new path.
+
+  --reps N   calls per shape and pass, the best is shown (default 5)
+  --help     this text
+`;
+const reps = positiveIntFlag('profile-resnet-convs', USAGE, parseScriptFlags('profile-resnet-convs', USAGE, { reps: 'string' }), 'reps', 5);
+
 const be = createWasmBackend();
 // [label, inC, outC, kernel, stride, padding, size, count per step]
 const shapes: [string, number, number, number, number, number, number, number][] = [

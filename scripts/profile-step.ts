@@ -17,7 +17,7 @@ import {
 import { inLoop, loopStep, scopedStep, setup } from './lib/bench-measure';
 import { ZOO } from './lib/zoo-models';
 import { scope } from '../src/scope';
-import { parseScriptFlags, positiveIntFlag } from './lib/script-flags';
+import { choiceFlag, parseScriptFlags, positiveIntFlag } from './lib/script-flags';
 
 const USAGE = `Usage: npm run profile:step [-- --batch N | --model ID] [--steps N] [--rounds N] [--backend wasm|js] [--scope]
 
@@ -38,12 +38,7 @@ const flags = parseScriptFlags('profile-step', USAGE, {
 });
 
 const scoped = flags.scope === true;
-const backend = typeof flags.backend === 'string' ? flags.backend : 'wasm';
-if (backend !== 'wasm' && backend !== 'js') {
-  process.stderr.write(`profile-step: --backend must be wasm or js, got '${backend}'\n\n${USAGE}`);
-  process.exit(2);
-}
-setBackend(backend);
+setBackend(choiceFlag('profile-step', USAGE, flags, 'backend', ['wasm', 'js'], 'wasm'));
 const zoo = flags.model === undefined ? null : ZOO.find((z) => z.id === flags.model);
 if (zoo === undefined) {
   process.stderr.write(`profile-step: no zoo model '${flags.model}'; one of ${ZOO.map((z) => z.id).join(', ')}\n`);

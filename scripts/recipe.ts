@@ -2,16 +2,27 @@
  * The seed recipe ("zeroing out gradients", PyTorch), line for line in TypeScript. The README
  * shows it beside the PyTorch original. `npm run train` is the full-featured version (flags,
  * checkpoints, plots, fallbacks when CIFAR-10 is not there); this file is the plain one.
- *
- * Usage: node dist/scripts/recipe.js [ROOT] [MAX_BATCHES]
- *   ROOT         where CIFAR-10 is, or is downloaded to (default ./data)
- *   MAX_BATCHES  stop each epoch after this many mini-batches (default: the whole epoch)
+ * Its only inputs are two optional operands (see USAGE); it takes no flags but --help.
  */
 import { nn, optim, data, F, Tensor } from '../src';
+import { parseScriptArgs, positiveInt } from './lib/script-flags';
 
-const root = process.argv[2] ?? './data';
-const maxBatches = process.argv[3] === undefined ? Infinity : Number(process.argv[3]);
-if (!(maxBatches > 0)) throw new Error(`MAX_BATCHES must be a positive number, got ${process.argv[3]}`);
+const USAGE = `Usage: node dist/scripts/recipe.js [ROOT] [MAX_BATCHES]   (after npm run build)
+
+The seed recipe (PyTorch's "zeroing out gradients", ../shared/seed/) line for line: CIFAR-10's
+training set (downloaded into ROOT/cifar-10-batches-bin/ when missing), ToTensor and Normalize
+to [-1, 1], batches of 4 shuffled by a DataLoader with 2 workers, the LeNet-style Net, cross-
+entropy loss and SGD (lr 0.001, momentum 0.9), zeroGrad before every step, for 2 epochs. Prints
+the running loss every 2000 mini-batches ("[epoch, batch] loss: x.xxx") and "Finished Training".
+npm run train is the full-featured version (flags, checkpoints, plots, data-set fallbacks).
+
+  ROOT          where CIFAR-10 is, or is downloaded to (default ./data)
+  MAX_BATCHES   end each epoch after this many mini-batches (default: the whole epoch, 12500)
+  --help        this text
+`;
+const { positionals } = parseScriptArgs('recipe', USAGE, {}, 2);
+const root = positionals[0] ?? './data';
+const maxBatches = positionals[1] === undefined ? Infinity : positiveInt('recipe', USAGE, 'MAX_BATCHES', positionals[1]);
 
 class Net extends nn.Module {
   conv1 = new nn.Conv2d(3, 6, 5);

@@ -39,9 +39,13 @@ function usage(): string {
 
 async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') {
+  if (name === '--help' || name === '-h') {
     process.stdout.write(usage() + '\n');
-    return name === undefined ? 2 : 0;
+    return 0;
+  }
+  if (name === undefined) {
+    process.stderr.write(`name an example\n\n${usage()}\n`);
+    return 2;
   }
   if (!(name in EXAMPLES)) {
     process.stderr.write(`unknown example '${name}'\n\n${usage()}\n`);
@@ -53,7 +57,11 @@ async function run(argv: string[]): Promise<number> {
     if (rest[i] === '--help' || rest[i] === '-h') {
       process.stdout.write(`${name}: ${EXAMPLES[name].what}\n(${EXAMPLES[name].original})\n`);
       return 0;
-    } else if (rest[i] === '--weights' && name === 'autograd_tutorial' && rest[i + 1] !== undefined) {
+    } else if (rest[i] === '--weights' && name === 'autograd_tutorial') {
+      if (rest[i + 1] === undefined) {
+        process.stderr.write(`${name}: --weights needs the path of a resnet18 .pth file\n`);
+        return 2;
+      }
       opts.weightsPath = rest[++i];
     } else {
       process.stderr.write(`${name}: unknown argument '${rest[i]}'\n`);
