@@ -180,25 +180,135 @@ test('backward, checkpoints, fit and data-parallel training refuse an unknown op
   await expect(parallel.DataParallel.create({ model, threads: 2, workers: 2 } as never)).rejects.toThrow("DataParallel: unknown option 'workers'");
 });
 
-test('scripts: profile-step refuses an unknown flag, naming it (train.ts: test/train.cli.test.ts)', () => {
+describe('scripts: --help, unknown flags and bad values, all answered before any work', () => {
   const root = path.resolve(__dirname, '..');
-  const script = path.join(root, 'dist', 'scripts', 'profile-step.js');
-  if (!fs.existsSync(script)) {
+  const script = (name: string): string => path.join(root, 'dist', 'scripts', `${name}.js`);
+  beforeAll(() => {
+    if (fs.existsSync(script('recipe'))) return;
     const r = spawnSync('npx', ['tsc', '-p', root], { cwd: root, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
-  }
-  const r = spawnSync(process.execPath, [script, '--batches', '64'], { encoding: 'utf8', timeout: 60000 });
-  expect(r.status).toBe(2);
-  expect(r.stderr).toMatch(/^profile-step: Unknown option '--batches'/);
-  expect(r.stdout).toBe('');
-  // A count that is not a positive integer is refused too (it was read as NaN steps).
-  const bad = spawnSync(process.execPath, [script, '--steps', '0'], { encoding: 'utf8', timeout: 60000 });
-  expect(bad.status).toBe(2);
-  expect(bad.stderr).toMatch(/^profile-step: --steps must be a positive integer, got '0'/);
-  // --help prints the usage and exits 0, for both profiling scripts.
-  for (const name of ['profile-step', 'profile-zoo']) {
-    const help = spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', `${name}.js`), '--help'], { encoding: 'utf8', timeout: 60000 });
+  });
+  // A short timeout: a script that ignored its flags would start its benchmark (or a download)
+  // and be killed here, failing the test, instead of running for minutes.
+  const run = (name: string, args: string[]) => spawnSync(process.execPath, [script(name), ...args], { encoding: 'utf8', timeout: 15000 });
+
+  // [script, how its usage starts, one bad value per numeric (or otherwise checked) flag].
+  const SCRIPTS: Array<[string, string, Array<[string[], string]>]> = [
+    ['bench-conv', 'Usage: npm run bench:conv', [
+      [['--runs', '0'], "--runs must be a positive integer, got '0'"],
+      [['--filter', 'nope'], "--filter 'nope' matches no shape"]]],
+    ['bench-ops', 'Usage: npm run bench:ops', [
+      [['--quick=yes'], "Option '--quick' does not take an argument"]]],
+    ['bench-gemm', 'Usage: node dist/scripts/bench-gemm.js', [
+      [['--rounds', '2.5'], "--rounds must be a positive integer, got '2.5'"],
+      [['--ms', 'abc'], "--ms must be a positive number, got 'abc'"],
+      [['--ab', '/nonexistent-pkg'], '--ab /nonexistent-pkg: no kernels_rs.js there'],
+      [['--filter', 'nope'], "--filter 'nope' matches no shape"]]],
+    ['profile-linear', 'Usage: node dist/scripts/profile-linear.js', [
+      [['--steps', 'ten'], "--steps must be a positive integer, got 'ten'"],
+      [['--rounds', '0'], "--rounds must be a positive integer, got '0'"],
+      [['--backend', 'gpu'], "--backend must be wasm or js, got 'gpu'"],
+      [['--model', 'nope'], "no zoo model 'nope'"]]],
+    ['profile-resnet-convs', 'Usage: node dist/scripts/profile-resnet-convs.js', [
+      [['--reps', '-1'], "Option '--reps' argument is ambiguous"],
+      [['--reps=-1'], "--reps must be a positive integer, got '-1'"]]],
+    ['recipe', 'Usage: node dist/scripts/recipe.js [ROOT] [MAX_BATCHES]', [
+      [['./data', '0'], "MAX_BATCHES must be a positive integer, got '0'"],
+      [['./data', '2000', 'more'], 'at most 2 arguments, got 3']]],
+    ['bench-kernels', 'Usage: npm run bench:kernels', [
+      [['--time', '0'], "--time must be a positive number, got '0'"],
+      [['--filter', 'nope'], "--filter 'nope' matches no case"]]],
+    ['profile-step', 'Usage: npm run profile:step', [
+      [['--steps', '0'], "--steps must be a positive integer, got '0'"],
+      [['--batch', 'NaN'], "--batch must be a positive integer, got 'NaN'"],
+      [['--backend', 'gpu'], "--backend must be wasm or js, got 'gpu'"]]],
+    ['bench', 'Usage: npm run bench', [
+      [['--threads', '0'], "--threads needs a comma-separated list of positive integers, got '0'"],
+      [['--models', 'nope', '--zoo'], "--models: unknown model 'nope'"]]],
+    ['profile-zoo', 'Usage: npm run profile:zoo', [
+      [['--warmup', '0'], "--warmup must be a positive integer, got '0'"]]],
+  ];
+
+  test.each(SCRIPTS)('%s', (name, usageStart, badValues) => {
+    const help = run(name, ['--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(new RegExp(`^Usage: npm run ${name.replace('-', ':')}`));
-  }
+    expect(help.stdout.startsWith(usageStart)).toBe(true);
+    expect(help.stdout).toContain('--help');
+    expect(help.stderr).toBe('');
+    expect(run(name, ['-h']).stdout).toBe(help.stdout);
+
+    const unknown = run(name, ['--bogus-flag', '3']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(new RegExp(`^${name}: unknown option '--bogus-flag'`, 'i'));
+    expect(unknown.stderr).toContain(help.stdout); // the usage follows the message
+    expect(unknown.stdout).toBe('');
+
+    for (const [args, message] of badValues) {
+      const bad = run(name, args);
+      expect([args, bad.status]).toEqual([args, 2]);
+      expect(bad.stderr.startsWith(`${name}: ${message}`)).toBe(true);
+      expect(bad.stderr).toContain(usageStart);
+      expect(bad.stdout).toBe('');
+    }
+  });
+
+  test('bench-gemm takes --ab more than once (then refuses the bad --rounds after it)', () => {
+    const pkg = path.join(root, 'pkg');
+    const r = run('bench-gemm', ['--ab', pkg, '--ab', pkg, '--rounds', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^bench-gemm: --rounds must be a positive integer, got '0'/);
+  });
+
+  test('npm run example: no name, or --weights without a path, is a usage error on stderr', () => {
+    const none = run('examples/run', []);
+    expect(none.status).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('Usage: npm run example -- <name>');
+    const weights = run('examples/run', ['autograd_tutorial', '--weights']);
+    expect(weights.status).toBe(2);
+    expect(weights.stderr).toMatch(/^autograd_tutorial: --weights needs the path/);
+  });
+});
+
+describe('scripts/lib/script-flags', () => {
+  // The helpers exit the process on a usage error: here exit throws, so the test sees it.
+  const exiting = (fn: () => unknown): { code: unknown; stderr: string; stdout: string } => {
+    let stderr = '';
+    let stdout = '';
+    const exit = jest.spyOn(process, 'exit').mockImplementation(((code: number) => { throw new Error(`exit ${code}`); }) as never);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(((t: string) => { stderr += t; return true; }) as never);
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(((t: string) => { stdout += t; return true; }) as never);
+    try {
+      return { code: fn(), stderr, stdout };
+    } catch (e) {
+      return { code: (e as Error).message, stderr, stdout };
+    } finally {
+      exit.mockRestore();
+      err.mockRestore();
+      out.mockRestore();
+    }
+  };
+  // Loaded lazily: the scripts are not part of the library's import graph.
+  const flags = (): typeof import('../scripts/lib/script-flags') => require('../scripts/lib/script-flags');
+
+  test('repeatable flags, positionals, positive numbers and choices', () => {
+    const f = flags();
+    const parsed = f.parseScriptArgs('s', 'USAGE\n', { ab: 'strings', ms: 'string' }, 1, ['--ab', 'x', 'root', '--ab', 'y', '--ms', '1e-3']);
+    expect(parsed).toEqual({ flags: { ab: ['x', 'y'], ms: '1e-3' }, positionals: ['root'] });
+    expect(f.positiveNumberFlag('s', 'U', parsed.flags, 'ms', 60)).toBe(0.001);
+    expect(f.positiveNumberFlag('s', 'U', {}, 'ms', 60)).toBe(60);
+    for (const v of ['0', '-2', 'Infinity', 'NaN', '', ' ']) {
+      expect(exiting(() => f.positiveNumberFlag('s', 'USAGE\n', { ms: v }, 'ms', 60)))
+        .toEqual({ code: 'exit 2', stderr: `s: --ms must be a positive number, got '${v}'\n\nUSAGE\n`, stdout: '' });
+    }
+    expect(f.choiceFlag('s', 'U', { backend: 'js' }, 'backend', ['wasm', 'js'], 'wasm')).toBe('js');
+    expect(f.choiceFlag('s', 'U', {}, 'backend', ['wasm', 'js'], 'wasm')).toBe('wasm');
+    expect(exiting(() => f.choiceFlag('s', 'U', { backend: 'WASM' }, 'backend', ['wasm', 'js'], 'wasm')).stderr)
+      .toMatch(/^s: --backend must be wasm or js, got 'WASM'/);
+    expect(f.positiveInt('s', 'U', 'N', '12')).toBe(12);
+    expect(exiting(() => f.positiveInt('s', 'U', 'N', '1e3')).stderr).toMatch(/^s: N must be a positive integer, got '1e3'/);
+    expect(exiting(() => f.parseScriptArgs('s', 'U', {}, 1, ['a', 'b'])).stderr).toMatch(/^s: at most 1 arguments, got 2: a b/);
+    expect(exiting(() => f.parseScriptFlags('s', 'U', {}, ['a'])).stderr).toMatch(/^s: Unexpected argument 'a'/);
+    expect(exiting(() => f.parseScriptFlags('s', 'USAGE\n', {}, ['--help']))).toEqual({ code: 'exit 0', stderr: '', stdout: 'USAGE\n' });
+  });
 });
