@@ -14,7 +14,10 @@
  * the extraction filter, as a second line of defence next to tar's own protections.
  */
 import * as path from 'path';
-import * as tar from 'tar';
+import type * as tar from 'tar';
+import { lazy } from '../lazy';
+
+const tarModule = lazy(() => require('tar') as typeof import('tar'));
 
 const SAFE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
 
@@ -71,9 +74,9 @@ export async function safeExtract(archive: string, root: string): Promise<void> 
     if (reason) refused.push(`${JSON.stringify(entry.path)} (${reason})`);
     return reason === null;
   };
-  await tar.t({ file: archive, strict: true, onReadEntry: (entry) => void check(entry) });
+  await tarModule().t({ file: archive, strict: true, onReadEntry: (entry) => void check(entry) });
   if (refused.length === 0) {
-    await tar.x({
+    await tarModule().x({
       file: archive,
       cwd: absRoot,
       strict: true,

@@ -4,9 +4,12 @@
  * in the data sets we read.
  */
 import * as fs from 'fs';
-import * as zlib from 'zlib';
 import { checkLabels } from './image-dataset';
 import { openRegularFile, readExactly, readRegularFile } from '../io/regular-file';
+import { lazy } from '../lazy';
+
+// Loaded at the first gzip file: zlib (with stream) is not needed by a program that reads none.
+const zlib = lazy(() => require('zlib') as typeof import('zlib'));
 
 export interface IdxArray {
   data: Uint8Array;
@@ -35,7 +38,7 @@ export function readMaybeGzip(file: string, maxBytes = IDX_MAX_DATA_BYTES, bound
   // Deflate cannot shrink incompressible data, but its overhead is tiny: 5 bytes per 16 KB block.
   const raw = readRegularFile(file, maxBytes + Math.ceil(maxBytes / 1000) + 65536, { limitReason: `compressed, for ${bound}` });
   try {
-    const out = zlib.gunzipSync(raw, { maxOutputLength: Math.max(1, maxBytes) });
+    const out = zlib().gunzipSync(raw, { maxOutputLength: Math.max(1, maxBytes) });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
@@ -57,7 +60,7 @@ function readHead(file: string, want: number): Uint8Array {
     try {
       // A prefix of the stream: Z_SYNC_FLUSH returns what it inflates to instead of failing on
       // the missing end.
-      out = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: GZIP_HEADER_PREFIX * 1100 });
+      out = zlib().gunzipSync(head, { finishFlush: zlib().constants.Z_SYNC_FLUSH, maxOutputLength: GZIP_HEADER_PREFIX * 1100 });
     } catch (e) {
       throw new Error(`${file}: not a valid gzip file or truncated (${(e as Error).message})`);
     }

@@ -8,10 +8,12 @@
  * before decoding (a PNG's size is read from its header first). Every error names the file.
  */
 import * as fs from 'fs';
-import { decode as decodeJpeg } from 'jpeg-js';
-import { PNG } from 'pngjs';
 import { FileReadError, openRegularFile, readExactly } from '../io/regular-file';
 import type { Image } from './types';
+import { lazy } from '../lazy';
+
+const jpegJs = lazy(() => require('jpeg-js') as typeof import('jpeg-js'));
+const pngjs = lazy(() => require('pngjs') as typeof import('pngjs'));
 
 /** 256 MiB: far above any training image, far below what would exhaust memory. */
 export const IMAGE_MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -60,11 +62,11 @@ export function decodeImage(bytes: Uint8Array, file: string): Image<Uint8Array> 
       if (bytes.length < 24) throw new Error('truncated before the IHDR chunk');
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       checkPixels(view.getUint32(16), view.getUint32(20), file);
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const png = pngjs().PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       ({ width, height } = png);
       rgb = rgbaToRgb(png.data, width * height);
     } else {
-      const jpeg = decodeJpeg(bytes, {
+      const jpeg = jpegJs().decode(bytes, {
         useTArray: true,
         formatAsRGBA: false,
         maxResolutionInMP: IMAGE_MAX_PIXELS / 1e6,

@@ -12,7 +12,10 @@
  * Writing follows PyTorch: entries STORED, each one's data 64-byte aligned (padding in an extra
  * field, as PyTorch's writer does), so that storages can be memory-mapped.
  */
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import type { Zippable } from 'fflate';
+import { lazy } from '../lazy';
+
+const fflate = lazy(() => require('fflate') as typeof import('fflate'));
 
 export const MAX_FILE_BYTES = 2 ** 31 - 1;
 export const MAX_TOTAL_BYTES = 2 ** 31 - 1;
@@ -41,7 +44,7 @@ export function readTorchZip(bytes: Uint8Array, source: string): TorchArchive {
   let total = 0;
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(bytes, {
+    files = fflate().unzipSync(bytes, {
       filter: (f) => {
         if (f.compression !== 0 && f.compression !== 8) {
           fail(`zip entry '${f.name}' uses compression method ${f.compression}; only stored and deflated entries are read`);
@@ -95,5 +98,5 @@ export function writeTorchZip(prefix: string, entries: Array<[string, Uint8Array
     zippable[full] = [data, { level: 0, mtime: new Date(1980, 0, 1), extra: { 0x4246: new Uint8Array(pad) } }];
     offset = unpadded + pad + data.length;
   }
-  return zipSync(zippable);
+  return fflate().zipSync(zippable);
 }
