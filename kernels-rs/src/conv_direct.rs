@@ -10,7 +10,7 @@
 //! it runs at ~35 GFLOP/s, against ~27-30 for gemm + a separate col2im and ~16-27 for the
 //! flipped-kernel forward convolution of the padded gradOutput (which multiplies many zeros).
 
-use crate::gemm::{MR, NR};
+use crate::gemm::{transpose4, MR, NR};
 use crate::scratch::{DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A};
 use crate::quads::{deinterleave_cropped, interleave_padded, Quad};
 use crate::simd::{load4, store4};
@@ -310,10 +310,13 @@ unsafe fn forward_quads(
             let nc = 4.min(batch - n0);
             let x_quad = Quad { base: input.add((n0 * in_c + grp * ipg) * in_h * in_w), stride: in_c * in_h * in_w, count: nc };
             interleave_padded(&x_quad, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, xi, src_img);
+            let o_quad = Quad { base: output.add((n0 * out_c + grp * opg) * plane), stride: out_c * plane, count: nc };
             if pairs {
-                forward_quads_pairs(d, opg, k, a, off, xi, bias.add(if bias.is_null() { 0 } else { grp * opg }), oi);
+                forward_quads_pairs(d, opg, k, a, off, xi, bias.add(if bias.is_null() { 0 } else { grp * opg }), &o_quad);
+                n0 += nc;
+                continue;
             }
-            let mut q0 = if pairs { plane } else { 0 };
+            let mut q0 = 0;
             while q0 < plane {
                 let q1 = (q0 + 1).min(plane - 1);
                 let t0 = (q0 / d.out_w) * d.ws + q0 % d.out_w;
@@ -337,7 +340,6 @@ unsafe fn forward_quads(
                 }
                 q0 += 2;
             }
-            let o_quad = Quad { base: output.add((n0 * out_c + grp * opg) * plane), stride: out_c * plane, count: nc };
             deinterleave_cropped(oi, 1, 1, opg * plane, 0, 0, 1, opg * plane, &o_quad);
             n0 += nc;
         }
@@ -346,10 +348,14 @@ unsafe fn forward_quads(
 
 /// forward_quads' tiles of 2 output channels x 4 adjacent positions of one row (out_w a
 /// multiple of 4, opg even): the four position vectors are constant offsets from one address.
+/// Each channel's 4 x 4 block (positions x images) is transposed in registers and stored
+/// straight into the quad's output images (no interleaved output buffer to write, read back
+/// and transpose).
 #[allow(clippy::too_many_arguments)]
 unsafe fn forward_quads_pairs(
-    d: &Direct, opg: usize, k: usize, a: *const f32, off: *const u32, xi: *const f32, bias: *const f32, oi: *mut f32,
+    d: &Direct, opg: usize, k: usize, a: *const f32, off: *const u32, xi: *const f32, bias: *const f32, oq: &Quad,
 ) {
+    let out = oq.base as *mut f32;
     let plane = d.out_h * d.out_w;
     for y in 0..d.out_h {
         for x in (0..d.out_w).step_by(4) {
@@ -359,9 +365,13 @@ unsafe fn forward_quads_pairs(
                 let acc = tile_pair_adjacent(k, a.add(ir * k), s, off);
                 for i in 0..2 {
                     let vb = f32x4_splat(if bias.is_null() { 0.0 } else { *bias.add(ir + i) });
-                    let po = oi.add(4 * ((ir + i) * plane + q));
-                    for j in 0..4 {
-                        store4(po.add(4 * j), f32x4_add(acc[4 * i + j], vb));
+                    let t = transpose4([
+                        f32x4_add(acc[4 * i], vb), f32x4_add(acc[4 * i + 1], vb),
+                        f32x4_add(acc[4 * i + 2], vb), f32x4_add(acc[4 * i + 3], vb),
+                    ]);
+                    let po = out.add((ir + i) * plane + q);
+                    for (l, v) in t.iter().enumerate().take(oq.count) {
+                        store4(po.add(l * oq.stride), *v);
                     }
                 }
             }
