@@ -362,7 +362,7 @@ unsafe fn forward_quads_pairs(
             let s = xi.add(4 * (y * d.ws + x));
             let q = y * d.out_w + x;
             for ir in (0..opg).step_by(2) {
-                let acc = tile_pair_adjacent(k, a.add(ir * k), s, off);
+                let acc = tile_pair_adjacent::<2>(k, a.add(ir * k), s, off);
                 for i in 0..2 {
                     let vb = f32x4_splat(if bias.is_null() { 0.0 } else { *bias.add(ir + i) });
                     let t = transpose4([
@@ -379,9 +379,10 @@ unsafe fn forward_quads_pairs(
     }
 }
 
-/// 2 x 4 tile: acc[4i + j] = sum_p Apanel[p, i] * s[off[p] + 4j ..+4].
+/// 2 x 4 tile: acc[4i + j] = sum_p Apanel[p, i] * s[off[p] + 4j ..+4], Apanel's rows `AS`
+/// floats apart.
 #[inline(always)]
-unsafe fn tile_pair_adjacent(k: usize, a: *const f32, s: *const f32, off: *const u32) -> [v128; 8] {
+unsafe fn tile_pair_adjacent<const AS: usize>(k: usize, a: *const f32, s: *const f32, off: *const u32) -> [v128; 8] {
     let mut c = [f32x4_splat(0.0); 8];
     let mut pa = a;
     for p in 0..k {
@@ -400,7 +401,7 @@ unsafe fn tile_pair_adjacent(k: usize, a: *const f32, s: *const f32, off: *const
         c[5] = f32x4_add(c[5], f32x4_mul(a1, b1));
         c[6] = f32x4_add(c[6], f32x4_mul(a1, b2));
         c[7] = f32x4_add(c[7], f32x4_mul(a1, b3));
-        pa = pa.add(2);
+        pa = pa.add(AS);
     }
     c
 }
@@ -819,6 +820,11 @@ unsafe fn backward_input_quads(
         }
     }
     let last_tap = 4 * (k_h - 1) * dil_h * d.out_w;
+    // A last panel of 1 or 2 live rows (the seed's conv2: 30 rows) takes tiles of those rows x
+    // 4 adjacent positions instead of 4 rows x 2 positions, half of them padding; the other
+    // panels then go over 4 positions as two pairs.
+    let step = if rows % MR == 1 || rows % MR == 2 { 4 } else { 2 };
+    let paired_rows = if step == 4 { rows / MR * MR } else { rows };
     for grp in 0..groups {
         // A[(kx, c), (ky, o)] = W_g[o, c, ky, kx] in MR-row panels: a[panel][ky][o][i].
         let wg = weight.add(grp * opg * k);
@@ -846,15 +852,17 @@ unsafe fn backward_input_quads(
                 if lo >= hi {
                     continue;
                 }
-                for x in (0..d.out_w).step_by(2) {
-                    // Position x + 1 is the next vector (read even past the row's end: the
-                    // next row, or the slack; its sums are dropped then).
-                    let pair = x + 1 < d.out_w;
-                    let b = go.wrapping_add(4 * (iy * d.out_w + x)).wrapping_sub(last_tap);
-                    let t = iy * d.ws + x;
+                let b_row = b_off.add(lo * opg);
+                // The 4 x 2 tiles at positions xp, xp + 1 (xp + 1 read even past the row's
+                // end: the next row, or the slack; its sums are dropped then), then the tail
+                // rows' sums tail[4i + j], tail[4i + j + 1] for those positions.
+                let pairs_at = |xp: usize, tail: &[v128; 8], j: usize| {
+                    let pair = xp + 1 < d.out_w;
+                    let b = go.wrapping_add(4 * (iy * d.out_w + xp)).wrapping_sub(last_tap);
+                    let t = iy * d.ws + xp;
                     let mut ir = 0;
-                    while ir < rows {
-                        let acc = kernel_gather_b((hi - lo) * opg, a.add(ir * red + lo * opg * MR), b, b_off.add(lo * opg));
+                    while ir < paired_rows {
+                        let acc = kernel_gather_b((hi - lo) * opg, a.add(ir * red + lo * opg * MR), b, b_row);
                         for i in 0..(rows - ir).min(MR) {
                             let p = gi.add(4 * (*row_off.add(ir + i) as usize + t));
                             store4(p, f32x4_add(load4(p), acc[2 * i]));
@@ -864,6 +872,31 @@ unsafe fn backward_input_quads(
                             }
                         }
                         ir += MR;
+                    }
+                    for i in 0..rows - paired_rows {
+                        let p = gi.add(4 * (*row_off.add(paired_rows + i) as usize + t));
+                        store4(p, f32x4_add(load4(p), tail[4 * i + j]));
+                        if pair {
+                            let p = p.add(4);
+                            store4(p, f32x4_add(load4(p), tail[4 * i + j + 1]));
+                        }
+                    }
+                };
+                if step == 2 {
+                    for x in (0..d.out_w).step_by(2) {
+                        pairs_at(x, &[f32x4_splat(0.0); 8], 0);
+                    }
+                    continue;
+                }
+                for x in (0..d.out_w).step_by(4) {
+                    // The last panel's 1 or 2 rows x positions x..x + 3 (those past the row's
+                    // end read the next row or the slack; their sums are dropped), added where
+                    // the 4 x 2 tiles would have added them: the same sums in the same order.
+                    let b = go.wrapping_add(4 * (iy * d.out_w + x)).wrapping_sub(last_tap);
+                    let tail = tile_pair_adjacent::<MR>((hi - lo) * opg, a.add(paired_rows * red + lo * opg * MR), b, b_row);
+                    pairs_at(x, &tail, 0);
+                    if x + 2 < d.out_w {
+                        pairs_at(x + 2, &tail, 2);
                     }
                 }
             }
