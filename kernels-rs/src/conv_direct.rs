@@ -853,38 +853,13 @@ unsafe fn backward_input_quads(
                     continue;
                 }
                 let b_row = b_off.add(lo * opg);
-                // The 4 x 2 tiles at positions xp, xp + 1 (xp + 1 read even past the row's
-                // end: the next row, or the slack; its sums are dropped then), then the tail
-                // rows' sums tail[4i + j], tail[4i + j + 1] for those positions.
-                let pairs_at = |xp: usize, tail: &[v128; 8], j: usize| {
-                    let pair = xp + 1 < d.out_w;
-                    let b = go.wrapping_add(4 * (iy * d.out_w + xp)).wrapping_sub(last_tap);
-                    let t = iy * d.ws + xp;
-                    let mut ir = 0;
-                    while ir < paired_rows {
-                        let acc = kernel_gather_b((hi - lo) * opg, a.add(ir * red + lo * opg * MR), b, b_row);
-                        for i in 0..(rows - ir).min(MR) {
-                            let p = gi.add(4 * (*row_off.add(ir + i) as usize + t));
-                            store4(p, f32x4_add(load4(p), acc[2 * i]));
-                            if pair {
-                                let p = p.add(4);
-                                store4(p, f32x4_add(load4(p), acc[2 * i + 1]));
-                            }
-                        }
-                        ir += MR;
-                    }
-                    for i in 0..rows - paired_rows {
-                        let p = gi.add(4 * (*row_off.add(paired_rows + i) as usize + t));
-                        store4(p, f32x4_add(load4(p), tail[4 * i + j]));
-                        if pair {
-                            let p = p.add(4);
-                            store4(p, f32x4_add(load4(p), tail[4 * i + j + 1]));
-                        }
-                    }
+                let tiles = PairTiles {
+                    out_w: d.out_w, ws: d.ws, go, last_tap, a: a.add(lo * opg * MR), red, n: (hi - lo) * opg, b_off: b_row,
+                    gi, row_off, rows,
                 };
                 if step == 2 {
                     for x in (0..d.out_w).step_by(2) {
-                        pairs_at(x, &[f32x4_splat(0.0); 8], 0);
+                        tiles.add(iy, x, rows, None);
                     }
                     continue;
                 }
@@ -894,15 +869,66 @@ unsafe fn backward_input_quads(
                     // the 4 x 2 tiles would have added them: the same sums in the same order.
                     let b = go.wrapping_add(4 * (iy * d.out_w + x)).wrapping_sub(last_tap);
                     let tail = tile_pair_adjacent::<MR>((hi - lo) * opg, a.add(paired_rows * red + lo * opg * MR), b, b_row);
-                    pairs_at(x, &tail, 0);
+                    tiles.add(iy, x, paired_rows, Some((&tail, 0)));
                     if x + 2 < d.out_w {
-                        pairs_at(x + 2, &tail, 2);
+                        tiles.add(iy, x + 2, paired_rows, Some((&tail, 2)));
                     }
                 }
             }
             let x_quad = Quad { base: grad_input.add((n0 * in_c + grp * ipg) * in_h * in_w), stride: in_c * in_h * in_w, count: nc };
             deinterleave_cropped(gi, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, &x_quad);
             n0 += nc;
+        }
+    }
+}
+
+/// backward_input_quads' 4 x 2 tiles of one row iy: reduction over `n` (ky, o) indices from
+/// `a` (panels of MR rows, `red` apart) against gO at b_off, added into the interleaved gradInput.
+struct PairTiles {
+    out_w: usize,
+    ws: usize,
+    go: *const f32,
+    last_tap: usize,
+    a: *const f32,
+    red: usize,
+    n: usize,
+    b_off: *const u32,
+    gi: *mut f32,
+    row_off: *const u32,
+    rows: usize,
+}
+
+impl PairTiles {
+    /// Positions x, x + 1 (x + 1 read even past the row's end: the next row, or the slack; its
+    /// sums are dropped then) of rows 0..panel_rows, then, for the rows after those, the sums
+    /// tail[4i + j], tail[4i + j + 1] computed elsewhere.
+    #[inline(always)]
+    unsafe fn add(&self, iy: usize, x: usize, panel_rows: usize, tail: Option<(&[v128; 8], usize)>) {
+        let pair = x + 1 < self.out_w;
+        let b = self.go.wrapping_add(4 * (iy * self.out_w + x)).wrapping_sub(self.last_tap);
+        let t = iy * self.ws + x;
+        let mut ir = 0;
+        while ir < panel_rows {
+            let acc = kernel_gather_b(self.n, self.a.add(ir * self.red), b, self.b_off);
+            for i in 0..(self.rows - ir).min(MR) {
+                let p = self.gi.add(4 * (*self.row_off.add(ir + i) as usize + t));
+                store4(p, f32x4_add(load4(p), acc[2 * i]));
+                if pair {
+                    let p = p.add(4);
+                    store4(p, f32x4_add(load4(p), acc[2 * i + 1]));
+                }
+            }
+            ir += MR;
+        }
+        if let Some((tail, j)) = tail {
+            for i in 0..self.rows - panel_rows {
+                let p = self.gi.add(4 * (*self.row_off.add(panel_rows + i) as usize + t));
+                store4(p, f32x4_add(load4(p), tail[4 * i + j]));
+                if pair {
+                    let p = p.add(4);
+                    store4(p, f32x4_add(load4(p), tail[4 * i + j + 1]));
+                }
+            }
         }
     }
 }
