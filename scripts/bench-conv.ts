@@ -95,18 +95,7 @@ function cpuMs(run: () => void): number {
   const w0 = performance.now();
   for (let i = 0; i < 3 || performance.now() - w0 < 300; i++) run();
   let best = Infinity;
-  for (let r = 0; r < runs; r++) {
-    let reps = 0;
-    const c0 = process.cpuUsage();
-    let ms = 0;
-    do {
-      run();
-      reps++;
-      const c = process.cpuUsage(c0);
-      ms = (c.user + c.system) / 1000;
-    } while (ms < 40);
-    best = Math.min(best, ms / reps);
-  }
+  for (let r = 0; r < runs; r++) best = Math.min(best, sampleMs(run));
   return best;
 }
 
