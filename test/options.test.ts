@@ -196,7 +196,8 @@ describe('scripts: --help, unknown flags and bad values, all answered before any
   const SCRIPTS: Array<[string, string, Array<[string[], string]>]> = [
     ['bench-conv', 'Usage: npm run bench:conv', [
       [['--runs', '0'], "--runs must be a positive integer, got '0'"],
-      [['--filter', 'nope'], "--filter 'nope' matches no shape"]]],
+      [['--filter', 'nope'], "--filter 'nope' matches no shape"],
+      [['--ab', '/nonexistent-pkg'], '--ab /nonexistent-pkg: no kernels_rs.js there']]],
     ['bench-ops', 'Usage: npm run bench:ops', [
       [['--quick=yes'], "Option '--quick' does not take an argument"]]],
     ['bench-gemm', 'Usage: node dist/scripts/bench-gemm.js', [

@@ -10,7 +10,7 @@
 //! it runs at ~35 GFLOP/s, against ~27-30 for gemm + a separate col2im and ~16-27 for the
 //! flipped-kernel forward convolution of the padded gradOutput (which multiplies many zeros).
 
-use crate::gemm::{MR, NR};
+use crate::gemm::{transpose4, MR, NR};
 use crate::scratch::{DIRECT_OFFSETS, DIRECT_OUT, DIRECT_SRC, PACK_A};
 use crate::quads::{deinterleave_cropped, interleave_padded, Quad};
 use crate::simd::{load4, store4};
@@ -310,10 +310,13 @@ unsafe fn forward_quads(
             let nc = 4.min(batch - n0);
             let x_quad = Quad { base: input.add((n0 * in_c + grp * ipg) * in_h * in_w), stride: in_c * in_h * in_w, count: nc };
             interleave_padded(&x_quad, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, xi, src_img);
+            let o_quad = Quad { base: output.add((n0 * out_c + grp * opg) * plane), stride: out_c * plane, count: nc };
             if pairs {
-                forward_quads_pairs(d, opg, k, a, off, xi, bias.add(if bias.is_null() { 0 } else { grp * opg }), oi);
+                forward_quads_pairs(d, opg, k, a, off, xi, bias.add(if bias.is_null() { 0 } else { grp * opg }), &o_quad);
+                n0 += nc;
+                continue;
             }
-            let mut q0 = if pairs { plane } else { 0 };
+            let mut q0 = 0;
             while q0 < plane {
                 let q1 = (q0 + 1).min(plane - 1);
                 let t0 = (q0 / d.out_w) * d.ws + q0 % d.out_w;
@@ -337,7 +340,6 @@ unsafe fn forward_quads(
                 }
                 q0 += 2;
             }
-            let o_quad = Quad { base: output.add((n0 * out_c + grp * opg) * plane), stride: out_c * plane, count: nc };
             deinterleave_cropped(oi, 1, 1, opg * plane, 0, 0, 1, opg * plane, &o_quad);
             n0 += nc;
         }
@@ -346,22 +348,30 @@ unsafe fn forward_quads(
 
 /// forward_quads' tiles of 2 output channels x 4 adjacent positions of one row (out_w a
 /// multiple of 4, opg even): the four position vectors are constant offsets from one address.
+/// Each channel's 4 x 4 block (positions x images) is transposed in registers and stored
+/// straight into the quad's output images (no interleaved output buffer to write, read back
+/// and transpose).
 #[allow(clippy::too_many_arguments)]
 unsafe fn forward_quads_pairs(
-    d: &Direct, opg: usize, k: usize, a: *const f32, off: *const u32, xi: *const f32, bias: *const f32, oi: *mut f32,
+    d: &Direct, opg: usize, k: usize, a: *const f32, off: *const u32, xi: *const f32, bias: *const f32, oq: &Quad,
 ) {
+    let out = oq.base as *mut f32;
     let plane = d.out_h * d.out_w;
     for y in 0..d.out_h {
         for x in (0..d.out_w).step_by(4) {
             let s = xi.add(4 * (y * d.ws + x));
             let q = y * d.out_w + x;
             for ir in (0..opg).step_by(2) {
-                let acc = tile_pair_adjacent(k, a.add(ir * k), s, off);
+                let acc = tile_pair_adjacent::<2>(k, a.add(ir * k), s, off);
                 for i in 0..2 {
                     let vb = f32x4_splat(if bias.is_null() { 0.0 } else { *bias.add(ir + i) });
-                    let po = oi.add(4 * ((ir + i) * plane + q));
-                    for j in 0..4 {
-                        store4(po.add(4 * j), f32x4_add(acc[4 * i + j], vb));
+                    let t = transpose4([
+                        f32x4_add(acc[4 * i], vb), f32x4_add(acc[4 * i + 1], vb),
+                        f32x4_add(acc[4 * i + 2], vb), f32x4_add(acc[4 * i + 3], vb),
+                    ]);
+                    let po = out.add((ir + i) * plane + q);
+                    for (l, v) in t.iter().enumerate().take(oq.count) {
+                        store4(po.add(l * oq.stride), *v);
                     }
                 }
             }
@@ -369,9 +379,10 @@ unsafe fn forward_quads_pairs(
     }
 }
 
-/// 2 x 4 tile: acc[4i + j] = sum_p Apanel[p, i] * s[off[p] + 4j ..+4].
+/// 2 x 4 tile: acc[4i + j] = sum_p Apanel[p, i] * s[off[p] + 4j ..+4], Apanel's rows `AS`
+/// floats apart.
 #[inline(always)]
-unsafe fn tile_pair_adjacent(k: usize, a: *const f32, s: *const f32, off: *const u32) -> [v128; 8] {
+unsafe fn tile_pair_adjacent<const AS: usize>(k: usize, a: *const f32, s: *const f32, off: *const u32) -> [v128; 8] {
     let mut c = [f32x4_splat(0.0); 8];
     let mut pa = a;
     for p in 0..k {
@@ -390,7 +401,7 @@ unsafe fn tile_pair_adjacent(k: usize, a: *const f32, s: *const f32, off: *const
         c[5] = f32x4_add(c[5], f32x4_mul(a1, b1));
         c[6] = f32x4_add(c[6], f32x4_mul(a1, b2));
         c[7] = f32x4_add(c[7], f32x4_mul(a1, b3));
-        pa = pa.add(2);
+        pa = pa.add(AS);
     }
     c
 }
@@ -809,6 +820,11 @@ unsafe fn backward_input_quads(
         }
     }
     let last_tap = 4 * (k_h - 1) * dil_h * d.out_w;
+    // A last panel of 1 or 2 live rows (the seed's conv2: 30 rows) takes tiles of those rows x
+    // 4 adjacent positions instead of 4 rows x 2 positions, half of them padding; the other
+    // panels then go over 4 positions as two pairs.
+    let step = if rows % MR == 1 || rows % MR == 2 { 4 } else { 2 };
+    let paired_rows = if step == 4 { rows / MR * MR } else { rows };
     for grp in 0..groups {
         // A[(kx, c), (ky, o)] = W_g[o, c, ky, kx] in MR-row panels: a[panel][ky][o][i].
         let wg = weight.add(grp * opg * k);
@@ -836,30 +852,83 @@ unsafe fn backward_input_quads(
                 if lo >= hi {
                     continue;
                 }
-                for x in (0..d.out_w).step_by(2) {
-                    // Position x + 1 is the next vector (read even past the row's end: the
-                    // next row, or the slack; its sums are dropped then).
-                    let pair = x + 1 < d.out_w;
+                let b_row = b_off.add(lo * opg);
+                let tiles = PairTiles {
+                    out_w: d.out_w, ws: d.ws, go, last_tap, a: a.add(lo * opg * MR), red, n: (hi - lo) * opg, b_off: b_row,
+                    gi, row_off, rows,
+                };
+                if step == 2 {
+                    for x in (0..d.out_w).step_by(2) {
+                        tiles.add(iy, x, rows, None);
+                    }
+                    continue;
+                }
+                for x in (0..d.out_w).step_by(4) {
+                    // The last panel's 1 or 2 rows x positions x..x + 3 (those past the row's
+                    // end read the next row or the slack; their sums are dropped), added where
+                    // the 4 x 2 tiles would have added them: the same sums in the same order.
                     let b = go.wrapping_add(4 * (iy * d.out_w + x)).wrapping_sub(last_tap);
-                    let t = iy * d.ws + x;
-                    let mut ir = 0;
-                    while ir < rows {
-                        let acc = kernel_gather_b((hi - lo) * opg, a.add(ir * red + lo * opg * MR), b, b_off.add(lo * opg));
-                        for i in 0..(rows - ir).min(MR) {
-                            let p = gi.add(4 * (*row_off.add(ir + i) as usize + t));
-                            store4(p, f32x4_add(load4(p), acc[2 * i]));
-                            if pair {
-                                let p = p.add(4);
-                                store4(p, f32x4_add(load4(p), acc[2 * i + 1]));
-                            }
-                        }
-                        ir += MR;
+                    let tail = tile_pair_adjacent::<MR>((hi - lo) * opg, a.add(paired_rows * red + lo * opg * MR), b, b_row);
+                    tiles.add(iy, x, paired_rows, Some((&tail, 0)));
+                    if x + 2 < d.out_w {
+                        tiles.add(iy, x + 2, paired_rows, Some((&tail, 2)));
                     }
                 }
             }
             let x_quad = Quad { base: grad_input.add((n0 * in_c + grp * ipg) * in_h * in_w), stride: in_c * in_h * in_w, count: nc };
             deinterleave_cropped(gi, ipg, in_h, in_w, pad_h, pad_w, d.hs, d.ws, &x_quad);
             n0 += nc;
+        }
+    }
+}
+
+/// backward_input_quads' 4 x 2 tiles of one row iy: reduction over `n` (ky, o) indices from
+/// `a` (panels of MR rows, `red` apart) against gO at b_off, added into the interleaved gradInput.
+struct PairTiles {
+    out_w: usize,
+    ws: usize,
+    go: *const f32,
+    last_tap: usize,
+    a: *const f32,
+    red: usize,
+    n: usize,
+    b_off: *const u32,
+    gi: *mut f32,
+    row_off: *const u32,
+    rows: usize,
+}
+
+impl PairTiles {
+    /// Positions x, x + 1 (x + 1 read even past the row's end: the next row, or the slack; its
+    /// sums are dropped then) of rows 0..panel_rows, then, for the rows after those, the sums
+    /// tail[4i + j], tail[4i + j + 1] computed elsewhere.
+    #[inline(always)]
+    unsafe fn add(&self, iy: usize, x: usize, panel_rows: usize, tail: Option<(&[v128; 8], usize)>) {
+        let pair = x + 1 < self.out_w;
+        let b = self.go.wrapping_add(4 * (iy * self.out_w + x)).wrapping_sub(self.last_tap);
+        let t = iy * self.ws + x;
+        let mut ir = 0;
+        while ir < panel_rows {
+            let acc = kernel_gather_b(self.n, self.a.add(ir * self.red), b, self.b_off);
+            for i in 0..(self.rows - ir).min(MR) {
+                let p = self.gi.add(4 * (*self.row_off.add(ir + i) as usize + t));
+                store4(p, f32x4_add(load4(p), acc[2 * i]));
+                if pair {
+                    let p = p.add(4);
+                    store4(p, f32x4_add(load4(p), acc[2 * i + 1]));
+                }
+            }
+            ir += MR;
+        }
+        if let Some((tail, j)) = tail {
+            for i in 0..self.rows - panel_rows {
+                let p = self.gi.add(4 * (*self.row_off.add(panel_rows + i) as usize + t));
+                store4(p, f32x4_add(load4(p), tail[4 * i + j]));
+                if pair {
+                    let p = p.add(4);
+                    store4(p, f32x4_add(load4(p), tail[4 * i + j + 1]));
+                }
+            }
         }
     }
 }
