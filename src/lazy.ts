@@ -18,3 +18,9 @@ export function lazy<T>(load: () => T): () => T {
     return value;
   };
 }
+
+/**
+ * worker_threads, loaded with the first worker (the DataLoader's pool, DataParallel): with
+ * stream it is ~0.2 MB of heap and ~9 ms of startup that a program without workers never uses.
+ */
+export const workerThreads = lazy(() => require('worker_threads') as typeof import('worker_threads'));

@@ -13,11 +13,7 @@ import * as path from 'path';
 import type { MessagePort, Worker } from 'worker_threads';
 import type { RawBatch } from './collate';
 import type { Spec } from './types';
-import { lazy } from '../lazy';
-
-// Loaded with the first worker: worker_threads (with stream) is ~0.2 MB of heap and ~9 ms of
-// startup that a program without workers never uses.
-const workerThreads = lazy(() => require('worker_threads') as typeof import('worker_threads'));
+import { workerThreads } from '../lazy';
 
 export type WorkerMode = 'raw' | 'samples';
 

@@ -62,11 +62,7 @@ import {
   bufferTable, bufferView, Command, controlLength, gradBytes, gradViews, DIMS, Field, ioBytes, ioInputs, ioLabels, KIND, MAX_DIMS, NDIM, paramTable, SEQ,
   PROFILE_CPU, slot, Status, TRAINING, WORKER_TIMES, WorkerTime, type BufferEntry, type ParamEntry, type WorkerInit,
 } from './layout';
-import { lazy } from '../lazy';
-
-// Loaded with the first worker: worker_threads (with stream) is ~0.2 MB of heap and ~9 ms of
-// startup that a program without workers never uses.
-const workerThreads = lazy(() => require('worker_threads') as typeof import('worker_threads'));
+import { workerThreads } from '../lazy';
 
 export interface DataParallelOptions {
   /** The model trained on the main thread (its parameters and `.grad` are the real ones). */
