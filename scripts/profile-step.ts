@@ -17,7 +17,7 @@ import {
 import { inLoop, loopStep, scopedStep, setup } from './lib/bench-measure';
 import { ZOO } from './lib/zoo-models';
 import { scope } from '../src/scope';
-import { choiceFlag, parseScriptFlags, positiveIntFlag } from './lib/script-flags';
+import { choiceFlag, parseScriptFlags, positiveIntFlag, usageError } from './lib/script-flags';
 
 const USAGE = `Usage: npm run profile:step [-- --batch N | --model ID] [--steps N] [--rounds N] [--backend wasm|js] [--scope]
 
@@ -40,10 +40,9 @@ const flags = parseScriptFlags('profile-step', USAGE, {
 const scoped = flags.scope === true;
 setBackend(choiceFlag('profile-step', USAGE, flags, 'backend', ['wasm', 'js'], 'wasm'));
 const zoo = flags.model === undefined ? null : ZOO.find((z) => z.id === flags.model);
-if (zoo === undefined) {
-  process.stderr.write(`profile-step: no zoo model '${flags.model}'; one of ${ZOO.map((z) => z.id).join(', ')}\n`);
-  process.exit(2);
-}
+if (zoo === undefined) usageError('profile-step', USAGE, `no zoo model '${flags.model}'; one of ${ZOO.map((z) => z.id).join(', ')}`);
+// A zoo model has its own batch: a --batch beside it would be ignored, so it is refused.
+if (zoo && flags.batch !== undefined) usageError('profile-step', USAGE, `--batch and --model together: ${zoo.id} has its own batch (${zoo.batch})`);
 const batch = zoo ? zoo.batch : positiveIntFlag('profile-step', USAGE, flags, 'batch', 4);
 const steps = positiveIntFlag('profile-step', USAGE, flags, 'steps', zoo ? 20 : batch >= 32 ? 300 : 2000);
 const rounds = positiveIntFlag('profile-step', USAGE, flags, 'rounds', 5);

@@ -8,7 +8,7 @@
 import { setBackend, setBackendProfiling, getBackendProfile, resetBackendProfile } from '../src/backend';
 import { ZOO } from './lib/zoo-models';
 import { inLoop } from './lib/bench-measure';
-import { parseScriptFlags, positiveIntFlag } from './lib/script-flags';
+import { parseScriptFlags, positiveIntFlag, usageError } from './lib/script-flags';
 
 const USAGE = `Usage: npm run profile:zoo [-- --model ID] [--steps N] [--rounds N] [--warmup N]
 
@@ -25,10 +25,7 @@ by wasm kernel, copies between JS and wasm memory, and the rest (JS).
 const flags = parseScriptFlags('profile-zoo', USAGE, { model: 'string', steps: 'string', rounds: 'string', warmup: 'string' });
 const id = typeof flags.model === 'string' ? flags.model : 'mnist-net-b64';
 const entry = ZOO.find((z) => z.id === id);
-if (!entry) {
-  process.stderr.write(`profile-zoo: no zoo model '${id}'; known: ${ZOO.map((z) => z.id).join(', ')}\n`);
-  process.exit(2);
-}
+if (!entry) usageError('profile-zoo', USAGE, `no zoo model '${id}'; known: ${ZOO.map((z) => z.id).join(', ')}`);
 const steps = positiveIntFlag('profile-zoo', USAGE, flags, 'steps', 20);
 const rounds = positiveIntFlag('profile-zoo', USAGE, flags, 'rounds', 3);
 const warmup = positiveIntFlag('profile-zoo', USAGE, flags, 'warmup', 10);

@@ -211,7 +211,7 @@ describe('scripts: --help, unknown flags and bad values, all answered before any
       [['--backend', 'gpu'], "--backend must be wasm or js, got 'gpu'"],
       [['--model', 'nope'], "no zoo model 'nope'"]]],
     ['profile-resnet-convs', 'Usage: node dist/scripts/profile-resnet-convs.js', [
-      [['--reps', '-1'], "Option '--reps' argument is ambiguous"],
+      [['--reps', '-1'], "--reps must be a positive integer, got '-1'"],
       [['--reps=-1'], "--reps must be a positive integer, got '-1'"]]],
     ['recipe', 'Usage: node dist/scripts/recipe.js [ROOT] [MAX_BATCHES]', [
       [['./data', '0'], "MAX_BATCHES must be a positive integer, got '0'"],
@@ -221,13 +221,17 @@ describe('scripts: --help, unknown flags and bad values, all answered before any
       [['--filter', 'nope'], "--filter 'nope' matches no case"]]],
     ['profile-step', 'Usage: npm run profile:step', [
       [['--steps', '0'], "--steps must be a positive integer, got '0'"],
+      [['--steps', '-3'], "--steps must be a positive integer, got '-3'"],
       [['--batch', 'NaN'], "--batch must be a positive integer, got 'NaN'"],
-      [['--backend', 'gpu'], "--backend must be wasm or js, got 'gpu'"]]],
+      [['--backend', 'gpu'], "--backend must be wasm or js, got 'gpu'"],
+      [['--model', 'nope'], "no zoo model 'nope'"],
+      [['--model', 'mlp-b64', '--batch', '8'], '--batch and --model together: mlp-b64 has its own batch (64)']]],
     ['bench', 'Usage: npm run bench', [
       [['--threads', '0'], "--threads needs a comma-separated list of positive integers, got '0'"],
       [['--models', 'nope', '--zoo'], "--models: unknown model 'nope'"]]],
     ['profile-zoo', 'Usage: npm run profile:zoo', [
-      [['--warmup', '0'], "--warmup must be a positive integer, got '0'"]]],
+      [['--warmup', '0'], "--warmup must be a positive integer, got '0'"],
+      [['--model', 'nope'], "no zoo model 'nope'"]]],
   ];
 
   test.each(SCRIPTS)('%s', (name, usageStart, badValues) => {

@@ -30,7 +30,7 @@ export function parseScriptArgs(script: string, usage: string, kinds: FlagKinds,
   }
   let parsed: { values: ScriptFlags; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals: maxPositionals > 0, options }) as typeof parsed;
+    parsed = parseArgs({ args: joinNegativeValues(argv, kinds), strict: true, allowPositionals: maxPositionals > 0, options }) as typeof parsed;
   } catch (e) {
     usageError(script, usage, (e as Error).message);
   }
@@ -42,6 +42,24 @@ export function parseScriptArgs(script: string, usage: string, kinds: FlagKinds,
     usageError(script, usage, `at most ${maxPositionals} arguments, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
   }
   return { flags: parsed.values, positionals: parsed.positionals };
+}
+
+/**
+ * `--steps -3` as `--steps=-3`: parseArgs takes a value that starts with a dash for a flag of its
+ * own and calls the option "ambiguous"; read as the value it is, the flag's own check then says
+ * what is wrong with it ("must be a positive integer, got '-3'").
+ */
+function joinNegativeValues(argv: string[], kinds: FlagKinds): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
+    const kind = Object.prototype.hasOwnProperty.call(kinds, name) ? kinds[name] : undefined;
+    if (kind !== undefined && kind !== 'boolean' && i + 1 < argv.length && /^-\.?\d/.test(argv[i + 1])) {
+      out.push(`${argv[i]}=${argv[i + 1]}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
 }
 
 /** The flags of a script that takes no positional arguments. */
