@@ -264,6 +264,18 @@ describe('scripts: --help, unknown flags and bad values, all answered before any
     expect(r.stderr).toMatch(/^bench-gemm: --rounds must be a positive integer, got '0'/);
   });
 
+  test('profile-zoo --budget splits a step against the SIMD peak it measures', () => {
+    const r = run('profile-zoo', ['--model', 'mlp-b64', '--steps', '2', '--rounds', '1', '--warmup', '1', '--budget']);
+    expect(r.status).toBe(0);
+    const num = (re: RegExp): number => Number((r.stdout.match(re) ?? [])[1]);
+    const peak = num(/peak ([\d.]+) GFLOP\/s/);
+    const flop = num(/FLOP kernels \(convs, gemms\) ([\d.]+) ms/);
+    expect(peak).toBeGreaterThan(1);
+    expect(flop).toBeGreaterThan(0);
+    // 75 % of peak: the zoo's count of MLP b64's FLOPs over 0.75 x the peak.
+    expect(num(/75 % of peak needs <= ([\d.]+) CPU ms/)).toBeCloseTo(2 * 64 * (784 * 512 * 2 + 512 * 512 * 3 + 512 * 10 * 3) / 1e6 / (0.75 * peak), 2);
+  });
+
   test('npm run example: no name, or --weights without a path, is a usage error on stderr', () => {
     const none = run('examples/run', []);
     expect(none.status).toBe(2);
