@@ -29,6 +29,7 @@ import type { KernelExports } from './wasm-kernels';
 import type { TensorData } from '../storage';
 import { WASM32_ADDRESS_BYTES } from './limits';
 import { forgetBlock, registerBlock, residentBlock, type ResidentBlock, type ResidentPool } from './resident';
+import { lazy } from '../lazy';
 
 /** Arrays smaller than this stay on the JS heap, unless persistent or allocated in a scope. */
 export const MIN_RESIDENT_BYTES = 4096;
@@ -49,10 +50,11 @@ const DEFAULT_LIMIT_MB = 96;
  * Unless set explicitly, the cap grows to twice the largest bytes left to the collector by one
  * uninterrupted job (a training step), plus this slack, up to ADAPTIVE_LIMIT_MAX_MB: a
  * CIFAR ResNet-20 step at batch 32 leaves ~73 MB of activations, and with the 96 MB cap the
- * next step sent ~75 % of its own to the JS heap (copied in and out of every kernel).
+ * next step sent ~75 % of its own to the JS heap (copied in and out of every kernel). The
+ * maximum leaves room for the longest collection interval (NUDGE_MAX_BYTES) and two large jobs.
  */
 const JOB_SLACK_BYTES = 16 * 2 ** 20;
-const ADAPTIVE_LIMIT_MAX_MB = 512;
+const ADAPTIVE_LIMIT_MAX_MB = 1024;
 
 /**
  * V8 does not count wasm blocks as memory, so nothing would make it collect the small JS
@@ -83,6 +85,41 @@ const ADAPTIVE_LIMIT_MAX_MB = 512;
  */
 const NUDGE_EVERY_BYTES = 64 * 2 ** 20;
 const NUDGE_BUFFER_BYTES = 96 * 2 ** 20;
+/**
+ * A full collection marks the whole JS heap, at ~0.7 MB per ms of CPU here: with a program
+ * holding 137 MB of small JS objects, the seed Net's batch-64 step took 17 CPU ms instead of
+ * 5.9 with a collection every 64 MB (wall 24 ms), 11 with one every 128 MB, 7.2 every 512 MB.
+ * So the interval grows with the heap, NUDGE_HEAP_FACTOR x its old generation's used size
+ * when the last collection was asked for, which keeps the marking per byte of blocks about constant (memory
+ * for time, as V8 grows its own heap's limit with its live size), up to NUDGE_MAX_BYTES. A
+ * program with a small heap keeps NUDGE_EVERY_BYTES.
+ */
+const NUDGE_HEAP_FACTOR = 2;
+const NUDGE_MAX_BYTES = 512 * 2 ** 20;
+
+/** The interval between collections asked for, for a JS heap of `heapBytes` in use. */
+export function nudgeIntervalBytes(heapBytes: number): number {
+  return Math.min(NUDGE_MAX_BYTES, Math.max(NUDGE_EVERY_BYTES, NUDGE_HEAP_FACTOR * heapBytes));
+}
+
+const v8Module = lazy((): typeof import('v8') | null => {
+  try {
+    return require('v8') as typeof import('v8');
+  } catch {
+    return null;
+  }
+});
+/**
+ * The used bytes of the JS heap's old generation (0 outside Node, where the interval stays
+ * NUDGE_EVERY_BYTES): what a full collection marks. The young generation is left out: it is
+ * mostly the garbage of the last few ms, and it would make the interval jitter with it.
+ */
+function jsOldHeapUsedBytes(): number {
+  const spaces = v8Module()?.getHeapSpaceStatistics() ?? [];
+  let used = 0;
+  for (const s of spaces) if (!s.space_name.startsWith('new_')) used += s.space_used_size;
+  return used;
+}
 
 export interface ResidentStats {
   /** Bytes of resident blocks allocated now. */
@@ -103,6 +140,8 @@ export interface ResidentStats {
   overLimit: number;
   /** Collections asked of V8 (see NUDGE_EVERY_BYTES). */
   nudges: number;
+  /** Bytes left to the collector between two of them now (see NUDGE_HEAP_FACTOR). */
+  nudgeEveryBytes: number;
 }
 
 /** The cap from TORCHLET_WASM_RESIDENT_MB, or null when unset (the default, adaptive cap). */
@@ -132,6 +171,7 @@ export class WasmMemory implements ResidentPool {
   private overLimit = 0;
   private nudges = 0;
   private sinceNudge = 0;
+  private nudgeEvery = NUDGE_EVERY_BYTES;
   /** The nursery chunk small outputs are carved from now, and how much of it is used. */
   private chunk: { block: ResidentBlock; token: object; used: number } | null = null;
   /** The chunk's token, from carve() to track() (the array is made in between). */
@@ -152,13 +192,13 @@ export class WasmMemory implements ResidentPool {
 
   /**
    * Cap on the bytes of blocks left to the collector: the explicit one, else
-   * max(DEFAULT_LIMIT_MB, min(ADAPTIVE_LIMIT_MAX_MB, NUDGE_EVERY_BYTES + 2 x the largest job's +
-   * JOB_SLACK_BYTES)): a collection is asked for only after NUDGE_EVERY_BYTES, and the blocks it
-   * finds dead come back a job or two later.
+   * max(DEFAULT_LIMIT_MB, min(ADAPTIVE_LIMIT_MAX_MB, the collection interval (NUDGE_EVERY_BYTES or
+   * more, see NUDGE_HEAP_FACTOR) + 2 x the largest job's + JOB_SLACK_BYTES)): a collection is
+   * asked for only after the interval, and the blocks it finds dead come back a job or two later.
    */
   get limitBytes(): number {
     if (this.fixedLimit !== null) return this.fixedLimit;
-    const adaptive = Math.min(ADAPTIVE_LIMIT_MAX_MB * 2 ** 20, NUDGE_EVERY_BYTES + 2 * this.largestJobBytes + JOB_SLACK_BYTES);
+    const adaptive = Math.min(ADAPTIVE_LIMIT_MAX_MB * 2 ** 20, this.nudgeEvery + 2 * this.largestJobBytes + JOB_SLACK_BYTES);
     return Math.max(DEFAULT_LIMIT_MB * 2 ** 20, adaptive);
   }
 
@@ -315,14 +355,18 @@ export class WasmMemory implements ResidentPool {
     this.countForNudge(block.bytes);
   }
 
-  /** After NUDGE_EVERY_BYTES more bytes left to the collector, asks V8 for a collection. */
+  /**
+   * After the interval's bytes more left to the collector, asks V8 for a collection, and sets the
+   * next interval from the heap's size (NUDGE_HEAP_FACTOR).
+   */
   private countForNudge(bytes: number): void {
     this.ballast = null;
     this.sinceNudge += bytes;
-    if (this.sinceNudge > NUDGE_EVERY_BYTES) {
+    if (this.sinceNudge > this.nudgeEvery) {
       this.sinceNudge = 0;
       this.nudges++;
       this.ballast = new ArrayBuffer(NUDGE_BUFFER_BYTES);
+      this.nudgeEvery = nudgeIntervalBytes(jsOldHeapUsedBytes());
     }
   }
 
@@ -400,7 +444,7 @@ export class WasmMemory implements ResidentPool {
     return {
       residentBytes: this.residentBytes, peakResidentBytes: this.peakResidentBytes, blocks: this.liveBlocks,
       collectorBytes: this.collectorBytes, limitBytes: this.limitBytes, allocated: this.allocated, released: this.released, scoped: this.scoped,
-      finalized: this.finalized, overLimit: this.overLimit, nudges: this.nudges,
+      finalized: this.finalized, overLimit: this.overLimit, nudges: this.nudges, nudgeEveryBytes: this.nudgeEvery,
     };
   }
 }
