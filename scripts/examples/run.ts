@@ -23,6 +23,27 @@ const EXAMPLES: Record<string, Example> = {
   neural_networks_tutorial: { original: 'beginner_source/blitz/neural_networks_tutorial.py', what: '60 Minute Blitz: neural networks (LeNet)' },
   cifar10_tutorial: { original: 'beginner_source/blitz/cifar10_tutorial.py', what: '60 Minute Blitz: training a classifier on CIFAR-10 (in ./data)' },
   mnist_main: { original: 'pytorch/examples: mnist/main.py', what: "the MNIST example with its own flags (--epochs, --lr, --dry-run, ...; '-- mnist_main --help' lists them)" },
+  vae: { original: 'pytorch/examples: vae/main.py', what: "a variational autoencoder on MNIST, images to results/ (--epochs, --batch-size, ...; '-- vae --help' lists them)" },
+};
+
+/** A pytorch/examples program with argparse flags of its own: parsed as the original parses them. */
+interface FlagsProgram {
+  parse(argv: string[]): object | null;
+  help: string;
+  main(args: object): Promise<unknown>;
+}
+
+const FLAGS_PROGRAMS: Record<string, () => FlagsProgram> = {
+  mnist_main: () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const m = require('./mnist_main') as typeof import('./mnist_main');
+    return { parse: m.parseMnistArgs, help: m.HELP, main: m.main };
+  },
+  vae: () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const m = require('./vae') as typeof import('./vae');
+    return { parse: m.parseVaeArgs, help: m.HELP, main: m.main };
+  },
 };
 
 function usage(): string {
@@ -31,7 +52,7 @@ function usage(): string {
     'Usage: npm run example -- <name> [--help]',
     '',
     'Runs a PyTorch tutorial program ported line for line (scripts/examples/<name>.ts) with the',
-    "original's sizes. The originals are in pytorch/tutorials:",
+    "original's sizes. The originals are in pytorch/tutorials and pytorch/examples:",
     '',
     ...Object.entries(EXAMPLES).map(([name, e]) => `  ${name.padEnd(width)}  ${e.what}\n  ${' '.repeat(width)}  (${e.original})`),
   ].join('\n');
@@ -51,7 +72,7 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`unknown example '${name}'\n\n${usage()}\n`);
     return 2;
   }
-  if (name === 'mnist_main') return runMnistMain(rest);
+  if (name in FLAGS_PROGRAMS) return runWithFlags(name, rest);
   const opts: Record<string, unknown> = {};
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--help' || rest[i] === '-h') {
@@ -74,20 +95,18 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** mnist/main.py has argparse flags of its own: they are parsed as the original parses them. */
-async function runMnistMain(argv: string[]): Promise<number> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const m = require('./mnist_main') as typeof import('./mnist_main');
+async function runWithFlags(name: string, argv: string[]): Promise<number> {
+  const program = FLAGS_PROGRAMS[name]();
   let args;
   try {
-    args = m.parseMnistArgs(argv);
+    args = program.parse(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`mnist_main: error: ${e.message}\n(see --help)\n`);
+    process.stderr.write(`${name}: error: ${e.message}\n(see --help)\n`);
     return 2;
   }
-  if (args === null) process.stdout.write(m.HELP + '\n');
-  else await m.main(args);
+  if (args === null) process.stdout.write(program.help + '\n');
+  else await program.main(args);
   return 0;
 }
 

@@ -42,3 +42,6 @@ export type { PaddingMode, Interpolation } from './image-geometry';
 export type { ImageOrTensor } from './image-planes';
 export { ImageFolder, IMG_EXTENSIONS, findClasses, makeDataset, type ImageFolderOptions } from './image-folder';
 export { decodeImage, loadImageFile, imageFormat, IMAGE_MAX_FILE_BYTES, IMAGE_MAX_PIXELS, type FileIdentity } from './image-decode';
+// torchvision.utils: data.utils.makeGrid / data.utils.saveImage (also data.makeGrid, data.saveImage).
+export * as utils from './vision-utils-namespace';
+export { makeGrid, saveImage, type MakeGridOptions, type SaveImageOptions } from './vision-utils';
