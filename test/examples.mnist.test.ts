@@ -30,35 +30,18 @@ import { spawnSync } from 'child_process';
 import { setBackend, getBackend, noGrad, data, manualSeed, io, Tensor } from '../src';
 import type { BackendName } from '../src';
 import { main, Net, parseMnistArgs, HELP } from '../scripts/examples/mnist_main';
-import { writeMnist, samples } from './helpers/example-data';
+import { writeMnist } from './helpers/example-data';
 import { relativeMaxError } from './helpers/fixtures';
 import { ensureBuilt, repoRoot } from './helpers/dist';
+import { readMnistFixture, NUMBER, expectLine, TRAIN_LOSS_TOL, expectPrintedRun, expectTrainedAsPyTorch } from './helpers/mnist-runs';
 
-interface Samples { index: number[]; values: number[]; sum: number; absSum: number }
-interface Run { printed: string[]; trainLosses: number[]; test: Array<{ loss: number; correct: number }>; final: Record<string, Samples> }
-interface Fixture {
-  argv: string[]; dryArgv: string[]; trainCount: number; testCount: number; dataSha256: string; startForward: number[]; run: Run; dryRun: Run;
-}
-
-const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'examples', 'mnist_main.json'), 'utf8')) as Fixture;
+const fixture = readMnistFixture('mnist_main');
 /**
  * The wasm backend runs the full settings; the JavaScript backend (reference loops, ~6x slower
  * on these convolutions) runs the same with --dry-run, which stops each epoch after its first
  * batch: two training steps, both test passes and the StepLR step between them.
  */
 const BACKENDS: Array<[BackendName, 'run' | 'dryRun']> = [['js', 'dryRun'], ['wasm', 'run']];
-
-const NUMBER = /-?\d+\.\d+/g;
-
-/** Same text with the decimals masked; then each decimal within tol (absolute) of PyTorch's. */
-function expectLine(actual: string, expected: string, tol: (expected: number) => number): void {
-  expect(actual.replace(NUMBER, '#')).toBe(expected.replace(NUMBER, '#'));
-  const a = (actual.match(NUMBER) ?? []).map(Number);
-  const e = (expected.match(NUMBER) ?? []).map(Number);
-  a.forEach((v, i) => {
-    if (!(Math.abs(v - e[i]) <= tol(e[i]))) throw new Error(`'${actual}' vs PyTorch's '${expected}': ${v} vs ${e[i]}`);
-  });
-}
 
 let tmp: string;
 beforeAll(() => {
@@ -97,7 +80,7 @@ test('node dist/scripts/examples/mnist_main.js: --help, a bad flag, and a --dry-
   const lines = dry.stdout.split('\n');
   const want = fixture.dryRun.printed.slice(0, 2).join('\n').split('\n');
   expect(lines.slice(0, want.length).map((l) => l.replace(NUMBER, '#'))).toEqual(want.map((l) => l.replace(NUMBER, '#')));
-  expectLine(lines[0], want[0], (e) => 1e-5 * Math.abs(e) + 5e-7 + 1e-9);
+  expectLine(lines[0], want[0], TRAIN_LOSS_TOL);
   // torch.save(model.state_dict(), "mnist_cnn.pt"), read back in PyTorch's format
   const saved = io.load(path.join(work, 'mnist_cnn.pt')) as Record<string, Tensor>;
   expect(Object.keys(saved)).toEqual(Object.keys(fixture.dryRun.final));
@@ -127,26 +110,8 @@ describe.each(BACKENDS)('mnist/main.py against PyTorch (%s backend, %s)', (backe
     const args = parseMnistArgs(variant === 'run' ? fixture.argv : fixture.dryArgv)!;
     const printed: string[] = [];
     const model = await main({ ...args, root: tmp, log: (...a) => printed.push(a.join(' ')) });
-    const run = fixture[variant];
-    expect(printed.length).toBe(run.printed.length);
-    printed.forEach((line, i) => {
-      if (line.startsWith('Train')) expectLine(line, run.printed[i], (e) => 1e-5 * Math.abs(e) + 5e-7 + 1e-9);
-      else expectLine(line, run.printed[i], () => 1e-5 + 5e-5 + 1e-9);
-    });
-    // The weights' change over training, (final - start) at 16 spread positions per parameter,
-    // against PyTorch's; and the final weights' sum and sum of |w|.
+    expectPrintedRun(printed, fixture[variant]);
     manualSeed(args.seed);
-    const startNet = new Net();
-    const startValues = Object.fromEntries([...startNet.namedParameters()].map(([name, p]) => [name, p.dataSync()]));
-    for (const [name, p] of model.namedParameters()) {
-      const want = run.final[name];
-      const got = samples(p);
-      expect(got.index).toEqual(want.index);
-      const s0 = startValues[name];
-      const err = relativeMaxError(got.index.map((j, k) => got.values[k] - s0[j]), want.index.map((j, k) => want.values[k] - s0[j]));
-      if (!(err <= 1e-4)) throw new Error(`${name}: update differs from PyTorch's by ${err} of its largest`);
-      expect(Math.abs(got.absSum - want.absSum)).toBeLessThanOrEqual(1e-5 * want.absSum);
-      expect(Math.abs(got.sum - want.sum)).toBeLessThanOrEqual(1e-5 * want.absSum);
-    }
+    expectTrainedAsPyTorch(model, new Net(), fixture[variant].final, 1e-4);
   });
 });

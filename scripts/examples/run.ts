@@ -5,7 +5,7 @@
 import { UsageError } from '../lib/train-args';
 
 interface Example {
-  /** Where the original lives in pytorch/tutorials. */
+  /** Where the original lives in pytorch/tutorials (or pytorch/examples, where named). */
   original: string;
   what: string;
 }
@@ -23,6 +23,7 @@ const EXAMPLES: Record<string, Example> = {
   neural_networks_tutorial: { original: 'beginner_source/blitz/neural_networks_tutorial.py', what: '60 Minute Blitz: neural networks (LeNet)' },
   cifar10_tutorial: { original: 'beginner_source/blitz/cifar10_tutorial.py', what: '60 Minute Blitz: training a classifier on CIFAR-10 (in ./data)' },
   mnist_main: { original: 'pytorch/examples: mnist/main.py', what: "the MNIST example with its own flags (--epochs, --lr, --dry-run, ...; '-- mnist_main --help' lists them)" },
+  mnist_rnn: { original: 'pytorch/examples: mnist_rnn/main.py', what: "an LSTM over MNIST's rows, with its own flags ('-- mnist_rnn --help' lists them)" },
 };
 
 function usage(): string {
@@ -31,7 +32,7 @@ function usage(): string {
     'Usage: npm run example -- <name> [--help]',
     '',
     'Runs a PyTorch tutorial program ported line for line (scripts/examples/<name>.ts) with the',
-    "original's sizes. The originals are in pytorch/tutorials:",
+    "original's sizes. The originals are in pytorch/tutorials, or in pytorch/examples where named:",
     '',
     ...Object.entries(EXAMPLES).map(([name, e]) => `  ${name.padEnd(width)}  ${e.what}\n  ${' '.repeat(width)}  (${e.original})`),
   ].join('\n');
@@ -51,7 +52,7 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`unknown example '${name}'\n\n${usage()}\n`);
     return 2;
   }
-  if (name === 'mnist_main') return runMnistMain(rest);
+  if (name in WITH_FLAGS) return runWithFlags(name, WITH_FLAGS[name](), rest);
   const opts: Record<string, unknown> = {};
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--help' || rest[i] === '-h') {
@@ -74,20 +75,38 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** mnist/main.py has argparse flags of its own: they are parsed as the original parses them. */
-async function runMnistMain(argv: string[]): Promise<number> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const m = require('./mnist_main') as typeof import('./mnist_main');
+/** A program with argparse flags of its own: its parser, its help text and its main. */
+interface WithFlags {
+  parse(argv: string[]): object | null;
+  HELP: string;
+  main(args: object): Promise<unknown>;
+}
+
+/* eslint-disable @typescript-eslint/no-var-requires */
+const WITH_FLAGS: Record<string, () => WithFlags> = {
+  mnist_main: () => {
+    const m = require('./mnist_main') as typeof import('./mnist_main');
+    return { parse: m.parseMnistArgs, HELP: m.HELP, main: m.main };
+  },
+  mnist_rnn: () => {
+    const m = require('./mnist_rnn') as typeof import('./mnist_rnn');
+    return { parse: m.parseMnistRnnArgs, HELP: m.HELP, main: m.main };
+  },
+};
+/* eslint-enable @typescript-eslint/no-var-requires */
+
+/** The pytorch/examples programs have argparse flags of their own: they are parsed as the original parses them. */
+async function runWithFlags(name: string, program: WithFlags, argv: string[]): Promise<number> {
   let args;
   try {
-    args = m.parseMnistArgs(argv);
+    args = program.parse(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`mnist_main: error: ${e.message}\n(see --help)\n`);
+    process.stderr.write(`${name}: error: ${e.message}\n(see --help)\n`);
     return 2;
   }
-  if (args === null) process.stdout.write(m.HELP + '\n');
-  else await m.main(args);
+  if (args === null) process.stdout.write(program.HELP + '\n');
+  else await program.main(args);
   return 0;
 }
 
