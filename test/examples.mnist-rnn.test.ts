@@ -25,14 +25,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
-import { setBackend, getBackend, noGrad, data, manualSeed, io, Tensor } from '../src';
+import { setBackend, getBackend, manualSeed } from '../src';
 import type { BackendName } from '../src';
 import { main, Net, parseMnistRnnArgs, HELP } from '../scripts/examples/mnist_rnn';
 import { writeMnist } from './helpers/example-data';
-import { relativeMaxError } from './helpers/fixtures';
-import { ensureBuilt, repoRoot } from './helpers/dist';
-import { readMnistFixture, NUMBER, expectLine, TRAIN_LOSS_TOL, expectPrintedRun, expectTrainedAsPyTorch } from './helpers/mnist-runs';
+import { readMnistFixture, expectCommandLine, expectStartForward, expectPrintedRun, expectTrainedAsPyTorch } from './helpers/mnist-runs';
 
 const fixture = readMnistFixture('mnist_rnn');
 
@@ -61,29 +58,9 @@ test('the flags parse as argparse does, and refuse what it refuses', () => {
 });
 
 test('node dist/scripts/examples/mnist_rnn.js: --help, a bad flag, and a --dry-run epoch that saves mnist_rnn.pt', () => {
-  ensureBuilt();
-  const script = path.join(repoRoot, 'dist', 'scripts', 'examples', 'mnist_rnn.js');
-  const work = path.join(tmp, 'work');
-  fs.mkdirSync(work, { recursive: true });
-  expect(writeMnist(path.join(tmp, 'data'), fixture.trainCount, fixture.testCount)).toBe(fixture.dataSha256); // the original's ../data
-  const run = (args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
-
-  const help = run(['--help']);
-  expect([help.status, help.stdout]).toEqual([0, HELP + '\n']);
-  const bad = run(['--epochs', 'two']);
-  expect(bad.status).toBe(2);
-  expect(bad.stderr).toMatch(/--epochs must be an integer, got 'two'/);
-
-  // The first epoch of the fixture's dry run: the same flags but --epochs 1.
-  const dry = run([...fixture.dryArgv.filter((a, i, all) => a !== '--epochs' && all[i - 1] !== '--epochs'), '--epochs', '1', '--save-model']);
-  expect(dry.status).toBe(0);
-  expect(dry.stderr).toMatch(/^UserWarning: dropout2d: Received a 2-D input to dropout2d/);
-  const lines = dry.stdout.split('\n');
-  const want = fixture.dryRun.printed.slice(0, 2).join('\n').split('\n');
-  expect(lines.slice(0, want.length).map((l) => l.replace(NUMBER, '#'))).toEqual(want.map((l) => l.replace(NUMBER, '#')));
-  expectLine(lines[0], want[0], TRAIN_LOSS_TOL);
+  const { saved, stderr } = expectCommandLine('mnist_rnn', tmp, fixture, HELP, 'mnist_rnn.pt');
+  expect(stderr).toMatch(/^UserWarning: dropout2d: Received a 2-D input to dropout2d/);
   // torch.save(model.state_dict(), "mnist_rnn.pt"), read back in PyTorch's format: PyTorch's names
-  const saved = io.load(path.join(work, 'mnist_rnn.pt')) as Record<string, Tensor>;
   expect(Object.keys(saved).filter((k) => !k.includes('running') && !k.includes('num_batches'))).toEqual(Object.keys(fixture.dryRun.final));
   expect(saved['rnn.weight_ih_l0'].shape).toEqual([256, 28]);
 });
@@ -97,14 +74,7 @@ describe.each(['js', 'wasm'] as BackendName[])('mnist_rnn/main.py against PyTorc
   afterAll(() => setBackend(previous));
 
   test('the eval-mode forward on the starting weights', () => {
-    const transform = new data.Compose([new data.ToTensor(), new data.Normalize([0.1307], [0.3081])]);
-    const testset = new data.MNIST({ root: tmp, train: false, transform });
-    const [images] = new data.DataLoader(testset, { batchSize: 8 })[Symbol.iterator]().next().value as data.Batch;
-    manualSeed(1);
-    const model = new Net();
-    model.eval();
-    const out = noGrad(() => model.call(images)).dataSync();
-    expect(relativeMaxError(out, fixture.startForward)).toBeLessThanOrEqual(1e-5);
+    expectStartForward(Net, tmp, fixture);
   });
 
   test.each(['run', 'dryRun'] as const)('two epochs (%s): every printed line, the losses, test accuracy and the final weights', async (variant) => {

@@ -2,7 +2,8 @@
  * `npm run example -- <name> [--help]`: runs one ported program (scripts/examples/<name>.ts)
  * with its original sizes; `--help` (or no name) lists them.
  */
-import { UsageError } from '../lib/train-args';
+import { runWithFlags } from './common';
+import type { ProgramWithFlags } from './common';
 
 interface Example {
   /** Where the original lives in pytorch/tutorials (or pytorch/examples, where named). */
@@ -75,15 +76,9 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** A program with argparse flags of its own: its parser, its help text and its main. */
-interface WithFlags {
-  parse(argv: string[]): object | null;
-  HELP: string;
-  main(args: object): Promise<unknown>;
-}
-
 /* eslint-disable @typescript-eslint/no-var-requires */
-const WITH_FLAGS: Record<string, () => WithFlags> = {
+/** The pytorch/examples programs, whose argparse flags are parsed as the original parses them. */
+const WITH_FLAGS: Record<string, () => ProgramWithFlags> = {
   mnist_main: () => {
     const m = require('./mnist_main') as typeof import('./mnist_main');
     return { parse: m.parseMnistArgs, HELP: m.HELP, main: m.main };
@@ -94,21 +89,6 @@ const WITH_FLAGS: Record<string, () => WithFlags> = {
   },
 };
 /* eslint-enable @typescript-eslint/no-var-requires */
-
-/** The pytorch/examples programs have argparse flags of their own: they are parsed as the original parses them. */
-async function runWithFlags(name: string, program: WithFlags, argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = program.parse(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${name}: error: ${e.message}\n(see --help)\n`);
-    return 2;
-  }
-  if (args === null) process.stdout.write(program.HELP + '\n');
-  else await program.main(args);
-  return 0;
-}
 
 run(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);

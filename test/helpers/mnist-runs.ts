@@ -6,9 +6,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { nn } from '../../src';
-import { samples } from './example-data';
+import { spawnSync } from 'child_process';
+import { io, data, manualSeed, noGrad } from '../../src';
+import type { nn, Tensor } from '../../src';
+import { samples, writeMnist } from './example-data';
 import { relativeMaxError } from './fixtures';
+import { ensureBuilt, repoRoot } from './dist';
 
 export interface Samples { index: number[]; values: number[]; sum: number; absSum: number }
 export interface MnistRun { printed: string[]; trainLosses: number[]; test: Array<{ loss: number; correct: number }>; final: Record<string, Samples> }
@@ -68,4 +71,49 @@ export function expectTrainedAsPyTorch(model: nn.Module, start: nn.Module, final
     expect(Math.abs(got.absSum - want.absSum)).toBeLessThanOrEqual(1e-5 * want.absSum);
     expect(Math.abs(got.sum - want.sum)).toBeLessThanOrEqual(1e-5 * want.absSum);
   }
+}
+
+/**
+ * The program on the command line, `node dist/scripts/examples/<name>.js` in tmp/work (MNIST
+ * written to the original's ../data): --help prints `help`; a bad flag exits 2 with argparse's
+ * complaint; the first epoch of the fixture's dry run (its flags with --epochs 1) plus
+ * --save-model prints PyTorch's first lines and saves `savedFile`, returned as read back in
+ * PyTorch's format, with the run's stderr.
+ */
+export function expectCommandLine(name: string, tmp: string, fixture: MnistFixture, help: string, savedFile: string): { saved: Record<string, Tensor>; stderr: string } {
+  ensureBuilt();
+  const script = path.join(repoRoot, 'dist', 'scripts', 'examples', `${name}.js`);
+  const work = path.join(tmp, 'work');
+  fs.mkdirSync(work, { recursive: true });
+  expect(writeMnist(path.join(tmp, 'data'), fixture.trainCount, fixture.testCount)).toBe(fixture.dataSha256);
+  const run = (args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+
+  const helped = run(['--help']);
+  expect([helped.status, helped.stdout]).toEqual([0, help + '\n']);
+  const bad = run(['--epochs', 'two']);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/--epochs must be an integer, got 'two'/);
+
+  const dry = run([...fixture.dryArgv.filter((a, i, all) => a !== '--epochs' && all[i - 1] !== '--epochs'), '--epochs', '1', '--save-model']);
+  expect(dry.status).toBe(0);
+  const lines = dry.stdout.split('\n');
+  const want = fixture.dryRun.printed.slice(0, 2).join('\n').split('\n');
+  expect(lines.slice(0, want.length).map((l) => l.replace(NUMBER, '#'))).toEqual(want.map((l) => l.replace(NUMBER, '#')));
+  expectLine(lines[0], want[0], TRAIN_LOSS_TOL);
+  return { saved: io.load(path.join(work, savedFile)) as Record<string, Tensor>, stderr: dry.stderr };
+}
+
+/**
+ * The eval-mode log-probabilities of the first 8 test images (in root) right after
+ * manualSeed(1); new Net(), against PyTorch's (1e-5 of the largest).
+ */
+export function expectStartForward(Net: new () => nn.Module, root: string, fixture: MnistFixture): void {
+  const transform = new data.Compose([new data.ToTensor(), new data.Normalize([0.1307], [0.3081])]);
+  const testset = new data.MNIST({ root, train: false, transform });
+  const [images] = new data.DataLoader(testset, { batchSize: 8 })[Symbol.iterator]().next().value as data.Batch;
+  manualSeed(1);
+  const model = new Net();
+  model.eval();
+  const out = (noGrad(() => model.call(images)) as Tensor).dataSync();
+  expect(relativeMaxError(out, fixture.startForward)).toBeLessThanOrEqual(1e-5);
 }
