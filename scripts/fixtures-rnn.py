@@ -15,15 +15,18 @@ writes test/fixtures/layers/rnn.json (seeded):
              runs right after torch.manual_seed(dropoutSeed), so the masks are reproducible),
              in train or eval mode; the same records.
     errors   calls torch refuses, with its message.
+    saved    an LSTM(3, 4, 2, batch_first, bidirectional) whose state dict torch.save wrote to
+             test/fixtures/layers/rnn-lstm.pt, an input and its eval-mode outputs.
 """
 
+import os
 import random
 import warnings
 
 import torch
 import torch.nn as nn
 
-from fixture_arrays import error_of, f32, write
+from fixture_arrays import LAYERS_DIR, error_of, f32, write
 
 CELLS = {"RNNCell": nn.RNNCell, "LSTMCell": nn.LSTMCell, "GRUCell": nn.GRUCell}
 LAYERS = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
@@ -148,6 +151,17 @@ def errors():
     return out
 
 
+def saved():
+    """A state dict in PyTorch's own file format, and what the module computes with it."""
+    torch.manual_seed(77)
+    module = nn.LSTM(3, 4, 2, batch_first=True, bidirectional=True).eval()
+    torch.save(module.state_dict(), os.path.join(LAYERS_DIR, "rnn-lstm.pt"))
+    x = torch.randn(2, 5, 3)
+    with torch.no_grad():
+        out, (h, c) = module(x)
+    return {"file": "rnn-lstm.pt", "input": f32(x), "outputs": [f32(out), f32(h), f32(c)]}
+
+
 def main():
     warnings.simplefilter("ignore")
     rng = random.Random(29)
@@ -155,6 +169,7 @@ def main():
         "cells": [cell_case(rng, i) for i in range(18)],
         "layers": [layer_case(rng, i) for i in range(36)],
         "errors": errors(),
+        "saved": saved(),
     })
 
 

@@ -8,9 +8,12 @@
  *   relu/tanh, dropout between layers with the masks drawn after manualSeed as PyTorch draws
  *   them, train and eval mode);
  * - the gradients of every parameter, the input and the initial state of sum(out * g);
+ * - a state dict that torch.save wrote (test/fixtures/layers/rnn-lstm.pt) loads strictly and
+ *   gives PyTorch's outputs;
  * - PyTorch's errors, and the options refused.
  */
-import { nn, setBackend, manualSeed, randn, Tensor } from '../src';
+import * as path from 'path';
+import { nn, io, setBackend, manualSeed, noGrad, randn, Tensor } from '../src';
 import type { ArrayJson } from './helpers/fixtures';
 import { expectMatches, readLayersFixture, toTensor } from './helpers/layers';
 
@@ -43,7 +46,9 @@ interface LayerCase extends Recorded {
 
 interface ErrorCase { name: string; module: string; args: number[]; input: number[]; state: number[][] | null; message: string }
 
-const fixture = readLayersFixture<{ torch: string; cells: Recorded[]; layers: LayerCase[]; errors: ErrorCase[] }>('rnn.json');
+interface Saved { file: string; input: ArrayJson; outputs: ArrayJson[] }
+
+const fixture = readLayersFixture<{ torch: string; cells: Recorded[]; layers: LayerCase[]; errors: ErrorCase[]; saved: Saved }>('rnn.json');
 
 /** Float32 sums over a few dozen products, carried through up to 8 steps: 1e-5 of the largest value. */
 const TOL = 1e-5;
@@ -94,6 +99,15 @@ describe.each(['js', 'wasm'])(`recurrent modules vs PyTorch ${fixture.torch} on 
     manualSeed(c.seed);
     const cell = buildCell(c);
     check(cell, c, (input, state) => outputsOf(cell, input, state, c.kind === 'LSTMCell'));
+  });
+
+  test("torch.save(lstm.state_dict()) loads strictly and gives PyTorch's outputs", () => {
+    manualSeed(1); // other weights than the file's
+    const lstm = new nn.LSTM(3, 4, 2, { batchFirst: true, bidirectional: true }).eval();
+    const state = io.load(path.join(__dirname, 'fixtures', 'layers', fixture.saved.file)) as Record<string, Tensor>;
+    expect(lstm.loadStateDict(state)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    const outputs = noGrad(() => outputsOf(lstm, toTensor(fixture.saved.input), null, true));
+    outputs.forEach((o, i) => expectMatches(`output ${i}`, o, fixture.saved.outputs[i], TOL));
   });
 
   test.each(fixture.layers.map((c) => [c.name, c] as const))('%s', (_name, c) => {
