@@ -26,39 +26,19 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
-import { setBackend, getBackend, noGrad, data, manualSeed, io, Tensor } from '../src';
+import { setBackend, getBackend, manualSeed } from '../src';
 import type { BackendName } from '../src';
 import { main, Net, parseMnistArgs, HELP } from '../scripts/examples/mnist_main';
-import { writeMnist, samples } from './helpers/example-data';
-import { relativeMaxError } from './helpers/fixtures';
-import { ensureBuilt, repoRoot } from './helpers/dist';
+import { writeMnist } from './helpers/example-data';
+import { readMnistFixture, expectCommandLine, expectStartForward, expectPrintedRun, expectTrainedAsPyTorch } from './helpers/mnist-runs';
 
-interface Samples { index: number[]; values: number[]; sum: number; absSum: number }
-interface Run { printed: string[]; trainLosses: number[]; test: Array<{ loss: number; correct: number }>; final: Record<string, Samples> }
-interface Fixture {
-  argv: string[]; dryArgv: string[]; trainCount: number; testCount: number; dataSha256: string; startForward: number[]; run: Run; dryRun: Run;
-}
-
-const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'examples', 'mnist_main.json'), 'utf8')) as Fixture;
+const fixture = readMnistFixture('mnist_main');
 /**
  * The wasm backend runs the full settings; the JavaScript backend (reference loops, ~6x slower
  * on these convolutions) runs the same with --dry-run, which stops each epoch after its first
  * batch: two training steps, both test passes and the StepLR step between them.
  */
 const BACKENDS: Array<[BackendName, 'run' | 'dryRun']> = [['js', 'dryRun'], ['wasm', 'run']];
-
-const NUMBER = /-?\d+\.\d+/g;
-
-/** Same text with the decimals masked; then each decimal within tol (absolute) of PyTorch's. */
-function expectLine(actual: string, expected: string, tol: (expected: number) => number): void {
-  expect(actual.replace(NUMBER, '#')).toBe(expected.replace(NUMBER, '#'));
-  const a = (actual.match(NUMBER) ?? []).map(Number);
-  const e = (expected.match(NUMBER) ?? []).map(Number);
-  a.forEach((v, i) => {
-    if (!(Math.abs(v - e[i]) <= tol(e[i]))) throw new Error(`'${actual}' vs PyTorch's '${expected}': ${v} vs ${e[i]}`);
-  });
-}
 
 let tmp: string;
 beforeAll(() => {
@@ -77,29 +57,9 @@ test('the flags parse as argparse does, and refuse what it refuses', () => {
 });
 
 test('node dist/scripts/examples/mnist_main.js: --help, a bad flag, and a --dry-run epoch that saves mnist_cnn.pt', () => {
-  ensureBuilt();
-  const script = path.join(repoRoot, 'dist', 'scripts', 'examples', 'mnist_main.js');
-  const work = path.join(tmp, 'work');
-  fs.mkdirSync(work, { recursive: true });
-  expect(writeMnist(path.join(tmp, 'data'), fixture.trainCount, fixture.testCount)).toBe(fixture.dataSha256); // the original's ../data
-  const run = (args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
-
-  const help = run(['--help']);
-  expect([help.status, help.stdout]).toEqual([0, HELP + '\n']);
-  const bad = run(['--epochs', 'two']);
-  expect(bad.status).toBe(2);
-  expect(bad.stderr).toMatch(/--epochs must be an integer, got 'two'/);
-
-  // The first epoch of the fixture's dry run: the same flags but --epochs 1.
-  const dry = run([...fixture.dryArgv.filter((a, i, all) => a !== '--epochs' && all[i - 1] !== '--epochs'), '--epochs', '1', '--save-model']);
-  expect(dry.stderr).toBe('');
-  expect(dry.status).toBe(0);
-  const lines = dry.stdout.split('\n');
-  const want = fixture.dryRun.printed.slice(0, 2).join('\n').split('\n');
-  expect(lines.slice(0, want.length).map((l) => l.replace(NUMBER, '#'))).toEqual(want.map((l) => l.replace(NUMBER, '#')));
-  expectLine(lines[0], want[0], (e) => 1e-5 * Math.abs(e) + 5e-7 + 1e-9);
+  const { saved, stderr } = expectCommandLine('mnist_main', tmp, fixture, HELP, 'mnist_cnn.pt');
+  expect(stderr).toBe('');
   // torch.save(model.state_dict(), "mnist_cnn.pt"), read back in PyTorch's format
-  const saved = io.load(path.join(work, 'mnist_cnn.pt')) as Record<string, Tensor>;
   expect(Object.keys(saved)).toEqual(Object.keys(fixture.dryRun.final));
   expect(saved['fc1.weight'].shape).toEqual([128, 9216]);
 });
@@ -113,40 +73,15 @@ describe.each(BACKENDS)('mnist/main.py against PyTorch (%s backend, %s)', (backe
   afterAll(() => setBackend(previous));
 
   test('the eval-mode forward on the starting weights', () => {
-    const transform = new data.Compose([new data.ToTensor(), new data.Normalize([0.1307], [0.3081])]);
-    const testset = new data.MNIST({ root: tmp, train: false, transform });
-    const [images] = new data.DataLoader(testset, { batchSize: 8 })[Symbol.iterator]().next().value as data.Batch;
-    manualSeed(1);
-    const model = new Net();
-    model.eval();
-    const out = noGrad(() => model.call(images)).dataSync();
-    expect(relativeMaxError(out, fixture.startForward)).toBeLessThanOrEqual(1e-5);
+    expectStartForward(Net, tmp, fixture);
   });
 
   test('two epochs (train, test, scheduler step): every printed line, the losses, test accuracy and the final weights', async () => {
     const args = parseMnistArgs(variant === 'run' ? fixture.argv : fixture.dryArgv)!;
     const printed: string[] = [];
     const model = await main({ ...args, root: tmp, log: (...a) => printed.push(a.join(' ')) });
-    const run = fixture[variant];
-    expect(printed.length).toBe(run.printed.length);
-    printed.forEach((line, i) => {
-      if (line.startsWith('Train')) expectLine(line, run.printed[i], (e) => 1e-5 * Math.abs(e) + 5e-7 + 1e-9);
-      else expectLine(line, run.printed[i], () => 1e-5 + 5e-5 + 1e-9);
-    });
-    // The weights' change over training, (final - start) at 16 spread positions per parameter,
-    // against PyTorch's; and the final weights' sum and sum of |w|.
+    expectPrintedRun(printed, fixture[variant]);
     manualSeed(args.seed);
-    const startNet = new Net();
-    const startValues = Object.fromEntries([...startNet.namedParameters()].map(([name, p]) => [name, p.dataSync()]));
-    for (const [name, p] of model.namedParameters()) {
-      const want = run.final[name];
-      const got = samples(p);
-      expect(got.index).toEqual(want.index);
-      const s0 = startValues[name];
-      const err = relativeMaxError(got.index.map((j, k) => got.values[k] - s0[j]), want.index.map((j, k) => want.values[k] - s0[j]));
-      if (!(err <= 1e-4)) throw new Error(`${name}: update differs from PyTorch's by ${err} of its largest`);
-      expect(Math.abs(got.absSum - want.absSum)).toBeLessThanOrEqual(1e-5 * want.absSum);
-      expect(Math.abs(got.sum - want.sum)).toBeLessThanOrEqual(1e-5 * want.absSum);
-    }
+    expectTrainedAsPyTorch(model, new Net(), fixture[variant].final, 1e-4);
   });
 });

@@ -6,6 +6,8 @@
 import { Tensor } from '../../src/tensor';
 import { noGrad } from '../../src/autograd';
 import { tensor } from '../../src/creation';
+import { parseArgs } from 'util';
+import { integer, real, UsageError } from '../lib/train-args';
 
 /** Receives what the program prints, one call per Python `print(...)`, with its arguments. */
 export type Log = (...args: unknown[]) => void;
@@ -84,4 +86,85 @@ export function runIfMain(mod: NodeModule, main: (opts: any) => unknown, origina
       process.exitCode = 1;
     });
   }
+}
+
+/** The argparse flags that pytorch/examples' MNIST programs (mnist/main.py, mnist_rnn/main.py) share, camelCased. */
+export interface MnistFlags {
+  batchSize: number;
+  testBatchSize: number;
+  epochs: number;
+  lr: number;
+  gamma: number;
+  dryRun: boolean;
+  seed: number;
+  logInterval: number;
+  saveModel: boolean;
+}
+
+/**
+ * argparse's `parser.parse_args()` for those flags and the program's one accelerator switch
+ * (`--no-accel` in mnist, `--accel` in mnist_rnn): the flags and whether the switch was given,
+ * or null for --help. Problems are UsageErrors.
+ */
+export function parseMnistFlags(argv: string[], defaults: MnistFlags, accelSwitch: string): { flags: MnistFlags; accel: boolean } | null {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, strict: true, allowPositionals: false, options: {
+        'batch-size': { type: 'string' }, 'test-batch-size': { type: 'string' }, epochs: { type: 'string' },
+        lr: { type: 'string' }, gamma: { type: 'string' }, [accelSwitch]: { type: 'boolean' },
+        'dry-run': { type: 'boolean' }, seed: { type: 'string' }, 'log-interval': { type: 'string' },
+        'save-model': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  if (v.help) return null;
+  const s = (k: string) => v[k] as string | undefined;
+  const finite = (x: number) => Number.isFinite(x);
+  const flags: MnistFlags = {
+    batchSize: integer('batch-size', s('batch-size'), defaults.batchSize, 1),
+    testBatchSize: integer('test-batch-size', s('test-batch-size'), defaults.testBatchSize, 1),
+    epochs: integer('epochs', s('epochs'), defaults.epochs, 0),
+    lr: real('lr', s('lr'), defaults.lr, finite, 'a number'),
+    gamma: real('gamma', s('gamma'), defaults.gamma, finite, 'a number'),
+    dryRun: Boolean(v['dry-run']),
+    seed: integer('seed', s('seed'), defaults.seed, 0),
+    logInterval: integer('log-interval', s('log-interval'), defaults.logInterval, 1),
+    saveModel: Boolean(v['save-model']),
+  };
+  return { flags, accel: Boolean(v[accelSwitch]) };
+}
+
+/** A program with argparse flags of its own: its parser (null for --help), its help text and its main. */
+export interface ProgramWithFlags {
+  parse(argv: string[]): object | null;
+  HELP: string;
+  main(args: object): Promise<unknown>;
+}
+
+/** Parses argv as the original does and runs main; the exit code (2 for a usage error, as argparse). */
+export async function runWithFlags(name: string, program: ProgramWithFlags, argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = program.parse(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${name}: error: ${e.message}\n(see --help)\n`);
+    return 2;
+  }
+  if (args === null) process.stdout.write(program.HELP + '\n');
+  else await program.main(args);
+  return 0;
+}
+
+/** runWithFlags on the command line's arguments when the file is executed directly. */
+export function runWithFlagsIfMain(mod: NodeModule, name: string, program: ProgramWithFlags): void {
+  if (require.main !== mod) return;
+  runWithFlags(name, program, process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
 }

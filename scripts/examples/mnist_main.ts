@@ -9,10 +9,9 @@
  * batches of 8, a log line per batch) so that `npm test` can compare it with PyTorch on a
  * small MNIST-format set (test/examples.mnist.test.ts).
  */
-import { parseArgs } from 'util';
 import { nn, optim, data as datasets, F, io, Tensor, manualSeed, noGrad, flatten } from '../../src';
-import { integer, real, UsageError } from '../lib/train-args';
-import { Log, consoleLog, fixed } from './common';
+import { Log, consoleLog, fixed, parseMnistFlags, runWithFlagsIfMain } from './common';
+import type { MnistFlags } from './common';
 
 export class Net extends nn.Module {
   conv1: nn.Conv2d;
@@ -99,17 +98,8 @@ function test(model: Net, testLoader: Loader): void {
 }
 
 /** The parsed flags (argparse's `args`), camelCased. */
-export interface MnistArgs {
-  batchSize: number;
-  testBatchSize: number;
-  epochs: number;
-  lr: number;
-  gamma: number;
+export interface MnistArgs extends MnistFlags {
   noAccel: boolean;
-  dryRun: boolean;
-  seed: number;
-  logInterval: number;
-  saveModel: boolean;
 }
 
 export interface MnistMainOptions extends Partial<MnistArgs> {
@@ -149,35 +139,8 @@ options:
 
 /** argparse's `parser.parse_args()`: the flags, or null for --help. Problems are UsageErrors. */
 export function parseMnistArgs(argv: string[]): MnistArgs | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, strict: true, allowPositionals: false, options: {
-        'batch-size': { type: 'string' }, 'test-batch-size': { type: 'string' }, epochs: { type: 'string' },
-        lr: { type: 'string' }, gamma: { type: 'string' }, 'no-accel': { type: 'boolean' },
-        'dry-run': { type: 'boolean' }, seed: { type: 'string' }, 'log-interval': { type: 'string' },
-        'save-model': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
-  if (v.help) return null;
-  const s = (k: string) => v[k] as string | undefined;
-  const finite = (x: number) => Number.isFinite(x);
-  return {
-    batchSize: integer('batch-size', s('batch-size'), ORIGINAL.batchSize, 1),
-    testBatchSize: integer('test-batch-size', s('test-batch-size'), ORIGINAL.testBatchSize, 1),
-    epochs: integer('epochs', s('epochs'), ORIGINAL.epochs, 0),
-    lr: real('lr', s('lr'), ORIGINAL.lr, finite, 'a number'),
-    gamma: real('gamma', s('gamma'), ORIGINAL.gamma, finite, 'a number'),
-    noAccel: Boolean(v['no-accel']),
-    dryRun: Boolean(v['dry-run']),
-    seed: integer('seed', s('seed'), ORIGINAL.seed, 0),
-    logInterval: integer('log-interval', s('log-interval'), ORIGINAL.logInterval, 1),
-    saveModel: Boolean(v['save-model']),
-  };
+  const parsed = parseMnistFlags(argv, ORIGINAL, 'no-accel');
+  return parsed === null ? null : { ...parsed.flags, noAccel: parsed.accel };
 }
 
 /** Trains and tests as the original's main(); returns the trained model. */
@@ -222,21 +185,4 @@ export async function main(opts: MnistMainOptions = {}): Promise<Net> {
   return model;
 }
 
-if (require.main === module) {
-  let args: MnistArgs | null = null;
-  try {
-    args = parseMnistArgs(process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`mnist_main: error: ${e.message}\n(see --help)\n`);
-    process.exit(2);
-  }
-  if (args === null) {
-    process.stdout.write(HELP + '\n');
-  } else {
-    main(args).catch((err) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 1;
-    });
-  }
-}
+runWithFlagsIfMain(module, 'mnist_main', { parse: parseMnistArgs, HELP, main });

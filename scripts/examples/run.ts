@@ -2,10 +2,11 @@
  * `npm run example -- <name> [--help]`: runs one ported program (scripts/examples/<name>.ts)
  * with its original sizes; `--help` (or no name) lists them.
  */
-import { UsageError } from '../lib/train-args';
+import { runWithFlags } from './common';
+import type { ProgramWithFlags } from './common';
 
 interface Example {
-  /** Where the original lives in pytorch/tutorials. */
+  /** Where the original lives in pytorch/tutorials (or pytorch/examples, where named). */
   original: string;
   what: string;
 }
@@ -23,27 +24,8 @@ const EXAMPLES: Record<string, Example> = {
   neural_networks_tutorial: { original: 'beginner_source/blitz/neural_networks_tutorial.py', what: '60 Minute Blitz: neural networks (LeNet)' },
   cifar10_tutorial: { original: 'beginner_source/blitz/cifar10_tutorial.py', what: '60 Minute Blitz: training a classifier on CIFAR-10 (in ./data)' },
   mnist_main: { original: 'pytorch/examples: mnist/main.py', what: "the MNIST example with its own flags (--epochs, --lr, --dry-run, ...; '-- mnist_main --help' lists them)" },
+  mnist_rnn: { original: 'pytorch/examples: mnist_rnn/main.py', what: "an LSTM over MNIST's rows, with its own flags ('-- mnist_rnn --help' lists them)" },
   vae: { original: 'pytorch/examples: vae/main.py', what: "a variational autoencoder on MNIST, images to results/ (--epochs, --batch-size, ...; '-- vae --help' lists them)" },
-};
-
-/** A pytorch/examples program with argparse flags of its own: parsed as the original parses them. */
-interface FlagsProgram {
-  parse(argv: string[]): object | null;
-  help: string;
-  main(args: object): Promise<unknown>;
-}
-
-const FLAGS_PROGRAMS: Record<string, () => FlagsProgram> = {
-  mnist_main: () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const m = require('./mnist_main') as typeof import('./mnist_main');
-    return { parse: m.parseMnistArgs, help: m.HELP, main: m.main };
-  },
-  vae: () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const m = require('./vae') as typeof import('./vae');
-    return { parse: m.parseVaeArgs, help: m.HELP, main: m.main };
-  },
 };
 
 function usage(): string {
@@ -52,7 +34,7 @@ function usage(): string {
     'Usage: npm run example -- <name> [--help]',
     '',
     'Runs a PyTorch tutorial program ported line for line (scripts/examples/<name>.ts) with the',
-    "original's sizes. The originals are in pytorch/tutorials and pytorch/examples:",
+    "original's sizes. The originals are in pytorch/tutorials, or in pytorch/examples where named:",
     '',
     ...Object.entries(EXAMPLES).map(([name, e]) => `  ${name.padEnd(width)}  ${e.what}\n  ${' '.repeat(width)}  (${e.original})`),
   ].join('\n');
@@ -72,7 +54,7 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`unknown example '${name}'\n\n${usage()}\n`);
     return 2;
   }
-  if (name in FLAGS_PROGRAMS) return runWithFlags(name, rest);
+  if (name in WITH_FLAGS) return runWithFlags(name, WITH_FLAGS[name](), rest);
   const opts: Record<string, unknown> = {};
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--help' || rest[i] === '-h') {
@@ -95,20 +77,23 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function runWithFlags(name: string, argv: string[]): Promise<number> {
-  const program = FLAGS_PROGRAMS[name]();
-  let args;
-  try {
-    args = program.parse(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${name}: error: ${e.message}\n(see --help)\n`);
-    return 2;
-  }
-  if (args === null) process.stdout.write(program.help + '\n');
-  else await program.main(args);
-  return 0;
-}
+/* eslint-disable @typescript-eslint/no-var-requires */
+/** The pytorch/examples programs, whose argparse flags are parsed as the original parses them. */
+const WITH_FLAGS: Record<string, () => ProgramWithFlags> = {
+  mnist_main: () => {
+    const m = require('./mnist_main') as typeof import('./mnist_main');
+    return { parse: m.parseMnistArgs, HELP: m.HELP, main: m.main };
+  },
+  mnist_rnn: () => {
+    const m = require('./mnist_rnn') as typeof import('./mnist_rnn');
+    return { parse: m.parseMnistRnnArgs, HELP: m.HELP, main: m.main };
+  },
+  vae: () => {
+    const m = require('./vae') as typeof import('./vae');
+    return { parse: m.parseVaeArgs, HELP: m.HELP, main: m.main };
+  },
+};
+/* eslint-enable @typescript-eslint/no-var-requires */
 
 run(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);

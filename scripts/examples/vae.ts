@@ -17,7 +17,7 @@ import { parseArgs } from 'util';
 import { nn, optim, data as datasets, F, Tensor, manualSeed, noGrad, randnLike, randn, exp, sigmoid, sum, cat } from '../../src';
 import { makeOwnDirectory } from '../../src/io/atomic';
 import { integer, UsageError } from '../lib/train-args';
-import { Log, consoleLog, fixed } from './common';
+import { Log, consoleLog, fixed, runWithFlagsIfMain } from './common';
 
 const saveImage = datasets.utils.saveImage; // from torchvision.utils import save_image
 
@@ -234,21 +234,4 @@ export async function main(opts: VaeMainOptions = {}): Promise<VaeRun> {
   return { model, optimizer };
 }
 
-if (require.main === module) {
-  let args: VaeArgs | null = null;
-  try {
-    args = parseVaeArgs(process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`vae: error: ${e.message}\n(see --help)\n`);
-    process.exit(2);
-  }
-  if (args === null) {
-    process.stdout.write(HELP + '\n');
-  } else {
-    main(args).catch((err) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 1;
-    });
-  }
-}
+runWithFlagsIfMain(module, 'vae', { parse: parseVaeArgs, HELP, main: (args) => main(args as VaeArgs) });

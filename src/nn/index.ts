@@ -27,3 +27,8 @@ export { Dropout2d } from './dropout';
 export { Unflatten } from './layers';
 export { ConvTranspose2d } from './conv-transpose';
 export type { ConvTranspose2dModuleOptions } from './conv-transpose';
+// recurrent layers (mnist_rnn)
+export { RNNCell, LSTMCell, GRUCell } from './rnn-cell';
+export type { RNNCellOptions, RnnNonlinearity } from './rnn-cell';
+export { RNNBase, RNN, LSTM, GRU } from './rnn';
+export type { RNNBaseOptions, RNNOptions, LSTMOptions } from './rnn';

@@ -34,7 +34,7 @@ function emptyParameter(shape: number[]): Parameter {
 }
 
 /** Module options of PyTorch's that choose a device or dtype: there is one of each here. */
-const DEVICE_DTYPE_UNSUPPORTED = {
+export const DEVICE_DTYPE_UNSUPPORTED = {
   device: 'tensors live on the CPU (or in the wasm backend), chosen with setBackend',
   dtype: 'parameters are float32',
 };

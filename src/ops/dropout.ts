@@ -69,7 +69,7 @@ function multiplyByMask(input: Tensor, x: Float32Array, mask: Float32Array): Ten
 const warned = new Set<string>();
 
 /** A warning printed once per text, as Python's default warnings filter does per call site. */
-function warnOnce(message: string): void {
+export function warnOnce(message: string): void {
   if (warned.has(message)) return;
   warned.add(message);
   console.warn(`UserWarning: ${message}`);

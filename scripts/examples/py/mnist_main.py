@@ -8,29 +8,14 @@ the first 8 test images right after torch.manual_seed(1); Net().
 Writes test/fixtures/examples/mnist_main.json. Run with Debian's PyTorch 1.13:
     /usr/bin/python3 scripts/examples/py/mnist_main.py
 """
-import builtins
-import json
-import os
 import sys
-import tempfile
 
 import torch
-from example_data import mnist_files, digest, samples
+from mnist_fixture import ARGV, Printer, write_fixture
 
-TRAIN_COUNT = 32
-TEST_COUNT = 16
-# Four batches of 8 per epoch, two epochs, a log line per batch; the dry run stops each
-# epoch after its first batch (the JavaScript backend's test runs that one: it is slow).
-ARGV = ['--batch-size', '8', '--epochs', '2', '--log-interval', '1', '--seed', '1']
-DRY_ARGV = ARGV + ['--dry-run']
 argv = ARGV
-
-printed = []
-
-
-def print(*args, **kwargs):  # noqa: A001 -- stands in for the program's print
-    builtins.print(*args, **kwargs)
-    printed.append(' '.join(str(a) for a in args))
+print = Printer()  # noqa: A001 -- stands in for the program's print
+RECORD = {}
 
 
 # ---------------------------------------------------------------- mnist/main.py, as published
@@ -167,68 +152,5 @@ def main():
 # ------------------------------------------------------------------------------ end of main.py
 
 
-RECORD = {}
-
-
-def run(workdir, run_argv):
-    global printed, RECORD, argv
-    argv = run_argv
-    printed = []
-    RECORD = {'trainLosses': [], 'test': []}
-    cwd = os.getcwd()
-    os.chdir(workdir)
-    try:
-        main()
-    finally:
-        os.chdir(cwd)
-    model = RECORD['model']
-    return {
-        'printed': printed,
-        'trainLosses': RECORD['trainLosses'],
-        'test': RECORD['test'],
-        'final': {name: samples(p) for name, p in model.named_parameters()},
-    }
-
-
-def start_forward(root):
-    """Eval-mode log-probabilities of the first 8 test images under torch.manual_seed(1); Net()."""
-    from torchvision import datasets as ds, transforms as tf
-    transform = tf.Compose([tf.ToTensor(), tf.Normalize((0.1307,), (0.3081,))])
-    images = torch.stack([ds.MNIST(root, train=False, transform=transform)[i][0] for i in range(8)])
-    torch.manual_seed(1)
-    model = Net()
-    model.eval()
-    with torch.no_grad():
-        return [float(v) for v in model(images).reshape(-1)]
-
-
-def main_fixture():
-    files = mnist_files(TRAIN_COUNT, TEST_COUNT)
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = os.path.join(tmp, 'data', 'MNIST', 'raw')
-        os.makedirs(raw)
-        for name, data in files.items():
-            with open(os.path.join(raw, name), 'wb') as f:
-                f.write(data)
-        work = os.path.join(tmp, 'work')
-        os.makedirs(work)
-        fixture = {
-            'source': 'pytorch/examples mnist/main.py @ 77f55b912142e11fcfdf5b530231fb9c52f181e8',
-            'argv': ARGV, 'dryArgv': DRY_ARGV, 'trainCount': TRAIN_COUNT, 'testCount': TEST_COUNT,
-            'dataSha256': digest(files[k] for k in sorted(files)),
-            'startForward': start_forward(os.path.join(tmp, 'data')),
-            'run': run(work, ARGV),
-            'dryRun': run(work, DRY_ARGV),
-            'torchVersion': torch.__version__,
-        }
-    out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'test', 'fixtures', 'examples')
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, 'mnist_main.json')
-    with open(path, 'w') as f:
-        json.dump(fixture, f, indent=1)
-        f.write('\n')
-    builtins.print('wrote', os.path.normpath(path))
-
-
 if __name__ == '__main__':
-    main_fixture()
+    write_fixture(sys.modules[__name__], 'mnist_main', 'pytorch/examples mnist/main.py @ 77f55b912142e11fcfdf5b530231fb9c52f181e8')
