@@ -22,6 +22,7 @@ export {
 export {
   MNIST, MNIST_CLASSES, MNIST_MIRRORS, MNIST_RESOURCES, mnistPresent, mnistRawDir, downloadMNIST, type MNISTOptions,
 } from './mnist';
+export { FakeData, floatToPilBytes, type FakeDataOptions } from './fake-data';
 export {
   SyntheticCIFAR, SYNTHETIC_CLASSES, writeSyntheticCifar, syntheticCifarPresent,
   type SyntheticOptions, type SyntheticCIFAROptions,

@@ -1,6 +1,7 @@
 /** Rebuilds datasets from their `workerSpec()` descriptions (used inside worker threads). */
 import { CIFAR10 } from './cifar10';
 import { Subset, TensorDataset } from './dataset';
+import { FakeData } from './fake-data';
 import { FashionMNIST } from './fashion-mnist';
 import { SyntheticCIFAR } from './synthetic';
 import { ConcatDataset } from './split';
@@ -22,6 +23,8 @@ export function datasetFromSpec(spec: Spec): Dataset<unknown> {
   switch (spec.kind) {
     case 'CIFAR10':
       return new CIFAR10(o as any);
+    case 'FakeData':
+      return new FakeData(o as any);
     case 'FashionMNIST':
       return new FashionMNIST(o as any);
     case 'MNIST':
