@@ -1,7 +1,9 @@
 /**
  * Activation modules and functionals against PyTorch 1.13 (scripts/gen-fixtures-activations.py):
  * output and the gradient of sum(output * r), random shapes and arguments plus the kinks (0,
- * -0) and large magnitudes, on both backends.
+ * -0) and large magnitudes, on both backends. nn.LeakyReLU / nn.ReLU with inplace=True on a
+ * non-leaf (scripts/gen-fixtures-activations-inplace.py): the same tensor back, its version and
+ * grad_fn, the input's gradient, PyTorch's refusal of a negative slope at backward.
  *
  * Tolerance, per element |ours - torch| <= 3e-6 * |torch| + 1e-6 * max|torch|: we compute in
  * doubles and round once; PyTorch's float32 kernels are within a few ulp (tanh, exp, erf).
@@ -81,7 +83,7 @@ describe('activation options', () => {
     expect(() => F.gelu(x, { approximate: 'fast' as never })).toThrow('approximate argument must be either none or tanh.');
     expect(() => new nn.GELU({ approximate: 'fast' as never })).toThrow('approximate argument must be either none or tanh.');
     expect(() => new nn.GELU({ inplace: true } as never)).toThrow(/inplace/);
-    expect(() => new nn.LeakyReLU(0.1, true)).toThrow(/inplace/);
+    expect(() => new nn.LeakyReLU(0.1, 'yes' as never)).toThrow(/inplace must be a boolean/);
     expect(() => new nn.SiLU(true)).toThrow(/inplace/);
   });
   test('Softmax without a dim takes PyTorch legacy choice', () => {
@@ -93,5 +95,32 @@ describe('activation options', () => {
     expect(String(new nn.LeakyReLU(0.2))).toBe('LeakyReLU(negative_slope=0.2)');
     expect(String(new nn.GELU({ approximate: 'tanh' }))).toBe("GELU(approximate='tanh')");
     expect(String(new nn.Softmax(1))).toBe('Softmax(dim=1)');
+  });
+});
+
+interface InplaceCase { module: string; repr: string; x: number[]; w: number[]; shape: number[]; out: number[]; same: boolean; version: number; gradFn: string; xGrad: number[] }
+const inplace = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'activations', 'inplace.json'), 'utf8')) as
+  { cases: InplaceCase[]; negativeSlopeError: string };
+
+describe.each(['js', 'wasm'] as const)('inplace=True against PyTorch (%s backend)', (backend) => {
+  beforeAll(() => setBackend(backend));
+  test.each(inplace.cases.map((c) => [c.module, c] as const))('%s', (_name, c) => {
+    const module = c.module === 'ReLU' ? new nn.ReLU(true) : new nn.LeakyReLU(0.2, true);
+    expect(String(module)).toBe(c.repr);
+    const x = new Tensor(Float32Array.from(c.x), c.shape).requiresGrad_();
+    const y = x.mul(1.5);
+    const out = module.call(y);
+    expect(out === y).toBe(c.same);
+    expect(y._version).toBe(c.version);
+    expect(out.gradFn?.name).toBe(c.gradFn);
+    expect(Array.from(out.dataSync())).toEqual(Array.from(Float32Array.from(c.out)));
+    out.mul(new Tensor(Float32Array.from(c.w), c.shape)).sum().backward();
+    expect(Array.from(x.grad!.dataSync())).toEqual(Array.from(Float32Array.from(c.xGrad)));
+  });
+  test('a negative slope in place: forward works, backward refuses as PyTorch', () => {
+    const x = new Tensor(Float32Array.from([1, -2, 3, -4]), [4]).requiresGrad_();
+    const out = new nn.LeakyReLU(-0.5, true).call(x.mul(1));
+    expect(Array.from(out.dataSync())).toEqual([1, 1, 3, 2]);
+    expect(() => out.sum().backward()).toThrow(inplace.negativeSlopeError);
   });
 });

@@ -1,10 +1,10 @@
 /**
  * Activation modules (torch.nn.LeakyReLU, ELU, GELU, SiLU, Softmax, LogSoftmax); ReLU,
- * Sigmoid, Tanh and Identity are in layers.ts. `inplace: true` is refused: these ops return a
- * new tensor.
+ * Sigmoid, Tanh and Identity are in layers.ts. LeakyReLU takes `inplace` (leaky_relu_, as DCGAN
+ * uses it); the others refuse `inplace: true`: these ops return a new tensor.
  */
 import { Tensor } from '../tensor';
-import { leakyRelu, elu, gelu, silu, softmax, logSoftmax } from '../ops';
+import { leakyRelu, leakyRelu_, elu, gelu, silu, softmax, logSoftmax } from '../ops';
 import type { GeluOptions } from '../ops';
 import { GELU_OPTIONS } from '../functional';
 import { checkOptions } from '../options';
@@ -16,20 +16,20 @@ function checkInplace(where: string, inplace: boolean | undefined): void {
   if (inplace === true) throw new Error(`${where}: inplace=true is not supported (${INPLACE.inplace})`);
 }
 
-/** torch.nn.LeakyReLU(negativeSlope = 0.01). */
+/** torch.nn.LeakyReLU(negativeSlope = 0.01, inplace = false). */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01, inplace?: boolean) {
+  constructor(readonly negativeSlope = 0.01, readonly inplace = false) {
     super();
-    checkInplace('LeakyReLU', inplace);
     if (typeof negativeSlope !== 'number') throw new TypeError(`LeakyReLU: negativeSlope must be a number, got ${typeof negativeSlope}`);
+    if (typeof inplace !== 'boolean') throw new TypeError(`LeakyReLU: inplace must be a boolean, got ${typeof inplace}`);
   }
 
   override forward(input: Tensor): Tensor {
-    return leakyRelu(input, this.negativeSlope);
+    return this.inplace ? leakyRelu_(input, this.negativeSlope) : leakyRelu(input, this.negativeSlope);
   }
 
   override extraRepr(): string {
-    return `negative_slope=${this.negativeSlope}`;
+    return `negative_slope=${this.negativeSlope}${this.inplace ? ', inplace=True' : ''}`;
   }
 }
 

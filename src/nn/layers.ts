@@ -261,10 +261,19 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   }
 }
 
-/** torch.nn.ReLU. */
+/** torch.nn.ReLU(inplace = false); in place it is relu_, as DCGAN's nn.ReLU(True). */
 export class ReLU extends Module {
+  constructor(readonly inplace = false) {
+    super();
+    if (typeof inplace !== 'boolean') throw new TypeError(`ReLU: inplace must be a boolean, got ${typeof inplace}`);
+  }
+
   override forward(input: Tensor): Tensor {
-    return relu(input);
+    return this.inplace ? input.relu_() : relu(input);
+  }
+
+  override extraRepr(): string {
+    return this.inplace ? 'inplace=True' : '';
   }
 }
 

@@ -24,7 +24,7 @@ export type { Conv2dOptions, Pair } from './conv';
 export { maxPool2d, maxPool2dWithIndices } from './pool';
 export type { MaxPool2dOptions } from './pool';
 export { relu } from './activation';
-export { leakyRelu, elu, gelu, silu } from './nonlinear';
+export { leakyRelu, leakyRelu_, elu, gelu, silu } from './nonlinear';
 export type { GeluOptions } from './nonlinear';
 export { dropout } from './dropout';
 export {

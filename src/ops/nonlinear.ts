@@ -6,15 +6,37 @@
 import { Tensor } from '../tensor';
 import { PointwiseState, pointwise, pointwiseDef } from './unary';
 import { fail } from './util';
+import { binaryInplace } from './inplace';
 
 interface SlopeState extends PointwiseState { slope: number }
 
-const leakyReluDef = pointwiseDef<SlopeState>('LeakyReluBackward0', (x, s) => (x > 0 ? 1 : s.slope));
+// The slope as the float32 PyTorch's kernel multiplies by (x * negval in float): bit for bit.
+const leakyReluDef = pointwiseDef<SlopeState>('LeakyReluBackward0', (x, s) => (x > 0 ? 1 : Math.fround(s.slope)));
 
 /** torch.nn.functional.leaky_relu(input, negativeSlope = 0.01). */
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   if (typeof negativeSlope !== 'number') fail('leakyRelu', `negativeSlope must be a number, got ${typeof negativeSlope}`);
-  return pointwise('leakyRelu', input, (x) => (x > 0 ? x : x * negativeSlope), leakyReluDef, 'input', { slope: negativeSlope });
+  const slope = Math.fround(negativeSlope);
+  return pointwise('leakyRelu', input, (x) => (x > 0 ? x : x * slope), leakyReluDef, 'input', { slope: negativeSlope });
+}
+
+// PyTorch's message, at backward as there: the result's sign no longer tells the input's.
+const NEGATIVE_SLOPE_INPLACE = 'In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. ' +
+  'This is caused by calling in-place forward function with a negative slope, please call out-of-place version instead. ' +
+  'File an issue at https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu backward calculation with negative slope';
+
+/** leaky_relu_'s node: the derivative from the result, which replaced the input. */
+const leakyReluInplaceDef = pointwiseDef<SlopeState>('LeakyReluBackward1', (y, s) => {
+  if (s.slope < 0) throw new Error(NEGATIVE_SLOPE_INPLACE);
+  return y > 0 ? 1 : Math.fround(s.slope);
+});
+
+/** torch.nn.functional.leaky_relu_(input, negativeSlope = 0.01): in place, as nn.LeakyReLU(slope, inplace=True). */
+export function leakyRelu_<T extends Tensor>(input: T, negativeSlope = 0.01): T {
+  if (typeof negativeSlope !== 'number') fail('leakyRelu_', `negativeSlope must be a number, got ${typeof negativeSlope}`);
+  const slope = Math.fround(negativeSlope);
+  return binaryInplace(input, 'leaky_relu_', (s) =>
+    pointwise('leakyRelu_', s, (x) => (x > 0 ? x : x * slope), leakyReluInplaceDef, 'output', { slope: negativeSlope }));
 }
 
 interface AlphaState extends PointwiseState { alpha: number }
