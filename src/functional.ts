@@ -14,7 +14,7 @@ import { checkOptions, describeValue, optionNames } from './options';
 
 export {
   relu, linear, logSoftmax, softmax, flatten, matmul, add, sub, mul, div, sigmoid, tanh, dropout,
-  maxPool2d, maxPool2dWithIndices, leakyRelu, elu, silu,
+  maxPool2d, maxPool2dWithIndices, leakyRelu, leakyRelu_, elu, silu,
 } from './ops';
 export { mm, bmm, mv, dot, addmm, outer, einsum } from './ops';
 export type { Conv2dOptions, MaxPool2dOptions, CrossEntropyLossOptions, NllLossOptions } from './ops';

@@ -123,4 +123,10 @@ describe.each(['js', 'wasm'] as const)('inplace=True against PyTorch (%s backend
     expect(Array.from(out.dataSync())).toEqual([1, 1, 3, 2]);
     expect(() => out.sum().backward()).toThrow(inplace.negativeSlopeError);
   });
+  test('F.leakyRelu_ is the module\'s in-place op', () => {
+    const c = inplace.cases.find((k) => k.module === 'LeakyReLU')!;
+    const y = new Tensor(Float32Array.from(c.x), c.shape).mul(1.5);
+    expect(F.leakyRelu_(y, 0.2)).toBe(y);
+    expect(Array.from(y.dataSync())).toEqual(Array.from(Float32Array.from(c.out)));
+  });
 });

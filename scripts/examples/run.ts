@@ -25,6 +25,7 @@ const EXAMPLES: Record<string, Example> = {
   cifar10_tutorial: { original: 'beginner_source/blitz/cifar10_tutorial.py', what: '60 Minute Blitz: training a classifier on CIFAR-10 (in ./data)' },
   mnist_main: { original: 'pytorch/examples: mnist/main.py', what: "the MNIST example with its own flags (--epochs, --lr, --dry-run, ...; '-- mnist_main --help' lists them)" },
   mnist_rnn: { original: 'pytorch/examples: mnist_rnn/main.py', what: "an LSTM over MNIST's rows, with its own flags ('-- mnist_rnn --help' lists them)" },
+  dcgan: { original: 'pytorch/examples: dcgan/main.py', what: "a DCGAN; '--dataset fake' needs no data, images and checkpoints to --outf ('-- dcgan --help' lists the flags)" },
   vae: { original: 'pytorch/examples: vae/main.py', what: "a variational autoencoder on MNIST, images to results/ (--epochs, --batch-size, ...; '-- vae --help' lists them)" },
 };
 
@@ -91,6 +92,10 @@ const WITH_FLAGS: Record<string, () => ProgramWithFlags> = {
   vae: () => {
     const m = require('./vae') as typeof import('./vae');
     return { parse: m.parseVaeArgs, HELP: m.HELP, main: m.main };
+  },
+  dcgan: () => {
+    const m = require('./dcgan') as typeof import('./dcgan');
+    return { parse: m.parseDcganArgs, HELP: m.HELP, main: m.mainWithFlags };
   },
 };
 /* eslint-enable @typescript-eslint/no-var-requires */
