@@ -29,10 +29,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { PNG } from 'pngjs';
-import { setBackend, getBackend, manualSeed, io, Tensor } from '../src';
+import { setBackend, getBackend, manualSeed, io, nn, Tensor } from '../src';
 import type { BackendName } from '../src';
 import { main, parseDcganArgs, HELP, Generator, Discriminator, weightsInit, SMALL, namespaceRepr } from '../scripts/examples/dcgan';
 import { relativeMaxError } from './helpers/fixtures';
+import { writeMnist } from './helpers/example-data';
 import { ensureBuilt, repoRoot } from './helpers/dist';
 
 interface Fixture { argv: string[]; fakeSize: number; printed: string[]; files: string[] }
@@ -92,7 +93,34 @@ test('refused: data sets without a dataroot, lsun, unknown data sets, --cuda', a
   await expect(main({ dataset: 'celeba', dataroot: tmp, outf, log: quiet })).rejects.toThrow(/unknown --dataset 'celeba'/);
   await expect(main({ cuda: true, outf, log: quiet })).rejects.toThrow(/--cuda: there is no CUDA device/);
   // imagenet | folder | lfw read an ImageFolder: an empty folder fails there, as torchvision's.
-  await expect(main({ dataset: 'folder', dataroot: tmp, outf, log: quiet })).rejects.toThrow(/ImageFolder|class/i);
+  const empty = path.join(tmp, 'empty');
+  fs.mkdirSync(empty);
+  await expect(main({ dataset: 'folder', dataroot: empty, outf, log: quiet })).rejects.toThrow("Couldn't find any class folder in");
+});
+
+test('--dataset folder: an ImageFolder through Resize and CenterCrop to 64x64', async () => {
+  const root = path.join(tmp, 'folder');
+  fs.mkdirSync(path.join(root, 'cats'), { recursive: true });
+  for (let k = 0; k < 4; k++) {
+    const png = new PNG({ width: 80, height: 70 });
+    for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : (i * 31 + k * 17) % 256;
+    fs.writeFileSync(path.join(root, 'cats', `${k}.png`), PNG.sync.write(png));
+  }
+  const outf = path.join(tmp, 'out-folder');
+  const printed: string[] = [];
+  await main({ dataset: 'lfw', dataroot: root, outf, log: (...a) => printed.push(a.join(' ')) });
+  expect(printed[printed.length - 1]).toMatch(/^\[0\/1\]\[0\/1\] Loss_D: \d\.\d{4} /);
+  expect(pixels(path.join(outf, 'real_samples.png')).width).toBe(4 * 64 + 5 * 2); // four 64x64 images in a row of make_grid
+});
+
+test('--dataset mnist: one channel, Resize to 64x64, read from --dataroot', async () => {
+  const root = path.join(tmp, 'mnist');
+  writeMnist(root, 8, 4);
+  const outf = path.join(tmp, 'out-mnist');
+  const printed: string[] = [];
+  const { netG, netD } = await main({ dataset: 'mnist', dataroot: root, outf, log: (...a) => printed.push(a.join(' ')) });
+  expect(printed.slice(-2).map((l) => l.slice(0, 15))).toEqual(['[0/1][0/2] Loss', '[0/1][1/2] Loss']);
+  expect([(netG.main.at(12) as nn.ConvTranspose2d).weight.shape[1], (netD.main.at(0) as nn.Conv2d).weight.shape[1]]).toEqual([1, 1]); // nc = 1
 });
 
 test('node dist/scripts/examples/dcgan.js: --help, a missing --dataset, and a dry run with 2 worker threads', () => {
