@@ -16,10 +16,10 @@
  * defaults are small (nets of width 4 and codes of 8, batches of 4 of 12 fake images, one
  * epoch) so that `npm test` can compare it with PyTorch (test/examples.dcgan.test.ts).
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { nn, optim, data as datasets, io, Tensor, manualSeed, randn, full } from '../../src';
-import { makeOwnDirectory } from '../../src/io/atomic';
 import { integer, real, UsageError } from '../lib/train-args';
 import { Log, consoleLog, fixed, runWithFlagsIfMain } from './common';
 
@@ -259,7 +259,11 @@ export async function main(opts: DcganMainOptions = {}): Promise<DcganRun> {
   const opt: DcganArgs = { ...SMALL, ...flags }; // opt = parser.parse_args() (see parseDcganArgs)
   print(namespaceRepr(opt));
 
-  makeOwnDirectory(opt.outf); // try: os.makedirs(opt.outf) except OSError: pass
+  try {
+    fs.mkdirSync(opt.outf, { recursive: true }); // os.makedirs(opt.outf)
+  } catch {
+    // except OSError: pass
+  }
 
   if (opt.manualSeed === null) {
     opt.manualSeed = randint(1, 10000);
