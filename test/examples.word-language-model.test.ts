@@ -14,10 +14,12 @@
  *   sums; the state dict's keys (with --tied, decoder.weight is encoder.weight);
  * - generate.py's 30 words sampled at temperature 0.8 with seed 3, and its printed lines, exactly.
  *
- * Tolerances: the printed values have two decimals; a value within 1e-4 of PyTorch's is allowed
- * to round the other way (0.01 apart). Weights within 2e-4 of each tensor's largest sample
- * after up to 72 steps of SGD at lr 20 through clipped gradients (measured: see the report in
- * the commit), sums within 1e-3 relative.
+ * Tolerances: the printed values have two decimals, and one may round the other way (0.01
+ * apart). The final weights, measured on both backends against PyTorch's in full: within 7e-7
+ * of each tensor's largest value for LSTM and RNN_RELU, 3.1e-6 for GRU-tied and RNN_TANH (72
+ * and 48 SGD steps at lr 10 and 5 through clipped gradients; at GRU's default lr 20, float32
+ * rounding grows to 1e-3 within an epoch, which is why GRU-tied runs at lr 10). Asserted: 5e-5
+ * of the largest sample, the sums of |w| within 1e-5 relative.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -52,7 +54,7 @@ function expectLine(actual: string, expected: string): void {
   const a = values(actual);
   const e = values(expected);
   a.forEach((v, i) => {
-    if (!(Math.abs(v - e[i]) <= 0.01 + 1e-4 * Math.max(1, Math.abs(e[i])))) throw new Error(`'${actual}' vs PyTorch's '${expected}': ${v} vs ${e[i]}`);
+    if (!(Math.abs(v - e[i]) <= 0.01 + 1e-6 * Math.abs(e[i]))) throw new Error(`'${actual}' vs PyTorch's '${expected}': ${v} vs ${e[i]}`);
   });
 }
 
@@ -82,6 +84,21 @@ test("Corpus and Dictionary as data.py: Python's whitespace and universal newlin
   expect(() => new Corpus(path.join(tmp, 'nowhere'))).toThrow(/assert os.path.exists/);
   fs.writeFileSync(path.join(dir, 'test.txt'), ''); // no lines: torch.cat([]) fails in PyTorch too
   expect(() => new Corpus(dir)).toThrow(/expected a non-empty list of Tensors/);
+});
+
+test("--tied: one parameter, under both names in the state dict, and loadStateDict expects both (as PyTorch's)", () => {
+  const model = new RNNModel('LSTM', 10, 8, 8, 1, 0, true);
+  expect(model.decoder.weight).toBe(model.encoder.weight);
+  const names = model.namedParameters().map(([n]) => n);
+  expect(names).not.toContain('decoder.weight');
+  const state = model.stateDict();
+  expect(Object.keys(state)).toContain('decoder.weight');
+  expect(state['decoder.weight']._storage).toBe(state['encoder.weight']._storage);
+  const other = new RNNModel('LSTM', 10, 8, 8, 1, 0, true);
+  expect(other.loadStateDict(state)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+  expect(Array.from(other.decoder.weight.dataSync())).toEqual(Array.from(model.encoder.weight.dataSync()));
+  const { ['decoder.weight']: _dropped, ...without } = state;
+  expect(() => other.loadStateDict(without)).toThrow('Missing key(s) in stateDict: "decoder.weight".');
 });
 
 test('the flags parse as argparse does, and what torchlet cannot run is refused', () => {
@@ -143,9 +160,9 @@ describe.each(['js', 'wasm'] as BackendName[])('word_language_model against PyTo
       const got = samples(named[key]);
       const scale = Math.max(...s.values.map(Math.abs), 1e-3);
       got.values.forEach((v, i) => {
-        if (!(Math.abs(v - s.values[i]) <= 2e-4 * scale)) throw new Error(`${key}[${s.index[i]}]: ${v} vs PyTorch's ${s.values[i]}`);
+        if (!(Math.abs(v - s.values[i]) <= 5e-5 * scale)) throw new Error(`${key}[${s.index[i]}]: ${v} vs PyTorch's ${s.values[i]}`);
       });
-      expect(Math.abs(got.absSum - s.absSum)).toBeLessThanOrEqual(1e-3 * s.absSum);
+      expect(Math.abs(got.absSum - s.absSum)).toBeLessThanOrEqual(1e-5 * s.absSum);
     }
     if (args.tied) {
       expect(model.decoder.weight).toBe(model.encoder.weight);
