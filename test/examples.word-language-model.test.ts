@@ -29,8 +29,8 @@ import { setBackend, getBackend, io, Tensor } from '../src';
 import type { BackendName } from '../src';
 import { main, parseWordLanguageModelArgs, HELP, ORIGINAL } from '../scripts/examples/word_language_model';
 import { main as generate, parseGenerateArgs } from '../scripts/examples/word_language_model_generate';
-import { RNNModel, TRANSFORMER_UNSUPPORTED } from '../scripts/examples/word_language_model_model';
-import { Corpus } from '../scripts/examples/word_language_model_data';
+import { RNNModel, TRANSFORMER_UNSUPPORTED } from '../scripts/examples/word_language_model/model';
+import { Corpus } from '../scripts/examples/word_language_model/data';
 import { samples } from './helpers/example-data';
 import { ensureBuilt, repoRoot } from './helpers/dist';
 

@@ -4,7 +4,7 @@
  * GRU, optionally with tied weights) trained on Wikitext-2 by truncated backpropagation through
  * time, with gradient clipping, a hand-written SGD step and the learning rate divided by 4 when
  * the validation loss stops improving; the best model is saved and tested at the end.
- * generate.py is word_language_model_generate.ts, model.py and data.py the _model and _data files.
+ * generate.py is word_language_model_generate.ts; model.py and data.py are word_language_model/model.ts and data.ts.
  *
  *     node dist/scripts/examples/word_language_model.js [--model LSTM] [--epochs N] [--tied] ... (--help)
  *
@@ -29,8 +29,8 @@ import { parseArgs } from 'util';
 import { nn, io, Tensor, manualSeed, noGrad, defaultGenerator } from '../../src';
 import { integer, real, UsageError } from '../lib/train-args';
 import { Log, consoleLog, fixed, runWithFlagsIfMain } from './common';
-import { Corpus } from './word_language_model_data';
-import { RNNModel, Hidden, TRANSFORMER_UNSUPPORTED } from './word_language_model_model';
+import { Corpus } from './word_language_model/data';
+import { RNNModel, Hidden, TRANSFORMER_UNSUPPORTED } from './word_language_model/model';
 
 /** The parsed flags (argparse's `args`), camelCased. */
 export interface WordLanguageModelArgs {

@@ -15,8 +15,8 @@ import { parseArgs } from 'util';
 import { Tensor, manualSeed, noGrad, randint, multinomial } from '../../src';
 import { integer, real, UsageError } from '../lib/train-args';
 import { Log, consoleLog, runWithFlagsIfMain } from './common';
-import { Corpus } from './word_language_model_data';
-import { Hidden } from './word_language_model_model';
+import { Corpus } from './word_language_model/data';
+import { Hidden } from './word_language_model/model';
 import { loadModel } from './word_language_model';
 
 export interface GenerateArgs {

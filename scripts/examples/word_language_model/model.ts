@@ -7,7 +7,7 @@
  * nn.Transformer / nn.TransformerEncoder, and `--model Transformer` is refused (see
  * TRANSFORMER_UNSUPPORTED) rather than half-built.
  */
-import { nn, F, Tensor, zeros } from '../../src';
+import { nn, F, Tensor, zeros } from '../../../src';
 
 /** The refusal of `--model Transformer`. */
 export const TRANSFORMER_UNSUPPORTED = "--model Transformer is not supported: torchlet has no nn.Transformer / " +

@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Tensor, tensor, cat } from '../../src';
+import { Tensor, tensor, cat } from '../../../src';
 
 /** The characters Python's str.split() splits on (str.isspace()); JS's \s differs in a few. */
 const PYTHON_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
