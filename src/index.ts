@@ -54,3 +54,5 @@ export * as parallel from './parallel';
 export { mm, bmm, mv, dot, addmm, outer, einsum } from './ops';
 // The ported programs' additions (scripts/examples).
 export { fromNumpy } from './from-numpy';
+export { multinomial } from './ops/multinomial';
+export type { MultinomialOptions } from './ops/multinomial';

@@ -53,6 +53,8 @@ import type { Dims } from './ops/reduce-plan';
 import * as softmaxOps from './ops/softmax';
 import type { Generator } from './random';
 import { tensorToString } from './print';
+import * as multinomialOps from './ops/multinomial';
+import type { MultinomialOptions } from './ops/multinomial';
 
 export type { TensorData, DType };
 
@@ -1222,5 +1224,10 @@ export class Tensor {
       throw new Error('numpy(): this tensor is not contiguous and a typed array has no strides; call .contiguous() first');
     }
     return this._storage.slice(this._offset, this._offset + this.numel);
+  }
+
+  /** torch.multinomial as a method: numSamples indices per row drawn in proportion to this row's weights. */
+  multinomial(numSamples: number, replacement = false, options: MultinomialOptions = {}): Tensor {
+    return multinomialOps.multinomial(this, numSamples, replacement, options);
   }
 }

@@ -27,6 +27,8 @@ const EXAMPLES: Record<string, Example> = {
   mnist_rnn: { original: 'pytorch/examples: mnist_rnn/main.py', what: "an LSTM over MNIST's rows, with its own flags ('-- mnist_rnn --help' lists them)" },
   dcgan: { original: 'pytorch/examples: dcgan/main.py', what: "a DCGAN; '--dataset fake' needs no data, images and checkpoints to --outf ('-- dcgan --help' lists the flags)" },
   vae: { original: 'pytorch/examples: vae/main.py', what: "a variational autoencoder on MNIST, images to results/ (--epochs, --batch-size, ...; '-- vae --help' lists them)" },
+  word_language_model: { original: 'pytorch/examples: word_language_model/main.py', what: "an LSTM/GRU/RNN language model on ./data/wikitext-2, best model to model.pt ('-- word_language_model --help' lists the flags; no Transformer)" },
+  word_language_model_generate: { original: 'pytorch/examples: word_language_model/generate.py', what: "samples words from the model.pt word_language_model saved into generated.txt ('-- word_language_model_generate --help')" },
 };
 
 function usage(): string {
@@ -96,6 +98,14 @@ const WITH_FLAGS: Record<string, () => ProgramWithFlags> = {
   dcgan: () => {
     const m = require('./dcgan') as typeof import('./dcgan');
     return { parse: m.parseDcganArgs, HELP: m.HELP, main: m.mainWithFlags };
+  },
+  word_language_model: () => {
+    const m = require('./word_language_model') as typeof import('./word_language_model');
+    return { parse: m.parseWordLanguageModelArgs, HELP: m.HELP, main: m.main };
+  },
+  word_language_model_generate: () => {
+    const m = require('./word_language_model_generate') as typeof import('./word_language_model_generate');
+    return { parse: m.parseGenerateArgs, HELP: m.HELP, main: m.main };
   },
 };
 /* eslint-enable @typescript-eslint/no-var-requires */

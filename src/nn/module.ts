@@ -221,7 +221,10 @@ export class Module {
     checkOptions('loadStateDict', options, ['strict']);
     const strict = options.strict ?? true;
     const entries = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
-    const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+    // Every module's own parameters and buffers, as PyTorch's _load_from_state_dict visits them: a
+    // parameter shared by two modules (tied weights) is expected under both names. The state
+    // dict's tensors are detached views of them, sharing their storage and version counter.
+    const own = new Map<string, Tensor>(Object.entries(this.stateDict()));
     const missingKeys = [...own.keys()].filter((k) => !entries.has(k));
     const unexpectedKeys = [...entries.keys()].filter((k) => !own.has(k));
     const errors: string[] = [];
