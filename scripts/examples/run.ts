@@ -25,6 +25,7 @@ const EXAMPLES: Record<string, Example> = {
   cifar10_tutorial: { original: 'beginner_source/blitz/cifar10_tutorial.py', what: '60 Minute Blitz: training a classifier on CIFAR-10 (in ./data)' },
   mnist_main: { original: 'pytorch/examples: mnist/main.py', what: "the MNIST example with its own flags (--epochs, --lr, --dry-run, ...; '-- mnist_main --help' lists them)" },
   mnist_rnn: { original: 'pytorch/examples: mnist_rnn/main.py', what: "an LSTM over MNIST's rows, with its own flags ('-- mnist_rnn --help' lists them)" },
+  time_sequence_prediction: { original: 'pytorch/examples: time_sequence_prediction/train.py', what: "two LSTMCells learn sine waves with LBFGS, predictions plotted to predict<i>.svg (--steps; '-- time_sequence_prediction --help')" },
   vae: { original: 'pytorch/examples: vae/main.py', what: "a variational autoencoder on MNIST, images to results/ (--epochs, --batch-size, ...; '-- vae --help' lists them)" },
 };
 
@@ -87,6 +88,10 @@ const WITH_FLAGS: Record<string, () => ProgramWithFlags> = {
   mnist_rnn: () => {
     const m = require('./mnist_rnn') as typeof import('./mnist_rnn');
     return { parse: m.parseMnistRnnArgs, HELP: m.HELP, main: m.main };
+  },
+  time_sequence_prediction: () => {
+    const m = require('./time_sequence_prediction') as typeof import('./time_sequence_prediction');
+    return { parse: m.parseTimeSequenceArgs, HELP: m.HELP, main: (args) => m.main({ ...m.ORIGINAL, ...(args as object) }) };
   },
   vae: () => {
     const m = require('./vae') as typeof import('./vae');
