@@ -6,7 +6,9 @@ problems, read by test/optim.lbfgs.test.ts. Committed; tests never run Python.
 
 Seeded, so a rerun writes an identical file. Each case names a problem, its parameters'
 starting values, LBFGS's options under torchlet's (camelCase) names, and after every step the
-loss step() returned, the parameters, and the state's counters (funcEvals, nIter). Problems:
+loss step() returned, the parameters, and the state's counters (funcEvals, nIter). PyTorch's
+own state dict halfway through each case is saved by torch.save to
+test/fixtures/optim-pt/lbfgs-<n>.pt. Problems:
   quadratic   sum over params of 0.5 * p^T A p - b^T p (A symmetric positive definite, p flat,
               two parameters so the flat view spans both)
   rosenbrock  (1 - x)^2 + 100 (y - x^2)^2 on one parameter [x, y]
@@ -14,6 +16,7 @@ loss step() returned, the parameters, and the state's counters (funcEvals, nIter
 """
 
 import importlib
+import os
 
 import torch
 import torch.nn.functional as F
@@ -58,15 +61,21 @@ def linear_problem():
     return initial, data, loss
 
 
+STATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "optim-pt")
+
 PROBLEMS = {"quadratic": quadratic_problem, "rosenbrock": rosenbrock_problem, "linear": linear_problem}
 
 
-def case(name, problem, options, steps):
+def case(name, problem, options, steps, state_file):
     initial, data, loss_fn = PROBLEMS[problem]()
     params = [leaf(p) for p in initial]
     opt = torch.optim.LBFGS(params, **{SNAKE[k]: v for k, v in options.items()})
     losses, after, func_evals, n_iter = [], [], [], []
-    for _ in range(steps):
+    for step in range(steps):
+        if step == steps // 2:
+            # PyTorch's own state dict halfway, for loadStateDict(io.load(...)) to go on from
+            torch.save(opt.state_dict(), os.path.join(STATE_DIR, state_file))
+
         def closure():
             opt.zero_grad()
             loss = loss_fn(params)
@@ -81,21 +90,21 @@ def case(name, problem, options, steps):
         raise SystemExit(f"{name}: the last step did not move the parameters")
     return {"name": name, "problem": problem, "data": data, "initial": [arr(p) for p in initial],
             "options": options, "steps": steps, "losses": losses, "params_after_step": after,
-            "func_evals": func_evals, "n_iter": n_iter}
+            "func_evals": func_evals, "n_iter": n_iter, "state_file": state_file}
 
 
 def main():
     torch.manual_seed(5)
     torch.set_num_threads(1)
     cases = [
-        case("quadratic, defaults but maxIter 3", "quadratic", {"maxIter": 3}, 4),
+        case("quadratic, defaults but maxIter 3", "quadratic", {"maxIter": 3}, 4, "lbfgs-1.pt"),
         case("quadratic, strong_wolfe, historySize 2, maxIter 4", "quadratic",
-             {"maxIter": 4, "historySize": 2, "lineSearchFn": "strong_wolfe"}, 3),
-        case("rosenbrock, strong_wolfe, maxIter 6", "rosenbrock", {"maxIter": 6, "lineSearchFn": "strong_wolfe"}, 4),
-        case("rosenbrock, lr 0.1, maxIter 5, maxEval 4", "rosenbrock", {"lr": 0.1, "maxIter": 5, "maxEval": 4}, 4),
-        case("linear, lr 0.8, historySize 3, maxIter 2", "linear", {"lr": 0.8, "historySize": 3, "maxIter": 2}, 4),
+             {"maxIter": 4, "historySize": 2, "lineSearchFn": "strong_wolfe"}, 3, "lbfgs-2.pt"),
+        case("rosenbrock, strong_wolfe, maxIter 6", "rosenbrock", {"maxIter": 6, "lineSearchFn": "strong_wolfe"}, 4, "lbfgs-3.pt"),
+        case("rosenbrock, lr 0.1, maxIter 5, maxEval 4", "rosenbrock", {"lr": 0.1, "maxIter": 5, "maxEval": 4}, 4, "lbfgs-4.pt"),
+        case("linear, lr 0.8, historySize 3, maxIter 2", "linear", {"lr": 0.8, "historySize": 3, "maxIter": 2}, 4, "lbfgs-5.pt"),
         case("linear, strong_wolfe, historySize 4, maxIter 3, toleranceChange 1e-5, toleranceGrad 1e-3", "linear",
-             {"lineSearchFn": "strong_wolfe", "historySize": 4, "maxIter": 3, "toleranceChange": 1e-5, "toleranceGrad": 1e-3}, 3),
+             {"lineSearchFn": "strong_wolfe", "historySize": 4, "maxIter": 3, "toleranceChange": 1e-5, "toleranceGrad": 1e-3}, 3, "lbfgs-6.pt"),
     ]
     write("optim-lbfgs.json", {"cases": cases})
 

@@ -8,7 +8,8 @@
  * state dict is checked by stopping halfway, loading the state into a fresh optimizer and
  * finishing there.
  */
-import { Tensor, setBackend, getBackend, optim, F, cat } from '../src';
+import * as path from 'path';
+import { Tensor, setBackend, getBackend, optim, F, cat, io } from '../src';
 import type { BackendName } from '../src';
 import { ArrayJson, readFixture, f32, expectClose, expectScalarClose } from './helpers/fixtures';
 
@@ -27,6 +28,8 @@ interface Case {
   params_after_step: ArrayJson[][];
   func_evals: number[];
   n_iter: number[];
+  /** PyTorch's state dict halfway (torch.save), in test/fixtures/optim-pt/. */
+  state_file: string;
 }
 
 const cases = readFixture<{ cases: Case[] }>('optim-lbfgs.json').cases;
@@ -107,6 +110,20 @@ test.each(cases.map((c) => [c.name, c] as const))('stateDict round trip mid-run:
   // The saved state is a copy: stepping the first optimizer on must not change it.
   replay(c, first, params, half, half + 1);
   replay(c, fresh, copies, half, c.steps);
+});
+
+test.each(cases.map((c) => [c.name, c] as const))("PyTorch's own state dict halfway (torch.save) loads and goes on: %s", (_name, c) => {
+  const half = Math.floor(c.steps / 2);
+  // PyTorch's parameters at that point, beside its state
+  const copies = c.params_after_step[half - 1].map((p) => tensorOf(p, true));
+  const fresh = new optim.LBFGS(copies, { lr: 123, maxIter: 1 });
+  const saved = io.load(path.join(__dirname, 'fixtures', 'optim-pt', c.state_file)) as optim.PyTorchOptimizerStateDict;
+  fresh.loadStateDict(saved);
+  replay(c, fresh, copies, half, c.steps);
+  // and back to PyTorch's names
+  const back = optim.toPyTorchStateDict(fresh.stateDict());
+  expect(Object.keys(back.state[0]).sort()).toEqual(Object.keys(saved.state[0]).sort());
+  expect(Object.keys(back.param_groups[0]).sort()).toEqual(Object.keys(saved.param_groups[0]).sort());
 });
 
 test('the fixtures cover the line search, both stopping counts and every option', () => {
