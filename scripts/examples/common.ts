@@ -43,6 +43,21 @@ export function fixed(x: number, digits: number): string {
   return x.toFixed(digits);
 }
 
+/**
+ * Python's str(float): the shortest decimal that reads back as x (as JS's String), in
+ * scientific notation below 1e-4 or from 1e16 on ('1e-05', '2.5e+16'), and '.0' on integers.
+ */
+export function pythonFloat(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  const [mantissa, exponent] = x.toExponential().split('e');
+  const e = Number(exponent);
+  if (x !== 0 && (e < -4 || e >= 16)) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  // between 1e-4 and 1e16 JS writes the same digits without an exponent
+  const s = String(x);
+  return s.includes('.') ? s : `${Object.is(x, -0) ? '-' : ''}${s}.0`;
+}
+
 /** A starting value: a number, a flat list, or base64 little-endian float32 (long lists). */
 export type StartingValue = number | number[] | { b64: string };
 

@@ -26,6 +26,7 @@ const EXAMPLES: Record<string, Example> = {
   mnist_main: { original: 'pytorch/examples: mnist/main.py', what: "the MNIST example with its own flags (--epochs, --lr, --dry-run, ...; '-- mnist_main --help' lists them)" },
   mnist_rnn: { original: 'pytorch/examples: mnist_rnn/main.py', what: "an LSTM over MNIST's rows, with its own flags ('-- mnist_rnn --help' lists them)" },
   dcgan: { original: 'pytorch/examples: dcgan/main.py', what: "a DCGAN; '--dataset fake' needs no data, images and checkpoints to --outf ('-- dcgan --help' lists the flags)" },
+  time_sequence_prediction: { original: 'pytorch/examples: time_sequence_prediction/train.py', what: "two LSTMCells learn sine waves with LBFGS, predictions plotted to predict<i>.svg (--steps; '-- time_sequence_prediction --help')" },
   vae: { original: 'pytorch/examples: vae/main.py', what: "a variational autoencoder on MNIST, images to results/ (--epochs, --batch-size, ...; '-- vae --help' lists them)" },
   word_language_model: { original: 'pytorch/examples: word_language_model/main.py', what: "an LSTM/GRU/RNN language model on ./data/wikitext-2, best model to model.pt ('-- word_language_model --help' lists the flags; no Transformer)" },
   word_language_model_generate: { original: 'pytorch/examples: word_language_model/generate.py', what: "samples words from the model.pt word_language_model saved into generated.txt ('-- word_language_model_generate --help')" },
@@ -90,6 +91,10 @@ const WITH_FLAGS: Record<string, () => ProgramWithFlags> = {
   mnist_rnn: () => {
     const m = require('./mnist_rnn') as typeof import('./mnist_rnn');
     return { parse: m.parseMnistRnnArgs, HELP: m.HELP, main: m.main };
+  },
+  time_sequence_prediction: () => {
+    const m = require('./time_sequence_prediction') as typeof import('./time_sequence_prediction');
+    return { parse: m.parseTimeSequenceArgs, HELP: m.HELP, main: (args) => m.main({ ...m.ORIGINAL, ...(args as object) }) };
   },
   vae: () => {
     const m = require('./vae') as typeof import('./vae');

@@ -9,6 +9,8 @@ export interface Series {
   color?: string;
   /** Draw a marker at each point (for sparse series). */
   markers?: boolean;
+  /** A dashed line (matplotlib's ':' and '--' styles). */
+  dashed?: boolean;
 }
 
 export interface LineChartOptions {
@@ -18,6 +20,8 @@ export interface LineChartOptions {
   series: Series[];
   width?: number;
   height?: number;
+  /** Draw the legend (default true); matplotlib draws none unless asked. */
+  legend?: boolean;
 }
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd'];
@@ -110,7 +114,7 @@ export function lineChartSvg(opts: LineChartOptions): string {
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (pts.length === 0) return;
     const d = pts.map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${f(sx(x))},${f(sy(y))}`).join(' ');
-    out.push(`<path class="series" d="${d}" fill="none" stroke="${color}" stroke-width="1.5"><title>${escapeXml(s.name)}</title></path>`);
+    out.push(`<path class="series" d="${d}" fill="none" stroke="${color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''}><title>${escapeXml(s.name)}</title></path>`);
     if (s.markers || pts.length === 1) {
       out.push(`<g fill="${color}">`);
       for (const [x, y] of pts) out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3"/>`);
@@ -119,7 +123,7 @@ export function lineChartSvg(opts: LineChartOptions): string {
   });
 
   // Legend, top right inside the plot area.
-  const named = opts.series.filter((s) => s.points.length > 0);
+  const named = opts.legend === false ? [] : opts.series.filter((s) => s.points.length > 0);
   named.forEach((s, i) => {
     const color = s.color ?? PALETTE[opts.series.indexOf(s) % PALETTE.length];
     const y = margin.top + 14 + i * 18;

@@ -1,4 +1,4 @@
-/** torch.optim: Optimizer, SGD, Adam, Adadelta, Adagrad, RMSprop, AdamW, and lrScheduler (torch.optim.lr_scheduler). */
+/** torch.optim: Optimizer, SGD, Adam, Adadelta, Adagrad, RMSprop, AdamW, LBFGS, and lrScheduler (torch.optim.lr_scheduler). */
 export { Optimizer } from './optimizer';
 export type { ParamGroup, ParamGroupInput, ParamsInput, ParamState, StateValue, OptimizerStateDict } from './optimizer';
 export { SGD, sgd } from './sgd';
@@ -13,6 +13,8 @@ export { RMSprop, rmsprop } from './rmsprop';
 export type { RMSpropOptions, RMSpropState } from './rmsprop';
 export { AdamW, adamw } from './adamw';
 export type { AdamWOptions } from './adamw';
+export { LBFGS } from './lbfgs';
+export type { LBFGSOptions } from './lbfgs';
 export * as lrScheduler from './lrScheduler';
 export { fromPyTorchStateDict, toPyTorchStateDict } from './pytorch-state-dict';
 export type { PyTorchOptimizerStateDict } from './pytorch-state-dict';

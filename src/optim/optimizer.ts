@@ -13,7 +13,8 @@ import type { PyTorchOptimizerStateDict } from './pytorch-state-dict';
 export type ParamGroup<O> = O & { params: Tensor[] };
 export type ParamGroupInput<O> = Partial<O> & { params: Iterable<Tensor> };
 export type ParamsInput<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
-export type StateValue = Tensor | number;
+/** A state field: a buffer, a count, or (LBFGS's history) a list of them; null where PyTorch keeps None. */
+export type StateValue = Tensor | number | null | Array<Tensor | number | null>;
 export type ParamState = Record<string, StateValue>;
 
 export interface OptimizerStateDict<O> {
@@ -260,8 +261,12 @@ export function writeBackStep(stepped: ReadonlyArray<readonly [Tensor, Float32Ar
 
 function copyState(s: ParamState): ParamState {
   const out: ParamState = {};
-  for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? new Tensor(v._dense().slice(), v.shape) : v;
+  for (const [k, v] of Object.entries(s)) out[k] = Array.isArray(v) ? v.map(copyStateValue) : copyStateValue(v);
   return out;
+}
+
+function copyStateValue<V extends Tensor | number | null>(v: V): V {
+  return (v instanceof Tensor ? new Tensor(v._dense().slice(), v.shape) : v) as V;
 }
 
 function cloneOptions(o: object): object {

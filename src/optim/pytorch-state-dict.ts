@@ -25,7 +25,8 @@ export interface PyTorchOptimizerStateDict {
 const IMPLEMENTATION_KEYS: Record<string, 'any' | 'off'> = { foreach: 'any', capturable: 'off', differentiable: 'off', fused: 'off' };
 
 const camel = (s: string): string => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+// not the first letter: LBFGS's HDiag is PyTorch's H_diag
+const snake = (s: string): string => s.replace(/(?<!^)[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** True for a PyTorch-form optimizer state dict (it has `param_groups`). */
 export function isPyTorchStateDict(sd: unknown): sd is PyTorchOptimizerStateDict {
