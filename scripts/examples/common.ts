@@ -6,8 +6,7 @@
 import { Tensor } from '../../src/tensor';
 import { noGrad } from '../../src/autograd';
 import { tensor } from '../../src/creation';
-import { parseArgs } from 'util';
-import { integer, real, UsageError } from '../lib/train-args';
+import { integer, real, strictFlags, UsageError } from '../lib/train-args';
 
 /** Receives what the program prints, one call per Python `print(...)`, with its arguments. */
 export type Log = (...args: unknown[]) => void;
@@ -122,20 +121,12 @@ export interface MnistFlags {
  * or null for --help. Problems are UsageErrors.
  */
 export function parseMnistFlags(argv: string[], defaults: MnistFlags, accelSwitch: string): { flags: MnistFlags; accel: boolean } | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, strict: true, allowPositionals: false, options: {
-        'batch-size': { type: 'string' }, 'test-batch-size': { type: 'string' }, epochs: { type: 'string' },
-        lr: { type: 'string' }, gamma: { type: 'string' }, [accelSwitch]: { type: 'boolean' },
-        'dry-run': { type: 'boolean' }, seed: { type: 'string' }, 'log-interval': { type: 'string' },
-        'save-model': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = strictFlags(argv, {
+    'batch-size': { type: 'string' }, 'test-batch-size': { type: 'string' }, epochs: { type: 'string' },
+    lr: { type: 'string' }, gamma: { type: 'string' }, [accelSwitch]: { type: 'boolean' },
+    'dry-run': { type: 'boolean' }, seed: { type: 'string' }, 'log-interval': { type: 'string' },
+    'save-model': { type: 'boolean' },
+  });
   if (v.help) return null;
   const s = (k: string) => v[k] as string | undefined;
   const finite = (x: number) => Number.isFinite(x);

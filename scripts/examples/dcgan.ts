@@ -18,9 +18,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { nn, optim, data as datasets, io, Tensor, manualSeed, randn, full } from '../../src';
-import { integer, real, UsageError } from '../lib/train-args';
+import { integer, real, strictFlags, UsageError } from '../lib/train-args';
 import { Log, consoleLog, fixed, runWithFlagsIfMain } from './common';
 
 const dset = datasets; // import torchvision.datasets as dset
@@ -112,18 +111,10 @@ const STRING_FLAGS = ['dataset', 'dataroot', 'netG', 'netD', 'outf', 'classes'] 
 
 /** argparse's `parser.parse_args()`: the flags, or null for --help. Problems are UsageErrors. */
 export function parseDcganArgs(argv: string[]): DcganArgs | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, strict: true, allowPositionals: false, options: {
-        ...Object.fromEntries([...INT_FLAGS, ...REAL_FLAGS, ...STRING_FLAGS].map((k) => [k, { type: 'string' as const }])),
-        cuda: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, mps: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = strictFlags(argv, {
+    ...Object.fromEntries([...INT_FLAGS, ...REAL_FLAGS, ...STRING_FLAGS].map((k) => [k, { type: 'string' as const }])),
+    cuda: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, mps: { type: 'boolean' },
+  });
   if (v.help) return null;
   if (v.dataset === undefined) throw new UsageError('the following arguments are required: --dataset'); // argparse's words
   const s = (k: string) => v[k] as string | undefined;

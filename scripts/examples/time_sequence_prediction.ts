@@ -24,9 +24,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { nn, optim, io, Tensor, Generator, manualSeed, noGrad, zeros, cat } from '../../src';
-import { integer, UsageError } from '../lib/train-args';
+import { integer, strictFlags } from '../lib/train-args';
 import { Log, consoleLog, pythonFloat, runWithFlagsIfMain } from './common';
 
 // ------------------------------------------------------------------ generate_sine_wave.py
@@ -130,14 +129,9 @@ options:
 
 /** argparse's `parser.parse_args()`: the flags, or null for --help. Problems are UsageErrors. */
 export function parseTimeSequenceArgs(argv: string[]): TimeSequenceArgs | null {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { steps: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
-  }
-  if (parsed.values.help) return null;
-  return { steps: integer('steps', parsed.values.steps, ORIGINAL.steps, 0) };
+  const v = strictFlags(argv, { steps: { type: 'string' } });
+  if (v.help) return null;
+  return { steps: integer('steps', v.steps as string | undefined, ORIGINAL.steps, 0) };
 }
 
 /** The trained model, its optimizer and the last prediction (y), as the original leaves them. */

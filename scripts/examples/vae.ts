@@ -13,10 +13,9 @@
  * small MNIST-format set (test/examples.vae.test.ts).
  */
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { nn, optim, data as datasets, F, Tensor, manualSeed, noGrad, randnLike, randn, exp, sigmoid, sum, cat } from '../../src';
 import { makeOwnDirectory } from '../../src/io/atomic';
-import { integer, UsageError } from '../lib/train-args';
+import { integer, strictFlags } from '../lib/train-args';
 import { Log, consoleLog, fixed, runWithFlagsIfMain } from './common';
 
 const saveImage = datasets.utils.saveImage; // from torchvision.utils import save_image
@@ -121,18 +120,10 @@ options:
 
 /** argparse's `parser.parse_args()`: the flags, or null for --help. Problems are UsageErrors. */
 export function parseVaeArgs(argv: string[]): VaeArgs | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, strict: true, allowPositionals: false, options: {
-        'batch-size': { type: 'string' }, epochs: { type: 'string' }, 'no-accel': { type: 'boolean' },
-        seed: { type: 'string' }, 'log-interval': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = strictFlags(argv, {
+    'batch-size': { type: 'string' }, epochs: { type: 'string' }, 'no-accel': { type: 'boolean' },
+    seed: { type: 'string' }, 'log-interval': { type: 'string' },
+  });
   if (v.help) return null;
   const s = (k: string) => v[k] as string | undefined;
   return {

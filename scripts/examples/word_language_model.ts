@@ -25,9 +25,8 @@
  * - Ctrl+C ends the process: the training loop is synchronous, so there is no KeyboardInterrupt
  *   to catch and no test of the best model after an interrupt.
  */
-import { parseArgs } from 'util';
 import { nn, io, Tensor, manualSeed, noGrad, defaultGenerator } from '../../src';
-import { integer, real, UsageError } from '../lib/train-args';
+import { integer, real, strictFlags, UsageError } from '../lib/train-args';
 import { Log, consoleLog, fixed, runWithFlagsIfMain } from './common';
 import { Corpus } from './word_language_model/data';
 import { RNNModel, Hidden, TRANSFORMER_UNSUPPORTED } from './word_language_model/model';
@@ -118,19 +117,11 @@ function unsupported(args: WordLanguageModelArgs): string | null {
 export function parseWordLanguageModelArgs(argv: string[]): WordLanguageModelArgs | null {
   const str = { type: 'string' } as const;
   const bool = { type: 'boolean' } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, strict: true, allowPositionals: false, options: {
-        data: str, model: str, emsize: str, nhid: str, nlayers: str, lr: str, clip: str, epochs: str, batch_size: str,
-        bptt: str, dropout: str, tied: bool, seed: str, cuda: bool, mps: bool, 'log-interval': str, save: str,
-        'onnx-export': str, nhead: str, 'dry-run': bool, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = strictFlags(argv, {
+    data: str, model: str, emsize: str, nhid: str, nlayers: str, lr: str, clip: str, epochs: str, batch_size: str,
+    bptt: str, dropout: str, tied: bool, seed: str, cuda: bool, mps: bool, 'log-interval': str, save: str,
+    'onnx-export': str, nhead: str, 'dry-run': bool,
+  });
   if (v.help) return null;
   const s = (k: string) => v[k] as string | undefined;
   const finite = (x: number) => Number.isFinite(x);

@@ -11,9 +11,8 @@
  * only the recurrent models' branch of the loop is ported.
  */
 import * as fs from 'fs';
-import { parseArgs } from 'util';
 import { Tensor, manualSeed, noGrad, randint, multinomial } from '../../src';
-import { integer, real, UsageError } from '../lib/train-args';
+import { integer, real, strictFlags, UsageError } from '../lib/train-args';
 import { Log, consoleLog, runWithFlagsIfMain } from './common';
 import { Corpus } from './word_language_model/data';
 import { Hidden } from './word_language_model/model';
@@ -72,18 +71,10 @@ const CUDA_UNSUPPORTED = '--cuda: Torch not compiled with CUDA enabled (torchlet
 /** argparse's `parser.parse_args()` and its parser.error for the temperature; null for --help. */
 export function parseGenerateArgs(argv: string[]): GenerateArgs | null {
   const str = { type: 'string' } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, strict: true, allowPositionals: false, options: {
-        data: str, checkpoint: str, outf: str, words: str, seed: str, cuda: { type: 'boolean' }, mps: { type: 'boolean' },
-        temperature: str, 'log-interval': str, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = strictFlags(argv, {
+    data: str, checkpoint: str, outf: str, words: str, seed: str, cuda: { type: 'boolean' }, mps: { type: 'boolean' },
+    temperature: str, 'log-interval': str,
+  });
   if (v.help) return null;
   const s = (k: string) => v[k] as string | undefined;
   const args: GenerateArgs = {

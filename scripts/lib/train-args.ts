@@ -59,6 +59,24 @@ export class UsageError extends Error {
   }
 }
 
+/** A flag of `strictFlags`: a string value, or a switch. */
+export type FlagSpecs = Record<string, { type: 'string' | 'boolean' }>;
+
+/**
+ * `argv` parsed strictly (no positionals) against `options` plus `--help`/`-h`, as the values
+ * by flag name. parseArgs' errors already name the flag ("Unknown option '--foo'", ...); they
+ * become UsageErrors, without its hint about positionals.
+ */
+export function strictFlags(argv: string[], options: FlagSpecs): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({
+      args: argv, strict: true, allowPositionals: false, options: { ...options, help: { type: 'boolean', short: 'h' } },
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
+  }
+}
+
 export const USAGE = `Usage: npm run train -- [options]
 
 Trains the seed recipe's Net (CrossEntropyLoss, SGD with momentum, batch 4, shuffled, two
@@ -156,45 +174,32 @@ function oneOf<T extends string>(name: string, value: string | undefined, choice
 }
 
 export function parseTrainArgs(argv: string[]): TrainConfig {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: 'string' },
-        dataset: { type: 'string' },
-        'data-dir': { type: 'string' },
-        epochs: { type: 'string' },
-        'batch-size': { type: 'string' },
-        lr: { type: 'string' },
-        momentum: { type: 'string' },
-        'log-every': { type: 'string' },
-        seed: { type: 'string' },
-        backend: { type: 'string' },
-        'num-workers': { type: 'string' },
-        threads: { type: 'string' },
-        save: { type: 'string' },
-        resume: { type: 'string' },
-        'max-steps': { type: 'string' },
-        'run-name': { type: 'string' },
-        'runs-dir': { type: 'string' },
-        'checkpoint-every': { type: 'string' },
-        overwrite: { type: 'boolean' },
-        'synthetic-train-size': { type: 'string' },
-        'synthetic-test-size': { type: 'string' },
-        'no-eval': { type: 'boolean' },
-        offline: { type: 'boolean' },
-        progress: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    // parseArgs' messages already name the flag ("Unknown option '--foo'", ...).
-    throw new UsageError((e as Error).message.split('. To specify a positional')[0]);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = strictFlags(argv, {
+    model: { type: 'string' },
+    dataset: { type: 'string' },
+    'data-dir': { type: 'string' },
+    epochs: { type: 'string' },
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    momentum: { type: 'string' },
+    'log-every': { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string' },
+    'num-workers': { type: 'string' },
+    threads: { type: 'string' },
+    save: { type: 'string' },
+    resume: { type: 'string' },
+    'max-steps': { type: 'string' },
+    'run-name': { type: 'string' },
+    'runs-dir': { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    overwrite: { type: 'boolean' },
+    'synthetic-train-size': { type: 'string' },
+    'synthetic-test-size': { type: 'string' },
+    'no-eval': { type: 'boolean' },
+    offline: { type: 'boolean' },
+    progress: { type: 'string' },
+  });
   const s = (k: string) => v[k] as string | undefined;
   for (const [k, value] of Object.entries(v)) {
     if (typeof value === 'string' && value === '' && k !== 'run-name') throw new UsageError(`--${k} needs a value`);
